@@ -1,0 +1,238 @@
+"""SQLite storage (aiosqlite, WAL): users, questionnaire state and answers.
+
+Schema changes are numbered files in bot/migrations (0001_init.sql, ...),
+applied in order and recorded in PRAGMA user_version.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock, SystemClock
+
+DEFAULT_DB = "brandcoach.sqlite3"
+
+
+@dataclass
+class User:
+    id: int
+    platform: str
+    platform_user_id: str
+    display_name: str
+    language: str | None
+    language_pinned: bool
+    lang_pending: str | None
+    lang_pending_count: int
+    locale_hint: str | None
+    reachable: bool
+
+
+@dataclass
+class Flow:
+    user_id: int
+    status: str
+    step: str | None
+    return_to: str | None
+    draft: list[str]
+    pending: str | None
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every migration file, in order."""
+    out = []
+    for entry in resources.files("bot.migrations").iterdir():
+        m = re.match(r"(\d{4})_(\w+)\.sql$", entry.name)
+        if m:
+            out.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+def _create_private(path: str) -> None:
+    """Create the database file readable by its owner only (it holds personal data)."""
+    if path == ":memory:" or os.path.exists(path):
+        return
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+class Storage:
+    """One aiosqlite connection; every write is committed before it returns."""
+
+    def __init__(self, path: str = DEFAULT_DB, clock: Clock | None = None) -> None:
+        self.path = path
+        self.clock = clock or SystemClock()
+        self._db: aiosqlite.Connection | None = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("storage is not open")
+        return self._db
+
+    async def open(self) -> None:
+        _create_private(self.path)
+        self._db = await aiosqlite.connect(self.path)
+        self._db.row_factory = aiosqlite.Row
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        await self.migrate()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def migrate(self) -> int:
+        """Apply the migrations newer than PRAGMA user_version; returns the version."""
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        version = int(row[0]) if row else 0
+        for number, _name, sql in migrations():
+            if number <= version:
+                continue
+            await self.db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={number};\nCOMMIT;")
+            version = number
+        return version
+
+    def now(self) -> str:
+        return self.clock.now().isoformat(timespec="seconds")
+
+    # -- users ---------------------------------------------------------------
+    async def get_or_create_user(self, platform: str, platform_user_id: str, display_name: str = "",
+                                 locale: str | None = None) -> User:
+        now = self.now()
+        await self.db.execute(
+            "INSERT INTO users (platform, platform_user_id, display_name, locale_hint, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
+            (platform, platform_user_id, display_name[:200], locale, now, now),
+        )
+        await self.db.commit()
+        user = await self.find_user(platform, platform_user_id)
+        assert user is not None
+        return user
+
+    async def find_user(self, platform: str, platform_user_id: str) -> User | None:
+        async with self.db.execute(
+            "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?", (platform, platform_user_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return _user(row) if row else None
+
+    async def user_by_id(self, user_id: int) -> User | None:
+        async with self.db.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        return _user(row) if row else None
+
+    async def update_user(self, user_id: int, **fields: Any) -> None:
+        """Set columns of a user row (names are checked against the schema)."""
+        allowed = {"display_name", "language", "language_pinned", "lang_pending", "lang_pending_count",
+                   "locale_hint", "reachable"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown user fields: {sorted(bad)}")
+        if not fields:
+            return
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        await self.db.execute(f"UPDATE users SET {cols}, updated_at = ? WHERE id = ?",
+                              (*fields.values(), self.now(), user_id))
+        await self.db.commit()
+
+    async def set_reachable(self, platform: str, platform_user_id: str, reachable: bool) -> None:
+        await self.db.execute(
+            "UPDATE users SET reachable = ?, updated_at = ? WHERE platform = ? AND platform_user_id = ?",
+            (int(reachable), self.now(), platform, platform_user_id))
+        await self.db.commit()
+
+    async def delete_user(self, user_id: int) -> None:
+        """Erase the user and, by cascade, every row that refers to them."""
+        await self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        await self.db.commit()
+
+    # -- questionnaire -------------------------------------------------------
+    async def get_flow(self, user_id: int) -> Flow | None:
+        async with self.db.execute("SELECT * FROM flows WHERE user_id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return Flow(row["user_id"], row["status"], row["step"], row["return_to"],
+                    json.loads(row["draft"] or "[]"), row["pending"])
+
+    async def save_flow(self, flow: Flow) -> None:
+        await self.db.execute(
+            "INSERT INTO flows (user_id, status, step, return_to, draft, pending, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status,"
+            " step = excluded.step, return_to = excluded.return_to, draft = excluded.draft,"
+            " pending = excluded.pending, updated_at = excluded.updated_at",
+            (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.pending,
+             self.now()),
+        )
+        await self.db.commit()
+
+    async def answers(self, user_id: int) -> dict[str, Any]:
+        async with self.db.execute("SELECT step, value FROM answers WHERE user_id = ?", (user_id,)) as cur:
+            rows = await cur.fetchall()
+        return {r["step"]: json.loads(r["value"]) for r in rows}
+
+    async def save_answer(self, user_id: int, step: str, value: Any, flow: Flow | None = None) -> None:
+        """Store one answer (and the flow's next state) in a single committed transaction."""
+        now = self.now()
+        await self.db.execute(
+            "INSERT INTO answers (user_id, step, value, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (user_id, step) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (user_id, step, json.dumps(value, ensure_ascii=False), now),
+        )
+        if flow is not None:
+            await self.db.execute(
+                "INSERT INTO flows (user_id, status, step, return_to, draft, pending, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status,"
+                " step = excluded.step, return_to = excluded.return_to, draft = excluded.draft,"
+                " pending = excluded.pending, updated_at = excluded.updated_at",
+                (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.pending, now),
+            )
+        await self.db.commit()
+
+    async def delete_answer(self, user_id: int, step: str) -> None:
+        await self.db.execute("DELETE FROM answers WHERE user_id = ? AND step = ?", (user_id, step))
+        await self.db.commit()
+
+    async def clear_answers(self, user_id: int) -> None:
+        await self.db.execute("DELETE FROM answers WHERE user_id = ?", (user_id,))
+        await self.db.commit()
+
+    async def export_user(self, user_id: int) -> dict[str, Any]:
+        """Every row about the user, from every table that has a user_id column."""
+        out: dict[str, Any] = {}
+        async with self.db.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        out["user"] = dict(row) if row else None
+        for table in await self.user_tables():
+            async with self.db.execute(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,)) as cur:
+                rows = await cur.fetchall()
+            out[table] = [dict(r) for r in rows]
+        return out
+
+    async def user_tables(self) -> list[str]:
+        """Tables holding per-user rows (those with a user_id column)."""
+        async with self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
+            tables = [r[0] for r in await cur.fetchall()]
+        out = []
+        for table in tables:
+            async with self.db.execute(f"PRAGMA table_info({table})") as cur:
+                cols = [r[1] for r in await cur.fetchall()]
+            if "user_id" in cols:
+                out.append(table)
+        return sorted(out)
+
+
+def _user(row: aiosqlite.Row) -> User:
+    return User(row["id"], row["platform"], row["platform_user_id"], row["display_name"], row["language"],
+                bool(row["language_pinned"]), row["lang_pending"], row["lang_pending_count"],
+                row["locale_hint"], bool(row["reachable"]))

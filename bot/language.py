@@ -1,48 +1,209 @@
-"""Language of a user: detection (langdetect, seeded) and a per-user choice that does not flap."""
+"""Language of a user: detection (word lists + langdetect on en/id, seeded) and a per-user choice that does not flap.
+
+Detection works in three steps, deterministic throughout:
+1. clean the text (URLs, mentions, hashtags, e-mails, numbers, emoji and punctuation go) and drop
+   language-neutral tokens ("ok", "wkwk", "haha", brand and platform names, proper nouns);
+2. weigh the remaining words against hand-written lists of English and Indonesian function and chat
+   words (bot.lang_words) plus a little morphology; clear evidence decides here, without statistics;
+3. otherwise ask langdetect, restricted to its "en" and "id" profiles (a private, seeded
+   DetectorFactory loaded once by warm_up()), and combine its odds with the word evidence.
+Indonesian local languages (Javanese, Sundanese, Balinese, ...) are answered in Indonesian: their
+common words count as evidence for "id", and a text with no English words is never called "en".
+"""
 from __future__ import annotations
 
+import math
+import os
+import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.lang_words import AMBIGUOUS, ENGLISH, INDONESIAN, LOCAL, NEUTRAL, WEAK_ENGLISH
 
-_factory_ready = False
+# Marker kept in LangState.pending: the language was set from the platform locale (or the default),
+# not from anything the user wrote, so the first confident text message may override it at once.
+PROVISIONAL = "?"
+
+CONFIDENT = 0.75  # a guess below this never counts towards a switch
+SURE = 0.9  # a 3+ word message this sure switches at once
+
+_factory: Any = None
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|id|co|net|org|io|me|ly|gg|app)(?:/\S*)?\b", re.I)
+_HANDLE = re.compile(r"[@#]\w+|\S+@\S+\.\w+")
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’`\-][^\W\d_]+)*'?")
+_SENTENCE_END = re.compile(r"[.!?\n]\s*$")
+_LAUGH = re.compile(
+    r"^(?:[wk]*w[wk]*k[wk]*|(?:a?h[aeiou]){2,}h?|(?:[hw]a){2,}|(?:he){2,}|(?:hi){2,}|(?:hu){2,}|(?:xi){2,}"
+    r"|lo+l|lm+f?ao+|x+d+|(?:ck){2,}|(?:kw){2,}k?|h+m+|e+h+m*|u+h+|a+h+|o+h+|w+o+w+)$"
+)
+_RUN3 = re.compile(r"(\w)\1{2,}")
+_EN_CONTRACTION = re.compile(r"(?:n't|'s|'m|'re|'ll|'ve|'d)$")
+
+
+def _profile_json(lang: str) -> str:
+    """Raw JSON of one of langdetect's shipped profiles."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    with open(os.path.join(PROFILES_DIRECTORY, lang), encoding="utf-8") as fh:
+        return fh.read()
 
 
 def warm_up() -> None:
-    """Load langdetect's profiles once, at start-up, not on the first message."""
-    global _factory_ready
-    if _factory_ready:
+    """Load the en and id profiles once, at start-up, not on the first message."""
+    global _factory
+    if _factory is not None:
         return
-    from langdetect import DetectorFactory
-    from langdetect.detector_factory import init_factory
+    from langdetect.detector_factory import DetectorFactory
 
-    DetectorFactory.seed = 0
-    init_factory()
-    _factory_ready = True
+    factory = DetectorFactory()
+    factory.seed = 0
+    factory.load_json_profile([_profile_json(lang) for lang in LANGUAGES])
+    _factory = factory
 
+
+@dataclass(frozen=True)
+class LangGuess:
+    """What detection found: language (or None), confidence in [0, 1], and how many content words."""
+
+    language: str | None
+    confidence: float
+    words: int
+    local: bool = False
+
+
+_NONE = LangGuess(None, 0.0, 0)
+
+
+def _variants(word: str) -> list[str]:
+    """The word, then with letter runs ("iyaaa", "bangettt") squeezed."""
+    out = [word]
+    if _RUN3.search(word):
+        out.append(_RUN3.sub(r"\1", word))
+        out.append(_RUN3.sub(r"\1\1", word))
+    return out
+
+
+def _lookup(word: str) -> tuple[float, float, bool] | None:
+    """(english, indonesian, local) weight of a listed word, (0, 0, False) if neutral, None if unknown."""
+    for w in _variants(word):
+        if w in NEUTRAL or w in AMBIGUOUS or _LAUGH.match(w):
+            return 0.0, 0.0, False
+        en = w in ENGLISH
+        idn = w in INDONESIAN
+        loc = w in LOCAL
+        if en or idn or loc:
+            if en and (idn or loc):
+                return 0.0, 0.0, False
+            if en:
+                return (0.5 if w in WEAK_ENGLISH else 1.0), 0.0, False
+            return 0.0, 1.0, loc and not idn
+    return None
+
+
+def _morphology(word: str) -> tuple[float, float]:
+    """Weak (english, indonesian) evidence from the shape of an unlisted word."""
+    if _EN_CONTRACTION.search(word):
+        return 1.0, 0.0
+    n = len(word)
+    if n >= 5 and word.endswith("nya"):
+        return 0.0, 0.8
+    if n >= 6 and word.endswith(("kan", "kah")):
+        return 0.0, 0.6
+    if n >= 4 and word[:2] in ("ng", "ny", "mb", "nd") and word[2] not in "aeiou" + "y" and word[:2] != "ny":
+        return 0.0, 0.8
+    if n >= 4 and word[:2] in ("ng", "ny") and word[2] in "aeiou":
+        return 0.0, 0.8
+    if n >= 6 and re.match(r"^(?:meng|meny|mem|men|ber|per|ter)", word) and not word.endswith(("ing", "ed", "tion")):
+        return 0.0, 0.4
+    if n >= 6 and word.endswith(("tion", "sion", "ness", "ment", "ful", "less", "ous", "ity")):
+        return 0.8, 0.0
+    if n >= 5 and word.endswith(("ed", "ly")):
+        return 0.4, 0.0
+    return 0.0, 0.0
+
+
+def _split_words(text: str) -> list[tuple[str, bool]]:
+    """Letter tokens of a cleaned text, each with whether it looks like a proper noun or acronym."""
+    text = _HANDLE.sub(" ", _URL.sub(" ", text))
+    out: list[tuple[str, bool]] = []
+    for m in _TOKEN.finditer(text):
+        raw = m.group().replace("’", "'").replace("`", "'").strip("'")
+        if not raw:
+            continue
+        start = m.start() == 0 or bool(_SENTENCE_END.search(text[: m.start()])) or not out
+        proper = (raw[0].isupper() and not start and not raw.isupper()) or (raw.isupper() and 2 <= len(raw) <= 5)
+        out.append((raw.lower(), proper))
+    return out
+
+
+def _statistical(words: list[str]) -> float:
+    """langdetect's log-odds of English over Indonesian for these words (0 when it cannot tell)."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    warm_up()
+    detector = _factory.create()
+    detector.append(" ".join(words))
+    try:
+        probs = {p.lang: p.prob for p in detector.get_probabilities()}
+    except LangDetectException:
+        return 0.0
+    p_en = min(max(probs.get("en", 0.0), 1e-4), 1 - 1e-4)
+    return math.log(p_en / (1 - p_en))
+
+
+def analyse(text: str) -> LangGuess:
+    """Detect the language of a chat message, with a confidence and the number of content words."""
+    en = idn = 0.0
+    local = False
+    content: list[str] = []  # words that carry language (listed, or unknown and not a proper noun)
+    hits = 0.0
+    for word, proper in _split_words(text):
+        found = _lookup(word)
+        if found is None and "-" in word:
+            parts = word.split("-")
+            if len(parts) == 2 and parts[0] and parts[1].startswith(parts[0]):
+                found = (0.0, 1.0, False)  # Indonesian reduplication: baik-baik, teman-temanku
+        if found is not None:
+            e, i, loc = found
+            if e or i:
+                content.append(word)
+                en += e
+                idn += i
+                hits += 1
+                local = local or loc
+            continue
+        if proper or len(word) == 1:
+            continue
+        e, i = _morphology(word)
+        en += e
+        idn += i
+        content.append(word)
+    n = len(content)
+    if n == 0:
+        return _NONE
+    margin = en - idn
+    lo, hi = min(en, idn), max(en, idn)
+    covered = hits >= 0.3 * n or n <= 3
+    if hi > 0 and covered and (lo == 0 or (hi - lo >= 2 and lo <= hi / 3)):
+        lang = "en" if margin > 0 else "id"
+        conf = 1.0 - 0.5 * math.exp(-abs(margin))
+    else:
+        odds = max(-4.0, min(4.0, _statistical(content))) + 1.5 * margin
+        if odds == 0:
+            return LangGuess(None, 0.0, n, local)
+        lang = "en" if odds > 0 else "id"
+        conf = 1.0 / (1.0 + math.exp(-abs(odds)))
+    if lang == "en" and n >= 4 and en < 0.5:
+        # Local-language texts (and texts without a single English word) get Indonesian, never English.
+        return LangGuess("id", 0.5, n, True)
+    return LangGuess(lang, conf, n, local)
 
 
 def detect_language(text: str) -> str | None:
     """'id', 'en', or None when the text carries no language we can tell."""
-    words = [w for w in text.split() if any(c.isalpha() for c in w)]
-    if not words:
-        return None
-    warm_up()
-    from langdetect import detector_factory
-    from langdetect.lang_detect_exception import LangDetectException
-
-    try:
-        detector = detector_factory._factory.create()  # type: ignore[union-attr]
-        detector.append(text)
-        probs = detector.get_probabilities()
-    except LangDetectException:
-        return None
-    for p in probs:
-        if p.lang in ("id", "ms"):
-            return "id"
-        if p.lang == "en":
-            return "en"
-    return None
+    return analyse(text).language
 
 
 def language_from_locale(locale: str | None) -> str | None:
@@ -55,6 +216,8 @@ def language_from_locale(locale: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class LangState:
+    """Persisted per-user language: pending is a language seen but not yet adopted, or PROVISIONAL."""
+
     language: str | None
     pinned: bool = False
     pending: str | None = None
@@ -63,21 +226,42 @@ class LangState:
 
 @dataclass(frozen=True)
 class LangDecision:
+    """New state, and whether an already-set language switched to another one."""
+
     state: LangState
     changed: bool  # True when an already-set language switched to another one
 
 
 def decide_language(state: LangState, text: str, locale_hint: str | None = None) -> LangDecision:
-    """Pure rule: the first confident message sets the language; later ones switch it only on clear evidence."""
+    """Pure rule: locale first, the first confident message sets the language, later ones switch only on clear evidence.
+
+    - pinned (/language) never changes;
+    - no language yet: a confident guess sets it; otherwise the locale hint (or the default) sets it
+      provisionally, marked pending=PROVISIONAL ("?");
+    - provisional (pending "?", e.g. set by the core from the locale on a first command): the first
+      confident text (any length) sets the language; changed is True if that differs from before;
+    - otherwise a switch needs a 3+ word message detected with confidence >= SURE, or two confident
+      messages in a row in the other language (neutral messages in between neither count nor reset);
+      low-confidence guesses (lone "thanks", "sorry") are ignored; a local-language message is "id".
+    """
     if state.pinned:
         return LangDecision(state, False)
-    guess = detect_language(text) if text else None
+    guess = analyse(text) if text else _NONE
+    lang = guess.language if guess.confidence >= CONFIDENT or guess.local else None
+    if guess.local:
+        lang = "id"
     if state.language is None:
-        lang = guess or language_from_locale(locale_hint) or DEFAULT_LANGUAGE
-        return LangDecision(replace(state, language=lang, pending=None, pending_count=0), False)
-    if guess is None or guess == state.language:
+        if lang is not None:
+            return LangDecision(LangState(lang, False, None, 0), False)
+        start = language_from_locale(locale_hint) or DEFAULT_LANGUAGE
+        return LangDecision(LangState(start, False, PROVISIONAL, 0), False)
+    if lang is None:
+        return LangDecision(state, False)
+    if lang == state.language:
         return LangDecision(replace(state, pending=None, pending_count=0), False)
-    count = state.pending_count + 1 if state.pending == guess else 1
-    if count >= 2 or len(text.split()) >= 3:
-        return LangDecision(LangState(guess, False, None, 0), True)
-    return LangDecision(replace(state, pending=guess, pending_count=count), False)
+    if state.pending == PROVISIONAL or (guess.words >= 3 and guess.confidence >= SURE):
+        return LangDecision(LangState(lang, False, None, 0), True)
+    count = state.pending_count + 1 if state.pending == lang else 1
+    if count >= 2:
+        return LangDecision(LangState(lang, False, None, 0), True)
+    return LangDecision(replace(state, pending=lang, pending_count=count), False)

@@ -1,0 +1,163 @@
+"""Hand-written word lists that decide short chat messages before the statistical engine."""
+from __future__ import annotations
+
+
+def _words(block: str) -> frozenset[str]:
+    """Split a whitespace-separated block into a frozenset of lower-case words."""
+    return frozenset(block.lower().split())
+
+
+# Words that carry no language: chat noises, acknowledgements, platforms and brands.
+NEUTRAL: frozenset[str] = _words("""
+    ok okk okey okay oki k kk okeh sip
+    haha hahaha hahahaha hehe hehehe hihi hihihi huhu hoho wkwk wkwkwk wkwkwkwk wkwkwkwkwk
+    xixi xixixi awok awokawok lol lmao rofl xd
+    hmm hmmm hm mm mmm eh ehm uh um umm ah aah oh ohh ooh wow woww waw yay yeay
+    yo yoo hey heyy hei hai hi hii hola
+    btw fyi omg wtf asap dm pm cmiw
+    instagram insta ig tiktok tt youtube yt facebook fb twitter x threads linkedin
+    whatsapp wa telegram tele discord line snapchat pinterest spotify netflix
+    shopee tokopedia tokped lazada bukalapak blibli gojek grab ovo dana gopay
+    google gmail canva capcut chatgpt gpt ai seo ui ux cv kpi roi ctr cta
+    reels reel feed feeds story stories live fyp viral vlog vlogger podcast
+    brand branding personal content creator influencer followers follower bro sis
+    admin bot brandcoach coach
+    apple samsung iphone android ios
+""")
+
+# Common English function words, pronouns, auxiliaries and everyday/chat words.
+ENGLISH: frozenset[str] = _words("""
+    i i'm im i've ive i'll i'd me my mine myself you you're youre you've you'll you'd your yours
+    yourself he he's him his himself she she's her hers herself it it's its itself we we're we've
+    we'll us our ours they they're they've they'll them their theirs themselves
+    the a an this that these those there there's here what what's which who who's whom whose
+    when where where's why how how's whatever whoever
+    is am are was were be been being do does did doing done don't doesn't didn't
+    have has had having haven't hasn't hadn't will would shall should can could may might must
+    won't wouldn't can't cannot couldn't shouldn't isn't aren't wasn't weren't let's that's
+    not no yes yeah yep nope yup
+    and or but if then than because so as of at by for from in into on onto to with without
+    about above after before again against all any both each few more most other some such
+    only own same too very just also well still even ever never always often sometimes
+    up down out over under off through between during until while since
+    get gets got getting go goes going gone went come comes coming came make makes making made
+    take takes took taken see sees saw seen know knows knew known think thinks thought
+    want wants wanted need needs needed like liked likes love loves loved hate hates
+    give gives gave given tell tells told say says said ask asks asked try tries tried
+    use used using find found work works working worked help helps helped
+    feel feels felt look looks looked seem seems keep keeps kept start started stop stopped
+    call called wait waiting let put run ran eat ate drink drank sleep slept read write wrote
+    thank thanks thx thankyou please pls plz sorry sure maybe really right wrong good great
+    nice bad better best worse worst new old big small little much many lot lots
+    something anything nothing everything someone anyone nobody everyone somebody everybody
+    today tomorrow yesterday now later soon tonight morning night week day days time year
+    people man woman men women friend friends thing things way world life home house
+    post posts posting posted video videos photo photos picture account page profile followers
+    grow growth more audience engagement caption captions hashtag hashtags idea ideas tips
+    doing does did done happy sad tired hungry busy free ready fine okay cool awesome amazing
+    hello bye goodbye morning evening afternoon guys
+
+    mom mum dad mother father brother sister son daughter wife husband baby kid kids child children
+    family boy girl guy name names school teacher student job money car door room water food
+    dog cat bird book phone window table bed city country street shop store market place
+    usually really actually probably certainly definitely absolutely almost enough quite rather
+    perfect terrific wonderful beautiful pretty lovely fantastic excellent horrible terrible
+    awful funny sick angry afraid scared sure glad sorry important different easy hard difficult
+    possible impossible true false real late early fast slow hot cold warm long short high low
+    young rich poor strong weak clean dirty full empty open closed quiet loud dark light
+    become became believe bring brought buy bought catch caught choose chose close cook cry
+    decide die drive drove fall fell fight forget forgot hear heard hold hope hurt kill
+    learn leave left lie lose lost meet met miss move pay paid play played pull push reach
+    remember rest return ride said sell sent send show shut sing sit sat smile speak spoke
+    spend stand stay steal swim talk talked teach thank travel turn understand visit walk
+    watch wear win won wish worry
+    uses use wants needs likes knows thinks says goes does gets makes takes comes
+    again away back please maybe together anymore anyway however instead perhaps
+    who's everybody's nobody's what're
+    wanna gonna gotta dunno kinda sorta yet already every each
+""")
+
+# Common Indonesian function words, pronouns, particles, everyday words and chat slang.
+INDONESIAN: frozenset[str] = _words("""
+    saya aku gue gw gua guwe kamu kau engkau anda lu lo loe elo elu dia ia beliau kami kita
+    mereka kalian dirimu diriku dirinya kakak kak bang abang mas mbak mba bos bu pak
+    ibu bapak adik dek om tante
+    yang dan di ke dari untuk buat sama dengan dgn pada oleh tentang dalam atas bawah karena
+    krn karna soalnya jadi jd tapi tp tetapi namun atau atw kalau kalo klo kl jika bila
+    agar supaya biar sampai sampe hingga sejak sebelum sesudah setelah saat ketika waktu
+    ini itu sini situ sana begini begitu gini gitu gituan
+    ada adalah ialah merupakan akan sudah udah udh dah telah sedang lagi lg masih belum blm
+    blom pernah bisa bs dapat dpt boleh harus mesti perlu mau mo pengen pingin ingin ingin
+    tidak tak gak ga gk nggak ngga enggak engga ndak kagak bukan bkn jangan jgn
+    ya iya iyaa iyaaa yaa yah yup yoi iye ho'oh oke okelah sipp mantap mantul mantab
+    apa apakah siapa kapan mana dimana kemana darimana bagaimana gimana gmn knp kenapa mengapa
+    berapa brp
+    dong sih deh kok kan lah tuh nih nah loh lho kah pun juga jg aja saja doang cuma cuman
+    hanya banget bgt bngt sekali amat sangat paling lebih kurang terlalu agak cukup
+    semua semuanya setiap tiap banyak sedikit beberapa lain lainnya sendiri
+    terima kasih makasih makasi trims tengkyu maaf mohon tolong silakan silahkan permisi
+    selamat pagi siang sore malam hari besok kemarin kemaren sekarang nanti tadi minggu bulan
+    tahun
+    orang teman temen kawan rumah kerja kerjaan sekolah kuliah kantor uang duit
+    baik bagus jelek benar bener betul salah baru lama besar kecil senang seneng sedih capek
+    lapar haus sakit sehat cantik ganteng keren asik asyik seru
+    makan minum tidur bangun pergi pulang datang masuk keluar lihat liat melihat dengar
+    bilang ngomong bicara tanya nanya jawab tahu tau ngerti mengerti paham coba cobain
+    bikin buat membuat kasih beri memberi ambil pakai pake suka cinta benci takut malu
+    tunggu bentar sebentar ayo yuk yok kuy ayok mari
+    belajar bantu bantuin tolongin cari mencari kirim konten akun pengikut
+    jualan jual beli bisnis usaha toko produk harga murah mahal
+    gimana gapapa gpp nggapapa enggak emang memang emg kayak kaya kyk seperti kayaknya
+    sepertinya mungkin pasti tentu biasanya kadang sering selalu jarang
+    anjir anjay njir buset gila parah santai santuy baper gabut mager kepo gaje galau
+    caper ciye cie ciee nyesel pusing bingung
+    nya si para
+
+    ayah ibu kakek nenek anak istri suami keluarga laki perempuan cewek cowok pacar
+    murid mahasiswa nama mobil pintu kamar makanan minuman anjing kucing burung
+    buku hp jendela meja kasur kota negara jalan pasar tempat
+    biasa biasanya benar-benar sebenarnya sepertinya hampir cukup agak lumayan
+    sempurna indah bagus banget cakep jelek buruk lucu marah takut yakin penting beda
+    gampang mudah susah sulit mungkin nyata telat cepat lambat panas dingin hangat panjang
+    pendek tinggi rendah kaya miskin kuat lemah bersih kotor penuh kosong buka tutup sepi
+    ramai gelap terang
+    jadi menjadi percaya bawa membawa beli tangkap pilih masak menangis nangis putuskan mati
+    nyetir jatuh berantem lupa dengar denger pegang harap berharap luka bunuh pelajari
+    tinggal berbohong bohong ketemu bertemu kangen rindu pindah bayar bermain tarik dorong
+    ingat inget istirahat kembali naik kirim tunjukkan nyanyi duduk senyum bicara
+    habiskan berdiri diam curi berenang ngobrol ajar ajarin jalan-jalan belok paham kunjungi
+    jalan pakai harap khawatir
+    lagi lagian bareng bersama pokoknya sebenernya malah justru mending mendingan
+    bete sebel kesel males malas ngantuk lelah capek laper gemes gemas
+    halo butuh pengin kepingin sayang kesini kesana disini disitu disana gimanapun
+""")
+
+# Markers of Indonesian local languages (Javanese, Sundanese, Balinese, Minang, Banjar, ...):
+# answered in Indonesian, so they count as evidence for "id", never for "en".
+LOCAL: frozenset[str] = _words("""
+    ora opo iki kuwi kae wis wes arep ning karo lan ono ana nang nek ben wae ae aku
+    mboten sampun dereng nggih inggih matur nuwun sakit piye pripun kowe sampeyan
+    panjenengan kulo kula awakmu awakdewe jancok cok dadi iso isa durung tenan banget
+    abdi anjeun teu henteu naon kumaha atuh euy mah geus keur urang sareng pisan kitu ieu
+    eta jeung hoyong nuhun punten mangga teh aya
+    tiang sane niki nika punika iraga nyen kenken ngudiang suba jani ento ane tusing
+    sajan ajak uli nyak mekejang mangkin
+    ambo awak indak alah bana dek jo baa iko
+    ulun kada pian unda nang handak kadada banar
+    engkok tak bik bhen tadhek kaule sampeyan
+    hana lagee nyan nyoe bak lon jih ureueng hana geu meu
+    dang ndang ahu hamu nasida nuaeng songon dohot hian
+    iya' idi' mabbicara
+""")
+
+# Short strings that look like words of one language but are shared or ambiguous.
+AMBIGUOUS: frozenset[str] = _words("""
+    man ban data film main air motor guru pas top fan bus game online offline update upload
+""")
+
+# English words that Indonesian speakers also drop into chat on their own ("thanks", "sorry"):
+# still English, but weak evidence that should not switch a conversation by itself.
+WEAK_ENGLISH: frozenset[str] = _words("""
+    thanks thank thx thankyou sorry nice please pls plz cool good great awesome amazing
+    yes no sure bye goodbye morning guys noted done hello
+""")

@@ -1,0 +1,39 @@
+"""The adapter boundary (after opsdroid's connectors): connect, listen, send, disconnect."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.types import Outbound
+
+
+class UserUnreachable(Exception):
+    """The platform refuses delivery to this user for good (blocked bot, closed DMs, deleted user)."""
+
+
+class RetryLater(Exception):
+    """Delivery failed for now (rate limit, network); try again after `after` seconds."""
+
+    def __init__(self, after: float = 5.0, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {after}s")
+        self.after = after
+
+
+class Adapter(Protocol):
+    """A platform connector. The core holds adapters; adapters call `core.handle`."""
+
+    platform: str
+
+    async def connect(self) -> None:
+        """Log in / open connections; return when ready to listen."""
+        ...
+
+    async def listen(self) -> None:
+        """Receive updates until disconnected, passing each to the core."""
+        ...
+
+    async def send(self, user_id: str, messages: list[Outbound]) -> None:
+        """Deliver messages to a user unprompted (nudges); raises UserUnreachable or RetryLater."""
+        ...
+
+    async def disconnect(self) -> None:
+        ...

@@ -1,0 +1,126 @@
+"""Terminal chat: lines from stdin, replies on stdout, choices numbered."""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+import threading
+from typing import TYPE_CHECKING, TextIO
+
+from bot.types import Choice, Inbound, Outbound, UserRef, parse_command
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+_NUMBERS = re.compile(r"^\s*\d+(?:\s*[, ]\s*\d+)*\s*$")
+
+
+class ConsoleAdapter:
+    platform = "console"
+
+    def __init__(self, core: Core, user_id: str = "local", name: str = "", stdin: TextIO | None = None,
+                 stdout: TextIO | None = None, files_dir: str = ".", locale: str | None = None,
+                 auto_start: bool = True) -> None:
+        self.core = core
+        self.user = UserRef(self.platform, user_id, name or os.environ.get("USER", ""))
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.files_dir = files_dir
+        self.locale = locale
+        self.auto_start = auto_start
+        self._choices: tuple[Choice, ...] = ()
+        self._multi = False
+        self._stop = asyncio.Event()
+
+    # -- inbound -------------------------------------------------------------
+    def to_inbound(self, line: str) -> Inbound:
+        """Turn one typed line into the core's inbound type, numbers mapping to the last choices shown."""
+        line = line.rstrip("\r\n")
+        cmd = parse_command(line)
+        if cmd is not None:
+            return Inbound(self.user, "command", command=cmd[0], args=cmd[1], locale=self.locale)
+        if self._choices and _NUMBERS.match(line):
+            nums = [int(n) for n in re.split(r"[,\s]+", line.strip()) if n]
+            if all(1 <= n <= len(self._choices) for n in nums):
+                picked = [self._choices[n - 1].value for n in nums]
+                if self._multi and all(v.startswith("t:") for v in picked):
+                    return Inbound(self.user, "choice", values=tuple(dict.fromkeys(picked)), locale=self.locale)
+                if len(picked) == 1:
+                    return Inbound(self.user, "choice", choice=picked[0], locale=self.locale)
+        return Inbound(self.user, "text", text=line, locale=self.locale)
+
+    # -- outbound ------------------------------------------------------------
+    def render(self, messages: list[Outbound]) -> str:
+        """Text for the terminal; remembers the last choices so numbers can answer them."""
+        out = []
+        for msg in messages:
+            block = [msg.text] if msg.text else []
+            if msg.choices:
+                self._choices, self._multi = msg.choices, msg.multi
+                for i, ch in enumerate(msg.choices, 1):
+                    tick = "[x] " if ch.selected else ("[ ] " if msg.multi and ch.value.startswith("t:") else "")
+                    block.append(f"  {i}. {tick}{ch.label}")
+            elif msg.expects:
+                self._choices, self._multi = (), False
+            if msg.file is not None:
+                path = self._save(msg.file.name, msg.file.data)
+                block.append(f"📎 {path}")
+            out.append("\n".join(block))
+        return "\n\n".join(out)
+
+    def _save(self, name: str, data: bytes) -> str:
+        safe = re.sub(r"[^\w.-]", "_", name) or "file"
+        path = os.path.join(self.files_dir, safe)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return path
+
+    def _write(self, text: str) -> None:
+        if text:
+            self.stdout.write(text + "\n\n")
+            self.stdout.flush()
+
+    # -- connector interface ---------------------------------------------------
+    async def connect(self) -> None:
+        return None
+
+    async def listen(self) -> None:
+        """Chat until end of input (or disconnect)."""
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def pump() -> None:  # a daemon thread, so Ctrl-C never waits on a blocked readline
+            try:
+                for line in self.stdin:
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
+            except (ValueError, OSError):
+                pass
+            loop.call_soon_threadsafe(lines.put_nowait, None)
+
+        threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+        if self.auto_start:
+            self._write(self.render(await self.core.handle(
+                Inbound(self.user, "command", command="start", locale=self.locale))))
+        while not self._stop.is_set():
+            prompt = self.stdin.isatty() if hasattr(self.stdin, "isatty") else False
+            if prompt:
+                self.stdout.write("> ")
+                self.stdout.flush()
+            getter = asyncio.ensure_future(lines.get())
+            stopper = asyncio.ensure_future(self._stop.wait())
+            done, _ = await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if getter not in done:
+                getter.cancel()
+                break
+            line = getter.result()
+            if line is None:
+                break
+            self._write(self.render(await self.core.handle(self.to_inbound(line))))
+
+    async def send(self, user_id: str, messages: list[Outbound]) -> None:
+        self._write(self.render(messages))
+
+    async def disconnect(self) -> None:
+        self._stop.set()

@@ -1,0 +1,52 @@
+"""Wires the core, the scheduler and every configured adapter into one process."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Config
+from bot.core import Core
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    core: Core
+    adapters: list[Any] = field(default_factory=list)
+    services: list[Any] = field(default_factory=list)  # objects with async start()/stop() (e.g. the nudge scheduler)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        for adapter in self.adapters:
+            await adapter.connect()
+            self._tasks.append(asyncio.create_task(adapter.listen(), name=f"listen-{adapter.platform}"))
+        for service in self.services:
+            await service.start()
+
+    async def stop(self) -> None:
+        for service in reversed(self.services):
+            await service.stop()
+        for adapter in self.adapters:
+            try:
+                await adapter.disconnect()
+            except Exception:
+                log.exception("adapter %s failed to disconnect", adapter.platform)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.core.stop()
+
+
+async def build_app(config: Config) -> App:
+    """Start the core and build the adapters whose tokens are set."""
+    core = Core(Storage(config.db_path))
+    await core.start()
+    app = App(core)
+    # Platform adapters register here as they land (Telegram, Discord) and the nudge scheduler as a service.
+    for adapter in app.adapters:
+        core.add_adapter(adapter)
+    return app

@@ -1,0 +1,43 @@
+"""Settings from the environment and the command line; secrets never printed."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from bot.storage import DEFAULT_DB
+
+
+@dataclass(frozen=True)
+class Config:
+    db_path: str = DEFAULT_DB
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_api_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    discord_token: str | None = field(default=None, repr=False)
+    discord_guild_id: int | None = None
+    admins: frozenset[str] = frozenset()
+    grace_hours: float = 6.0
+
+    @property
+    def has_platform(self) -> bool:
+        return bool(self.telegram_token or self.discord_token)
+
+
+def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> Config:
+    """Read BRANDCOACH_*, TELEGRAM_* and DISCORD_* variables (command-line --db wins over BRANDCOACH_DB)."""
+    env = dict(os.environ if env is None else env)
+    guild = env.get("DISCORD_GUILD_ID", "").strip()
+    return Config(
+        db_path=db_path or env.get("BRANDCOACH_DB") or DEFAULT_DB,
+        telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        telegram_api_url=env.get("TELEGRAM_API_URL") or None,
+        telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+        telegram_webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443),
+        telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        discord_token=env.get("DISCORD_BOT_TOKEN") or None,
+        discord_guild_id=int(guild) if guild.isdigit() else None,
+        admins=frozenset(a.strip() for a in env.get("BRANDCOACH_ADMINS", "").split(",") if a.strip()),
+        grace_hours=float(env.get("BRANDCOACH_GRACE_HOURS") or 6.0),
+    )

@@ -1,0 +1,66 @@
+"""General commands: /start, /help, /cancel; unknown commands and non-text messages."""
+from __future__ import annotations
+
+from bot.context import Context
+from bot.router import Router
+from handlers import questionnaire as Q
+
+# Shown by /help, in this order; adapters register the same names as their command menus.
+COMMANDS: tuple[str, ...] = ("start", "plan", "edit", "back", "skip", "reminders", "progress", "language",
+                             "cancel", "reset", "export", "delete", "help")
+
+
+async def cmd_start(ctx: Context) -> None:
+    """Begin the questionnaire, or pick up exactly where the user left off."""
+    flow, answers = await Q.load(ctx)
+    if flow is None:
+        await Q.begin(ctx)
+        return
+    if flow.pending:
+        flow.pending = None
+        await ctx.storage.save_flow(flow)
+    if flow.status == "paused":
+        flow.status = "active"
+        await ctx.storage.save_flow(flow)
+    if flow.status == "active":
+        ctx.say("flow.welcome_back")
+    await Q.resume(ctx, flow, answers)
+
+
+async def cmd_help(ctx: Context) -> None:
+    lines = [ctx.t("help.title")] + [f"/{name} — {ctx.t(f'cmd.{name}')}" for name in COMMANDS]
+    ctx.say("help.title", text="\n".join(lines))
+
+
+async def cmd_cancel(ctx: Context) -> None:
+    """Pause the questionnaire; answers stay."""
+    flow = await ctx.storage.get_flow(ctx.user.id)
+    if flow is None or flow.status not in ("active", "confirm") and not flow.pending:
+        ctx.say("flow.nothing_to_cancel")
+        return
+    if flow.pending:
+        flow.pending = None
+        await ctx.storage.save_flow(flow)
+        ctx.say("confirm.cancelled")
+        await Q.resume(ctx, flow, await ctx.storage.answers(ctx.user.id))
+        return
+    flow.status = "paused"
+    await ctx.storage.save_flow(flow)
+    ctx.say("flow.paused")
+
+
+async def on_unknown_command(ctx: Context) -> None:
+    ctx.say("err.unknown_command", command=ctx.inbound.command[:40])
+    await Q.reprompt(ctx)
+
+
+async def on_other(ctx: Context) -> None:
+    """Stickers, photos, voice...: a short re-ask in the user's language."""
+    ctx.say("err.not_text")
+    await Q.reprompt(ctx)
+
+
+def register(router: Router) -> None:
+    router.commands.update({"start": cmd_start, "help": cmd_help, "cancel": cmd_cancel})
+    router.unknown_command = on_unknown_command
+    router.other = on_other

@@ -1,0 +1,425 @@
+"""The brand-planning questionnaire: ask, validate, store, move on; /skip, /back, /edit, summary."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from bot.context import Context
+from bot.router import Router
+from bot.storage import Flow
+from bot.types import Choice
+from handlers import steps as S
+from handlers.steps import Step
+
+PREVIEW = 60
+
+
+def option_label(ctx: Context, step: Step, value: str, answers: dict[str, Any]) -> str:
+    if step.options_from:
+        items = answers.get(step.options_from) or []
+        return str(items[int(value)]) if value.isdigit() and int(value) < len(items) else value
+    return ctx.t(f"opt.{step.id}.{value}")
+
+
+def format_answer(ctx: Context, step: Step, value: Any) -> str:
+    """A stored answer as the user reads it."""
+    if value is None:
+        return ctx.t("common.skipped")
+    if step.kind == "choice" and not step.options_from:
+        return ctx.t(f"opt.{step.id}.{value}")
+    if step.kind == "multi":
+        return ", ".join(ctx.t(f"opt.{step.id}.{v}") for v in value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def labels(ctx: Context, step: Step, answers: dict[str, Any]) -> dict[str, str]:
+    return {v: lit or ctx.t(f"opt.{step.id}.{v}") for v, lit in S.options_for(step, answers)}
+
+
+async def load(ctx: Context) -> tuple[Flow | None, dict[str, Any]]:
+    return await ctx.storage.get_flow(ctx.user.id), await ctx.storage.answers(ctx.user.id)
+
+
+def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = False) -> None:
+    """Show the current step: progress, section, question, hint, current answer, options."""
+    step = S.step_by_id(flow.step)
+    if step is None:
+        return
+    n, total = S.progress(answers, step.id)
+    parts = [ctx.t("q.progress", n=n, total=total, section=ctx.t(f"sec.{step.section}")),
+             ctx.t(f"q.{step.id}.prompt")]
+    if ctx.core.catalog.has(f"q.{step.id}.hint", ctx.lang):
+        parts.append(ctx.t(f"q.{step.id}.hint"))
+    if step.id in answers:
+        parts.append(ctx.t("q.current", answer=_short(format_answer(ctx, step, answers[step.id]))))
+    choices: list[Choice] = []
+    if step.kind == "choice":
+        choices = [Choice(f"a:{step.id}:{v}", lbl) for v, lbl in labels(ctx, step, answers).items()]
+        expects = "choice"
+    elif step.kind == "multi":
+        chosen = set(flow.draft)
+        choices = [Choice(f"t:{step.id}:{v}", lbl, v in chosen) for v, lbl in labels(ctx, step, answers).items()]
+        choices.append(Choice(f"d:{step.id}", ctx.t("btn.done")))
+        parts.append(ctx.t("q.multi_hint"))
+        expects = "multi"
+    else:
+        key = "q.list_hint" if step.kind == "list" else "q.text_hint"
+        parts.append(ctx.t(key, max=step.max_len, min_items=step.min_items, max_items=step.max_items or "-"))
+        expects = "text"
+    if step.id in answers:
+        choices.append(Choice(f"k:{step.id}", ctx.t("btn.keep")))
+    if not step.required:
+        choices.append(Choice(f"s:{step.id}", ctx.t("btn.skip")))
+        parts.append(ctx.t("q.optional_hint"))
+    msg = ctx.say(f"q.{step.id}.prompt", text="\n\n".join(parts), choices=choices, multi=step.kind == "multi",
+                  expects=expects, max_len=step.max_len if expects == "text" else 0, step=step.id)
+    msg.meta["replace"] = replace
+    msg.meta["section"] = step.section
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= PREVIEW * 3 else text[: PREVIEW * 3] + "…"
+
+
+async def begin(ctx: Context) -> None:
+    """Start the questionnaire from the first step (keeps nothing of an earlier run's state)."""
+    answers = await ctx.storage.answers(ctx.user.id)
+    first = S.next_step(answers, None)
+    flow = Flow(ctx.user.id, "active", first.id if first else None, None, [], None)
+    await ctx.storage.save_flow(flow)
+    name = ctx.inbound.user.display_name.strip()[:40]
+    ctx.say("intro.welcome", name=f" {name}" if name else "")
+    ask(ctx, flow, answers)
+
+
+async def resume(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
+    """Show where the user is: the current question, the summary, or the finished plan's menu."""
+    if flow.status == "confirm":
+        show_summary(ctx, answers)
+    elif flow.status == "done":
+        ctx.say("plan.ready_menu")
+    elif flow.step is None or S.step_by_id(flow.step) is None:
+        await advance(ctx, flow, answers, None)
+    else:
+        ask(ctx, flow, answers)
+
+
+async def reprompt(ctx: Context) -> None:
+    """After a side remark (unknown command, sticker...), repeat the current question if one is open."""
+    flow, answers = await load(ctx)
+    if flow is not None and flow.status == "active" and flow.pending is None:
+        ask(ctx, flow, answers)
+
+
+async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str | None) -> None:
+    """Move to the next step (or back to where /edit came from, or to the summary) and ask it."""
+    target: Step | None
+    if flow.return_to == "confirm":
+        target = None
+    elif flow.return_to:
+        target = S.step_by_id(flow.return_to)
+        if target is not None and not S.applies(target, answers):
+            target = S.next_step(answers, target.id)
+    else:
+        target = S.next_step(answers, after)
+    flow.return_to = None
+    flow.draft = []
+    if target is None:
+        flow.status, flow.step = "confirm", None
+        await ctx.storage.save_flow(flow)
+        show_summary(ctx, answers)
+        return
+    flow.status, flow.step = "active", target.id
+    await ctx.storage.save_flow(flow)
+    ask(ctx, flow, answers)
+
+
+async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, value: Any) -> None:
+    """Commit one answer together with the next state, warn if it courts controversy, ask the next step."""
+    answers[step.id] = value
+    # Dependent answers (e.g. the priority segment picked from the segments) are dropped when their source changes.
+    for other in S.all_steps():
+        if other.options_from == step.id and other.id in answers:
+            answers.pop(other.id)
+            await ctx.storage.delete_answer(ctx.user.id, other.id)
+            if flow.return_to == "confirm":
+                flow.return_to = other.id
+    nxt = _peek_next(flow, answers, step)
+    flow.draft = []
+    await ctx.storage.save_answer(ctx.user.id, step.id, value, Flow(
+        flow.user_id, "active" if nxt else "confirm", nxt.id if nxt else None, None, [], None))
+    if S.courts_controversy(step, value):
+        ctx.say("warn.controversy")
+    await advance(ctx, flow, answers, step.id)
+
+
+def _peek_next(flow: Flow, answers: dict[str, Any], step: Step) -> Step | None:
+    if flow.return_to == "confirm":
+        return None
+    if flow.return_to:
+        return S.step_by_id(flow.return_to)
+    return S.next_step(answers, step.id)
+
+
+def show_summary(ctx: Context, answers: dict[str, Any]) -> None:
+    """All answers by section, with buttons to confirm or change one."""
+    lines = [ctx.t("summary.title")]
+    section = None
+    for step in S.applicable(answers):
+        if step.section != section:
+            section = step.section
+            lines.append("\n" + ctx.t(f"sec.{section}"))
+        lines.append(ctx.t("summary.line", question=ctx.t(f"q.{step.id}.short"),
+                           answer=_short(format_answer(ctx, step, answers.get(step.id)))))
+    lines.append("\n" + ctx.t("summary.confirm"))
+    ctx.say("summary.title", text="\n".join(lines), expects="choice", choices=(
+        Choice("c:yes", ctx.t("btn.confirm")), Choice("c:edit", ctx.t("btn.edit"))))
+
+
+# -- handlers ------------------------------------------------------------------
+
+async def on_text(ctx: Context) -> None:
+    flow, answers = await load(ctx)
+    if flow is None:
+        await begin(ctx)
+        return
+    if flow.pending:
+        ctx.say("confirm.use_buttons")
+        from handlers.privacy import ask_confirmation
+        ask_confirmation(ctx, flow.pending)
+        return
+    if flow.status == "paused":
+        ctx.say("flow.paused_hint")
+        return
+    if flow.status == "done":
+        ctx.say("plan.ready_menu")
+        return
+    if flow.status == "confirm":
+        show_summary(ctx, answers)
+        return
+    step = S.step_by_id(flow.step)
+    if step is None:
+        await advance(ctx, flow, answers, None)
+        return
+    text = ctx.inbound.text
+    if step.kind in ("choice", "multi"):
+        picked = S.match_options(step, answers, text, labels(ctx, step, answers))
+        if picked is None:
+            ctx.say("err.pick_option")
+            ask(ctx, flow, answers)
+            return
+        await _answer_choice(ctx, flow, answers, step, picked)
+        return
+    value, problem = S.validate_text(step, text)
+    if problem is not None:
+        ctx.say(problem.key, **dict(problem.params))
+        ask(ctx, flow, answers)
+        return
+    await store(ctx, flow, answers, step, value)
+
+
+async def _answer_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, picked: list[str]) -> None:
+    problem = S.check_choice(step, answers, picked)
+    if problem is not None:
+        ctx.say(problem.key, **dict(problem.params))
+        ask(ctx, flow, answers)
+        return
+    await store(ctx, flow, answers, step, S.stored_value(step, answers, picked))
+
+
+async def _current(ctx: Context, step_id: str) -> tuple[Flow, dict[str, Any], Step] | None:
+    """The open flow and step if a button belongs to it; otherwise say it is stale and return None."""
+    flow, answers = await load(ctx)
+    step = S.step_by_id(step_id)
+    if flow is None or flow.status != "active" or flow.pending or step is None or flow.step != step_id:
+        ctx.say("err.stale_button")
+        if flow is not None and flow.status == "active" and not flow.pending:
+            ask(ctx, flow, answers)
+        return None
+    return flow, answers, step
+
+
+def _parse(value: str, parts: int) -> list[str] | None:
+    bits = value.split(":")
+    return bits if len(bits) == parts else None
+
+
+async def on_answer(ctx: Context) -> None:
+    """a:<step>:<option> (one tap) or a whole selection in Inbound.values."""
+    values = list(ctx.inbound.values) or [ctx.inbound.choice]
+    parsed = [_parse(v, 3) for v in values]
+    if any(p is None for p in parsed) or len({p[1] for p in parsed if p}) != 1:
+        await on_stale(ctx)
+        return
+    found = await _current(ctx, parsed[0][1])  # type: ignore[index]
+    if found:
+        flow, answers, step = found
+        await _answer_choice(ctx, flow, answers, step, [p[2] for p in parsed if p])
+
+
+async def on_toggle(ctx: Context) -> None:
+    """t:<step>:<option> toggles one option of a multi step; several values set the selection at once."""
+    values = list(ctx.inbound.values) or [ctx.inbound.choice]
+    parsed = [_parse(v, 3) for v in values]
+    if any(p is None for p in parsed) or len({p[1] for p in parsed if p}) != 1:
+        await on_stale(ctx)
+        return
+    found = await _current(ctx, parsed[0][1])  # type: ignore[index]
+    if not found:
+        return
+    flow, answers, step = found
+    picked = [p[2] for p in parsed if p]
+    if ctx.inbound.values:
+        await _answer_choice(ctx, flow, answers, step, picked)
+        return
+    valid = {v for v, _ in S.options_for(step, answers)}
+    if picked[0] not in valid:
+        ctx.say("err.stale_button")
+        return
+    flow.draft = [d for d in flow.draft if d != picked[0]] if picked[0] in flow.draft else flow.draft + picked
+    flow.draft = [v for v, _ in S.options_for(step, answers) if v in flow.draft]
+    await ctx.storage.save_flow(flow)
+    ask(ctx, flow, answers, replace=True)
+
+
+async def on_done(ctx: Context) -> None:
+    """d:<step>: submit the ticked options of a multi step."""
+    parsed = _parse(ctx.inbound.choice, 2)
+    found = await _current(ctx, parsed[1]) if parsed else None
+    if not parsed:
+        await on_stale(ctx)
+    if not found:
+        return
+    flow, answers, step = found
+    await _answer_choice(ctx, flow, answers, step, list(flow.draft))
+
+
+async def on_keep(ctx: Context) -> None:
+    """k:<step>: keep the answer already given and move on."""
+    parsed = _parse(ctx.inbound.choice, 2)
+    found = await _current(ctx, parsed[1]) if parsed else None
+    if not parsed:
+        await on_stale(ctx)
+    if not found:
+        return
+    flow, answers, step = found
+    if step.id not in answers:
+        ask(ctx, flow, answers)
+        return
+    await advance(ctx, flow, answers, step.id)
+
+
+async def skip_current(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step) -> None:
+    if step.required:
+        ctx.say("err.not_optional")
+        ask(ctx, flow, answers)
+        return
+    await store(ctx, flow, answers, step, None)
+
+
+async def on_skip_button(ctx: Context) -> None:
+    parsed = _parse(ctx.inbound.choice, 2)
+    found = await _current(ctx, parsed[1]) if parsed else None
+    if not parsed:
+        await on_stale(ctx)
+    if found:
+        await skip_current(ctx, *found)
+
+
+async def cmd_skip(ctx: Context) -> None:
+    flow, answers = await load(ctx)
+    step = S.step_by_id(flow.step) if flow and flow.status == "active" and not flow.pending else None
+    if flow is None or step is None:
+        ctx.say("err.nothing_to_skip")
+        return
+    await skip_current(ctx, flow, answers, step)
+
+
+async def cmd_back(ctx: Context) -> None:
+    flow, answers = await load(ctx)
+    if flow is None or flow.pending or flow.status not in ("active", "confirm"):
+        ctx.say("err.nothing_to_go_back")
+        if flow is not None and flow.status == "done":
+            ctx.say("plan.ready_menu")
+        return
+    prev = S.prev_step(answers, flow.step if flow.status == "active" else None)
+    if prev is None:
+        ctx.say("err.first_step")
+        ask(ctx, flow, answers)
+        return
+    flow.status, flow.step, flow.draft, flow.return_to = "active", prev.id, _draft(prev, answers), None
+    await ctx.storage.save_flow(flow)
+    ask(ctx, flow, answers)
+
+
+def _draft(step: Step, answers: dict[str, Any]) -> list[str]:
+    """Pre-tick a multi step with its current answer."""
+    value = answers.get(step.id)
+    return list(value) if step.kind == "multi" and isinstance(value, list) else []
+
+
+async def cmd_edit(ctx: Context) -> None:
+    """List the answered steps to pick one to change (or jump directly: /edit <step>)."""
+    flow, answers = await load(ctx)
+    if flow is None or not answers:
+        ctx.say("err.nothing_to_edit")
+        if flow is None:
+            ctx.say("hint.start")
+        return
+    if ctx.inbound.args:
+        ctx.inbound = dataclasses.replace(ctx.inbound, kind="choice", choice=f"e:{ctx.inbound.args[0]}")
+        await on_edit_pick(ctx)
+        return
+    choices = [Choice(f"e:{s.id}", f"{ctx.t(f'q.{s.id}.short')}: {_short(format_answer(ctx, s, answers[s.id]))[:PREVIEW]}")
+               for s in S.applicable(answers) if s.id in answers]
+    ctx.say("edit.pick", choices=choices, expects="choice")
+
+
+async def on_edit_pick(ctx: Context) -> None:
+    parsed = _parse(ctx.inbound.choice, 2)
+    flow, answers = await load(ctx)
+    step = S.step_by_id(parsed[1]) if parsed else None
+    if flow is None or step is None or step.id not in answers or flow.pending:
+        ctx.say("err.stale_button")
+        return
+    back_to = "confirm" if flow.status in ("confirm", "done") else flow.step
+    if back_to == step.id:
+        back_to = None
+    flow.status, flow.step, flow.return_to, flow.draft = "active", step.id, back_to, _draft(step, answers)
+    await ctx.storage.save_flow(flow)
+    ask(ctx, flow, answers)
+
+
+async def on_confirm(ctx: Context) -> None:
+    """c:yes makes the plan; c:edit lists answers to change."""
+    flow, answers = await load(ctx)
+    if flow is None or flow.status != "confirm" or flow.pending:
+        ctx.say("err.stale_button")
+        return
+    if ctx.inbound.choice == "c:edit":
+        await cmd_edit(ctx)
+        return
+    if ctx.inbound.choice != "c:yes":
+        ctx.say("err.stale_button")
+        return
+    flow.status = "done"
+    await ctx.storage.save_flow(flow)
+    from handlers.plan import send_plan
+    ctx.say("plan.done")
+    await send_plan(ctx, answers)
+
+
+async def on_stale(ctx: Context) -> None:
+    """Unknown, forged or outdated button data: say so, change nothing."""
+    ctx.say("err.stale_button")
+    await reprompt(ctx)
+
+
+def register(router: Router) -> None:
+    router.text = on_text
+    router.choices.update({"a": on_answer, "t": on_toggle, "d": on_done, "k": on_keep, "s": on_skip_button,
+                           "e": on_edit_pick, "c": on_confirm})
+    router.unknown_choice = on_stale
+    router.commands.update({"skip": cmd_skip, "back": cmd_back, "edit": cmd_edit})

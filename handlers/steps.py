@@ -1,0 +1,220 @@
+"""The questionnaire model: steps from content/questionnaire.toml and pure validation."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from bot.content import load_content
+
+KINDS = ("text", "list", "choice", "multi")
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    section: str
+    kind: str
+    required: bool = True
+    min_len: int = 1
+    max_len: int = 500
+    min_items: int = 1
+    max_items: int = 0
+    options: tuple[str, ...] = ()
+    options_from: str | None = None
+    when: tuple[str, str] | None = None
+    warn: tuple[str, ...] = ()
+    warn_options: tuple[str, ...] = ()
+
+
+def parse_steps(data: dict[str, Any]) -> tuple[Step, ...]:
+    """Build steps from the parsed TOML, checking what a typo would break."""
+    steps = []
+    seen: set[str] = set()
+    for raw in data.get("steps", []):
+        kind = raw.get("kind", "text")
+        if kind not in KINDS:
+            raise ValueError(f"step {raw.get('id')}: unknown kind {kind!r}")
+        if raw["id"] in seen:
+            raise ValueError(f"duplicate step id {raw['id']!r}")
+        seen.add(raw["id"])
+        when = raw.get("when")
+        steps.append(Step(
+            id=raw["id"], section=raw["section"], kind=kind, required=raw.get("required", True),
+            min_len=raw.get("min_len", 1), max_len=raw.get("max_len", 500), min_items=raw.get("min_items", 1),
+            max_items=raw.get("max_items", 0), options=tuple(str(o) for o in raw.get("options", ())),
+            options_from=raw.get("options_from"), when=(when["step"], str(when["is"])) if when else None,
+            warn=tuple(w.lower() for w in raw.get("warn", ())),
+            warn_options=tuple(str(o) for o in raw.get("warn_options", ())),
+        ))
+    return tuple(steps)
+
+
+@lru_cache(maxsize=1)
+def all_steps() -> tuple[Step, ...]:
+    return parse_steps(load_content("questionnaire"))
+
+
+def step_by_id(step_id: str | None) -> Step | None:
+    return next((s for s in all_steps() if s.id == step_id), None)
+
+
+def applies(step: Step, answers: dict[str, Any]) -> bool:
+    """A step with `when` is asked only if that earlier answer matches."""
+    if step.when is None:
+        return True
+    value = answers.get(step.when[0])
+    return value == step.when[1] or (isinstance(value, list) and step.when[1] in value)
+
+
+def applicable(answers: dict[str, Any]) -> list[Step]:
+    return [s for s in all_steps() if applies(s, answers)]
+
+
+def next_step(answers: dict[str, Any], after: str | None) -> Step | None:
+    """The applicable step after `after` (the first one when `after` is None)."""
+    steps = applicable(answers)
+    if after is None:
+        return steps[0] if steps else None
+    ids = [s.id for s in all_steps()]
+    pos = ids.index(after) if after in ids else -1
+    return next((s for s in steps if ids.index(s.id) > pos), None)
+
+
+def prev_step(answers: dict[str, Any], before: str | None) -> Step | None:
+    """The applicable step before `before` (the last one when `before` is None)."""
+    steps = applicable(answers)
+    if before is None:
+        return steps[-1] if steps else None
+    ids = [s.id for s in all_steps()]
+    pos = ids.index(before) if before in ids else len(ids)
+    earlier = [s for s in steps if ids.index(s.id) < pos]
+    return earlier[-1] if earlier else None
+
+
+def progress(answers: dict[str, Any], step_id: str) -> tuple[int, int]:
+    """(number of this step, total) among the steps that apply to this user."""
+    steps = applicable(answers)
+    ids = [s.id for s in steps]
+    return (ids.index(step_id) + 1 if step_id in ids else len(ids), len(ids))
+
+
+def options_for(step: Step, answers: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(value, literal label or None for a catalog label) of a choice step's options."""
+    if step.options_from:
+        items = answers.get(step.options_from) or []
+        return [(str(i), str(item)) for i, item in enumerate(items)]
+    return [(o, None) for o in step.options]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validation failure: a catalog key and its parameters."""
+
+    key: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+
+def clean_text(text: str) -> str:
+    """Fold runs of whitespace inside lines, trim, drop control characters."""
+    text = "".join(c for c in text if c == "\n" or c >= " " or c == "\t")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def split_items(text: str) -> list[str]:
+    """'a, b; c' or one per line (with bullets or numbers) -> ['a', 'b', 'c']."""
+    parts = re.split(r"[\n;,]+", text)
+    items = [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", p).strip() for p in parts]
+    return [i for i in items if i]
+
+
+def validate_text(step: Step, raw: str) -> tuple[Any, Problem | None]:
+    """Validate a typed answer to a text or list step; returns (value, problem)."""
+    text = clean_text(raw)
+    if not text:
+        return None, Problem("err.empty")
+    if step.kind == "list":
+        items = split_items(text)
+        if not items:
+            return None, Problem("err.empty")
+        if step.max_items and len(items) > step.max_items:
+            return None, Problem("err.too_many", (("max", step.max_items), ("count", len(items))))
+        if len(items) < step.min_items:
+            return None, Problem("err.too_few", (("min", step.min_items), ("count", len(items))))
+        for item in items:
+            if len(item) > step.max_len:
+                return None, Problem("err.item_too_long", (("max", step.max_len), ("item", item[:40] + "…")))
+            if len(item) < step.min_len:
+                return None, Problem("err.item_too_short", (("min", step.min_len), ("item", item)))
+        return items, None
+    if len(text) > step.max_len:
+        return None, Problem("err.too_long", (("max", step.max_len), ("count", len(text))))
+    if len(text) < step.min_len:
+        return None, Problem("err.too_short", (("min", step.min_len),))
+    return text, None
+
+
+def match_options(step: Step, answers: dict[str, Any], text: str, labels: dict[str, str]) -> list[str] | None:
+    """Read a typed answer to a choice step: numbers ('2', '1,3') or option labels. None if unclear."""
+    opts = options_for(step, answers)
+    values = [v for v, _ in opts]
+    tokens = [t for t in re.split(r"[\s,;/]+", text.strip()) if t]
+    if tokens and all(t.isdigit() for t in tokens):
+        picked = []
+        for t in tokens:
+            n = int(t)
+            if not 1 <= n <= len(values):
+                return None
+            if values[n - 1] not in picked:
+                picked.append(values[n - 1])
+        return picked
+    wanted = [p.strip().lower() for p in re.split(r"[,;\n]+", text) if p.strip()]
+    by_label = {labels[v].lower(): v for v in values if v in labels}
+    by_label.update({v.lower(): v for v in values})
+    picked = []
+    for w in wanted:
+        if w not in by_label:
+            return None
+        if by_label[w] not in picked:
+            picked.append(by_label[w])
+    return picked or None
+
+
+def check_choice(step: Step, answers: dict[str, Any], picked: list[str]) -> Problem | None:
+    """Check a selection against the step's options and item bounds."""
+    values = {v for v, _ in options_for(step, answers)}
+    if not picked or any(p not in values for p in picked):
+        return Problem("err.pick_option")
+    if step.kind == "choice" and len(picked) != 1:
+        return Problem("err.pick_one")
+    if step.kind == "multi":
+        if len(picked) < step.min_items:
+            return Problem("err.pick_more", (("min", step.min_items),))
+        if step.max_items and len(picked) > step.max_items:
+            return Problem("err.pick_fewer", (("max", step.max_items),))
+    return None
+
+
+def stored_value(step: Step, answers: dict[str, Any], picked: list[str]) -> Any:
+    """What is stored for a selection: the option value(s), or the item text for options_from."""
+    if step.options_from:
+        items = answers.get(step.options_from) or []
+        return items[int(picked[0])]
+    return picked[0] if step.kind == "choice" else picked
+
+
+def courts_controversy(step: Step, value: Any) -> bool:
+    """True when an answer plans controversy or provocation (the reputation guard warns)."""
+    if value is None:
+        return False
+    if step.warn_options:
+        chosen = value if isinstance(value, list) else [value]
+        if any(str(v) in step.warn_options for v in chosen):
+            return True
+    if step.warn:
+        text = " ".join(value) if isinstance(value, list) else str(value)
+        low = " " + re.sub(r"[^\w\s]", " ", text.lower()) + " "
+        return any(re.search(r"\b" + re.escape(w), low) for w in step.warn)
+    return False

@@ -46,7 +46,20 @@ async def build_app(config: Config) -> App:
     core = Core(Storage(config.db_path))
     await core.start()
     app = App(core)
-    # Platform adapters register here as they land (Telegram, Discord) and the nudge scheduler as a service.
+    if config.telegram_token:
+        from bot.adapters.telegram import TelegramAdapter
+
+        app.adapters.append(TelegramAdapter(core, config))
+    if config.discord_token:
+        from bot.adapters.discord import DiscordAdapter
+
+        app.adapters.append(DiscordAdapter(core, config))
     for adapter in app.adapters:
         core.add_adapter(adapter)
+    try:
+        from bot.nudges.service import NudgeService
+    except ImportError:  # the nudge scheduler has not landed yet
+        NudgeService = None  # type: ignore[assignment,misc]
+    if NudgeService is not None:
+        app.services.append(NudgeService(core, config))
     return app

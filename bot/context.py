@@ -36,6 +36,6 @@ class Context:
         """Queue a reply rendered from `key` (or the given `text`)."""
         msg = Outbound(text=text if text is not None else self.t(key, **params), key=key,
                        choices=tuple(choices), multi=multi, expects=expects, max_len=max_len, step=step,
-                       file=file, private=private)
+                       file=file, private=private, meta={"lang": self.lang})
         self.out.append(msg)
         return msg

@@ -21,7 +21,7 @@ NEUTRAL: frozenset[str] = _words("""
     google gmail canva capcut chatgpt gpt ai seo ui ux cv kpi roi ctr cta
     reels reel feed feeds story stories live fyp viral vlog vlogger podcast
     brand branding personal content creator influencer followers follower bro sis
-    admin bot brandcoach coach
+    admin bot brandcoach coach rp idr usd
     apple samsung iphone android ios
 """)
 
@@ -139,7 +139,7 @@ LOCAL: frozenset[str] = _words("""
     mboten sampun dereng nggih inggih matur nuwun sakit piye pripun kowe sampeyan
     panjenengan kulo kula awakmu awakdewe jancok cok dadi iso isa durung tenan banget
     abdi anjeun teu henteu naon kumaha atuh euy mah geus keur urang sareng pisan kitu ieu
-    eta jeung hoyong nuhun punten mangga teh aya
+    eta jeung hoyong nuhun punten mangga aya
     tiang sane niki nika punika iraga nyen kenken ngudiang suba jani ento ane tusing
     sajan ajak uli nyak mekejang mangkin
     ambo awak indak alah bana dek jo baa iko

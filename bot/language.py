@@ -31,7 +31,7 @@ SURE = 0.9  # a 3+ word message this sure switches at once
 _factory: Any = None
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|id|co|net|org|io|me|ly|gg|app)(?:/\S*)?\b", re.I)
-_HANDLE = re.compile(r"[@#]\w+|\S+@\S+\.\w+")
+_HANDLE = re.compile(r"[@#]\w+|\S+@\S+\.\w+|(?:^|(?<=\s))/\w+(?:@\w+)?")  # mentions, tags, e-mails, /commands
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’`\-][^\W\d_]+)*'?")
 _SENTENCE_END = re.compile(r"[.!?\n]\s*$")
 _LAUGH = re.compile(
@@ -155,6 +155,8 @@ def _statistical(words: list[str]) -> float:
 
 def analyse(text: str) -> LangGuess:
     """Detect the language of a chat message, with a confidence and the number of content words."""
+    if text.lstrip().startswith("/"):
+        return _NONE  # a bot command (and its arguments) says nothing about the user's language
     en = idn = 0.0
     local = False
     content: list[str] = []  # words that carry language (listed, or unknown and not a proper noun)
@@ -247,9 +249,8 @@ def decide_language(state: LangState, text: str, locale_hint: str | None = None)
     if state.pinned:
         return LangDecision(state, False)
     guess = analyse(text) if text else _NONE
-    lang = guess.language if guess.confidence >= CONFIDENT or guess.local else None
-    if guess.local:
-        lang = "id"
+    sure_enough = guess.confidence >= CONFIDENT or (guess.local and guess.language == "id")
+    lang = guess.language if sure_enough else None
     if state.language is None:
         if lang is not None:
             return LangDecision(LangState(lang, False, None, 0), False)

@@ -1,0 +1,122 @@
+"""The whole questionnaire through the console adapter, in-process and as a piped subprocess."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console import ConsoleAdapter
+from bot.clock import FakeClock
+from bot.core import Core
+from bot.storage import Storage
+from conftest import ANSWERS_EN, ANSWERS_ID
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def chat(core: Core, lines: list[str], tmp_path: Path, user: str = "local", locale: str | None = None) -> str:
+    out = io.StringIO()
+    console = ConsoleAdapter(core, user_id=user, stdin=io.StringIO("".join(l + "\n" for l in lines)), stdout=out,
+                             files_dir=str(tmp_path), locale=locale)
+    await console.listen()
+    return out.getvalue()
+
+
+async def test_whole_questionnaire_in_indonesian(core: Core, tmp_path: Path) -> None:
+    out = await chat(core, ANSWERS_ID, tmp_path)
+    assert "Langkah 1/25" in out  # 25 steps until "with a team" adds the team-replier question
+    assert "Langkah 5/26" in out
+    assert "Langkah 26/26" in out
+    assert "Rencana Personal Branding: Sari Musik" in out
+    assert "Audiens prioritas: mahasiswa" in out
+    # purpose "explain" -> video recommendation; team -> named replier; 3h target -> a reply routine
+    assert "YouTube" in out and "Dina, manajer media sosialku" in out
+    assert "5 kali sehari" in out
+    user = await core.storage.find_user("console", "local")
+    assert user is not None and user.language == "id"
+    answers = await core.storage.answers(user.id)
+    assert answers["role"] == "artist"
+    assert answers["platforms_now"] == ["instagram", "tiktok"]
+    assert answers["segments"] == ["mahasiswa", "pekerja muda", "komunitas musik"]
+    assert answers["priority_segment"] == "mahasiswa"
+    assert answers["get_noticed"] is None  # skipped
+    assert (await core.storage.get_flow(user.id)).status == "done"  # type: ignore[union-attr]
+    md = (tmp_path / "rencana-personal-branding.md").read_text(encoding="utf-8")
+    assert md.startswith("# Rencana Personal Branding: Sari Musik")
+    assert "## Peta pemangku kepentingan" in md
+
+
+async def test_whole_questionnaire_in_english(core: Core, tmp_path: Path) -> None:
+    out = await chat(core, ANSWERS_EN, tmp_path, user="alex", locale="en-US")
+    assert "Step 1/25" in out and "Step 25/25" in out
+    assert "Personal Branding Plan: Alex Rivera" in out
+    # 15 minutes a day for two platforms -> focus on one platform
+    assert "With 15 minutes a day, focus on one platform first: LinkedIn." in out
+    assert "Reply routine: 1 times a day" in out
+    md = (tmp_path / "personal-branding-plan.md").read_text(encoding="utf-8")
+    assert "## Content pillars" in md and "data tips" in md
+    user = await core.storage.find_user("console", "alex")
+    answers = await core.storage.answers(user.id)  # type: ignore[union-attr]
+    assert answers["pillars"] == ["data tips", "case studies", "tool reviews"]
+    assert answers["goal_10y"] is None and answers["cadence"] == "5"
+    assert "team_replier" not in answers
+
+
+def test_subprocess_piped_reaches_the_plan(tmp_path: Path) -> None:
+    env = {**os.environ, "BRANDCOACH_DB": str(tmp_path / "pipe.sqlite3"), "PYTHONPATH": str(ROOT)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("DISCORD_BOT_TOKEN", None)
+    proc = subprocess.run([sys.executable, "-m", "bot"], input="".join(l + "\n" for l in ANSWERS_ID),
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Rencana Personal Branding: Sari Musik" in proc.stdout
+    assert (tmp_path / "rencana-personal-branding.md").exists()
+    assert "Traceback" not in proc.stderr
+
+
+def test_restart_mid_questionnaire_resumes_at_the_same_step(tmp_path: Path) -> None:
+    db = str(tmp_path / "restart.sqlite3")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = ANSWERS_ID[:7]   # up to and including the vision
+    rest = ANSWERS_ID[7:]
+    run = lambda lines: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "bot", "chat", "--db", db], input="".join(l + "\n" for l in lines),
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    p1 = run(first)
+    assert p1.returncode == 0, p1.stderr
+    assert "Langkah 8/26" in p1.stdout  # the mission question was shown last
+    p2 = run(rest)
+    assert p2.returncode == 0, p2.stderr
+    head = p2.stdout.split("Langkah", 2)
+    assert p2.stdout.index("Langkah 8/26") < p2.stdout.index("Langkah 9/26")
+    assert "Selamat datang kembali" in head[0]
+    assert "Rencana Personal Branding: Sari Musik" in p2.stdout
+
+
+async def test_answers_survive_a_new_core_on_the_same_database(db_path: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    c1 = Core(Storage(db_path, clock=clock), clock=clock)
+    await c1.start()
+    await chat(c1, ANSWERS_ID[:10], tmp_path)
+    await c1.stop()
+    c2 = Core(Storage(db_path, clock=clock), clock=clock)
+    await c2.start()
+    try:
+        user = await c2.storage.find_user("console", "local")
+        answers = await c2.storage.answers(user.id)  # type: ignore[union-attr]
+        assert answers["vision"].startswith("Musisi indie") and answers["goal_10y"] == "Tur keliling Asia Tenggara"
+        flow = await c2.storage.get_flow(user.id)  # type: ignore[union-attr]
+        assert flow is not None and flow.step == "segments"
+    finally:
+        await c2.stop()
+
+
+@pytest.mark.parametrize("line", ["", "   ", "\t"])
+async def test_empty_lines_are_reasked(core: Core, tmp_path: Path, line: str) -> None:
+    out = await chat(core, [line], tmp_path)
+    assert "Jawabannya masih kosong" in out
+    assert out.count("Langkah 1/") == 2

@@ -256,7 +256,12 @@ async def on_answer(ctx: Context) -> None:
     found = await _current(ctx, parsed[0][1])  # type: ignore[index]
     if found:
         flow, answers, step = found
-        await _answer_choice(ctx, flow, answers, step, [p[2] for p in parsed if p])
+        picked = [p[2] for p in parsed if p]
+        valid = {v for v, _ in S.options_for(step, answers)}
+        if step.kind != "choice" or any(p not in valid for p in picked):
+            await on_stale(ctx)
+            return
+        await _answer_choice(ctx, flow, answers, step, picked)
 
 
 async def on_toggle(ctx: Context) -> None:
@@ -271,12 +276,11 @@ async def on_toggle(ctx: Context) -> None:
         return
     flow, answers, step = found
     picked = [p[2] for p in parsed if p]
+    if step.kind != "multi" or any(p not in {v for v, _ in S.options_for(step, answers)} for p in picked):
+        await on_stale(ctx)
+        return
     if ctx.inbound.values:
         await _answer_choice(ctx, flow, answers, step, picked)
-        return
-    valid = {v for v, _ in S.options_for(step, answers)}
-    if picked[0] not in valid:
-        ctx.say("err.stale_button")
         return
     flow.draft = [d for d in flow.draft if d != picked[0]] if picked[0] in flow.draft else flow.draft + picked
     flow.draft = [v for v, _ in S.options_for(step, answers) if v in flow.draft]

@@ -1,0 +1,363 @@
+"""The core through core.handle: bad input, commands mid-flow, edits, privacy, ordering, errors."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+
+import pytest
+
+from bot.core import Core
+from bot.router import Router
+from bot.storage import Storage
+from bot.types import Inbound, Outbound, UserRef
+
+ANA = UserRef("fake", "1", "Ana")
+BEN = UserRef("fake", "2", "Ben")
+
+
+async def say(core: Core, user: UserRef, text: str, locale: str | None = None) -> list[Outbound]:
+    return await core.handle(Inbound(user, "text", text=text, locale=locale))
+
+
+async def cmd(core: Core, user: UserRef, name: str, *args: str) -> list[Outbound]:
+    return await core.handle(Inbound(user, "command", command=name, args=args))
+
+
+async def tap(core: Core, user: UserRef, value: str) -> list[Outbound]:
+    return await core.handle(Inbound(user, "choice", choice=value))
+
+
+def keys(out: list[Outbound]) -> list[str]:
+    return [m.key for m in out]
+
+
+async def step_of(core: Core, user: UserRef) -> str | None:
+    u = await core.storage.find_user(user.platform, user.user_id)
+    flow = await core.storage.get_flow(u.id)  # type: ignore[union-attr]
+    return flow.step if flow else None
+
+
+async def answers_of(core: Core, user: UserRef) -> dict:
+    u = await core.storage.find_user(user.platform, user.user_id)
+    return await core.storage.answers(u.id)  # type: ignore[union-attr]
+
+
+async def test_start_asks_first_question_with_progress(core: Core) -> None:
+    out = await cmd(core, ANA, "start")
+    assert keys(out) == ["intro.welcome", "q.name.prompt"]
+    assert out[1].text.startswith("Langkah 1/25")
+    assert out[1].expects == "text" and out[1].max_len == 80
+
+
+async def test_ten_thousand_characters_are_refused_and_nothing_stored(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    out = await say(core, ANA, "x" * 10_000)
+    assert out[0].key == "err.too_long" and "80" in out[0].text
+    assert await answers_of(core, ANA) == {}
+    assert await step_of(core, ANA) == "name"
+
+
+async def test_emoji_and_mixed_scripts_are_kept_as_typed(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "  Ana 🎤 アナ  Сергей ")
+    assert (await answers_of(core, ANA))["name"] == "Ana 🎤 アナ Сергей"
+
+
+async def test_command_in_the_middle_of_a_step_keeps_the_step(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "Ana")
+    out = await cmd(core, ANA, "help")
+    assert "/edit" in out[0].text
+    assert await step_of(core, ANA) == "role"
+    out = await cmd(core, ANA, "frobnicate")
+    assert keys(out) == ["err.unknown_command", "q.role.prompt"]
+    assert "/frobnicate" in out[0].text
+
+
+async def test_number_out_of_range_for_a_choice_is_reasked(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "Ana")
+    out = await say(core, ANA, "99")
+    assert keys(out) == ["err.pick_option", "q.role.prompt"]
+    assert "role" not in await answers_of(core, ANA)
+    out = await say(core, ANA, "Politisi")  # a label typed instead of tapped
+    assert (await answers_of(core, ANA))["role"] == "politician"
+
+
+async def test_non_text_inbound_gets_a_reask(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    out = await core.handle(Inbound(ANA, "other", other="sticker"))
+    assert keys(out) == ["err.not_text", "q.name.prompt"]
+
+
+async def test_forged_and_stale_callbacks_change_nothing(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "Ana")
+    for forged in ["a:role:king", "a:vision:x", "zz:1", "a:role", "", "t:platforms_now:instagram", "c:yes",
+                   "x:delete:yes", "e:nonexistent", "l:fr", "a:role:artist:extra"]:
+        out = await tap(core, ANA, forged)
+        assert out[0].key == "err.stale_button", forged
+    assert await answers_of(core, ANA) == {"name": "Ana"}
+    assert await step_of(core, ANA) == "role"
+    assert await core.storage.find_user("fake", "1") is not None  # x:delete:yes without a pending delete
+
+
+async def test_multi_choice_toggles_then_done(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "Ana")
+    await tap(core, ANA, "a:role:artist")
+    out = await tap(core, ANA, "t:platforms_now:tiktok")
+    assert out[0].meta["replace"] is True
+    assert [c.selected for c in out[0].choices if c.value == "t:platforms_now:tiktok"] == [True]
+    out = await tap(core, ANA, "t:platforms_now:instagram")
+    out = await tap(core, ANA, "t:platforms_now:tiktok")  # untick
+    out = await tap(core, ANA, "d:platforms_now")
+    assert (await answers_of(core, ANA))["platforms_now"] == ["instagram"]
+    assert await step_of(core, ANA) == "team"
+
+
+async def test_done_with_nothing_ticked_is_refused(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "Ana")
+    await tap(core, ANA, "a:role:artist")
+    out = await tap(core, ANA, "d:platforms_now")
+    assert out[0].key == "err.pick_option"
+    assert await step_of(core, ANA) == "platforms_now"
+
+
+async def test_back_at_step_one_and_back_later(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    out = await cmd(core, ANA, "back")
+    assert out[0].key == "err.first_step"
+    await say(core, ANA, "Ana")
+    out = await cmd(core, ANA, "back")
+    assert out[0].key == "q.name.prompt" and "Ana" in out[0].text  # shows the current answer
+    out = await tap(core, ANA, "k:name")  # keep it
+    assert out[0].key == "q.role.prompt"
+
+
+async def test_skip_only_optional_steps(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    out = await cmd(core, ANA, "skip")
+    assert out[0].key == "err.not_optional"
+    assert await step_of(core, ANA) == "name"
+
+
+async def test_edit_from_the_summary_returns_to_the_summary(core: Core) -> None:
+    await finish(core, ANA)
+    out = await cmd(core, ANA, "edit")
+    assert out[0].key == "edit.pick" and any(c.value == "e:vision" for c in out[0].choices)
+    out = await tap(core, ANA, "e:vision")
+    assert out[0].key == "q.vision.prompt"
+    out = await say(core, ANA, "Visi baru untuk musikku yang jujur")
+    assert out[0].key == "summary.title"
+    assert "Visi baru" in out[0].text
+    out = await tap(core, ANA, "c:yes")
+    assert "plan.title" in keys(out)
+
+
+async def test_changing_segments_drops_the_priority_pick(core: Core) -> None:
+    await finish(core, ANA)
+    await tap(core, ANA, "e:segments")
+    out = await say(core, ANA, "fans, journalists")
+    assert out[0].key == "q.priority_segment.prompt"
+    assert [c.label for c in out[0].choices][:2] == ["fans", "journalists"]
+    await tap(core, ANA, "a:priority_segment:1")
+    assert (await answers_of(core, ANA))["priority_segment"] == "journalists"
+
+
+async def test_controversy_answer_gets_the_articles_warning_but_is_stored(core: Core) -> None:
+    await finish(core, ANA, controversy="yes")
+    out = await cmd(core, ANA, "plan")
+    assert "Beberapa jawabanmu mengarah ke sensasi" in out[0].text
+    assert (await answers_of(core, ANA))["controversy"] == "yes"
+
+
+async def test_warning_text_explains_negative_fame(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    answers = await walk_to(core, ANA, "controversy")
+    out = await tap(core, ANA, "a:controversy:yes")
+    assert out[0].key == "warn.controversy" and "membeli tawaranmu" in out[0].text
+    assert answers  # walked
+
+
+async def test_plan_before_finishing_says_where_you_are(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "Ana")
+    out = await cmd(core, ANA, "plan")
+    assert out[0].key == "plan.not_ready" and "2" in out[0].text
+
+
+async def test_plan_has_markdown_file(core: Core) -> None:
+    await finish(core, ANA)
+    out = await cmd(core, ANA, "plan")
+    files = [m.file for m in out if m.file]
+    assert files and files[0].name.endswith(".md") and files[0].data.startswith(b"# ")
+
+
+async def test_cancel_pauses_and_start_resumes(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "Ana")
+    out = await cmd(core, ANA, "cancel")
+    assert out[0].key == "flow.paused"
+    out = await say(core, ANA, "hello?")
+    assert out[0].key == "flow.paused_hint"
+    assert await answers_of(core, ANA) == {"name": "Ana"}
+    out = await cmd(core, ANA, "start")
+    assert keys(out) == ["flow.welcome_back", "q.role.prompt"]
+
+
+async def test_reset_needs_confirmation(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "Ana")
+    out = await cmd(core, ANA, "reset")
+    assert out[0].key == "confirm.reset"
+    out = await tap(core, ANA, "x:reset:no")
+    assert await answers_of(core, ANA) == {"name": "Ana"}
+    await cmd(core, ANA, "reset")
+    out = await tap(core, ANA, "x:reset:yes")
+    assert await answers_of(core, ANA) == {}
+    assert await step_of(core, ANA) == "name"
+
+
+async def test_delete_erases_every_row_of_the_user(core: Core, db_path: str) -> None:
+    await finish(core, ANA)
+    await finish(core, BEN)
+    await cmd(core, ANA, "delete")
+    assert await core.storage.find_user("fake", "1") is not None
+    out = await tap(core, ANA, "x:delete:yes")
+    assert out[0].key == "privacy.deleted"
+    assert await core.storage.find_user("fake", "1") is None
+    con = sqlite3.connect(db_path)
+    try:
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+            for row in con.execute(f"SELECT * FROM {table}"):
+                assert "Ana" not in json.dumps(row, default=str), (table, row)
+    finally:
+        con.close()
+    assert await answers_of(core, BEN)  # the other user is intact
+
+
+async def test_export_returns_everything_stored(core: Core) -> None:
+    await finish(core, ANA)
+    out = await cmd(core, ANA, "export")
+    data = json.loads(out[0].file.data)  # type: ignore[union-attr]
+    assert data["user"]["platform_user_id"] == "1"
+    stored = {a["step"]: a["value"] for a in data["answers"]}
+    assert stored == await answers_of(core, ANA)
+
+
+async def test_language_command_pins_and_switches(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    out = await cmd(core, ANA, "language", "en")
+    assert out[0].text.startswith("Got it")
+    assert out[1].text.startswith("Step 1/25")
+    out = await say(core, ANA, "saya mau jadi penyanyi terkenal di Indonesia")
+    user = await core.storage.find_user("fake", "1")
+    assert user.language == "en" and user.language_pinned  # type: ignore[union-attr]
+    out = await cmd(core, ANA, "language")
+    assert {c.value for c in out[0].choices} == {"l:id", "l:en"}
+
+
+async def test_locale_hint_sets_the_first_language(core: Core) -> None:
+    out = await core.handle(Inbound(BEN, "command", command="start", locale="en-GB"))
+    assert out[1].text.startswith("Step 1/")
+
+
+async def test_two_users_interleaved_never_cross(core: Core) -> None:
+    await asyncio.gather(cmd(core, ANA, "start"), cmd(core, BEN, "start"))
+    for a, b in [("Ana", "Ben"), ("1", "2")]:
+        await asyncio.gather(say(core, ANA, a), say(core, BEN, b))
+    assert await answers_of(core, ANA) == {"name": "Ana", "role": "politician"}
+    assert await answers_of(core, BEN) == {"name": "Ben", "role": "artist"}
+
+
+async def test_one_users_messages_are_handled_in_order(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    # fired concurrently, applied in the order sent: name first, then the role
+    await asyncio.gather(say(core, ANA, "Ana"), say(core, ANA, "3"), say(core, ANA, "1,2"))
+    assert await answers_of(core, ANA) == {"name": "Ana", "role": "official",
+                                           "platforms_now": ["instagram", "tiktok"]}
+
+
+async def test_a_failing_handler_gets_an_apology_and_the_loop_lives(db_path: str) -> None:
+    router = Router()
+
+    @router.command("boom")
+    async def boom(ctx):  # type: ignore[no-untyped-def]
+        raise RuntimeError("kaboom")
+
+    @router.command("ok")
+    async def ok(ctx):  # type: ignore[no-untyped-def]
+        ctx.say("help.title")
+
+    core = Core(Storage(db_path), router=router)
+    await core.start()
+    try:
+        out = await cmd(core, ANA, "boom")
+        assert keys(out) == ["error.apology"]
+        assert keys(await cmd(core, ANA, "ok")) == ["help.title"]
+    finally:
+        await core.stop()
+
+
+async def test_database_file_is_private(core: Core, db_path: str) -> None:
+    assert os.stat(db_path).st_mode & 0o077 == 0
+
+
+async def test_migrations_are_idempotent(core: Core) -> None:
+    before = await core.storage.migrate()
+    assert await core.storage.migrate() == before >= 1
+
+
+async def test_blocked_user_who_writes_again_is_reachable(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await core.storage.set_reachable("fake", "1", False)
+    out = await cmd(core, ANA, "start")
+    assert out[0].key == "reach.back"
+    assert (await core.storage.find_user("fake", "1")).reachable  # type: ignore[union-attr]
+
+
+# -- helpers -------------------------------------------------------------------
+
+SCRIPT = {
+    "name": "Ana", "role": "a:role:artist", "platforms_now": ["t:platforms_now:instagram"], "team": "a:team:alone",
+    "purposes": ["t:purposes:explain", "t:purposes:engage"], "vision": "Penyanyi yang dikenal karena lagu jujur",
+    "mission": "Rilis lagu tiap bulan dan tur kecil", "goal_5y": "Album pertama", "goal_10y": "/skip",
+    "segments": "remaja, mahasiswa", "priority_segment": "a:priority_segment:0", "competitors": "/skip",
+    "needs": "Lagu yang menemani hari-hari mereka", "focus_platforms": ["t:focus_platforms:tiktok"],
+    "pillars": "proses kreatif, keseharian, kolaborasi", "formats": ["t:formats:short_video"],
+    "cadence": "a:cadence:3", "creative_angle": "Cerita lewat sketsa", "quality": "Audio jernih selalu",
+    "daily_minutes": "a:daily_minutes:30", "response_time": "a:response_time:3", "offline": "Manggung di kafe",
+    "criticism": "a:criticism:calm", "controversy": "a:controversy:never", "get_noticed": "/skip",
+}
+
+
+async def answer_step(core: Core, user: UserRef, step: str, override: dict[str, str]) -> list[Outbound]:
+    value = user.display_name if step == "name" else SCRIPT[step]
+    if step in override:
+        value = f"a:{step}:{override[step]}"
+    if isinstance(value, list):
+        return await core.handle(Inbound(user, "choice", values=tuple(value)))
+    if value == "/skip":
+        return await cmd(core, user, "skip")
+    if value.startswith("a:"):
+        return await tap(core, user, value)
+    return await say(core, user, value)
+
+
+async def walk_to(core: Core, user: UserRef, stop: str, **override: str) -> dict:
+    while True:
+        step = await step_of(core, user)
+        if step is None or step == stop:
+            return await answers_of(core, user)
+        await answer_step(core, user, step, override)
+
+
+async def finish(core: Core, user: UserRef, **override: str) -> None:
+    await cmd(core, user, "start")
+    await walk_to(core, user, "__none__", **override)
+    out = await tap(core, user, "c:yes")
+    assert "plan.title" in keys(out), keys(out)

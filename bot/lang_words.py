@@ -74,6 +74,23 @@ ENGLISH: frozenset[str] = _words("""
     uses use wants needs likes knows thinks says goes does gets makes takes comes
     again away back please maybe together anymore anyway however instead perhaps
     who's everybody's nobody's what're
+
+    dance answer arrive ask borrow break broke build burn carry change check clean climb count cover
+    cross cut draw dream drop enjoy enter explain fail fill finish fix fly follow hang happen hate hide
+    hit hunt improve invite join jump kick kiss knock laugh lend lift listen live lock marry mind
+    need notice offer open order own pass pick plan plant prefer prepare promise protect pull rain
+    receive relax remain repeat reply rush save search share shout sign smell snow sound speak stand
+    study succeed suggest support swim taste thank throw touch train trust wake wash win wonder write
+    wrote written yell bread breakfast lunch dinner coffee tea milk rice meat fish fruit apple egg
+    letter news paper story song music movie game party trip train plane weather rain snow sun moon
+    tree flower river sea mountain island beach garden hospital doctor police office company boss
+    hand head face eye eyes hair heart body foot feet leg arm
+    everything's nothing's someone's tonight's he'd she'd they'd we'd it'll there'll
+    brave calm careful clever crazy curious dangerous delicious famous friendly gentle honest
+    kind lazy lucky nervous patient polite proud serious shy silly smart stupid sweet ugly upset
+    wise wrong alone alive asleep awake surprised worried excited interested bored confused
+    across along around behind below beside beyond near toward towards upon within unless whether
+    although though neither either nor
     wanna gonna gotta dunno kinda sorta yet already every each
 """)
 
@@ -129,6 +146,25 @@ INDONESIAN: frozenset[str] = _words("""
     jalan pakai harap khawatir
     lagi lagian bareng bersama pokoknya sebenernya malah justru mending mendingan
     bete sebel kesel males malas ngantuk lelah capek laper gemes gemas
+
+    kepada daripada terhadap antara tanpa melalui lewat menurut bersama seperti sebagai supaya
+    walaupun meskipun padahal sedangkan sehingga maka lalu kemudian terus akhirnya
+    jawab tiba pinjam pecah bangun bakar bawa ganti periksa naik hitung tutup menari tari mimpi
+    jatuhkan nikmati masuk jelaskan gagal isi selesai perbaiki terbang ikut gantung benci terjadi
+    sembunyi pukul buru tingkatkan undang gabung lompat tendang cium ketuk tertawa ketawa pinjamkan
+    angkat dengar dengarkan hidup kunci nikah kawin peduli pesan punya lewat petik rencana tanam
+    terima santai tetap ulang balas buru-buru simpan cari bagi teriak tanda cium bunyi berdiri
+    pelajari berhasil sarankan dukung renang cicip lempar sentuh latih percaya bangun cuci
+    heran tulis menulis menyanyi lanjut berlanjut
+    roti sarapan makan siang kopi teh susu nasi daging ikan buah telur surat berita kertas cerita
+    lagu musik permainan pesta perjalanan kereta pesawat cuaca hujan salju matahari bulan pohon
+    bunga sungai laut gunung pulau pantai kebun rumah sakit dokter polisi perusahaan bos
+    tangan kepala wajah mata rambut jantung badan kaki lengan
+    berani tenang hati-hati pintar gila penasaran berbahaya enak lezat terkenal ramah lembut jujur
+    malas beruntung gugup sabar sopan bangga serius pemalu konyol bodoh manis jelek kecewa bijak
+    sendirian hidup tidur bangun terkejut kaget khawatir bersemangat tertarik bosan bingung
+    sekitar belakang depan samping dekat jauh menuju atas bawah luar
+    tipu bohong bego goblok tolol dasar lelucon canda bercanda becanda
     halo butuh pengin kepingin sayang kesini kesana disini disitu disana gimanapun
 """)
 

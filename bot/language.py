@@ -102,6 +102,53 @@ def _lookup(word: str) -> tuple[float, float, bool] | None:
     return None
 
 
+_ID_SUFFIXES = ("nya", "ku", "mu", "lah", "kah", "pun", "kan", "an", "i")
+_ID_PREFIXES = ("memper", "menge", "meng", "meny", "mem", "men", "me", "ber", "be", "ter", "te", "di", "ke", "se",
+                "peng", "peny", "pem", "pen", "per", "pe", "ku", "kau")
+_NASAL = {"meny": "s", "mem": "p", "men": "t", "meng": "k", "peny": "s", "pem": "p", "pen": "t", "peng": "k"}
+
+
+def _id_stems(word: str) -> list[str]:
+    """Candidate Indonesian stems: clitics and affixes stripped (makananku -> makan, menulis -> tulis)."""
+    bases = [word]
+    for suf in _ID_SUFFIXES:
+        for base in list(bases):
+            if base.endswith(suf) and len(base) - len(suf) >= 3:
+                bases.append(base[: -len(suf)])
+    stems = list(bases)
+    for base in bases:
+        for pre in _ID_PREFIXES:
+            if base.startswith(pre) and len(base) - len(pre) >= 3:
+                rest = base[len(pre):]
+                stems.append(rest)
+                if pre in _NASAL:
+                    stems.append(_NASAL[pre] + rest)
+    return stems[1:]
+
+
+def _en_stems(word: str) -> list[str]:
+    """Candidate English stems: inflections stripped (talking -> talk, dancing -> dance, stopped -> stop)."""
+    out: list[str] = []
+    for suf in ("ing", "ed", "es", "s", "ly", "er", "est", "d"):
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            stem = word[: -len(suf)]
+            out += [stem, stem + "e"]
+            if len(stem) >= 4 and stem[-1] == stem[-2]:
+                out.append(stem[:-1])
+            if stem.endswith("i"):
+                out.append(stem[:-1] + "y")
+    return out
+
+
+def _stem_evidence(word: str) -> tuple[float, float]:
+    """(english, indonesian) evidence when an unlisted word is an inflected form of a listed one."""
+    en = any(s in ENGLISH and s not in INDONESIAN for s in _en_stems(word))
+    idn = any(s in INDONESIAN and s not in ENGLISH for s in _id_stems(word))
+    if en == idn:
+        return 0.0, 0.0
+    return (0.8, 0.0) if en else (0.0, 0.8)
+
+
 def _morphology(word: str) -> tuple[float, float]:
     """Weak (english, indonesian) evidence from the shape of an unlisted word."""
     if _EN_CONTRACTION.search(word):
@@ -178,7 +225,11 @@ def analyse(text: str) -> LangGuess:
             continue
         if proper or len(word) == 1:
             continue
-        e, i = _morphology(word)
+        e, i = _stem_evidence(word)
+        if e or i:
+            hits += 1
+        else:
+            e, i = _morphology(word)
         en += e
         idn += i
         content.append(word)
@@ -188,7 +239,7 @@ def analyse(text: str) -> LangGuess:
     margin = en - idn
     lo, hi = min(en, idn), max(en, idn)
     covered = hits >= 0.3 * n or n <= 3
-    if hi > 0 and covered and (lo == 0 or (hi - lo >= 2 and lo <= hi / 3)):
+    if (hits > 0 or hi >= 0.8) and hi > 0 and covered and (lo == 0 or (hi - lo >= 2 and lo <= hi / 3)):
         lang = "en" if margin > 0 else "id"
         conf = 1.0 - 0.5 * math.exp(-abs(margin))
     else:

@@ -94,6 +94,8 @@ class Core:
         user = ctx.user
         state = language.LangState(user.language, user.language_pinned, user.lang_pending, user.lang_pending_count)
         text = ctx.inbound.text if ctx.inbound.kind == "text" else ""
+        if text and self.router.language_evidence is not None and not await self.router.language_evidence(ctx):
+            text = ""
         if not text and user.language is not None:
             return
         decision = language.decide_language(state, text, ctx.inbound.locale or user.locale_hint)

@@ -19,6 +19,8 @@ class Router:
     other: Handler | None = None
     unknown_command: Handler | None = None
     unknown_choice: Handler | None = None
+    # Says whether free text should feed language detection (False e.g. while the user types their name).
+    language_evidence: Callable[["Context"], Awaitable[bool]] | None = None
 
     def command(self, *names: str) -> Callable[[Handler], Handler]:
         """Decorator: register a handler for one or more command names."""

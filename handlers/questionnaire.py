@@ -421,8 +421,16 @@ async def on_stale(ctx: Context) -> None:
     await reprompt(ctx)
 
 
+async def language_evidence(ctx: Context) -> bool:
+    """Names and typed option labels say nothing about the user's language: skip detection there."""
+    flow = await ctx.storage.get_flow(ctx.user.id)
+    step = S.step_by_id(flow.step) if flow is not None and flow.status == "active" else None
+    return step is None or (step.detect and step.kind in ("text", "list"))
+
+
 def register(router: Router) -> None:
     router.text = on_text
+    router.language_evidence = language_evidence
     router.choices.update({"a": on_answer, "t": on_toggle, "d": on_done, "k": on_keep, "s": on_skip_button,
                            "e": on_edit_pick, "c": on_confirm})
     router.unknown_choice = on_stale

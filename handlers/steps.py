@@ -26,6 +26,7 @@ class Step:
     when: tuple[str, str] | None = None
     warn: tuple[str, ...] = ()
     warn_options: tuple[str, ...] = ()
+    detect: bool = True
 
 
 def parse_steps(data: dict[str, Any]) -> tuple[Step, ...]:
@@ -47,6 +48,7 @@ def parse_steps(data: dict[str, Any]) -> tuple[Step, ...]:
             options_from=raw.get("options_from"), when=(when["step"], str(when["is"])) if when else None,
             warn=tuple(w.lower() for w in raw.get("warn", ())),
             warn_options=tuple(str(o) for o in raw.get("warn_options", ())),
+            detect=raw.get("detect_language", True),
         ))
     return tuple(steps)
 

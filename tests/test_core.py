@@ -361,3 +361,9 @@ async def finish(core: Core, user: UserRef, **override: str) -> None:
     await walk_to(core, user, "__none__", **override)
     out = await tap(core, user, "c:yes")
     assert "plan.title" in keys(out), keys(out)
+
+
+async def test_a_name_does_not_switch_the_language(core: Core) -> None:
+    await core.handle(Inbound(ANA, "command", command="start", locale="en"))
+    out = await say(core, ANA, "Budi Santoso")
+    assert keys(out) == ["q.role.prompt"] and out[0].text.startswith("Step 2/")

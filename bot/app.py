@@ -43,7 +43,7 @@ class App:
 
 async def build_app(config: Config) -> App:
     """Start the core and build the adapters whose tokens are set."""
-    core = Core(Storage(config.db_path))
+    core = Core(Storage(config.db_path), admins=config.admins)
     await core.start()
     app = App(core)
     if config.telegram_token:

@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+from bot import redact
 from bot.config import Config, from_env
 from bot.core import Core
 from bot.storage import Storage
@@ -32,7 +33,7 @@ async def run_chat(config: Config, user: str = "local", lang: str | None = None)
     """A terminal chat on the local database, until end of input."""
     from bot.adapters.console import ConsoleAdapter
 
-    core = Core(Storage(config.db_path))
+    core = Core(Storage(config.db_path), admins=config.admins)
     await core.start()
     console = ConsoleAdapter(core, user_id=user, locale=lang)
     core.add_adapter(console)
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
+    redact.install([config.telegram_token or "", config.discord_token or "", config.telegram_webhook_secret or ""])
     try:
         if args.command == "chat" or (args.command is None and not config.has_platform):
             asyncio.run(run_chat(config, getattr(args, "user", "local"), getattr(args, "lang", None)))

@@ -12,6 +12,7 @@ from bot.dispatcher import KeyedSerializer
 from bot.i18n import DEFAULT_LANGUAGE, Catalog
 from bot.router import Router
 from bot.storage import Storage
+from bot.throttle import Throttle
 from bot.types import Inbound, Outbound
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ class Core:
     """Holds storage, catalogs, the router and the adapters."""
 
     def __init__(self, storage: Storage, router: Router | None = None, catalog: Catalog | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, throttle: Throttle | None | bool = True,
+                 admins: frozenset[str] = frozenset()) -> None:
         self.clock = clock or storage.clock or SystemClock()
         self.storage = storage
         self.catalog = catalog or Catalog()
@@ -49,7 +51,11 @@ class Core:
             router = build_router()
         self.router = router
         self.adapters: dict[str, Adapter] = {}
+        self.admins = admins  # "platform:user_id" entries allowed to use /stats
         self._serial = KeyedSerializer()
+        # A flood from one user is refused for that user alone; the local terminal is never throttled.
+        self.throttle: Throttle | None = Throttle(self.clock) if throttle is True else (throttle or None)
+        self.unthrottled_platforms = {"console"}
 
     async def start(self) -> None:
         """Open storage and load language profiles (once, before the first message)."""
@@ -66,7 +72,18 @@ class Core:
         """Handle one inbound message; returns the replies for the adapter to send."""
         inbound = cap_inbound(inbound)
         key = (inbound.user.platform, inbound.user.user_id)
+        if self.throttle is not None and inbound.user.platform not in self.unthrottled_platforms \
+                and not self.throttle.allow(key):
+            if not self.throttle.first_refusal(key):
+                return []
+            log.warning("throttling a %s user", inbound.user.platform)
+            return [Outbound(text=self.catalog.t(await self._language_of(inbound), "err.slow_down"),
+                             key="err.slow_down", private=True)]
         return await self._serial.run(key, lambda: self._handle(inbound))
+
+    async def _language_of(self, inbound: Inbound) -> str:
+        user = await self.storage.find_user(inbound.user.platform, inbound.user.user_id)
+        return (user.language if user else None) or DEFAULT_LANGUAGE
 
     async def _handle(self, inbound: Inbound) -> list[Outbound]:
         lang = DEFAULT_LANGUAGE

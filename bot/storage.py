@@ -219,6 +219,20 @@ class Storage:
             out[table] = [dict(r) for r in rows]
         return out
 
+    async def counts(self) -> dict[str, dict[str, int] | int]:
+        """Aggregate counts for /stats: users per platform, flows per status, rows per user table."""
+        async with self.db.execute("SELECT platform, COUNT(*) FROM users GROUP BY platform") as cur:
+            users = {r[0]: r[1] for r in await cur.fetchall()}
+        async with self.db.execute("SELECT status, COUNT(*) FROM flows GROUP BY status") as cur:
+            flows = {r[0]: r[1] for r in await cur.fetchall()}
+        async with self.db.execute("SELECT COUNT(*) FROM users WHERE reachable = 0") as cur:
+            unreachable = (await cur.fetchone())[0]  # type: ignore[index]
+        rows = {}
+        for table in await self.user_tables():
+            async with self.db.execute(f"SELECT COUNT(*) FROM {table}") as cur:
+                rows[table] = (await cur.fetchone())[0]  # type: ignore[index]
+        return {"users": users, "flows": flows, "unreachable": unreachable, "rows": rows}
+
     async def user_tables(self) -> list[str]:
         """Tables holding per-user rows (those with a user_id column)."""
         async with self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:

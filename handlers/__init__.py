@@ -4,7 +4,8 @@ from __future__ import annotations
 from bot.router import Router
 
 # Modules with a register(router) function; a new feature adds its module here.
-MODULES = ("handlers.questionnaire", "handlers.plan", "handlers.commands", "handlers.privacy", "handlers.language")
+MODULES = ("handlers.questionnaire", "handlers.plan", "handlers.commands", "handlers.privacy", "handlers.language",
+           "handlers.admin")
 
 
 def build_router() -> Router:

@@ -367,3 +367,25 @@ async def test_a_name_does_not_switch_the_language(core: Core) -> None:
     await core.handle(Inbound(ANA, "command", command="start", locale="en"))
     out = await say(core, ANA, "Budi Santoso")
     assert keys(out) == ["q.role.prompt"] and out[0].text.startswith("Step 2/")
+
+
+async def test_a_flood_is_throttled_for_that_user_alone(core: Core, clock) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(40):
+        await cmd(core, ANA, "help")
+    out = await cmd(core, ANA, "help")
+    assert keys(out) == ["err.slow_down"]
+    assert await cmd(core, ANA, "help") == []  # told once, then skipped quietly
+    assert keys(await cmd(core, BEN, "help")) == ["help.title"]  # others unaffected
+    clock.advance(seconds=5)
+    assert keys(await cmd(core, ANA, "help")) == ["help.title"]
+
+
+async def test_stats_only_for_admins_and_only_counts(core: Core) -> None:
+    await finish(core, ANA)
+    out = await cmd(core, BEN, "stats")
+    assert keys(out) == ["stats.refused"]
+    core.admins = frozenset({"fake:2"})
+    out = await cmd(core, BEN, "stats")
+    assert out[0].key == "stats.title"
+    assert "fake" in out[0].text and "2" in out[0].text
+    assert "Ana" not in out[0].text and "Penyanyi" not in out[0].text

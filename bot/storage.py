@@ -108,6 +108,9 @@ class Storage:
     # -- users ---------------------------------------------------------------
     async def get_or_create_user(self, platform: str, platform_user_id: str, display_name: str = "",
                                  locale: str | None = None) -> User:
+        user = await self.find_user(platform, platform_user_id)
+        if user is not None:
+            return user
         now = self.now()
         await self.db.execute(
             "INSERT INTO users (platform, platform_user_id, display_name, locale_hint, created_at, updated_at)"

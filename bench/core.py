@@ -1,0 +1,172 @@
+"""Answers per second and handling latency of the core, against a python-telegram-bot baseline.
+
+Ours: every answer goes through Core.handle and is committed to SQLite (WAL) before the reply is returned.
+Baseline, in the same run: the same questionnaire as a ConversationHandler with PicklePersistence, driven through
+Application.process_update with a request object that sends nothing (its persistence flushes on an interval,
+so an answer is not durable when it is acknowledged).
+
+Run: python bench/core.py [--users 1,100,1000]   (prints figures; never pass/fail)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.core import Core  # noqa: E402
+from bot.storage import Storage  # noqa: E402
+from bot.types import Inbound, UserRef, parse_command  # noqa: E402
+
+# One user's lines, in English, answering all 25 steps and confirming (numbers answer choices).
+SCRIPT = [
+    "Alex Rivera", "6", "6", "1", "1,3", "The go-to data coach for small businesses",
+    "Teach one practical data trick every week", "Run workshops for 500 small businesses", "/skip",
+    "small business owners; freelancers", "1", "/skip", "Simple, cheap ways to use their own sales data", "6,7",
+    "data tips; case studies; tool reviews", "3,5", "2", "Plain words, no jargon, real numbers",
+    "Every chart sourced and readable on a phone", "1", "4", "Monthly meetups at the chamber of commerce",
+    "1", "1", "Guest posts and podcasts", "c:yes",
+]
+
+
+def to_inbound(user: UserRef, line: str) -> Inbound:
+    cmd = parse_command(line)
+    if cmd:
+        return Inbound(user, "command", command=cmd[0], args=cmd[1], locale="en")
+    if line.startswith("c:"):
+        return Inbound(user, "choice", choice=line)
+    return Inbound(user, "text", text=line, locale="en")
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))]
+
+
+async def run_ours(users: int, folder: str) -> dict[str, float]:
+    core = Core(Storage(os.path.join(folder, f"ours-{users}.sqlite3")), throttle=False)
+    await core.start()
+    latencies: list[float] = []
+
+    async def one(i: int) -> None:
+        user = UserRef("bench", str(i), f"u{i}")
+        await core.handle(Inbound(user, "command", command="start", locale="en"))
+        for line in SCRIPT:
+            t0 = time.perf_counter()
+            await core.handle(to_inbound(user, line))
+            latencies.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(users)))
+    wall = time.perf_counter() - t0
+    stored = 0
+    async with core.storage.db.execute("SELECT COUNT(*) FROM answers") as cur:
+        stored = (await cur.fetchone())[0]
+    await core.stop()
+    return {"answers": len(latencies), "wall": wall, "rate": len(latencies) / wall,
+            "p50": statistics.median(latencies) * 1000, "p99": pct(latencies, 99) * 1000, "stored": stored}
+
+
+async def run_baseline(users: int, folder: str) -> dict[str, float]:
+    from telegram import Update
+    from telegram.ext import (Application, CommandHandler, ContextTypes, ConversationHandler, MessageHandler,
+                              PicklePersistence, filters)
+    from telegram.request import BaseRequest, RequestData
+
+    class NoSend(BaseRequest):
+        """Answers every Bot API call locally with a plausible result; nothing leaves the process."""
+
+        async def initialize(self) -> None: ...
+        async def shutdown(self) -> None: ...
+
+        @property
+        def read_timeout(self) -> float | None:
+            return None
+
+        async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                             read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
+                             pool_timeout: Any = None) -> tuple[int, bytes]:
+            if url.endswith("/getMe"):
+                result: Any = {"id": 1, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
+            else:
+                params = request_data.parameters if request_data else {}
+                result = {"message_id": 1, "date": 0, "chat": {"id": int(params.get("chat_id", 1)),
+                                                                 "type": "private"}, "text": "ok"}
+            return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    steps = len(SCRIPT)
+
+    def make_state(n: int):  # type: ignore[no-untyped-def]
+        async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+            context.user_data[f"step{n}"] = update.message.text  # type: ignore[index,union-attr]
+            await update.message.reply_text(f"Step {n + 2}/{steps}")  # type: ignore[union-attr]
+            return n + 1 if n + 1 < steps else ConversationHandler.END
+        return answer
+
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        await update.message.reply_text("Step 1")  # type: ignore[union-attr]
+        return 0
+
+    persistence = PicklePersistence(os.path.join(folder, f"baseline-{users}.pickle"))
+    app = (Application.builder().token("123456:bench").request(NoSend()).get_updates_request(NoSend())
+           .persistence(persistence).build())
+    app.add_handler(ConversationHandler(
+        entry_points=[CommandHandler("start", start)],
+        states={n: [MessageHandler(filters.TEXT, make_state(n))] for n in range(steps)},
+        fallbacks=[], name="brand", persistent=True))
+    await app.initialize()
+    latencies: list[float] = []
+    counter = iter(range(10**9))
+
+    def update_for(uid: int, text: str) -> Update:
+        msg: dict[str, Any] = {"message_id": next(counter), "date": 0, "text": text,
+                               "chat": {"id": uid, "type": "private"},
+                               "from": {"id": uid, "is_bot": False, "first_name": f"u{uid}"}}
+        if text.startswith("/"):
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return Update.de_json({"update_id": next(counter), "message": msg}, app.bot)
+
+    async def one(uid: int) -> None:
+        await app.process_update(update_for(uid, "/start"))
+        for line in SCRIPT:
+            upd = update_for(uid, line if not line.startswith("/") else "skip")
+            t0 = time.perf_counter()
+            await app.process_update(upd)
+            latencies.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i + 1) for i in range(users)))
+    wall = time.perf_counter() - t0
+    stored = sum(len(d) for d in app.user_data.values())
+    await app.shutdown()
+    return {"answers": len(latencies), "wall": wall, "rate": len(latencies) / wall,
+            "p50": statistics.median(latencies) * 1000, "p99": pct(latencies, 99) * 1000, "stored": stored}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", default="1,100,1000")
+    args = parser.parse_args()
+    print("brandcoach core vs python-telegram-bot ConversationHandler+PicklePersistence (same process)")
+    print(f"{'users':>6} {'who':<9} {'answers':>8} {'ans/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'durable':>8}")
+    with tempfile.TemporaryDirectory() as folder:
+        for users in [int(u) for u in args.users.split(",")]:
+            ours = await run_ours(users, folder)
+            base = await run_baseline(users, folder)
+            print(f"{users:>6} {'ours':<9} {ours['answers']:>8} {ours['rate']:>9.0f} {ours['p50']:>8.2f} "
+                  f"{ours['p99']:>8.2f} {'each':>8}")
+            print(f"{users:>6} {'baseline':<9} {base['answers']:>8} {base['rate']:>9.0f} {base['p50']:>8.2f} "
+                  f"{base['p99']:>8.2f} {'interval':>8}")
+            print(f"{users:>6} ratio ours/baseline answers/s: {ours['rate'] / base['rate']:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

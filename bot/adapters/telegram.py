@@ -138,20 +138,21 @@ class TelegramAdapter:
 
     async def disconnect(self) -> None:
         """Stop fetching, finish every update already taken (and confirm it), then close."""
-        application, self.application = self.application, None
         self._stop.set()
+        application = self.application
         if application is None:
             return
         try:
             if self._webhook_runner is not None:
                 runner, self._webhook_runner = self._webhook_runner, None
-                await runner.cleanup()
+                await runner.cleanup()             # no new webhook posts; Telegram keeps them for later
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()  # a last getUpdates confirms what was fetched
             if application.running:
-                await application.stop()           # processes every update already in the queue
+                await application.stop()           # handles every update already taken, replies included
         finally:
             await application.shutdown()
+            self.application = None
             self._listening = False
 
     def _app(self) -> Application:  # type: ignore[type-arg]

@@ -419,8 +419,10 @@ class TelegramAdapter:
             await self._edit(lambda: bot.edit_message_reply_markup(chat_id, message_id,
                                                                    reply_markup=self.markup(redraw)))
             return [m for m in replies if m is not redraw]
-        chosen = F.chosen_labels(_rows(message), data)
         lang = replies[0].meta.get("lang", DEFAULT_LANGUAGE) if replies else DEFAULT_LANGUAGE
+        chosen = F.chosen_labels(_rows(message), data)
+        if data.startswith("s:"):
+            chosen = [self.core.catalog.t(lang, "common.skipped")]
         if chosen and message.text is not None:
             note = self.core.catalog.t(lang, "telegram.answered", answer=", ".join(chosen))
             text = f"{message.text_html}\n\n{F.to_html(note)}"

@@ -5,7 +5,7 @@ from bot.router import Router
 
 # Modules with a register(router) function; a new feature adds its module here.
 MODULES = ("handlers.questionnaire", "handlers.plan", "handlers.commands", "handlers.privacy", "handlers.language",
-           "handlers.admin")
+           "handlers.admin", "handlers.reminders")
 
 
 def build_router() -> Router:

@@ -1,0 +1,192 @@
+"""One tick: find due nudges, then claim -> send -> mark sent, within the grace window and the platform limits.
+
+Crash policy (never two copies of one nudge): a nudge is claimed (claimed_at, attempts+1, committed) right
+before it is sent and marked sent right after. A nudge found still claimed after the lease (the process died
+between claim and mark, so it may or may not have gone out) is skipped, counted in `lost`, and its series moves
+on: at most one occurrence lost per crash per in-flight nudge, none sent twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.adapters.base import RetryLater, UserUnreachable
+from bot.nudges import content as C
+from bot.nudges import schedule as S
+from bot.nudges.limiter import RateLimiter
+from bot.nudges.manage import ensure_defaults, next_slot
+from bot.nudges.store import Due, NudgeStore
+from bot.types import Outbound
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickStats:
+    """What one tick did (also summed over the service's lifetime)."""
+
+    sent: int = 0
+    skipped: int = 0       # more than the grace window late
+    lost: int = 0          # claimed but never marked (crash): skipped by policy
+    retried: int = 0       # RetryLater or another failure: tried again later
+    unreachable: int = 0   # the platform refused the user: their nudges pause
+    created: int = 0       # users given their default nudges
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: TickStats) -> None:
+        for name in ("sent", "skipped", "lost", "retried", "unreachable", "created"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Dispatcher:
+    """Reads due nudges from SQLite and delivers them through core.send_to."""
+
+    def __init__(self, core: Core, grace_hours: float = 6.0, *, batch: int = 500, concurrency: int = 64,
+                 lease_seconds: int = 300, limiter: RateLimiter | None = None) -> None:
+        self.core = core
+        self.store = NudgeStore(core.storage)
+        self.grace = int(grace_hours * 3600)
+        self.batch = batch
+        self.concurrency = concurrency
+        self.lease = lease_seconds
+        self.limiter = limiter or RateLimiter()
+        self.stopping = False
+        self._sweep_cursor: int | None = 0
+
+    def now(self) -> int:
+        return S.to_ts(self.core.clock.now())
+
+    async def tick(self) -> TickStats:
+        """Recover expired leases, skip what is too late, create missing defaults, deliver what is due."""
+        stats = TickStats()
+        await self._expire_leases(stats)
+        await self._skip_stale(stats)
+        if self._sweep_cursor is not None:
+            await self._create_missing(stats)
+        seen: set[int] = set()
+        while not self.stopping:
+            rows = [d for d in await self.store.due(self.now(), self.batch) if d.nudge.id not in seen]
+            if not rows:
+                break
+            seen.update(d.nudge.id for d in rows)
+            await self._deliver_all(rows, stats)
+        return stats
+
+    async def _create_missing(self, stats: TickStats, budget: int = 20000) -> None:
+        """Users who finished the plan before the nudges existed get their defaults (a cursor over flows)."""
+        scanned = 0
+        while self._sweep_cursor is not None and scanned < budget and not self.stopping:
+            users, cursor = await self.store.done_without_settings(self._sweep_cursor, 2000)
+            for user_id in users:
+                if await ensure_defaults(self.core.storage, user_id):
+                    stats.created += 1
+            self._sweep_cursor = cursor
+            scanned += 2000
+
+    async def _expire_leases(self, stats: TickStats) -> None:
+        now = self.now()
+        for due in await self.store.expired_leases(now - self.lease, 1000):
+            log.warning("nudge %s was claimed but never marked sent (crash?): skipped", due.nudge.id)
+            await self._move_on(due, sent_at=None, skipped=1)
+            stats.lost += 1
+
+    async def _skip_stale(self, stats: TickStats) -> None:
+        """Nudges more than the grace window late (downtime, blocked users) are skipped and counted."""
+        while True:
+            rows = await self.store.stale(self.now() - self.grace, 1000)
+            for due in rows:
+                await self._move_on(due, sent_at=None, skipped=1)
+                stats.skipped += 1
+            if len(rows) < 1000:
+                return
+
+    async def _move_on(self, due: Due, *, sent_at: int | None, skipped: int = 0) -> None:
+        """Close the occurrence and schedule the series' next one after now (a snoozed occurrence just ends)."""
+        n = due.nudge
+        slot = sched = None
+        if not n.once:
+            slot, sched = next_slot(n.times, n.days, n.monthday, due.tz, due.quiet_start, due.quiet_end,
+                                    self.core.clock.now())
+        await self.store.advance(n.id, sent_at=sent_at, slot=slot, sched=sched, skipped=skipped)
+
+    async def _deliver_all(self, rows: list[Due], stats: TickStats) -> None:
+        queue: asyncio.Queue[Due] = asyncio.Queue()
+        for row in rows:
+            queue.put_nowait(row)
+
+        async def worker() -> None:
+            while not queue.empty() and not self.stopping:
+                due = queue.get_nowait()
+                try:
+                    await self.deliver(due, stats)
+                except Exception as exc:  # a bug must not stop the other deliveries
+                    log.exception("nudge %s failed unexpectedly", due.nudge.id)
+                    stats.errors.append(repr(exc))
+
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(rows)))))
+
+    async def render(self, due: Due) -> Outbound:
+        """The nudge's message in the user's language, from their plan."""
+        n = due.nudge
+        kinds = C.kinds()
+        kind = kinds.get(n.kind)
+        if kind is None:
+            raise LookupError(f"unknown nudge kind {n.kind!r}")
+        storage = self.core.storage
+        answers = await storage.answers(n.user_id)
+        slot = n.slot_at or n.due_at or 0
+        idea = None
+        if kind.idea:
+            recent = await self.store.recent_ideas(n.user_id)
+            idea = C.pick_idea(answers, recent, f"{n.user_id}:{slot}:{n.sent_count}")
+        week = S.iso_week(S.from_ts(slot), S.zone(due.tz))
+        return C.render(self.core.catalog, due.language or "id", kind, nudge_id=n.id, slot=slot,
+                        sent_count=n.sent_count, answers=answers, times=n.times, days=n.days, week=week, idea=idea)
+
+    async def deliver(self, due: Due, stats: TickStats) -> None:
+        """Claim, send, mark sent; or skip (too late), pause (unreachable), retry later (anything else)."""
+        n = due.nudge
+        assert n.due_at is not None
+        if self.now() - (n.sched_at or n.due_at) > self.grace:
+            await self._move_on(due, sent_at=None, skipped=1)
+            stats.skipped += 1
+            return
+        try:
+            message = await self.render(due)
+        except Exception as exc:
+            log.exception("nudge %s could not be rendered", n.id)
+            stats.errors.append(repr(exc))
+            await self.store.update(n.id, due_at=self.now() + 3600)
+            stats.retried += 1
+            return
+        await self.limiter.acquire(due.platform, due.platform_user_id)
+        if not await self.store.claim(n.id, self.now(), n.due_at):
+            return
+        try:
+            await self.core.send_to(due.platform, due.platform_user_id, [message])
+        except UserUnreachable:
+            # The user blocked the bot / closed DMs: reachable=0 pauses all their nudges until they write again.
+            await self.core.storage.set_reachable(due.platform, due.platform_user_id, False)
+            await self.store.release(n.id, n.due_at)
+            stats.unreachable += 1
+            return
+        except RetryLater as exc:
+            self.limiter.pause(due.platform, exc.after)
+            await self.store.release(n.id, self.now() + max(1, int(exc.after + 0.999)))
+            stats.retried += 1
+            return
+        except Exception as exc:
+            backoff = min(3600, 60 * 2 ** min(n.attempts, 6))
+            log.warning("nudge %s to %s failed (%r): retry in %ss", n.id, due.platform, exc, backoff)
+            await self.store.release(n.id, self.now() + backoff)
+            stats.retried += 1
+            return
+        await self._move_on(due, sent_at=self.now())
+        if message.meta.get("idea"):
+            await self.store.log_idea(n.user_id, str(message.meta["idea"]), self.now())
+        stats.sent += 1

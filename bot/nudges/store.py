@@ -1,0 +1,250 @@
+"""SQL for the nudge tables (on the core's aiosqlite connection); times are epoch seconds."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.storage import Storage
+
+_NUDGE_COLS = ("id, user_id, kind, once, src_id, times, days, monthday, enabled, custom, active, slot_at, sched_at,"
+               " due_at, claimed_at, attempts, sent_count, skipped, last_slot, last_sent_at")
+_N = ", ".join(f"n.{c.strip()}" for c in _NUDGE_COLS.split(","))
+
+
+@dataclass
+class Settings:
+    user_id: int
+    tz: str
+    quiet_start: str | None
+    quiet_end: str | None
+    paused: bool
+    awaiting: str | None
+    awaiting_at: int | None
+
+
+@dataclass
+class Nudge:
+    id: int
+    user_id: int
+    kind: str
+    once: bool
+    src_id: int | None
+    times: list[str]
+    days: list[int]
+    monthday: int | None
+    enabled: bool
+    custom: bool
+    active: bool
+    slot_at: int | None
+    sched_at: int | None
+    due_at: int | None
+    claimed_at: int | None
+    attempts: int
+    sent_count: int
+    skipped: int
+    last_slot: int | None
+    last_sent_at: int | None
+
+
+@dataclass
+class Due:
+    """A due nudge with what delivery needs: the user's address, language and zone."""
+
+    nudge: Nudge
+    platform: str
+    platform_user_id: str
+    language: str | None
+    tz: str
+    quiet_start: str | None
+    quiet_end: str | None
+
+
+def _nudge(r: Any) -> Nudge:
+    return Nudge(r[0], r[1], r[2], bool(r[3]), r[4], json.loads(r[5]), json.loads(r[6]), r[7], bool(r[8]), bool(r[9]),
+                 bool(r[10]), r[11], r[12], r[13], r[14], r[15], r[16], r[17], r[18], r[19])
+
+
+def _due(r: Any) -> Due:
+    return Due(_nudge(r[:20]), r[20], r[21], r[22], r[23] or "Asia/Jakarta", r[24], r[25])
+
+
+_DUE_SELECT = (f"SELECT {_N}, u.platform, u.platform_user_id, u.language, s.tz, s.quiet_start, s.quiet_end"
+               " FROM nudges n JOIN users u ON u.id = n.user_id LEFT JOIN nudge_settings s ON s.user_id = n.user_id")
+# The tick's query: walks the partial index nudges_due (active rows only) in due order; blocked users skipped.
+DUE_SQL = (_DUE_SELECT + " WHERE n.active = 1 AND n.due_at <= ? AND n.claimed_at IS NULL AND u.reachable = 1"
+           " ORDER BY n.due_at LIMIT ?")
+STALE_SQL = (_DUE_SELECT + " WHERE n.active = 1 AND n.due_at < ? AND n.claimed_at IS NULL ORDER BY n.due_at LIMIT ?")
+LEASE_SQL = _DUE_SELECT + " WHERE n.claimed_at IS NOT NULL AND n.claimed_at < ? LIMIT ?"
+
+
+class NudgeStore:
+    """Reads and writes nudge_settings, nudges, checkins and idea_log; every write is committed."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        return self.storage.db
+
+    async def _one(self, sql: str, args: tuple[Any, ...]) -> Any:
+        async with self.db.execute(sql, args) as cur:
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
+        async with self.db.execute(sql, args) as cur:
+            return list(await cur.fetchall())
+
+    # -- settings --------------------------------------------------------------
+    async def get_settings(self, user_id: int) -> Settings | None:
+        r = await self._one("SELECT user_id, tz, quiet_start, quiet_end, paused, awaiting, awaiting_at"
+                            " FROM nudge_settings WHERE user_id = ?", (user_id,))
+        return Settings(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) if r else None
+
+    async def create_settings(self, user_id: int, tz: str) -> None:
+        await self.db.execute("INSERT INTO nudge_settings (user_id, tz, updated_at) VALUES (?, ?, ?)"
+                              " ON CONFLICT (user_id) DO NOTHING", (user_id, tz, self.storage.now()))
+        await self.db.commit()
+
+    async def update_settings(self, user_id: int, **fields: Any) -> None:
+        allowed = {"tz", "quiet_start", "quiet_end", "paused", "awaiting", "awaiting_at"}
+        if set(fields) - allowed:
+            raise ValueError(f"unknown settings fields: {sorted(set(fields) - allowed)}")
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        await self.db.execute(f"UPDATE nudge_settings SET {cols}, updated_at = ? WHERE user_id = ?",
+                              (*fields.values(), self.storage.now(), user_id))
+        await self.db.commit()
+
+    # -- nudges ----------------------------------------------------------------
+    async def series(self, user_id: int) -> list[Nudge]:
+        rows = await self._all(f"SELECT {_NUDGE_COLS} FROM nudges WHERE user_id = ? AND once = 0 ORDER BY id",
+                               (user_id,))
+        return [_nudge(r) for r in rows]
+
+    async def pending_once(self, user_id: int) -> list[Nudge]:
+        rows = await self._all(f"SELECT {_NUDGE_COLS} FROM nudges WHERE user_id = ? AND once = 1 AND active = 1"
+                               " ORDER BY due_at", (user_id,))
+        return [_nudge(r) for r in rows]
+
+    async def get(self, nudge_id: int) -> Nudge | None:
+        r = await self._one(f"SELECT {_NUDGE_COLS} FROM nudges WHERE id = ?", (nudge_id,))
+        return _nudge(r) if r else None
+
+    async def add_series(self, user_id: int, kind: str, times: list[str], days: list[int], monthday: int | None,
+                         enabled: bool, active: bool, slot: int | None, sched: int | None) -> None:
+        await self.db.execute(
+            "INSERT INTO nudges (user_id, kind, times, days, monthday, enabled, active, slot_at, sched_at, due_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, kind) WHERE once = 0 DO NOTHING",
+            (user_id, kind, json.dumps(times), json.dumps(days), monthday, int(enabled), int(active), slot, sched,
+             sched))
+        await self.db.commit()
+
+    async def update(self, nudge_id: int, **fields: Any) -> None:
+        allowed = {"times", "days", "monthday", "enabled", "custom", "active", "slot_at", "sched_at", "due_at",
+                   "claimed_at", "attempts", "skipped"}
+        if set(fields) - allowed:
+            raise ValueError(f"unknown nudge fields: {sorted(set(fields) - allowed)}")
+        vals = [json.dumps(v) if k in ("times", "days") else (int(v) if isinstance(v, bool) else v)
+                for k, v in fields.items()]
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        await self.db.execute(f"UPDATE nudges SET {cols} WHERE id = ?", (*vals, nudge_id))
+        await self.db.commit()
+
+    async def upsert_snooze(self, src: Nudge, slot: int, when: int, active: bool) -> int:
+        """One snoozed occurrence: a single-shot row beside the series (a snooze of a snooze moves it)."""
+        if src.once:
+            await self.update(src.id, active=active, sched_at=when, due_at=when, claimed_at=None, attempts=0)
+            return src.id
+        await self.db.execute(
+            "INSERT INTO nudges (user_id, kind, once, src_id, times, days, monthday, active, slot_at, sched_at, due_at)"
+            " VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (src_id, slot_at) WHERE once = 1 DO UPDATE SET"
+            " active = excluded.active, sched_at = excluded.sched_at, due_at = excluded.due_at, claimed_at = NULL,"
+            " attempts = 0",
+            (src.user_id, src.kind, src.id, json.dumps(src.times), json.dumps(src.days), src.monthday, int(active),
+             slot, when, when))
+        await self.db.commit()
+        r = await self._one("SELECT id FROM nudges WHERE src_id = ? AND slot_at = ? AND once = 1", (src.id, slot))
+        return int(r[0])
+
+    async def delete_once(self, user_id: int) -> None:
+        await self.db.execute("DELETE FROM nudges WHERE user_id = ? AND once = 1", (user_id,))
+        await self.db.commit()
+
+    # -- the tick --------------------------------------------------------------
+    async def due(self, now: int, limit: int) -> list[Due]:
+        return [_due(r) for r in await self._all(DUE_SQL, (now, limit))]
+
+    async def stale(self, before: int, limit: int) -> list[Due]:
+        """Active, unclaimed nudges whose next attempt is older than `before` (any user, blocked ones too)."""
+        return [_due(r) for r in await self._all(STALE_SQL, (before, limit))]
+
+    async def expired_leases(self, before: int, limit: int) -> list[Due]:
+        return [_due(r) for r in await self._all(LEASE_SQL, (before, limit))]
+
+    async def claim(self, nudge_id: int, now: int, due_at: int) -> bool:
+        """Take the nudge for sending (committed before the send); False if it changed meanwhile."""
+        cur = await self.db.execute(
+            "UPDATE nudges SET claimed_at = ?, attempts = attempts + 1 WHERE id = ? AND claimed_at IS NULL"
+            " AND active = 1 AND due_at = ?", (now, nudge_id, due_at))
+        await self.db.commit()
+        return cur.rowcount == 1
+
+    async def release(self, nudge_id: int, due_at: int) -> None:
+        """Give a claimed nudge back (not delivered): try again at `due_at`."""
+        await self.db.execute("UPDATE nudges SET claimed_at = NULL, due_at = ? WHERE id = ?", (due_at, nudge_id))
+        await self.db.commit()
+
+    async def advance(self, nudge_id: int, *, sent_at: int | None, slot: int | None, sched: int | None,
+                      skipped: int = 0) -> None:
+        """Close the current occurrence (sent, or skipped) and set the next one (None: the row is done)."""
+        active = 1 if sched is not None else 0
+        if sent_at is not None:
+            await self.db.execute(
+                "UPDATE nudges SET last_slot = slot_at, last_sent_at = ?, sent_count = sent_count + 1,"
+                " slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?, active = active * ?, claimed_at = NULL,"
+                " attempts = 0 WHERE id = ?", (sent_at, slot, sched, sched, active, nudge_id))
+        else:
+            await self.db.execute(
+                "UPDATE nudges SET skipped = skipped + ?, slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?,"
+                " active = active * ?, claimed_at = NULL, attempts = 0 WHERE id = ?",
+                (skipped, slot, sched, sched, active, nudge_id))
+        await self.db.commit()
+
+    async def done_without_settings(self, after_user: int, limit: int) -> tuple[list[int], int | None]:
+        """Users past `after_user` (a cursor) who finished the plan but have no nudge settings yet."""
+        rows = await self._all("SELECT f.user_id, f.status = 'done' AND NOT EXISTS (SELECT 1 FROM nudge_settings s"
+                               " WHERE s.user_id = f.user_id) FROM flows f WHERE f.user_id > ? ORDER BY f.user_id"
+                               " LIMIT ?", (after_user, limit))
+        cursor = rows[-1][0] if len(rows) == limit else None
+        return [r[0] for r in rows if r[1]], cursor
+
+    # -- check-ins and ideas -----------------------------------------------------
+    async def save_checkin(self, user_id: int, week: str, **fields: Any) -> None:
+        allowed = {"posts", "on_time", "win"}
+        if set(fields) - allowed:
+            raise ValueError("unknown check-in fields")
+        await self.db.execute("INSERT INTO checkins (user_id, week, updated_at) VALUES (?, ?, ?)"
+                              " ON CONFLICT (user_id, week) DO NOTHING", (user_id, week, self.storage.now()))
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        await self.db.execute(f"UPDATE checkins SET {cols}, updated_at = ? WHERE user_id = ? AND week = ?",
+                              (*fields.values(), self.storage.now(), user_id, week))
+        await self.db.commit()
+
+    async def checkins(self, user_id: int, limit: int = 60) -> list[dict[str, Any]]:
+        rows = await self._all("SELECT week, posts, on_time, win FROM checkins WHERE user_id = ?"
+                               " ORDER BY week DESC LIMIT ?", (user_id, limit))
+        return [{"week": r[0], "posts": r[1], "on_time": r[2], "win": r[3]} for r in rows]
+
+    async def recent_ideas(self, user_id: int, n: int = 20) -> list[str]:
+        rows = await self._all("SELECT idea FROM idea_log WHERE user_id = ? ORDER BY sent_at DESC, rowid DESC"
+                               " LIMIT ?", (user_id, n))
+        return [r[0] for r in rows]
+
+    async def log_idea(self, user_id: int, idea: str, at: int, keep: int = 20) -> None:
+        await self.db.execute("INSERT INTO idea_log (user_id, idea, sent_at) VALUES (?, ?, ?)", (user_id, idea, at))
+        await self.db.execute("DELETE FROM idea_log WHERE user_id = ? AND rowid NOT IN (SELECT rowid FROM idea_log"
+                              " WHERE user_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT ?)", (user_id, user_id, keep))
+        await self.db.commit()

@@ -56,4 +56,7 @@ class Catalog:
         template = table.get(key) or self.messages[DEFAULT_LANGUAGE].get(key)
         if template is None:
             return key
-        return string.Formatter().vformat(template, (), _Safe(params))
+        try:
+            return template.format_map(_Safe(params))
+        except (ValueError, IndexError, KeyError, AttributeError):  # a malformed template never crashes a reply
+            return template

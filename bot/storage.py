@@ -8,15 +8,38 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
 import aiosqlite
 
 from bot.clock import Clock, SystemClock
+from bot.writer import GroupCommitWriter, Statement
 
 DEFAULT_DB = "brandcoach.sqlite3"
+CACHE_USERS = 20_000  # users whose rows are kept in memory (write-through; SQLite stays the source of truth)
+
+
+class _LRU(OrderedDict):  # type: ignore[type-arg]
+    """A small least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_fresh(self, key: Any) -> Any:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
 
 
 @dataclass
@@ -62,12 +85,33 @@ def _create_private(path: str) -> None:
 
 
 class Storage:
-    """One aiosqlite connection; every write is committed before it returns."""
+    """One aiosqlite connection; every write is committed before it returns.
 
-    def __init__(self, path: str = DEFAULT_DB, clock: Clock | None = None) -> None:
+    Reads of users, flows and answers are served from a write-through cache: every change goes to SQLite
+    first and to the cache only after its commit, so the cache never holds what the database does not.
+    Code outside this class must change these three tables through these methods, never by raw SQL.
+    """
+
+    def __init__(self, path: str = DEFAULT_DB, clock: Clock | None = None, cache_size: int = CACHE_USERS) -> None:
         self.path = path
         self.clock = clock or SystemClock()
         self._db: aiosqlite.Connection | None = None
+        self._writer: GroupCommitWriter | None = None
+        self._users = _LRU(cache_size)    # (platform, platform_user_id) -> User
+        self._user_keys: dict[int, tuple[str, str]] = {}
+        self._flows = _LRU(cache_size)    # user id -> Flow | None
+        self._answers = _LRU(cache_size)  # user id -> {step: value}
+
+    def forget(self, user_id: int | None = None) -> None:
+        """Drop cached rows (of one user, or all): the next read comes from SQLite."""
+        if user_id is None:
+            self._users.clear(), self._user_keys.clear(), self._flows.clear(), self._answers.clear()
+            return
+        key = self._user_keys.pop(user_id, None)
+        if key is not None:
+            self._users.pop(key, None)
+        self._flows.pop(user_id, None)
+        self._answers.pop(user_id, None)
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -84,11 +128,25 @@ class Storage:
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self.migrate()
+        self._writer = GroupCommitWriter(self._db)
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
         if self._db is not None:
             await self._db.close()
             self._db = None
+        self.forget()
+
+    async def write(self, *statements: Statement) -> None:
+        """Run write statements as one atomic transaction, committed (with others queued) before returning.
+
+        Every write to the database goes through here, so no caller commits or rolls back another's work.
+        """
+        if self._writer is None:
+            raise RuntimeError("storage is not open")
+        await self._writer.write(list(statements))
 
     async def migrate(self) -> int:
         """Apply the migrations newer than PRAGMA user_version; returns the version."""
@@ -112,22 +170,28 @@ class Storage:
         if user is not None:
             return user
         now = self.now()
-        await self.db.execute(
+        await self.write((
             "INSERT INTO users (platform, platform_user_id, display_name, locale_hint, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
-            (platform, platform_user_id, display_name[:200], locale, now, now),
-        )
-        await self.db.commit()
+            (platform, platform_user_id, display_name[:200], locale, now, now)))
         user = await self.find_user(platform, platform_user_id)
         assert user is not None
         return user
 
     async def find_user(self, platform: str, platform_user_id: str) -> User | None:
+        cached = self._users.get_fresh((platform, platform_user_id))
+        if cached is not None:
+            return replace(cached)
         async with self.db.execute(
             "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?", (platform, platform_user_id)
         ) as cur:
             row = await cur.fetchone()
-        return _user(row) if row else None
+        if row is None:
+            return None
+        user = _user(row)
+        self._users.put((platform, platform_user_id), user)
+        self._user_keys[user.id] = (platform, platform_user_id)
+        return replace(user)
 
     async def user_by_id(self, user_id: int) -> User | None:
         async with self.db.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cur:
@@ -144,71 +208,81 @@ class Storage:
         if not fields:
             return
         cols = ", ".join(f"{k} = ?" for k in fields)
-        await self.db.execute(f"UPDATE users SET {cols}, updated_at = ? WHERE id = ?",
-                              (*fields.values(), self.now(), user_id))
-        await self.db.commit()
+        await self.write((f"UPDATE users SET {cols}, updated_at = ? WHERE id = ?",
+                          (*fields.values(), self.now(), user_id)))
+        key = self._user_keys.get(user_id)
+        cached = self._users.get(key) if key else None
+        if cached is not None:
+            for name, value in fields.items():
+                setattr(cached, name, bool(value) if name in ("language_pinned", "reachable") else value)
 
     async def set_reachable(self, platform: str, platform_user_id: str, reachable: bool) -> None:
-        await self.db.execute(
+        await self.write((
             "UPDATE users SET reachable = ?, updated_at = ? WHERE platform = ? AND platform_user_id = ?",
-            (int(reachable), self.now(), platform, platform_user_id))
-        await self.db.commit()
+            (int(reachable), self.now(), platform, platform_user_id)))
+        cached = self._users.get((platform, platform_user_id))
+        if cached is not None:
+            cached.reachable = reachable
 
     async def delete_user(self, user_id: int) -> None:
         """Erase the user and, by cascade, every row that refers to them."""
-        await self.db.execute("DELETE FROM users WHERE id = ?", (user_id,))
-        await self.db.commit()
+        await self.write(("DELETE FROM users WHERE id = ?", (user_id,)))
+        self.forget(user_id)
 
     # -- questionnaire -------------------------------------------------------
     async def get_flow(self, user_id: int) -> Flow | None:
+        if user_id in self._flows:
+            cached = self._flows.get_fresh(user_id)
+            return replace(cached, draft=list(cached.draft)) if cached is not None else None
         async with self.db.execute("SELECT * FROM flows WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
-        if row is None:
-            return None
-        return Flow(row["user_id"], row["status"], row["step"], row["return_to"],
-                    json.loads(row["draft"] or "[]"), row["pending"])
+        flow = None if row is None else Flow(row["user_id"], row["status"], row["step"], row["return_to"],
+                                             json.loads(row["draft"] or "[]"), row["pending"])
+        self._flows.put(user_id, flow)
+        return replace(flow, draft=list(flow.draft)) if flow is not None else None
+
+    def _cache_flow(self, flow: Flow) -> None:
+        self._flows.put(flow.user_id, replace(flow, draft=list(flow.draft)))
 
     async def save_flow(self, flow: Flow) -> None:
-        await self.db.execute(
-            "INSERT INTO flows (user_id, status, step, return_to, draft, pending, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status,"
-            " step = excluded.step, return_to = excluded.return_to, draft = excluded.draft,"
-            " pending = excluded.pending, updated_at = excluded.updated_at",
-            (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.pending,
-             self.now()),
-        )
-        await self.db.commit()
+        await self.write(_flow_upsert(flow, self.now()))
+        self._cache_flow(flow)
 
     async def answers(self, user_id: int) -> dict[str, Any]:
-        async with self.db.execute("SELECT step, value FROM answers WHERE user_id = ?", (user_id,)) as cur:
-            rows = await cur.fetchall()
-        return {r["step"]: json.loads(r["value"]) for r in rows}
+        """The user's answers, step -> value (a copy: change them through save_answer)."""
+        cached = self._answers.get_fresh(user_id)
+        if cached is None:
+            async with self.db.execute("SELECT step, value FROM answers WHERE user_id = ?", (user_id,)) as cur:
+                rows = await cur.fetchall()
+            cached = {r["step"]: json.loads(r["value"]) for r in rows}
+            self._answers.put(user_id, cached)
+        return _copy_answers(cached)
 
     async def save_answer(self, user_id: int, step: str, value: Any, flow: Flow | None = None) -> None:
         """Store one answer (and the flow's next state) in a single committed transaction."""
         now = self.now()
-        await self.db.execute(
+        statements: list[Statement] = [(
             "INSERT INTO answers (user_id, step, value, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (user_id, step) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (user_id, step, json.dumps(value, ensure_ascii=False), now),
-        )
+            (user_id, step, json.dumps(value, ensure_ascii=False), now))]
         if flow is not None:
-            await self.db.execute(
-                "INSERT INTO flows (user_id, status, step, return_to, draft, pending, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status,"
-                " step = excluded.step, return_to = excluded.return_to, draft = excluded.draft,"
-                " pending = excluded.pending, updated_at = excluded.updated_at",
-                (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.pending, now),
-            )
-        await self.db.commit()
+            statements.append(_flow_upsert(flow, now))
+        await self.write(*statements)
+        cached = self._answers.get(user_id)
+        if cached is not None:
+            cached[step] = list(value) if isinstance(value, list) else value
+        if flow is not None:
+            self._cache_flow(flow)
 
     async def delete_answer(self, user_id: int, step: str) -> None:
-        await self.db.execute("DELETE FROM answers WHERE user_id = ? AND step = ?", (user_id, step))
-        await self.db.commit()
+        await self.write(("DELETE FROM answers WHERE user_id = ? AND step = ?", (user_id, step)))
+        cached = self._answers.get(user_id)
+        if cached is not None:
+            cached.pop(step, None)
 
     async def clear_answers(self, user_id: int) -> None:
-        await self.db.execute("DELETE FROM answers WHERE user_id = ?", (user_id,))
-        await self.db.commit()
+        await self.write(("DELETE FROM answers WHERE user_id = ?", (user_id,)))
+        self._answers.put(user_id, {})
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
         """Every row about the user, from every table that has a user_id column."""
@@ -247,6 +321,19 @@ class Storage:
             if "user_id" in cols:
                 out.append(table)
         return sorted(out)
+
+
+def _flow_upsert(flow: Flow, now: str) -> Statement:
+    return ("INSERT INTO flows (user_id, status, step, return_to, draft, pending, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status,"
+            " step = excluded.step, return_to = excluded.return_to, draft = excluded.draft,"
+            " pending = excluded.pending, updated_at = excluded.updated_at",
+            (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.pending, now))
+
+
+def _copy_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers are strings, None or lists of strings: copying the lists is a deep enough copy."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in answers.items()}
 
 
 def _user(row: aiosqlite.Row) -> User:

@@ -113,8 +113,12 @@ async def reprompt(ctx: Context) -> None:
         ask(ctx, flow, answers)
 
 
-async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str | None) -> None:
-    """Move to the next step (or back to where /edit came from, or to the summary) and ask it."""
+async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str | None,
+                  saved: Flow | None = None) -> None:
+    """Move to the next step (or back to where /edit came from, or to the summary) and ask it.
+
+    `saved` is the flow state already committed with the answer; it is not written again when it matches.
+    """
     target: Step | None
     if flow.return_to == "confirm":
         target = None
@@ -128,12 +132,14 @@ async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str 
     flow.draft = []
     if target is None:
         flow.status, flow.step = "confirm", None
+    else:
+        flow.status, flow.step = "active", target.id
+    if flow != saved:
         await ctx.storage.save_flow(flow)
+    if target is None:
         show_summary(ctx, answers)
-        return
-    flow.status, flow.step = "active", target.id
-    await ctx.storage.save_flow(flow)
-    ask(ctx, flow, answers)
+    else:
+        ask(ctx, flow, answers)
 
 
 async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, value: Any) -> None:
@@ -148,11 +154,11 @@ async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, v
                 flow.return_to = other.id
     nxt = _peek_next(flow, answers, step)
     flow.draft = []
-    await ctx.storage.save_answer(ctx.user.id, step.id, value, Flow(
-        flow.user_id, "active" if nxt else "confirm", nxt.id if nxt else None, None, [], None))
+    saved = Flow(flow.user_id, "active" if nxt else "confirm", nxt.id if nxt else None, None, [], None)
+    await ctx.storage.save_answer(ctx.user.id, step.id, value, saved)
     if S.courts_controversy(step, value):
         ctx.say("warn.controversy")
-    await advance(ctx, flow, answers, step.id)
+    await advance(ctx, flow, answers, step.id, saved)
 
 
 def _peek_next(flow: Flow, answers: dict[str, Any], step: Step) -> Step | None:

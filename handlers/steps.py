@@ -71,7 +71,19 @@ def applies(step: Step, answers: dict[str, Any]) -> bool:
 
 
 def applicable(answers: dict[str, Any]) -> list[Step]:
-    return [s for s in all_steps() if applies(s, answers)]
+    """The steps asked of this user (conditional steps only when their condition holds)."""
+    return list(_applicable(tuple(applies(s, answers) for s in _conditional())))
+
+
+@lru_cache(maxsize=1)
+def _conditional() -> tuple[Step, ...]:
+    return tuple(s for s in all_steps() if s.when is not None)
+
+
+@lru_cache(maxsize=256)
+def _applicable(holds: tuple[bool, ...]) -> tuple[Step, ...]:
+    flags = iter(holds)
+    return tuple(s for s in all_steps() if s.when is None or next(flags))
 
 
 def next_step(answers: dict[str, Any], after: str | None) -> Step | None:

@@ -221,22 +221,27 @@ class FakeTelegram:
                 "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
     async def m_getme(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method getme."""
         return self.bot_user()
 
     async def m_deletewebhook(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method deletewebhook."""
         self.webhook = {}
         if str(params.get("drop_pending_updates", "")).lower() == "true":
             self.updates.clear()
         return True
 
     async def m_setwebhook(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method setwebhook."""
         self.webhook = dict(params)
         return True
 
     async def m_getwebhookinfo(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method getwebhookinfo."""
         return {"url": self.webhook.get("url", ""), "has_custom_certificate": False, "pending_update_count": 0}
 
     async def m_getupdates(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method getupdates."""
         if self.webhook.get("url"):
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = _int(params.get("offset")) or 0
@@ -277,6 +282,7 @@ class FakeTelegram:
         return shown
 
     async def m_sendmessage(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method sendmessage."""
         chat_id = _int(params.get("chat_id"))
         if chat_id is None:
             raise ApiError(400, "Bad Request: chat not found")
@@ -289,6 +295,7 @@ class FakeTelegram:
         return self._store(chat_id, extra, str(params.get("text", "")))
 
     async def m_senddocument(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method senddocument."""
         chat_id = _int(params.get("chat_id"))
         if chat_id is None or "document" not in files:
             raise ApiError(400, "Bad Request: there is no document in the request")
@@ -307,6 +314,7 @@ class FakeTelegram:
         return key, self.messages[key]
 
     async def m_editmessagetext(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method editmessagetext."""
         key, message = self._message(params)
         text = self._text(params, "text", 4096)
         markup = params.get("reply_markup")
@@ -321,6 +329,7 @@ class FakeTelegram:
         return message
 
     async def m_editmessagereplymarkup(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method editmessagereplymarkup."""
         _key, message = self._message(params)
         markup = params.get("reply_markup")
         if markup == message.get("reply_markup") or (not markup and "reply_markup" not in message):
@@ -332,10 +341,12 @@ class FakeTelegram:
         return message
 
     async def m_answercallbackquery(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method answercallbackquery."""
         self.answers.append(params)
         return True
 
     async def m_setmycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method setmycommands."""
         commands = params.get("commands") or []
         for c in commands:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", c["command"]) or not 1 <= len(c["description"]) <= 256:
@@ -344,9 +355,11 @@ class FakeTelegram:
         return True
 
     async def m_getmycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method getmycommands."""
         return self.commands.get(params.get("language_code") or "", [])
 
     async def m_deletemycommands(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method deletemycommands."""
         self.commands.pop(params.get("language_code") or "", None)
         return True
 

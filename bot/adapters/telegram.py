@@ -101,7 +101,6 @@ class TelegramAdapter:
         self._stop = asyncio.Event()
         self._webhook_runner: Any = None
         self._webhook_secret = config.telegram_webhook_secret or secrets.token_urlsafe(32)
-        self._listening = False
 
     # -- lifecycle -------------------------------------------------------------
     def build(self) -> Application:  # type: ignore[type-arg]
@@ -126,14 +125,15 @@ class TelegramAdapter:
 
     async def listen(self) -> None:
         """Fetch updates (long polling, or the webhook) until disconnect()."""
-        application = self._app()
+        if self._stop.is_set() or self.application is None:
+            return  # disconnected before listening began
+        application = self.application
         if self.config.telegram_webhook_url:
             await self._start_webhook()
         elif application.updater is not None:
             await application.updater.start_polling(
                 timeout=timedelta(seconds=self.poll_timeout), allowed_updates=list(ALLOWED_UPDATES),
                 drop_pending_updates=False, error_callback=self._on_polling_error)
-        self._listening = True
         await self._stop.wait()
 
     async def disconnect(self) -> None:
@@ -153,7 +153,6 @@ class TelegramAdapter:
         finally:
             await application.shutdown()
             self.application = None
-            self._listening = False
 
     def _app(self) -> Application:  # type: ignore[type-arg]
         if self.application is None:

@@ -399,6 +399,10 @@ class FakeTelegram:
             "file_id": "stk1", "file_unique_id": "stk1u", "type": "regular", "width": 512, "height": 512,
             "is_animated": False, "is_video": False, "emoji": "😀"})})
 
+    async def media(self, user: dict[str, Any], **content: Any) -> int:
+        """The user sends a non-text message (photo=[...], voice={...}, location={...}, contact={...})."""
+        return await self.push({"message": self._incoming(user, **content)})
+
     async def edit(self, user: dict[str, Any], message_id: int, text: str) -> int:
         """The user edits an earlier message (an edited_message update)."""
         message = self._incoming(user, text=text)

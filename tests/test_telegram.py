@@ -330,6 +330,24 @@ async def test_whole_questionnaire_in_english_plan_split_under_4096(tg: FakeTele
         assert doc.text == t("plan.file_caption")
 
 
+async def test_photo_voice_location_contact_are_re_asked(tg: FakeTelegram, db_path: str) -> None:
+    async with running(tg, db_path) as run:
+        chat = Chat(tg, run.core, UID_EN, "en", name="Alex")
+        mark = tg.mark()
+        await tg.say(chat.user, "/start")
+        await chat.question("name", mark)
+        for content in ({"photo": [{"file_id": "p", "file_unique_id": "pu", "width": 90, "height": 90}]},
+                        {"voice": {"file_id": "v", "file_unique_id": "vu", "duration": 3}},
+                        {"location": {"latitude": -6.2, "longitude": 106.8}},
+                        {"contact": {"phone_number": "+620000", "first_name": "Dina"}}):
+            mark = tg.mark()
+            await tg.media(chat.user, **content)
+            await chat.reply(lambda text: text == chat.t("err.not_text"), mark)
+            await chat.question("name", mark)
+        flow = await chat.flow()
+        assert flow.step == "name"
+
+
 # -- restart, forged taps, errors --------------------------------------------------------------
 
 async def test_resume_after_restart_on_the_same_database(tg: FakeTelegram, db_path: str) -> None:

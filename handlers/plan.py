@@ -88,6 +88,10 @@ def build_plan(answers: dict[str, Any], t: Tr) -> list[Section]:
     strategy.lines.append(t("plan.formats", formats=_opts(t, "formats", formats)))
     days = ", ".join(t(f"day.{d}") for d in POST_DAYS.get(cadence, POST_DAYS["3"]))
     strategy.lines.append(t("plan.cadence", cadence=_opt(t, "cadence", cadence), days=days))
+    if minutes <= 30 and int(cadence) >= 5:
+        strategy.lines.append(t("plan.rec.batch", minutes=minutes))
+    if a.get("get_noticed"):
+        strategy.lines.append(t("plan.get_noticed", how=a["get_noticed"]))
     sections.append(strategy)
 
     pillars = Section(t("plan.sec.pillars"))
@@ -108,7 +112,8 @@ def build_plan(answers: dict[str, Any], t: Tr) -> list[Section]:
     rt = str(a.get("response_time") or "24")
     windows = REPLY_WINDOWS.get(rt, REPLY_WINDOWS["24"])
     respond.lines.append(t("plan.response_target", target=_opt(t, "response_time", rt)))
-    respond.lines.append(t("plan.reply_routine", count=len(windows), times=", ".join(windows),
+    routine = "plan.reply_routine_once" if len(windows) == 1 else "plan.reply_routine"
+    respond.lines.append(t(routine, count=len(windows), times=", ".join(windows),
                            minutes=max(5, (minutes - create) // max(1, len(windows)))))
     if a.get("team") == "team":
         respond.lines.append(t("plan.replier_team", who=a.get("team_replier") or t("plan.your_team")))

@@ -56,7 +56,8 @@ async def test_whole_questionnaire_in_english(core: Core, tmp_path: Path) -> Non
     assert "Personal Branding Plan: Alex Rivera" in out
     # 15 minutes a day for two platforms -> focus on one platform
     assert "With 15 minutes a day, focus on one platform first: LinkedIn." in out
-    assert "Reply routine: 1 times a day" in out
+    assert "Reply routine: once a day, around 19:00" in out
+    assert "Batch your content" in out and "How you will get noticed: Guest posts and podcasts" in out
     md = (tmp_path / "personal-branding-plan.md").read_text(encoding="utf-8")
     assert "## Content pillars" in md and "data tips" in md
     user = await core.storage.find_user("console", "alex")

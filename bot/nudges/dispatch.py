@@ -4,6 +4,11 @@ Crash policy (never two copies of one nudge): a nudge is claimed (claimed_at, at
 before it is sent and marked sent right after. A nudge found still claimed after the lease (the process died
 between claim and mark, so it may or may not have gone out) is skipped, counted in `lost`, and its series moves
 on: at most one occurrence lost per crash per in-flight nudge, none sent twice.
+
+Grace window: an occurrence less than `grace_hours` late (downtime, retries, a user who came back) is sent once;
+an older one is skipped and counted (nudges.skipped). When a series missed several occurrences, only its latest
+one still inside the window is sent (the earlier ones are counted as skipped): one catch-up message per series,
+never a burst of stale copies.
 """
 from __future__ import annotations
 
@@ -46,7 +51,7 @@ class TickStats:
 class Dispatcher:
     """Reads due nudges from SQLite and delivers them through core.send_to."""
 
-    def __init__(self, core: Core, grace_hours: float = 6.0, *, batch: int = 500, concurrency: int = 64,
+    def __init__(self, core: Core, grace_hours: float = 6.0, *, batch: int = 100, concurrency: int = 64,
                  lease_seconds: int = 300, limiter: RateLimiter | None = None) -> None:
         self.core = core
         self.store = NudgeStore(core.storage)
@@ -96,14 +101,50 @@ class Dispatcher:
             stats.lost += 1
 
     async def _skip_stale(self, stats: TickStats) -> None:
-        """Nudges more than the grace window late (downtime, blocked users) are skipped and counted."""
+        """Nudges more than the grace window late (downtime, blocked users) are skipped and counted; a series
+        whose latest occurrence is still inside the window catches up to it (it is then sent in this tick)."""
         while True:
             rows = await self.store.stale(self.now() - self.grace, 1000)
             for due in rows:
-                await self._move_on(due, sent_at=None, skipped=1)
-                stats.skipped += 1
+                await self._catch_up(due, stats)
             if len(rows) < 1000:
                 return
+
+    def _latest(self, due: Due) -> tuple[int | None, int | None, int]:
+        """The series' latest occurrence already due now: (slot, sched, occurrences passed over to reach it)."""
+        n = due.nudge
+        now = self.now()
+        slot, sched, passed = n.slot_at, n.sched_at, 0
+        floor = now - self.grace - 86400  # older occurrences can only be skipped: no need to walk through them
+        after = max(slot or floor, floor)
+        for _ in range(1000):
+            nxt, nxt_sched = next_slot(n.times, n.days, n.monthday, due.tz, due.quiet_start, due.quiet_end,
+                                       S.from_ts(after))
+            if nxt is None or nxt_sched is None or nxt_sched > now:
+                break
+            slot, sched, after, passed = nxt, nxt_sched, nxt, passed + 1
+        return slot, sched, passed
+
+    async def _catch_up(self, due: Due, stats: TickStats) -> bool:
+        """Skip missed occurrences: keep the latest if it is less than the grace window late; True if kept."""
+        n = due.nudge
+        now = self.now()
+        if n.once:
+            if now - (n.sched_at or n.due_at or now) > self.grace:
+                await self._move_on(due, sent_at=None, skipped=1)
+                stats.skipped += 1
+                return False
+            return True
+        slot, sched, passed = self._latest(due)
+        if sched is not None and now - sched <= self.grace:
+            if passed:
+                await self.store.update(n.id, slot_at=slot, sched_at=sched, due_at=sched, skipped=n.skipped + passed)
+                n.slot_at, n.sched_at, n.due_at, n.skipped = slot, sched, sched, n.skipped + passed
+                stats.skipped += passed
+            return True
+        await self._move_on(due, sent_at=None, skipped=passed + 1)
+        stats.skipped += passed + 1
+        return False
 
     async def _move_on(self, due: Due, *, sent_at: int | None, skipped: int = 0) -> None:
         """Close the occurrence and schedule the series' next one after now (a snoozed occurrence just ends)."""
@@ -151,10 +192,7 @@ class Dispatcher:
     async def deliver(self, due: Due, stats: TickStats) -> None:
         """Claim, send, mark sent; or skip (too late), pause (unreachable), retry later (anything else)."""
         n = due.nudge
-        assert n.due_at is not None
-        if self.now() - (n.sched_at or n.due_at) > self.grace:
-            await self._move_on(due, sent_at=None, skipped=1)
-            stats.skipped += 1
+        if not await self._catch_up(due, stats):
             return
         try:
             message = await self.render(due)
@@ -164,6 +202,7 @@ class Dispatcher:
             await self.store.update(n.id, due_at=self.now() + 3600)
             stats.retried += 1
             return
+        assert n.due_at is not None
         await self.limiter.acquire(due.platform, due.platform_user_id)
         if not await self.store.claim(n.id, self.now(), n.due_at):
             return

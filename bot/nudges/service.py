@@ -29,7 +29,7 @@ class NudgeService:
     """
 
     def __init__(self, core: Core, config: Config | None = None, *, interval: float = TICK_SECONDS,
-                 limiter: RateLimiter | None = None, batch: int = 500) -> None:
+                 limiter: RateLimiter | None = None, batch: int = 100) -> None:
         self.core = core
         self.interval = interval
         grace = config.grace_hours if config is not None else 6.0

@@ -214,7 +214,10 @@ class Harness:
         state = adapter.client._connection
         state.application_id = APP_ID
         state.user = discord.ClientUser(state=state, data=BOT_USER)  # what login() would fetch
-        adapter.client.http._HTTPClient__session = http  # type: ignore[attr-defined]  # never logged in
+        # What HTTPClient.static_login sets up, minus the network: the session and the global rate-limit gate.
+        adapter.client.http._HTTPClient__session = http  # type: ignore[attr-defined]
+        adapter.client.http._global_over = asyncio.Event()
+        adapter.client.http._global_over.set()
         return cls(adapter, http)
 
     async def settle(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -14,6 +14,7 @@ from bot.language import language_from_locale
 from bot.types import Choice, Outbound
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MESSAGE_LIMIT = 1990          # Discord refuses messages of 2000 characters or more.
 CUSTOM_ID_LIMIT = 100
@@ -104,7 +105,7 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _chunks(items: list[Choice], size: int) -> Iterator[list[Choice]]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
@@ -156,7 +157,7 @@ def build_view(msg: Outbound, owner: str, catalog: Catalog, *, after_form: bool 
                          for c in group])])
     buttons = first_row + [discord.ui.Button(style=_style(c.value), label=_cut(c.label, BUTTON_LABEL_LIMIT),
                                              custom_id=make_id(owner, "btn", c.value)) for c in actions]
-    rows.extend(list(group) for group in _chunks(buttons, ROW_BUTTONS))  # type: ignore[arg-type]
+    rows.extend(_chunks(buttons, ROW_BUTTONS))
     count = 0
     for row_no, row in enumerate(rows[:ROWS]):
         for item in row:

@@ -1,0 +1,413 @@
+"""The Discord adapter, offline: raw gateway payloads into a real discord.Client, HTTP side captured."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.adapters.base import UserUnreachable
+from bot.adapters.discord import SLASH_COMMANDS, DiscordAdapter
+from bot.adapters.discord_ui import MESSAGE_LIMIT, split_text
+from bot.config import Config
+from bot.core import Core
+from bot.types import Choice, Outbound
+from discord_fakes import (APP_ID, EPHEMERAL, GUILD_ID, Call, Harness, choice_values, components_of,
+                           user_payload)
+
+SARI = user_payload("111111111111111111", "Sari")
+ALEX = user_payload("222222222222222222", "Alex")
+EVE = user_payload("333333333333333333", "Eve")
+
+# What each step gets: ("text", s) through the Answer button and its form, ("answer", s) through /answer text,
+# ("pick", value) a button or select option, ("multi", [values]) the multi-select, ("skip_button",) the Skip
+# button, ("slash_skip",) the /skip command.
+SCRIPT_ID: dict[str, tuple[Any, ...]] = {
+    "name": ("text", "Sari Musik"),
+    "role": ("pick", "a:role:artist"),
+    "platforms_now": ("multi", ["t:platforms_now:instagram", "t:platforms_now:tiktok"]),
+    "team": ("pick", "a:team:team"),
+    "team_replier": ("text", "Dina, manajer media sosialku"),
+    "purposes": ("multi", ["t:purposes:engage", "t:purposes:explain"]),
+    "vision": ("text", "Musisi indie yang menemani perjalanan anak muda"),
+    "mission": ("text", "Merilis satu lagu tiap bulan dan manggung di kota kecil"),
+    "goal_5y": ("text", "Punya 100 ribu pendengar bulanan"),
+    "goal_10y": ("answer", "Tur keliling Asia Tenggara"),
+    "segments": ("text", "mahasiswa, pekerja muda, komunitas musik"),
+    "priority_segment": ("pick", "a:priority_segment:0"),
+    "competitors": ("text", "Band indie lain di Bandung, aku lebih akustik"),
+    "needs": ("text", "Lagu yang jujur dan cerita di balik lagunya"),
+    "focus_platforms": ("multi", ["t:focus_platforms:instagram", "t:focus_platforms:tiktok"]),
+    "pillars": ("text", "proses kreatif, kehidupan sehari-hari, kolaborasi"),
+    "formats": ("multi", ["t:formats:short_video", "t:formats:photo"]),
+    "cadence": ("pick", "a:cadence:3"),
+    "creative_angle": ("text", "Cerita lagu lewat sketsa tangan"),
+    "quality": ("text", "Audio jernih, teks dicek dulu"),
+    "daily_minutes": ("pick", "a:daily_minutes:30"),
+    "response_time": ("pick", "a:response_time:3"),
+    "offline": ("text", "Manggung akustik di kafe tiap bulan"),
+    "criticism": ("pick", "a:criticism:calm"),
+    "controversy": ("pick", "a:controversy:never"),
+    "get_noticed": ("skip_button",),
+}
+
+SCRIPT_EN: dict[str, tuple[Any, ...]] = {
+    "name": ("text", "Alex Rivera"),
+    "role": ("pick", "a:role:professional"),
+    "platforms_now": ("multi", ["t:platforms_now:linkedin"]),
+    "team": ("pick", "a:team:alone"),
+    "purposes": ("multi", ["t:purposes:exist", "t:purposes:engage"]),
+    "vision": ("text", "The go-to data coach for small businesses"),
+    "mission": ("answer", "Teach one practical data trick every week"),
+    "goal_5y": ("text", "Run workshops for 500 small businesses"),
+    "goal_10y": ("slash_skip",),
+    "segments": ("text", "small business owners; freelancers"),
+    "priority_segment": ("pick", "a:priority_segment:0"),
+    "competitors": ("skip_button",),
+    "needs": ("text", "Simple, cheap ways to use their own sales data"),
+    "focus_platforms": ("multi", ["t:focus_platforms:linkedin", "t:focus_platforms:threads"]),
+    "pillars": ("text", "data tips; case studies; tool reviews"),
+    "formats": ("multi", ["t:formats:photo", "t:formats:text"]),
+    "cadence": ("pick", "a:cadence:5"),
+    "creative_angle": ("text", "Plain words, no jargon, real numbers"),
+    "quality": ("text", "Every chart sourced and readable on a phone"),
+    "daily_minutes": ("pick", "a:daily_minutes:15"),
+    "response_time": ("pick", "a:response_time:24"),
+    "offline": ("text", "Monthly meetups at the local chamber of commerce"),
+    "criticism": ("pick", "a:criticism:calm"),
+    "controversy": ("pick", "a:controversy:never"),
+    "get_noticed": ("text", "Guest posts and podcasts"),
+}
+
+
+@pytest.fixture
+async def harness(core: Core) -> AsyncIterator[Harness]:
+    adapter = DiscordAdapter(core, Config(discord_guild_id=GUILD_ID))
+    core.add_adapter(adapter)
+    h = await Harness.create(adapter)
+    try:
+        yield h
+    finally:
+        await adapter.disconnect()
+
+
+def messages(calls: list[Call]) -> list[dict[str, Any]]:
+    """Messages the bot posted (followups and DMs; not defer callbacks or edits)."""
+    return [c.json for c in calls if c.kind in ("followup", "channel_message") and c.json]
+
+
+def last_question(calls: list[Call]) -> dict[str, Any]:
+    """The last posted message that has components, with the id the fake server gave it."""
+    for call in reversed(calls):
+        if call.kind in ("followup", "channel_message") and call.json and call.json.get("components"):
+            return call.response
+    raise AssertionError("no message with components in: " + " | ".join(c.content[:80] for c in calls))
+
+
+def open_button(message: dict[str, Any]) -> str | None:
+    return next((c["custom_id"] for c in components_of(message)
+                 if c.get("type") == 2 and c["custom_id"].split("|")[2] == "open"), None)
+
+
+def step_of(message: dict[str, Any]) -> str:
+    """The questionnaire step a question message belongs to, read from its components."""
+    button = open_button(message)
+    if button:
+        return button.split("|")[3]
+    for value in choice_values(message):
+        bits = value.split(":")
+        if bits[0] in ("a", "t", "s", "k") and len(bits) >= 2:
+            return bits[1]
+    raise AssertionError(f"not a question: {message.get('content', '')[:100]}")
+
+
+async def run_questionnaire(h: Harness, user: dict[str, Any], script: dict[str, tuple[Any, ...]], *,
+                            guild: bool, locale: str) -> list[Call]:
+    """Answer every question through slash commands, forms, selects and buttons; return every HTTP call."""
+    every: list[Call] = []
+    calls = await h.slash(user, "start", guild=guild, locale=locale)
+    every += calls
+    seen: list[str] = []
+    for _ in range(80):
+        question = last_question(calls)
+        values = choice_values(question)
+        if "c:yes" in values:
+            calls = await h.press(user, values["c:yes"][0], message=question, guild=guild, locale=locale)
+            every += calls
+            return every
+        step = step_of(question)
+        assert step in script, f"no scripted answer for step {step!r}"
+        assert step not in seen, f"step {step!r} asked again (an answer was refused); steps: {seen}"
+        seen.append(step)
+        how, *arg = script[step]
+        if how == "text":
+            opened = await h.press(user, open_button(question), message=question, guild=guild, locale=locale)
+            every += opened
+            assert len(opened) == 1 and opened[0].kind == "callback" and opened[0].json["type"] == 9  # a modal
+            modal = opened[0].json["data"]
+            label = modal["components"][0]
+            assert label["type"] == 18 and label["component"]["type"] == 4
+            assert label["component"]["max_length"] <= 4000
+            calls = await h.submit(user, modal["custom_id"], arg[0], message=question, guild=guild, locale=locale)
+        elif how == "answer":
+            calls = await h.slash(user, "answer", {"text": arg[0]}, guild=guild, locale=locale)
+        elif how == "pick":
+            custom_id, comp = values[arg[0]]
+            if comp["type"] == 3:
+                calls = await h.press(user, custom_id, values=[arg[0]], message=question, guild=guild, locale=locale)
+            else:
+                calls = await h.press(user, custom_id, message=question, guild=guild, locale=locale)
+        elif how == "multi":
+            custom_id, comp = values[arg[0][0]]
+            assert comp["type"] == 3 and comp["max_values"] > 1
+            calls = await h.press(user, custom_id, values=list(arg[0]), message=question, guild=guild, locale=locale)
+        elif how == "skip_button":
+            calls = await h.press(user, values[f"s:{step}"][0], message=question, guild=guild, locale=locale)
+        elif how == "slash_skip":
+            calls = await h.slash(user, "skip", guild=guild, locale=locale)
+        every += calls
+    raise AssertionError(f"questionnaire did not finish; steps seen: {seen}")
+
+
+def plan_calls(calls: list[Call]) -> tuple[str, dict[str, bytes]]:
+    text = "\n".join(m["content"] for m in messages(calls))
+    files: dict[str, bytes] = {}
+    for c in calls:
+        files.update(c.files)
+    return text, files
+
+
+async def test_whole_questionnaire_in_indonesian_in_a_server(harness: Harness, core: Core) -> None:
+    calls = await run_questionnaire(harness, SARI, SCRIPT_ID, guild=True, locale="id")
+    user = await core.storage.find_user("discord", SARI["id"])
+    assert user is not None and user.language == "id"
+    flow = await core.storage.get_flow(user.id)
+    assert flow is not None and flow.status == "done"
+    answers = await core.storage.answers(user.id)
+    assert answers["name"] == "Sari Musik"
+    assert answers["role"] == "artist"
+    assert answers["platforms_now"] == ["instagram", "tiktok"]
+    assert answers["purposes"] == ["engage", "explain"]
+    assert answers["segments"] == ["mahasiswa", "pekerja muda", "komunitas musik"]
+    assert answers["priority_segment"] == "mahasiswa"
+    assert answers["goal_10y"] == "Tur keliling Asia Tenggara"
+    assert answers["get_noticed"] is None
+    # The plan: every message under 2000 characters, the Markdown file attached.
+    tail = calls[-12:]
+    text, files = plan_calls(tail)
+    assert "Rencana Personal Branding: Sari Musik" in text
+    assert all(len(m["content"]) < 2000 for m in messages(calls))
+    assert "rencana-personal-branding.md" in files
+    assert files["rencana-personal-branding.md"].decode().startswith("# Rencana Personal Branding: Sari Musik")
+    # In a server everything is ephemeral: deferrals, followups; forms are private by nature.
+    for call in calls:
+        if call.kind == "followup":
+            assert call.flags & EPHEMERAL, call.content[:80]
+        if call.kind == "callback" and call.json["type"] in (4, 5):
+            assert call.json["data"]["flags"] & EPHEMERAL
+    # Every interaction was acknowledged by a callback (a deferral, a message or a form).
+    assert sum(1 for c in calls if c.kind == "callback") >= len(SCRIPT_ID)
+    # Answered questions lose their buttons.
+    assert any(c.kind == "edit_original" and c.json.get("components") == [] for c in calls)
+    # /edit on a finished plan: more than 25 answers, so two select menus; change the name in a form.
+    calls = await harness.slash(SARI, "edit")
+    picker = last_question(calls)
+    selects = [c for c in components_of(picker) if c["type"] == 3]
+    assert len(selects) == 2 and all(len(s["options"]) <= 25 for s in selects)
+    custom_id, _ = choice_values(picker)["e:name"]
+    calls = await harness.press(SARI, custom_id, values=["e:name"], message=picker)
+    question = last_question(calls)
+    assert step_of(question) == "name" and "k:name" in choice_values(question)
+    opened = await harness.press(SARI, open_button(question), message=question)
+    calls = await harness.submit(SARI, opened[0].json["data"]["custom_id"], "Sari Akustik", message=question)
+    assert "c:yes" in choice_values(last_question(calls))  # back to the summary
+    assert (await core.storage.answers(user.id))["name"] == "Sari Akustik"
+
+
+async def test_whole_questionnaire_in_english_in_dms(harness: Harness, core: Core) -> None:
+    calls = await run_questionnaire(harness, ALEX, SCRIPT_EN, guild=False, locale="en-US")
+    user = await core.storage.find_user("discord", ALEX["id"])
+    assert user is not None and user.language == "en"
+    flow = await core.storage.get_flow(user.id)
+    assert flow is not None and flow.status == "done"
+    answers = await core.storage.answers(user.id)
+    assert answers["mission"] == "Teach one practical data trick every week"
+    assert answers["goal_10y"] is None and answers["competitors"] is None
+    assert answers["focus_platforms"] == ["linkedin", "threads"]
+    assert answers["pillars"] == ["data tips", "case studies", "tool reviews"]
+    text, files = plan_calls(calls[-12:])
+    assert "Personal Branding Plan: Alex Rivera" in text
+    assert "personal-branding-plan.md" in files
+    # In DMs nothing is ephemeral.
+    assert not any(c.flags & EPHEMERAL for c in calls if c.kind == "followup")
+    # /plan afterwards: the plan again, split under the limit, with the file.
+    again = await harness.slash(ALEX, "plan", guild=False, locale="en-US")
+    text, files = plan_calls(again)
+    assert "Personal Branding Plan: Alex Rivera" in text and "personal-branding-plan.md" in files
+    assert all(len(m["content"]) < 2000 for m in messages(again))
+
+
+async def test_plain_dm_messages_answer_questions(harness: Harness, core: Core) -> None:
+    calls = await harness.dm(SARI, "halo")
+    assert [c.kind for c in calls] == ["channel_message", "channel_message"]
+    assert "Langkah 1/" in calls[-1].content
+    calls = await harness.dm(SARI, "Sari Musik")
+    assert "Langkah 2/" in calls[-1].content
+    question = calls[-1].response
+    assert step_of(question) == "role" and choice_values(question)["a:role:artist"][1]["type"] == 3
+    user = await core.storage.find_user("discord", SARI["id"])
+    assert user is not None and (await core.storage.answers(user.id))["name"] == "Sari Musik"
+    # A typed slash command in a DM works like the real one.
+    calls = await harness.dm(SARI, "/back")
+    assert step_of(last_question(calls)) == "name"
+
+
+async def test_answer_without_text_opens_the_form_directly(harness: Harness, core: Core) -> None:
+    await harness.slash(SARI, "start")
+    calls = await harness.slash(SARI, "answer")
+    assert len(calls) == 1 and calls[0].json["type"] == 9
+    modal = calls[0].json["data"]
+    assert modal["components"][0]["label"] == core.catalog.t("id", "q.name.short")
+    assert modal["components"][0]["component"]["max_length"] == 80
+    calls = await harness.submit(SARI, modal["custom_id"], "Sari Musik", message=None)
+    # Submitted from a slash command (no message): a thinking deferral, then the next question.
+    assert calls[0].kind == "callback" and calls[0].json["type"] == 5 and calls[0].json["data"]["flags"] == EPHEMERAL
+    assert step_of(last_question(calls)) == "role"
+    # The same form again is stale: refused, nothing stored.
+    calls = await harness.submit(SARI, modal["custom_id"], "Someone Else", message=None)
+    assert "sudah lewat" in messages(calls)[0]["content"]
+    user = await core.storage.find_user("discord", SARI["id"])
+    assert user is not None and (await core.storage.answers(user.id))["name"] == "Sari Musik"
+
+
+async def state_of(core: Core, user_id: str) -> tuple[Any, Any]:
+    user = await core.storage.find_user("discord", user_id)
+    assert user is not None
+    return await core.storage.get_flow(user.id), await core.storage.answers(user.id)
+
+
+async def test_forged_custom_ids_change_nothing(harness: Harness, core: Core) -> None:
+    calls = await harness.slash(SARI, "start")
+    await harness.submit(SARI, f"bc|{SARI['id']}|modal|name", "Sari Musik", message=last_question(calls))
+    calls = await harness.slash(SARI, "start")
+    question = last_question(calls)
+    before = await state_of(core, SARI["id"])
+    for forged in ("evil", "bc|abc|btn|a:role:artist", "bc|111111111111111111|zap|x", "bc|111111111111111111|open|x",
+                   "bc|111111111111111111|btn", "x" * 120):
+        out = await harness.press(SARI, forged, message=question)
+        assert len(out) == 1 and out[0].kind == "callback" and out[0].json["type"] == 4
+        assert out[0].flags & EPHEMERAL and "tidak kukenali" in out[0].content
+    # Well-formed but with a value the core never offered: the core answers it as stale.
+    out = await harness.press(SARI, f"bc|{SARI['id']}|btn|a:role:astronaut", message=question)
+    assert any("sudah tidak berlaku" in m["content"] for m in messages(out))
+    out = await harness.press(SARI, f"bc|{SARI['id']}|multi", values=["t:role:zzz", "x:delete:yes"], message=question)
+    assert all(m["flags"] & EPHEMERAL for m in messages(out))
+    assert await state_of(core, SARI["id"]) == before
+
+
+async def test_another_users_component_is_refused(harness: Harness, core: Core) -> None:
+    calls = await harness.slash(SARI, "start")
+    question = last_question(calls)
+    await harness.submit(SARI, f"bc|{SARI['id']}|modal|name", "Sari Musik", message=question)
+    calls = await harness.slash(SARI, "start")
+    question = last_question(calls)
+    before = await state_of(core, SARI["id"])
+    custom_id, _ = choice_values(question)["a:role:artist"]
+    out = await harness.press(EVE, custom_id, values=["a:role:artist"], message=question, locale="en-US")
+    assert len(out) == 1 and out[0].json["type"] == 4 and out[0].flags & EPHEMERAL
+    assert "belongs to someone else" in out[0].content
+    out = await harness.submit(EVE, f"bc|{SARI['id']}|modal|role", "hijack", message=question, locale="en-US")
+    assert len(out) == 1 and "belongs to someone else" in out[0].content
+    out = await harness.press(EVE, open_button(last_question(await harness.slash(SARI, "back"))) or "", locale="id")
+    assert "milik orang lain" in out[0].content
+    assert await state_of(core, SARI["id"]) != before  # Sari's own /back moved her...
+    flow, answers = await state_of(core, SARI["id"])
+    assert flow.step == "name" and answers == before[1]  # ...but Eve changed nothing
+    assert await core.storage.find_user("discord", EVE["id"]) is None  # the core never saw Eve
+
+
+async def test_nudge_by_dm_and_50007_marks_unreachable(harness: Harness, core: Core) -> None:
+    await harness.slash(ALEX, "start", locale="en-US")
+    nudge = Outbound("Time to reply to your comments!", key="nudge.x", meta={"lang": "en"},
+                     choices=(Choice("n:done", "Done"),))
+    await core.send_to("discord", ALEX["id"], [nudge])
+    sent = [c for c in harness.http.calls if c.kind == "channel_message"]
+    assert sent and sent[-1].content == "Time to reply to your comments!"
+    assert choice_values(sent[-1].json)["n:done"][0] == f"bc|{ALEX['id']}|btn|n:done"
+    assert "flags" not in sent[-1].json or not sent[-1].json["flags"] & EPHEMERAL
+    harness.http.dm_fail[ALEX["id"]] = (403, 50007, "Cannot send messages to this user")
+    with pytest.raises(UserUnreachable):
+        await core.send_to("discord", ALEX["id"], [nudge])
+    user = await core.storage.find_user("discord", ALEX["id"])
+    assert user is not None and user.reachable is False
+    # The next command: the core welcomes them back; in a server the adapter says how to open DMs.
+    calls = await harness.slash(ALEX, "start", locale="en-US")
+    texts = [m["content"] for m in messages(calls)]
+    assert any("Good to have you back" in t for t in texts)
+    assert any("Privacy Settings" in t for t in texts)
+    user = await core.storage.find_user("discord", ALEX["id"])
+    assert user is not None and user.reachable is True
+
+
+async def test_unknown_user_on_send_is_unreachable(harness: Harness, core: Core) -> None:
+    await harness.slash(EVE, "help", locale="en-US")
+    harness.http.dm_fail[EVE["id"]] = (404, 10013, "Unknown User")
+    with pytest.raises(UserUnreachable):
+        await harness.adapter.send(EVE["id"], [Outbound("hi", meta={"lang": "en"})])
+    user = await core.storage.find_user("discord", EVE["id"])
+    assert user is not None and not user.reachable
+
+
+async def test_commands_sync_to_the_guild_localized(harness: Harness) -> None:
+    await harness.adapter.sync_commands()
+    sync = [c for c in harness.http.calls if c.kind == "sync"]
+    assert sync[-1].path == f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
+    by_name = {c["name"]: c for c in sync[-1].json}
+    assert set(by_name) == set(SLASH_COMMANDS)
+    assert {"start", "answer", "skip", "back", "edit", "plan", "language", "reminders", "progress", "delete",
+            "export", "help"} <= set(by_name)
+    start = by_name["start"]
+    assert start["description"] == "start or resume your plan"
+    assert start["name_localizations"]["id"] == "mulai"
+    assert start["description_localizations"]["id"] == "mulai atau lanjutkan rencana"
+    answer = by_name["answer"]
+    assert answer["name_localizations"]["id"] == "jawab"
+    assert answer["options"][0]["name"] == "text" and answer["options"][0]["name_localizations"]["id"] == "jawaban"
+    lang = by_name["language"]["options"][0]
+    assert lang["name"] == "language" and {c["value"] for c in lang["choices"]} == {"id", "en"}
+    for cmd in sync[-1].json:
+        assert cmd["name"] == cmd["name"].lower() and len(cmd["description"]) <= 100
+        assert all(n == n.lower() and " " not in n for n in cmd.get("name_localizations", {}).values())
+
+
+async def test_global_sync_without_a_guild(core: Core) -> None:
+    adapter = DiscordAdapter(core, Config())
+    h = await Harness.create(adapter)
+    try:
+        await adapter.sync_commands()
+        assert [c.path for c in h.http.calls if c.kind == "sync"] == [f"/applications/{APP_ID}/commands"]
+    finally:
+        await adapter.disconnect()
+
+
+async def test_commands_forward_to_the_core(harness: Harness, core: Core) -> None:
+    calls = await harness.slash(ALEX, "help", locale="en-US")
+    assert "/reminders" in messages(calls)[0]["content"]
+    calls = await harness.slash(ALEX, "language", {"language": "id"}, locale="en-US")
+    user = await core.storage.find_user("discord", ALEX["id"])
+    assert user is not None and user.language == "id" and user.language_pinned
+    calls = await harness.slash(ALEX, "export", locale="en-US")
+    assert "brandcoach-data.json" in plan_calls(calls)[1]
+    calls = await harness.slash(ALEX, "delete", locale="en-US")
+    question = last_question(calls)
+    yes = choice_values(question)["x:delete:yes"][0]
+    await harness.press(ALEX, yes, message=question)
+    assert await core.storage.find_user("discord", ALEX["id"]) is None
+
+
+def test_split_text_stays_under_the_limit() -> None:
+    text = "\n".join(f"• line {i} " + "kata " * (i % 40) for i in range(400)) + "\n" + "x" * 4500
+    parts = split_text(text)
+    assert all(0 < len(p) <= MESSAGE_LIMIT < 2000 for p in parts)
+    assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+    assert split_text("short") == ["short"] and split_text("") == []

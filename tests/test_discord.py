@@ -411,3 +411,24 @@ def test_split_text_stays_under_the_limit() -> None:
     assert all(0 < len(p) <= MESSAGE_LIMIT < 2000 for p in parts)
     assert "".join(parts).replace("\n", "") == text.replace("\n", "")
     assert split_text("short") == ["short"] and split_text("") == []
+
+
+async def test_reminders_forwarded_and_their_typed_answers_use_a_form(harness: Harness, core: Core) -> None:
+    await run_questionnaire(harness, ALEX, SCRIPT_EN, guild=True, locale="en-US")
+    calls = await harness.slash(ALEX, "reminders", locale="en-US")
+    menu = last_question(calls)
+    assert all(len(row["components"]) <= 5 for row in menu["components"]) and len(menu["components"]) <= 5
+    calls = await harness.press(ALEX, choice_values(menu)["r:z"][0], message=menu, locale="en-US")
+    zones = last_question(calls)
+    calls = await harness.press(ALEX, choice_values(zones)["r:z:type"][0], message=zones, locale="en-US")
+    prompt = last_question(calls)
+    button = open_button(prompt)
+    assert button is not None and button.split("|")[3] == "-"  # a prompt outside the questionnaire
+    opened = await harness.press(ALEX, button, message=prompt, locale="en-US")
+    modal = opened[0].json["data"]
+    assert modal["components"][0]["label"] == "Your answer"
+    calls = await harness.submit(ALEX, modal["custom_id"], "Asia/Makassar", message=prompt, locale="en-US")
+    assert any("Time zone set to" in m["content"] for m in messages(calls))
+    assert all(m["flags"] & EPHEMERAL for m in messages(calls))
+    calls = await harness.slash(ALEX, "progress", locale="en-US")
+    assert messages(calls) and all(m["flags"] & EPHEMERAL for m in messages(calls))

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.base import RetryLater, UserUnreachable
-from bot.adapters.discord_ui import (CatalogTranslator, build_modal, build_view, lang_of, modal_values,
+from bot.adapters.discord_ui import (NO_STEP, CatalogTranslator, build_modal, build_view, lang_of, modal_values,
                                      parse_id, parse_open, split_text)
 from bot.config import Config
 from bot.types import Inbound, Outbound, UserRef, parse_command
@@ -328,8 +328,8 @@ class DiscordAdapter:
                 await send(content=part or None, **kwargs)
 
     def _remember(self, uid: str, msg: Outbound) -> None:
-        if msg.expects == "text" and msg.step:
-            self._open_text[uid] = (msg.step, str(msg.meta.get("lang") or "id"), msg.max_len)
+        if msg.expects == "text":
+            self._open_text[uid] = (msg.step or NO_STEP, str(msg.meta.get("lang") or "id"), msg.max_len)
         elif msg.expects:
             self._open_text.pop(uid, None)
 
@@ -357,6 +357,8 @@ class DiscordAdapter:
     # -- helpers -------------------------------------------------------------------
     async def _step_is_open(self, uid: str, step: str) -> bool:
         """Whether `step` is the user's current open question (a read of the stored flow, no change)."""
+        if step == NO_STEP:
+            return True  # a prompt outside the questionnaire: the core knows what it awaits
         user = await self.core.storage.find_user(PLATFORM, uid)
         if user is None:
             return False

@@ -25,6 +25,8 @@ SELECT_OPTIONS_LIMIT = 25
 ROW_BUTTONS = 5
 ROWS = 5
 PREFIX = "bc"
+# The "step" of a free-text prompt outside the questionnaire (e.g. reminder times): the core knows what it awaits.
+NO_STEP = "-"
 # Choice prefixes offered as a list of options (select menu or option buttons); the rest are action buttons.
 OPTION_PREFIXES = ("a", "t", "e", "l")
 # Kinds of custom id: a button carrying one core value, a single or multi select, "open the answer form", a form.
@@ -130,8 +132,8 @@ def build_view(msg: Outbound, owner: str, catalog: Catalog, *, after_form: bool 
     options = [c for c in msg.choices if c.value.split(":", 1)[0] in OPTION_PREFIXES]
     actions = [c for c in msg.choices if c not in options]
     first_row: list[discord.ui.Item[Any]] = []
-    if msg.expects == "text" and msg.step:
-        rest = open_rest(msg.step, lang, msg.max_len or TEXT_INPUT_LIMIT)
+    if msg.expects == "text":
+        rest = open_rest(msg.step or NO_STEP, lang, msg.max_len or TEXT_INPUT_LIMIT)
         label = catalog.t(lang, "discord.btn.next" if after_form else "discord.btn.answer")
         first_row.append(discord.ui.Button(style=discord.ButtonStyle.primary, label=label,
                                            custom_id=make_id(owner, "open", rest)))
@@ -184,7 +186,8 @@ def build_modal(owner: str, step: str, lang: str, max_len: int, catalog: Catalog
     text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
         custom_id="answer", style=style, max_length=limit, required=True,
         placeholder=_cut(catalog.t(lang, "discord.modal.placeholder", max=limit), 100))
-    modal.add_item(discord.ui.Label(text=_cut(catalog.t(lang, f"q.{step}.short"), 45), component=text_input))
+    label = catalog.t(lang, "discord.modal.label" if step == NO_STEP else f"q.{step}.short")
+    modal.add_item(discord.ui.Label(text=_cut(label, 45), component=text_input))
     modal.stop()
     return modal
 

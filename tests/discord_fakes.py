@@ -145,6 +145,13 @@ class FakeHTTP:
             if fail is not None:
                 return fail[0], {"code": fail[1], "message": fail[2]}
             return 200, self._message(channel_id, call.json)
+        if call.method == "GET" and call.path == "/users/@me":
+            return 200, BOT_USER
+        if call.method == "GET" and call.path == "/oauth2/applications/@me":
+            return 200, {"id": str(APP_ID), "name": "brandcoach", "description": "", "icon": None, "rpc_origins": [],
+                         "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64, "flags": 0,
+                         "owner": {"id": "900000000000000009", "username": "owner", "discriminator": "0",
+                                   "avatar": None}, "team": None, "summary": "", "interactions_endpoint_url": None}
         if call.kind == "sync":
             return 200, [dict(cmd, id=self.next_id(), application_id=str(APP_ID), version="1",
                               default_member_permissions=None, type=1) for cmd in call.json]

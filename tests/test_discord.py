@@ -432,3 +432,27 @@ async def test_reminders_forwarded_and_their_typed_answers_use_a_form(harness: H
     assert all(m["flags"] & EPHEMERAL for m in messages(calls))
     calls = await harness.slash(ALEX, "progress", locale="en-US")
     assert messages(calls) and all(m["flags"] & EPHEMERAL for m in messages(calls))
+
+
+async def test_connect_logs_in_syncs_and_disconnects_cleanly(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    import aiohttp
+
+    from discord_fakes import FakeHTTP
+
+    http = FakeHTTP()
+    monkeypatch.setattr(aiohttp, "ClientSession", lambda *a, **kw: http)  # login builds its session from this
+    adapter = DiscordAdapter(core, Config(discord_token="not-a-real-token", discord_guild_id=GUILD_ID))
+    await adapter.connect()
+    assert [c.path for c in http.calls][:2] == ["/users/@me", "/oauth2/applications/@me"]
+    assert [c.path for c in http.calls if c.kind == "sync"] == [f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"]
+    assert adapter.client.application_id == APP_ID
+    intents = adapter.client.intents
+    assert intents.dm_messages and not (intents.members or intents.presences or intents.message_content)
+    await adapter.disconnect()
+    assert adapter.client.is_closed()
+    await adapter.disconnect()  # twice is harmless
+
+
+async def test_connect_without_a_token_refuses(core: Core) -> None:
+    with pytest.raises(RuntimeError):
+        await DiscordAdapter(core, Config()).connect()

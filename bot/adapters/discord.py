@@ -46,9 +46,11 @@ class _Client(discord.Client):
         self.adapter = adapter
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Every interaction (slash commands are also run by the command tree)."""
         await self.adapter.on_interaction(interaction)
 
     async def on_message(self, message: discord.Message) -> None:
+        """Messages the bot can see (DMs only: no guild message intent)."""
         await self.adapter.on_message(message)
 
 
@@ -107,6 +109,7 @@ class DiscordAdapter:
         await self.client.connect(reconnect=True)
 
     async def disconnect(self) -> None:
+        """Close the gateway and HTTP session (safe to call twice, or without connect)."""
         if not self.client.is_closed():
             await self.client.close()
         await self._stack.aclose()
@@ -328,6 +331,7 @@ class DiscordAdapter:
                 await send(content=part or None, **kwargs)
 
     def _remember(self, uid: str, msg: Outbound) -> None:
+        """Note the open free-text prompt (for /answer without text), or forget it once something else is asked."""
         if msg.expects == "text":
             self._open_text[uid] = (msg.step or NO_STEP, str(msg.meta.get("lang") or "id"), msg.max_len)
         elif msg.expects:

@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.i18n import DEFAULT_LANGUAGE, Catalog
 from bot.language import language_from_locale
-from bot.types import Choice, Outbound
+from bot.types import Outbound
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,6 +66,7 @@ def open_rest(step: str, lang: str, max_len: int) -> str:
 
 
 def parse_open(rest: str) -> tuple[str, str, int] | None:
+    """(step, language, max length) from an Answer button's payload; None if malformed."""
     bits = rest.split("|")
     if len(bits) != 3 or not bits[0] or bits[1] not in ("id", "en") or not bits[2].isdigit():
         return None

@@ -139,14 +139,15 @@ class Storage:
             self._db = None
         self.forget()
 
-    async def write(self, *statements: Statement) -> None:
+    async def write(self, *statements: Statement, counted: bool = False) -> list[int]:
         """Run write statements as one atomic transaction, committed (with others queued) before returning.
 
         Every write to the database goes through here, so no caller commits or rolls back another's work.
+        Returns each statement's row count, exact with `counted=True` (else -1 where it ran batched).
         """
         if self._writer is None:
             raise RuntimeError("storage is not open")
-        await self._writer.write(list(statements))
+        return await self._writer.write(list(statements), counted)
 
     async def migrate(self) -> int:
         """Apply the migrations newer than PRAGMA user_version; returns the version."""

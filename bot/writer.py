@@ -23,20 +23,24 @@ class GroupCommitWriter:
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
-        self._queue: list[tuple[list[Statement], asyncio.Future[None]]] = []
+        self._queue: list[tuple[list[Statement], asyncio.Future[list[int]], bool]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.transactions = 0
 
-    async def write(self, statements: list[Statement]) -> None:
-        """Apply the statements atomically; raises what SQLite raised for this transaction alone."""
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((statements, fut))
+    async def write(self, statements: list[Statement], counted: bool = False) -> list[int]:
+        """Apply the statements atomically; returns each statement's row count.
+
+        Row counts are exact when `counted` is set (the transaction then runs statement by statement);
+        otherwise a statement batched with others reports -1. Raises what SQLite raised for this transaction.
+        """
+        fut: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._queue.append((statements, fut, counted))
         self._wake.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="sqlite-group-commit")
-        await fut
+        return await fut
 
     async def close(self) -> None:
         """Finish what is queued, then stop."""
@@ -59,35 +63,41 @@ class GroupCommitWriter:
             if not batch:
                 continue
             try:
-                await self._apply([s for s, _ in batch])
+                counts = await self._apply([(s, c) for s, _, c in batch])
             except Exception:
                 await self.db.rollback()
-                for statements, fut in batch:  # isolate the failing transaction; the others still commit
+                for statements, fut, counted in batch:  # isolate the failing transaction; the others commit
                     try:
-                        await self._apply([statements])
+                        one = await self._apply([(statements, counted)])
                     except Exception as exc:
                         await self.db.rollback()
                         if not fut.done():
                             fut.set_exception(exc)
                     else:
                         if not fut.done():
-                            fut.set_result(None)
+                            fut.set_result(one[0])
                 continue
-            for _, fut in batch:
+            for (_, fut, _), count in zip(batch, counts):
                 if not fut.done():
-                    fut.set_result(None)
+                    fut.set_result(count)
 
-    async def _apply(self, transactions: list[list[Statement]]) -> None:
-        groups: dict[tuple[str, ...], list[list[Statement]]] = {}
-        for tx in transactions:
-            groups.setdefault(tuple(sql for sql, _ in tx), []).append(tx)
-        for shape, txs in groups.items():
+    async def _apply(self, batch: list[tuple[list[Statement], bool]]) -> list[list[int]]:
+        """Run transactions (same-shaped ones as executemany) and commit; row counts per transaction."""
+        transactions = [tx for tx, _ in batch]
+        counts: list[list[int]] = [[-1] * len(tx) for tx in transactions]
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for n, (tx, counted) in enumerate(batch):
+            shape = tuple(sql for sql, _ in tx)
+            groups.setdefault(shape + (f"#{n}",) if counted else shape, []).append(n)
+        for key, members in groups.items():
+            shape = key[:-1] if key[-1].startswith("#") else key
             for i, sql in enumerate(shape):
-                rows = [tx[i][1] for tx in txs]
-                if len(rows) == 1:
-                    await self.db.execute(sql, rows[0])
+                if len(members) == 1:
+                    cur = await self.db.execute(sql, transactions[members[0]][i][1])
+                    counts[members[0]][i] = cur.rowcount
                 else:
-                    await self.db.executemany(sql, rows)
+                    await self.db.executemany(sql, [transactions[n][i][1] for n in members])
         await self.db.commit()
         self.batches += 1
         self.transactions += len(transactions)
+        return counts

@@ -235,12 +235,14 @@ async def set_quiet(ctx: Context, start: str, end: str) -> None:
 
 async def awaited(ctx: Context) -> str | None:
     """What typed input /reminders or the check-in waits for, if any (and the plan is finished)."""
+    if not await _plan_done(ctx):  # cached: no database read for users still in the questionnaire
+        return None
     store = _store(ctx)
     settings = await store.get_settings(ctx.user.id)
     if settings is None or not settings.awaiting:
         return None
     now = S.to_ts(ctx.storage.clock.now())
-    if settings.awaiting_at is None or now - settings.awaiting_at > AWAIT_SECONDS or not await _plan_done(ctx):
+    if settings.awaiting_at is None or now - settings.awaiting_at > AWAIT_SECONDS:
         await store.update_settings(ctx.user.id, awaiting=None, awaiting_at=None)
         return None
     return settings.awaiting

@@ -110,18 +110,18 @@ class NudgeStore:
         return Settings(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) if r else None
 
     async def create_settings(self, user_id: int, tz: str) -> None:
-        await self.db.execute("INSERT INTO nudge_settings (user_id, tz, updated_at) VALUES (?, ?, ?)"
-                              " ON CONFLICT (user_id) DO NOTHING", (user_id, tz, self.storage.now()))
-        await self.db.commit()
+        await self.storage.write(
+            ("INSERT INTO nudge_settings (user_id, tz, updated_at) VALUES (?, ?, ?)"
+             " ON CONFLICT (user_id) DO NOTHING", (user_id, tz, self.storage.now())))
 
     async def update_settings(self, user_id: int, **fields: Any) -> None:
         allowed = {"tz", "quiet_start", "quiet_end", "paused", "awaiting", "awaiting_at"}
         if set(fields) - allowed:
             raise ValueError(f"unknown settings fields: {sorted(set(fields) - allowed)}")
         cols = ", ".join(f"{k} = ?" for k in fields)
-        await self.db.execute(f"UPDATE nudge_settings SET {cols}, updated_at = ? WHERE user_id = ?",
-                              (*fields.values(), self.storage.now(), user_id))
-        await self.db.commit()
+        await self.storage.write(
+            (f"UPDATE nudge_settings SET {cols}, updated_at = ? WHERE user_id = ?",
+             (*fields.values(), self.storage.now(), user_id)))
 
     # -- nudges ----------------------------------------------------------------
     async def series(self, user_id: int) -> list[Nudge]:
@@ -140,12 +140,12 @@ class NudgeStore:
 
     async def add_series(self, user_id: int, kind: str, times: list[str], days: list[int], monthday: int | None,
                          enabled: bool, active: bool, slot: int | None, sched: int | None) -> None:
-        await self.db.execute(
+        await self.storage.write(
+            (
             "INSERT INTO nudges (user_id, kind, times, days, monthday, enabled, active, slot_at, sched_at, due_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, kind) WHERE once = 0 DO NOTHING",
             (user_id, kind, json.dumps(times), json.dumps(days), monthday, int(enabled), int(active), slot, sched,
-             sched))
-        await self.db.commit()
+             sched)))
 
     async def update(self, nudge_id: int, **fields: Any) -> None:
         allowed = {"times", "days", "monthday", "enabled", "custom", "active", "slot_at", "sched_at", "due_at",
@@ -155,28 +155,28 @@ class NudgeStore:
         vals = [json.dumps(v) if k in ("times", "days") else (int(v) if isinstance(v, bool) else v)
                 for k, v in fields.items()]
         cols = ", ".join(f"{k} = ?" for k in fields)
-        await self.db.execute(f"UPDATE nudges SET {cols} WHERE id = ?", (*vals, nudge_id))
-        await self.db.commit()
+        await self.storage.write(
+            (f"UPDATE nudges SET {cols} WHERE id = ?", (*vals, nudge_id)))
 
     async def upsert_snooze(self, src: Nudge, slot: int, when: int, active: bool) -> int:
         """One snoozed occurrence: a single-shot row beside the series (a snooze of a snooze moves it)."""
         if src.once:
             await self.update(src.id, active=active, sched_at=when, due_at=when, claimed_at=None, attempts=0)
             return src.id
-        await self.db.execute(
+        await self.storage.write(
+            (
             "INSERT INTO nudges (user_id, kind, once, src_id, times, days, monthday, active, slot_at, sched_at, due_at)"
             " VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (src_id, slot_at) WHERE once = 1 DO UPDATE SET"
             " active = excluded.active, sched_at = excluded.sched_at, due_at = excluded.due_at, claimed_at = NULL,"
             " attempts = 0",
             (src.user_id, src.kind, src.id, json.dumps(src.times), json.dumps(src.days), src.monthday, int(active),
-             slot, when, when))
-        await self.db.commit()
+             slot, when, when)))
         r = await self._one("SELECT id FROM nudges WHERE src_id = ? AND slot_at = ? AND once = 1", (src.id, slot))
         return int(r[0])
 
     async def delete_once(self, user_id: int) -> None:
-        await self.db.execute("DELETE FROM nudges WHERE user_id = ? AND once = 1", (user_id,))
-        await self.db.commit()
+        await self.storage.write(
+            ("DELETE FROM nudges WHERE user_id = ? AND once = 1", (user_id,)))
 
     # -- the tick --------------------------------------------------------------
     async def due(self, now: int, limit: int) -> list[Due]:
@@ -191,32 +191,30 @@ class NudgeStore:
 
     async def claim(self, nudge_id: int, now: int, due_at: int) -> bool:
         """Take the nudge for sending (committed before the send); False if it changed meanwhile."""
-        cur = await self.db.execute(
+        counts = await self.storage.write((
             "UPDATE nudges SET claimed_at = ?, attempts = attempts + 1 WHERE id = ? AND claimed_at IS NULL"
-            " AND active = 1 AND due_at = ?", (now, nudge_id, due_at))
-        await self.db.commit()
-        return cur.rowcount == 1
+            " AND active = 1 AND due_at = ?", (now, nudge_id, due_at)), counted=True)
+        return counts[0] == 1
 
     async def release(self, nudge_id: int, due_at: int) -> None:
         """Give a claimed nudge back (not delivered): try again at `due_at`."""
-        await self.db.execute("UPDATE nudges SET claimed_at = NULL, due_at = ? WHERE id = ?", (due_at, nudge_id))
-        await self.db.commit()
+        await self.storage.write(
+            ("UPDATE nudges SET claimed_at = NULL, due_at = ? WHERE id = ?", (due_at, nudge_id)))
 
     async def advance(self, nudge_id: int, *, sent_at: int | None, slot: int | None, sched: int | None,
                       skipped: int = 0) -> None:
         """Close the current occurrence (sent, or skipped) and set the next one (None: the row is done)."""
         active = 1 if sched is not None else 0
         if sent_at is not None:
-            await self.db.execute(
+            await self.storage.write((
                 "UPDATE nudges SET last_slot = slot_at, last_sent_at = ?, sent_count = sent_count + 1,"
                 " slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?, active = active * ?, claimed_at = NULL,"
-                " attempts = 0 WHERE id = ?", (sent_at, slot, sched, sched, active, nudge_id))
+                " attempts = 0 WHERE id = ?", (sent_at, slot, sched, sched, active, nudge_id)))
         else:
-            await self.db.execute(
+            await self.storage.write((
                 "UPDATE nudges SET skipped = skipped + ?, slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?,"
                 " active = active * ?, claimed_at = NULL, attempts = 0 WHERE id = ?",
-                (skipped, slot, sched, sched, active, nudge_id))
-        await self.db.commit()
+                (skipped, slot, sched, sched, active, nudge_id)))
 
     async def done_without_settings(self, after_user: int, limit: int) -> tuple[list[int], int | None]:
         """Users past `after_user` (a cursor) who finished the plan but have no nudge settings yet."""
@@ -231,12 +229,12 @@ class NudgeStore:
         allowed = {"posts", "on_time", "win"}
         if set(fields) - allowed:
             raise ValueError("unknown check-in fields")
-        await self.db.execute("INSERT INTO checkins (user_id, week, updated_at) VALUES (?, ?, ?)"
-                              " ON CONFLICT (user_id, week) DO NOTHING", (user_id, week, self.storage.now()))
         cols = ", ".join(f"{k} = ?" for k in fields)
-        await self.db.execute(f"UPDATE checkins SET {cols}, updated_at = ? WHERE user_id = ? AND week = ?",
-                              (*fields.values(), self.storage.now(), user_id, week))
-        await self.db.commit()
+        await self.storage.write(
+            ("INSERT INTO checkins (user_id, week, updated_at) VALUES (?, ?, ?)"
+             " ON CONFLICT (user_id, week) DO NOTHING", (user_id, week, self.storage.now())),
+            (f"UPDATE checkins SET {cols}, updated_at = ? WHERE user_id = ? AND week = ?",
+             (*fields.values(), self.storage.now(), user_id, week)))
 
     async def checkins(self, user_id: int, limit: int = 60) -> list[dict[str, Any]]:
         rows = await self._all("SELECT week, posts, on_time, win FROM checkins WHERE user_id = ?"
@@ -249,7 +247,7 @@ class NudgeStore:
         return [r[0] for r in rows]
 
     async def log_idea(self, user_id: int, idea: str, at: int, keep: int = 20) -> None:
-        await self.db.execute("INSERT INTO idea_log (user_id, idea, sent_at) VALUES (?, ?, ?)", (user_id, idea, at))
-        await self.db.execute("DELETE FROM idea_log WHERE user_id = ? AND rowid NOT IN (SELECT rowid FROM idea_log"
-                              " WHERE user_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT ?)", (user_id, user_id, keep))
-        await self.db.commit()
+        await self.storage.write(
+            ("INSERT INTO idea_log (user_id, idea, sent_at) VALUES (?, ?, ?)", (user_id, idea, at)),
+            ("DELETE FROM idea_log WHERE user_id = ? AND rowid NOT IN (SELECT rowid FROM idea_log"
+             " WHERE user_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT ?)", (user_id, user_id, keep)))

@@ -456,3 +456,13 @@ async def test_connect_logs_in_syncs_and_disconnects_cleanly(core: Core, monkeyp
 async def test_connect_without_a_token_refuses(core: Core) -> None:
     with pytest.raises(RuntimeError):
         await DiscordAdapter(core, Config()).connect()
+
+
+def test_core_texts_name_the_commands_the_user_sees_in_discord() -> None:
+    from bot.adapters.discord_ui import localize_commands
+    from bot.i18n import Catalog
+
+    cat = Catalog()
+    assert localize_commands("Ketik /start atau /back.", "id", cat) == "Ketik /mulai atau /kembali."
+    assert localize_commands("Type /start or /back.", "en", cat) == "Type /start or /back."
+    assert localize_commands("lihat https://t.co/start", "id", cat) == "lihat https://t.co/start"

@@ -14,7 +14,7 @@ from discord import app_commands
 
 from bot.adapters.base import RetryLater, UserUnreachable
 from bot.adapters.discord_ui import (NO_STEP, CatalogTranslator, build_modal, build_view, lang_of, modal_values,
-                                     parse_id, parse_open, split_text)
+                                     localize_commands, parse_id, parse_open, split_text)
 from bot.config import Config
 from bot.types import Inbound, Outbound, UserRef, parse_command
 from handlers.commands import COMMANDS
@@ -315,7 +315,8 @@ class DiscordAdapter:
         """Each reply split under 2000 characters; its components and file go with its last part."""
         for msg in replies:
             self._remember(uid, msg)
-            parts = split_text(msg.text) or [""]
+            lang = str(msg.meta.get("lang") or "en")
+            parts = split_text(localize_commands(msg.text, lang, self.core.catalog)) or [""]
             view = build_view(msg, uid, self.core.catalog, after_form=after_form)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -207,6 +208,17 @@ def modal_values(components: list[dict[str, Any]]) -> dict[str, str]:
         if comp.get("type") == 4 and isinstance(comp.get("custom_id"), str):
             out[comp["custom_id"]] = str(comp.get("value") or "")
     return out
+
+
+_COMMAND = re.compile(r"(?<![\w/])/([a-z_]+)\b")
+
+
+def localize_commands(text: str, lang: str, catalog: Catalog) -> str:
+    """Write '/start' as the slash command the user sees in their Discord language (e.g. '/mulai')."""
+    def swap(m: re.Match[str]) -> str:
+        key = f"discord.name.{m.group(1)}"
+        return "/" + catalog.t(lang, key) if catalog.has(key, lang) else m.group(0)
+    return _COMMAND.sub(swap, text)
 
 
 class CatalogTranslator(app_commands.Translator):

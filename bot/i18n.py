@@ -56,6 +56,8 @@ class Catalog:
         template = table.get(key) or self.messages[DEFAULT_LANGUAGE].get(key)
         if template is None:
             return key
+        if not params:
+            return template
         try:
             return template.format_map(_Safe(params))
         except (ValueError, IndexError, KeyError, AttributeError):  # a malformed template never crashes a reply

@@ -59,7 +59,12 @@ def all_steps() -> tuple[Step, ...]:
 
 
 def step_by_id(step_id: str | None) -> Step | None:
-    return next((s for s in all_steps() if s.id == step_id), None)
+    return _by_id().get(step_id) if step_id is not None else None
+
+
+@lru_cache(maxsize=1)
+def _by_id() -> dict[str, Step]:
+    return {s.id: s for s in all_steps()}
 
 
 def applies(step: Step, answers: dict[str, Any]) -> bool:
@@ -86,31 +91,29 @@ def _applicable(holds: tuple[bool, ...]) -> tuple[Step, ...]:
     return tuple(s for s in all_steps() if s.when is None or next(flags))
 
 
+@lru_cache(maxsize=1)
+def _positions() -> dict[str, int]:
+    return {s.id: i for i, s in enumerate(all_steps())}
+
+
 def next_step(answers: dict[str, Any], after: str | None) -> Step | None:
     """The applicable step after `after` (the first one when `after` is None)."""
     steps = applicable(answers)
-    if after is None:
-        return steps[0] if steps else None
-    ids = [s.id for s in all_steps()]
-    pos = ids.index(after) if after in ids else -1
-    return next((s for s in steps if ids.index(s.id) > pos), None)
+    pos = _positions().get(after, -1) if after is not None else -1
+    return next((s for s in steps if _positions()[s.id] > pos), None)
 
 
 def prev_step(answers: dict[str, Any], before: str | None) -> Step | None:
     """The applicable step before `before` (the last one when `before` is None)."""
     steps = applicable(answers)
-    if before is None:
-        return steps[-1] if steps else None
-    ids = [s.id for s in all_steps()]
-    pos = ids.index(before) if before in ids else len(ids)
-    earlier = [s for s in steps if ids.index(s.id) < pos]
+    pos = _positions().get(before, len(_positions())) if before is not None else len(_positions())
+    earlier = [s for s in steps if _positions()[s.id] < pos]
     return earlier[-1] if earlier else None
 
 
 def progress(answers: dict[str, Any], step_id: str) -> tuple[int, int]:
     """(number of this step, total) among the steps that apply to this user."""
-    steps = applicable(answers)
-    ids = [s.id for s in steps]
+    ids = [s.id for s in applicable(answers)]
     return (ids.index(step_id) + 1 if step_id in ids else len(ids), len(ids))
 
 

@@ -294,24 +294,26 @@ async def on_toggle(ctx: Context) -> None:
     ask(ctx, flow, answers, replace=True)
 
 
-async def on_done(ctx: Context) -> None:
-    """d:<step>: submit the ticked options of a multi step."""
+async def _step_button(ctx: Context) -> tuple[Flow, dict[str, Any], Step] | None:
+    """For '<prefix>:<step>' buttons: the open flow and step it belongs to, or None (already answered as stale)."""
     parsed = _parse(ctx.inbound.choice, 2)
-    found = await _current(ctx, parsed[1]) if parsed else None
     if not parsed:
         await on_stale(ctx)
-    if not found:
-        return
-    flow, answers, step = found
-    await _answer_choice(ctx, flow, answers, step, list(flow.draft))
+        return None
+    return await _current(ctx, parsed[1])
+
+
+async def on_done(ctx: Context) -> None:
+    """d:<step>: submit the ticked options of a multi step."""
+    found = await _step_button(ctx)
+    if found:
+        flow, answers, step = found
+        await _answer_choice(ctx, flow, answers, step, list(flow.draft))
 
 
 async def on_keep(ctx: Context) -> None:
     """k:<step>: keep the answer already given and move on."""
-    parsed = _parse(ctx.inbound.choice, 2)
-    found = await _current(ctx, parsed[1]) if parsed else None
-    if not parsed:
-        await on_stale(ctx)
+    found = await _step_button(ctx)
     if not found:
         return
     flow, answers, step = found
@@ -330,10 +332,7 @@ async def skip_current(ctx: Context, flow: Flow, answers: dict[str, Any], step: 
 
 
 async def on_skip_button(ctx: Context) -> None:
-    parsed = _parse(ctx.inbound.choice, 2)
-    found = await _current(ctx, parsed[1]) if parsed else None
-    if not parsed:
-        await on_stale(ctx)
+    found = await _step_button(ctx)
     if found:
         await skip_current(ctx, *found)
 

@@ -37,9 +37,14 @@ async def run_chat(config: Config, user: str = "local", lang: str | None = None)
     await core.start()
     console = ConsoleAdapter(core, user_id=user, locale=lang)
     core.add_adapter(console)
+    from bot.nudges.service import NudgeService
+
+    nudges = NudgeService(core, config)  # reminders print in the terminal while the chat is open
+    await nudges.start()
     try:
         await console.listen()
     finally:
+        await nudges.stop()
         await core.stop()
 
 

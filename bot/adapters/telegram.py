@@ -40,6 +40,7 @@ NETWORK_RETRIES = 5          # attempts after a network error or timeout, with d
 MAX_BACKOFF = 30.0
 SEND_MAX_WAIT = 60.0         # unprompted sends wait out a 429 up to this long, else RetryLater
 WEBHOOK_BODY_LIMIT = 1 << 20
+REDELIVERY_WINDOW = 24 * 3600  # Telegram keeps an unconfirmed update at most this long (ids may restart later)
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
@@ -300,12 +301,44 @@ class TelegramAdapter:
     # -- inbound -----------------------------------------------------------------
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update goes through here; edited messages and channel posts are ignored."""
+        first = await self._take(update)
+        if first is False:
+            log.info("telegram update %s was already handled before a restart: dropped", update.update_id)
+            return
         if update.message is not None:
             await self._on_message(update.message)
         elif update.callback_query is not None:
             await self._on_callback(update)
         elif update.my_chat_member is not None:
             await self._on_member(update)
+        if first is None:
+            await self._take(update)  # a new user's first update: remembered once the user exists
+
+    async def _take(self, update: Update) -> bool | None:
+        """Remember (committed, before it is handled) a private chat's update; False if it was taken already.
+
+        None when there is nothing to remember it by (no stored user yet, not a private message or tap).
+        Telegram sends an update again if the getUpdates confirming it was lost (crash, network): handling it twice
+        would apply an answer to the next question. Taking it first makes a crash lose at most an unanswered update.
+        """
+        chat, user = update.effective_chat, update.effective_user
+        if (chat is None or user is None or chat.type != ChatType.PRIVATE
+                or (update.message is None and update.callback_query is None)):
+            return None
+        storage = self.core.storage
+        found = await storage.find_user(PLATFORM, str(user.id))
+        if found is None:
+            return None
+        now = int(storage.clock.now().timestamp())
+        async with storage.db.execute("SELECT last_update_id, taken_at FROM telegram_updates WHERE user_id = ?",
+                                      (found.id,)) as cur:
+            row = await cur.fetchone()
+        if row is not None and update.update_id <= row[0] and now - row[1] < REDELIVERY_WINDOW:
+            return False
+        await storage.write(("INSERT INTO telegram_updates (user_id, last_update_id, taken_at) VALUES (?, ?, ?)"
+                             " ON CONFLICT (user_id) DO UPDATE SET last_update_id = excluded.last_update_id,"
+                             " taken_at = excluded.taken_at", (found.id, update.update_id, now)))
+        return True
 
     def _user_ref(self, user: Any) -> UserRef:
         name = (user.first_name or user.username or "").strip()

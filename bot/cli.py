@@ -22,10 +22,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--log-level", default="WARNING")
     sub = parser.add_subparsers(dest="command")
     chat = sub.add_parser("chat", help="chat with the coach in this terminal")
-    chat.add_argument("--db", dest="chat_db", help="SQLite file")
+    chat.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
     chat.add_argument("--user", default="local", help="user id for this terminal chat (default: local)")
     chat.add_argument("--lang", default=None, help="locale hint: id or en")
-    sub.add_parser("run", help="run the platforms configured in the environment")
+    run = sub.add_parser("run", help="run the platforms configured in the environment")
+    run.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
     return parser.parse_args(argv)
 
 

@@ -5,7 +5,8 @@ Baseline, in the same run: the same questionnaire as a ConversationHandler with 
 Application.process_update with a request object that sends nothing (its persistence flushes on an interval,
 so an answer is not durable when it is acknowledged).
 
-Run: python bench/core.py [--users 1,100,1000]   (prints figures; never pass/fail)
+Run: python bench/core.py [--users 1,100,1000] [--min-users 200]   (prints figures; never pass/fail)
+Each user answers the 25 steps and confirms (26 answers); a size smaller than --min-users runs in rounds.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
-async def run_ours(users: int, folder: str) -> dict[str, float]:
+async def run_ours(users: int, folder: str, rounds: int = 1) -> dict[str, float]:
     core = Core(Storage(os.path.join(folder, f"ours-{users}.sqlite3")), throttle=False)
     await core.start()
     latencies: list[float] = []
@@ -65,7 +66,8 @@ async def run_ours(users: int, folder: str) -> dict[str, float]:
             latencies.append(time.perf_counter() - t0)
 
     t0 = time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(users)))
+    for r in range(rounds):
+        await asyncio.gather(*(one(r * users + i) for i in range(users)))
     wall = time.perf_counter() - t0
     stored = 0
     async with core.storage.db.execute("SELECT COUNT(*) FROM answers") as cur:
@@ -75,7 +77,7 @@ async def run_ours(users: int, folder: str) -> dict[str, float]:
             "p50": statistics.median(latencies) * 1000, "p99": pct(latencies, 99) * 1000, "stored": stored}
 
 
-async def run_baseline(users: int, folder: str) -> dict[str, float]:
+async def run_baseline(users: int, folder: str, rounds: int = 1) -> dict[str, float]:
     from telegram import Update
     from telegram.ext import (Application, CommandHandler, ContextTypes, ConversationHandler, MessageHandler,
                               PicklePersistence, filters)
@@ -143,7 +145,8 @@ async def run_baseline(users: int, folder: str) -> dict[str, float]:
             latencies.append(time.perf_counter() - t0)
 
     t0 = time.perf_counter()
-    await asyncio.gather(*(one(i + 1) for i in range(users)))
+    for r in range(rounds):
+        await asyncio.gather(*(one(r * users + i + 1) for i in range(users)))
     wall = time.perf_counter() - t0
     stored = sum(len(d) for d in app.user_data.values())
     await app.shutdown()
@@ -153,14 +156,17 @@ async def run_baseline(users: int, folder: str) -> dict[str, float]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--users", default="1,100,1000")
+    parser.add_argument("--users", default="1,100,1000", help="concurrent users per run")
+    parser.add_argument("--min-users", type=int, default=200,
+                        help="repeat a run in rounds until this many users have answered (default 200)")
     args = parser.parse_args()
     print("brandcoach core vs python-telegram-bot ConversationHandler+PicklePersistence (same process)")
     print(f"{'users':>6} {'who':<9} {'answers':>8} {'ans/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'durable':>8}")
     with tempfile.TemporaryDirectory() as folder:
         for users in [int(u) for u in args.users.split(",")]:
-            ours = await run_ours(users, folder)
-            base = await run_baseline(users, folder)
+            rounds = max(1, args.min_users // users)  # small sizes repeat, one group after another, for steadier figures
+            ours = await run_ours(users, folder, rounds)
+            base = await run_baseline(users, folder, rounds)
             print(f"{users:>6} {'ours':<9} {ours['answers']:>8} {ours['rate']:>9.0f} {ours['p50']:>8.2f} "
                   f"{ours['p99']:>8.2f} {'each':>8}")
             print(f"{users:>6} {'baseline':<9} {base['answers']:>8} {base['rate']:>9.0f} {base['p50']:>8.2f} "

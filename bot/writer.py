@@ -26,6 +26,7 @@ class GroupCommitWriter:
         self._queue: list[tuple[list[Statement], asyncio.Future[list[int]], bool]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._busy = False  # a transaction is being applied on the connection
         self.batches = 0
         self.transactions = 0
 
@@ -35,12 +36,29 @@ class GroupCommitWriter:
         Row counts are exact when `counted` is set (the transaction then runs statement by statement);
         otherwise a statement batched with others reports -1. Raises what SQLite raised for this transaction.
         """
+        if not self._busy and not self._queue:
+            return await self._write_now(statements, counted)
         fut: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
         self._queue.append((statements, fut, counted))
         self._wake.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="sqlite-group-commit")
         return await fut
+
+    async def _write_now(self, statements: list[Statement], counted: bool) -> list[int]:
+        """Nothing else in flight: apply at once (no hand-over to the batching task); later writers queue."""
+        self._busy = True
+        try:
+            return (await self._apply([(statements, counted)]))[0]
+        except Exception:
+            await self.db.rollback()
+            raise
+        finally:
+            self._busy = False
+            if self._queue:
+                self._wake.set()
+                if self._task is None or self._task.done():
+                    self._task = asyncio.create_task(self._run(), name="sqlite-group-commit")
 
     async def close(self) -> None:
         """Finish what is queued, then stop."""
@@ -59,9 +77,12 @@ class GroupCommitWriter:
             await self._wake.wait()
             self._wake.clear()
             await asyncio.sleep(0)  # let every coroutine that is ready queue its write into this batch
+            if self._busy:
+                continue  # a direct write is running; it wakes us when it is done
             batch, self._queue = self._queue, []
             if not batch:
                 continue
+            self._busy = True
             try:
                 counts = await self._apply([(s, c) for s, _, c in batch])
             except Exception:
@@ -77,6 +98,8 @@ class GroupCommitWriter:
                         if not fut.done():
                             fut.set_result(one[0])
                 continue
+            finally:
+                self._busy = False
             for (_, fut, _), count in zip(batch, counts):
                 if not fut.done():
                     fut.set_result(count)

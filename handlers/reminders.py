@@ -160,10 +160,7 @@ async def on_settings(ctx: Context) -> None:
         await M.reschedule(store, kind, settings, ctx.storage.clock.now())
         ctx.say("rem.default_set", label=_label(ctx, kind.kind), when=describe_when(ctx, times, days, monthday))
     elif op == "z" and not args:
-        ctx.say("rem.ask_zone", expects="choice", choices=[
-            Choice("r:z:WIB", ctx.t("rem.btn_wib")), Choice("r:z:WITA", ctx.t("rem.btn_wita")),
-            Choice("r:z:WIT", ctx.t("rem.btn_wit")), Choice("r:z:type", ctx.t("rem.btn_type")),
-            Choice("r:m", ctx.t("rem.btn_back"))])
+        ctx.say("rem.ask_zone", expects="choice", choices=zone_choices(ctx))
     elif op == "z" and len(args) == 1 and args[0] == "type":
         await _await(ctx, "tz")
         ctx.say("rem.type_zone", expects="text", max_len=64)
@@ -403,13 +400,23 @@ def _wrap_text(previous: Handler | None) -> Handler:
     return on_text
 
 
+def zone_choices(ctx: Context, back: bool = True) -> list[Choice]:
+    """WIB / WITA / WIT buttons, one to type any zone, and optionally back to the reminders menu."""
+    choices = [Choice("r:z:WIB", ctx.t("rem.btn_wib")), Choice("r:z:WITA", ctx.t("rem.btn_wita")),
+               Choice("r:z:WIT", ctx.t("rem.btn_wit")), Choice("r:z:type", ctx.t("rem.btn_type"))]
+    return choices + [Choice("r:m", ctx.t("rem.btn_back"))] if back else choices
+
+
 def _wrap_confirm(previous: Handler | None) -> Handler:
     async def on_confirm(ctx: Context) -> None:
+        first = ctx.inbound.choice == "c:yes" and await _store(ctx).get_settings(ctx.user.id) is None
         if previous is not None:
             await previous(ctx)
         if ctx.inbound.choice == "c:yes" and await _plan_done(ctx):
-            # silent: the plan's last message already points to /reminders
             await M.ensure_defaults(ctx.storage, ctx.user.id, refresh=True)
+            if first:  # the first plan: reminders are set from it; ask the time zone right away
+                ctx.out = [m for m in ctx.out if m.key != "plan.next"]
+                ctx.say("rem.first_zone", expects="choice", choices=zone_choices(ctx, back=False))
     return on_confirm
 
 

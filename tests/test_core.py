@@ -389,3 +389,17 @@ async def test_stats_only_for_admins_and_only_counts(core: Core) -> None:
     assert out[0].key == "stats.title"
     assert "fake" in out[0].text and "2" in out[0].text
     assert "Ana" not in out[0].text and "Penyanyi" not in out[0].text
+
+
+async def test_first_plan_asks_the_time_zone_for_its_reminders(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await walk_to(core, ANA, "__none__")
+    out = await tap(core, ANA, "c:yes")
+    assert keys(out)[-1] == "rem.first_zone"
+    assert [c.value for c in out[-1].choices] == ["r:z:WIB", "r:z:WITA", "r:z:WIT", "r:z:type"]
+    await tap(core, ANA, "r:z:WITA")
+    # a later confirmation (after an edit) just points to /reminders again
+    await tap(core, ANA, "e:vision")
+    await say(core, ANA, "Visi baru untuk musikku yang jujur")
+    out = await tap(core, ANA, "c:yes")
+    assert keys(out)[-1] == "plan.next"

@@ -219,7 +219,9 @@ async def finish(chat: Chat, summary: Call) -> list[Call]:
     tg = chat.tg
     mark = tg.mark()
     await chat.tap(summary, "c:yes")
-    await chat.reply(lambda text: chat.t("plan.next") in text, mark)
+    # the first plan ends by asking the time zone for the reminders made from it (buttons WIB/WITA/WIT)
+    ask = await chat.reply(lambda text: chat.t("rem.first_zone") in text, mark)
+    assert "r:z:WIB" in str(ask.params)
     return tg.sent(chat.uid, mark)
 
 

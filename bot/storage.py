@@ -57,6 +57,16 @@ class User:
 
 
 @dataclass
+class Counts:
+    """Aggregates for /stats: no personal data."""
+
+    users: dict[str, int]       # per platform
+    flows: dict[str, int]       # per questionnaire status
+    unreachable: int
+    rows: dict[str, int]        # per table with per-user rows
+
+
+@dataclass
 class Flow:
     user_id: int
     status: str
@@ -105,7 +115,8 @@ class Storage:
     def forget(self, user_id: int | None = None) -> None:
         """Drop cached rows (of one user, or all): the next read comes from SQLite."""
         if user_id is None:
-            self._users.clear(), self._user_keys.clear(), self._flows.clear(), self._answers.clear()
+            for cache in (self._users, self._user_keys, self._flows, self._answers):
+                cache.clear()
             return
         key = self._user_keys.pop(user_id, None)
         if key is not None:
@@ -297,7 +308,7 @@ class Storage:
             out[table] = [dict(r) for r in rows]
         return out
 
-    async def counts(self) -> dict[str, dict[str, int] | int]:
+    async def counts(self) -> Counts:
         """Aggregate counts for /stats: users per platform, flows per status, rows per user table."""
         async with self.db.execute("SELECT platform, COUNT(*) FROM users GROUP BY platform") as cur:
             users = {r[0]: r[1] for r in await cur.fetchall()}
@@ -309,7 +320,7 @@ class Storage:
         for table in await self.user_tables():
             async with self.db.execute(f"SELECT COUNT(*) FROM {table}") as cur:
                 rows[table] = (await cur.fetchone())[0]  # type: ignore[index]
-        return {"users": users, "flows": flows, "unreachable": unreachable, "rows": rows}
+        return Counts(users, flows, unreachable, rows)
 
     async def user_tables(self) -> list[str]:
         """Tables holding per-user rows (those with a user_id column)."""

@@ -12,10 +12,10 @@ async def cmd_stats(ctx: Context) -> None:
         return
     counts = await ctx.storage.counts()
     lines = [ctx.t("stats.title")]
-    lines += [ctx.t("stats.users", platform=p, count=n) for p, n in sorted(counts["users"].items())]
-    lines += [ctx.t("stats.flows", status=s, count=n) for s, n in sorted(counts["flows"].items())]
-    lines.append(ctx.t("stats.unreachable", count=counts["unreachable"]))
-    lines += [ctx.t("stats.rows", table=t, count=n) for t, n in sorted(counts["rows"].items())]
+    lines += [ctx.t("stats.users", platform=p, count=n) for p, n in sorted(counts.users.items())]
+    lines += [ctx.t("stats.flows", status=s, count=n) for s, n in sorted(counts.flows.items())]
+    lines.append(ctx.t("stats.unreachable", count=counts.unreachable))
+    lines += [ctx.t("stats.rows", table=t, count=n) for t, n in sorted(counts.rows.items())]
     ctx.say("stats.title", text="\n".join(lines))
 
 

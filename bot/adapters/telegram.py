@@ -6,6 +6,7 @@ Private chats only; in groups it answers commands with a deep link to a private 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 import secrets
@@ -170,8 +171,8 @@ class TelegramAdapter:
                 continue
             commands = [BotCommand(name, self.core.catalog.t(lang, f"cmd.{name}")[:256]) for name in COMMANDS]
             try:
-                await self._call(lambda c=commands, lc=code: bot.set_my_commands(
-                    c, scope=BotCommandScopeDefault(), language_code=lc))
+                await self._call(functools.partial(bot.set_my_commands, commands, scope=BotCommandScopeDefault(),
+                                                   language_code=code))
             except TelegramError:
                 log.warning("could not register the %s command menu", lang, exc_info=True)
 
@@ -255,9 +256,9 @@ class TelegramAdapter:
         no_preview = LinkPreviewOptions(is_disabled=True)
         for i, chunk in enumerate(chunks):
             keyboard = markup if i == len(chunks) - 1 else None
-            await self._call(lambda c=chunk, k=keyboard: bot.send_message(
-                chat_id, c, parse_mode=ParseMode.HTML, reply_markup=k, link_preview_options=no_preview),
-                max_wait=max_wait)
+            await self._call(functools.partial(bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML,
+                                               reply_markup=keyboard, link_preview_options=no_preview),
+                             max_wait=max_wait)
         if msg.file is not None:
             file = msg.file
             await self._call(lambda: bot.send_document(

@@ -88,6 +88,37 @@ class CoreMachine(RuleBasedStateMachine):
     def a_non_text(self, u: UserRef, kind: str) -> None:
         self.send(Inbound(u, "other", other=kind))
 
+    @rule(u=st.sampled_from(USERS), step=st.sampled_from(STEP_IDS + ["nope", ""]))
+    def edit_a_step(self, u: UserRef, step: str) -> None:
+        self.send(Inbound(u, "command", command="edit", args=(step,) if step else ()))
+
+    @rule()
+    def restart(self) -> None:
+        """A new core on the same database: nothing in memory survives, nothing stored may be lost."""
+        before = self.loop.run_until_complete(self._snapshot())
+        self.loop.run_until_complete(self.core.stop())
+        self.core = Core(Storage(self.path, clock=self.clock), clock=self.clock)
+        self.loop.run_until_complete(self.core.start())
+        assert self.loop.run_until_complete(self._snapshot()) == before
+
+    async def _snapshot(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for u in USERS:
+            user = await self.core.storage.find_user(u.platform, u.user_id)
+            if user is not None:
+                out[u.user_id] = (await self.core.storage.answers(user.id), await self.core.storage.get_flow(user.id),
+                                  user.language, user.reachable)
+        return out
+
+    @invariant()
+    def cache_matches_the_database(self) -> None:
+        """What the core reads from its write-through cache is exactly what SQLite holds."""
+        if not hasattr(self, "core"):
+            return
+        cached = self.loop.run_until_complete(self._snapshot())
+        self.core.storage.forget()
+        assert self.loop.run_until_complete(self._snapshot()) == cached
+
     @invariant()
     def database_is_sound(self) -> None:
         if not hasattr(self, "core"):

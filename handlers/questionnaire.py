@@ -252,39 +252,38 @@ def _parse(value: str, parts: int) -> list[str] | None:
     return bits if len(bits) == parts else None
 
 
-async def on_answer(ctx: Context) -> None:
-    """a:<step>:<option> (one tap) or a whole selection in Inbound.values."""
+async def _option_taps(ctx: Context, kind: str) -> tuple[Flow, dict[str, Any], Step, list[str]] | None:
+    """Read '<p>:<step>:<option>' value(s) for the open step of `kind`; None (answered as stale) otherwise."""
     values = list(ctx.inbound.values) or [ctx.inbound.choice]
     parsed = [_parse(v, 3) for v in values]
     if any(p is None for p in parsed) or len({p[1] for p in parsed if p}) != 1:
         await on_stale(ctx)
-        return
+        return None
     found = await _current(ctx, parsed[0][1])  # type: ignore[index]
+    if not found:
+        return None
+    flow, answers, step = found
+    picked = [p[2] for p in parsed if p]
+    valid = {v for v, _ in S.options_for(step, answers)}
+    if step.kind != kind or any(p not in valid for p in picked):
+        await on_stale(ctx)
+        return None
+    return flow, answers, step, picked
+
+
+async def on_answer(ctx: Context) -> None:
+    """a:<step>:<option> (one tap) or a whole selection in Inbound.values."""
+    found = await _option_taps(ctx, "choice")
     if found:
-        flow, answers, step = found
-        picked = [p[2] for p in parsed if p]
-        valid = {v for v, _ in S.options_for(step, answers)}
-        if step.kind != "choice" or any(p not in valid for p in picked):
-            await on_stale(ctx)
-            return
-        await _answer_choice(ctx, flow, answers, step, picked)
+        await _answer_choice(ctx, *found)
 
 
 async def on_toggle(ctx: Context) -> None:
     """t:<step>:<option> toggles one option of a multi step; several values set the selection at once."""
-    values = list(ctx.inbound.values) or [ctx.inbound.choice]
-    parsed = [_parse(v, 3) for v in values]
-    if any(p is None for p in parsed) or len({p[1] for p in parsed if p}) != 1:
-        await on_stale(ctx)
-        return
-    found = await _current(ctx, parsed[0][1])  # type: ignore[index]
+    found = await _option_taps(ctx, "multi")
     if not found:
         return
-    flow, answers, step = found
-    picked = [p[2] for p in parsed if p]
-    if step.kind != "multi" or any(p not in {v for v, _ in S.options_for(step, answers)} for p in picked):
-        await on_stale(ctx)
-        return
+    flow, answers, step, picked = found
     if ctx.inbound.values:
         await _answer_choice(ctx, flow, answers, step, picked)
         return

@@ -414,10 +414,24 @@ def _wrap_confirm(previous: Handler | None) -> Handler:
             await previous(ctx)
         if ctx.inbound.choice == "c:yes" and await _plan_done(ctx):
             await M.ensure_defaults(ctx.storage, ctx.user.id, refresh=True)
+            await M.reschedule_user(ctx.storage, ctx.user.id)  # back on after a /reset held them
             if first:  # the first plan: reminders are set from it; ask the time zone right away
                 ctx.out = [m for m in ctx.out if m.key != "plan.next"]
                 ctx.say("rem.first_zone", expects="choice", choices=zone_choices(ctx, back=False))
     return on_confirm
+
+
+def _wrap_privacy(previous: Handler | None) -> Handler:
+    async def on_privacy(ctx: Context) -> None:
+        if previous is not None:
+            await previous(ctx)
+        if ctx.inbound.choice == "x:reset:yes" and not await ctx.storage.answers(ctx.user.id):
+            # Nudges speak from the plan: after a reset they hold until the new plan is confirmed.
+            store = _store(ctx)
+            for n in await store.series(ctx.user.id):
+                await store.update(n.id, active=False)
+            await store.delete_once(ctx.user.id)
+    return on_privacy
 
 
 def register(router: Router) -> None:
@@ -429,6 +443,7 @@ def register(router: Router) -> None:
     # Additive hooks: typed settings before the questionnaire's text handler; default nudges when the plan is done.
     router.text = _wrap_text(router.text)
     router.choices["c"] = _wrap_confirm(router.choices.get("c"))
+    router.choices["x"] = _wrap_privacy(router.choices.get("x"))
     evidence = getattr(router, "language_evidence", None)
     if hasattr(router, "language_evidence"):
         async def language_evidence(ctx: Context) -> bool:

@@ -167,3 +167,19 @@ async def test_awaited_input_never_swallows_a_questionnaire_answer(core: Core) -
 
 def test_zone_label_aliases() -> None:
     assert S.parse_zone("WIB") == "Asia/Jakarta"
+
+
+async def test_reset_holds_the_nudges_until_the_new_plan_is_confirmed(core: Core, tmp_path: Path) -> None:
+    lines = ANSWERS_ID + ["/reset"]
+    console = ConsoleAdapter(core, user_id="sari", stdin=io.StringIO("".join(l + "\n" for l in lines) + "1\n"),
+                             stdout=io.StringIO(), files_dir=str(tmp_path))
+    await console.listen()
+    user = await core.storage.find_user("console", "sari")
+    assert user is not None and await core.storage.answers(user.id) == {}
+    store = NudgeStore(core.storage)
+    assert not any(n.active for n in await store.series(user.id))  # no nudge speaks from an erased plan
+    again = ConsoleAdapter(core, user_id="sari", stdin=io.StringIO("".join(l + "\n" for l in ANSWERS_ID)),
+                           stdout=io.StringIO(), files_dir=str(tmp_path), auto_start=False)
+    await again.listen()
+    assert all(n.active for n in await store.series(user.id))
+    assert (await store.get_settings(user.id)) is not None  # the settings (zone, quiet hours) stayed

@@ -403,3 +403,19 @@ async def test_first_plan_asks_the_time_zone_for_its_reminders(core: Core) -> No
     await say(core, ANA, "Visi baru untuk musikku yang jujur")
     out = await tap(core, ANA, "c:yes")
     assert keys(out)[-1] == "plan.next"
+
+
+async def test_a_clear_switch_of_language_is_announced_once(core: Core) -> None:
+    await core.handle(Inbound(ANA, "command", command="start", locale="en"))
+    await say(core, ANA, "Ana")
+    await tap(core, ANA, "a:role:artist")
+    await core.handle(Inbound(ANA, "choice", values=("t:platforms_now:tiktok",)))
+    await tap(core, ANA, "a:team:alone")
+    await core.handle(Inbound(ANA, "choice", values=("t:purposes:engage",)))
+    out = await say(core, ANA, "Saya ingin dikenal sebagai penyanyi yang jujur dan dekat dengan penggemar")
+    assert keys(out)[0] == "lang.switched" and "/language en" in out[0].text
+    assert out[-1].text.startswith("Langkah")
+    out = await say(core, ANA, "Merilis lagu setiap bulan dan tampil di kota kecil")
+    assert "lang.switched" not in keys(out)
+    out = await say(core, ANA, "ok")  # language-neutral: no flapping
+    assert "lang.switched" not in keys(out)

@@ -240,9 +240,8 @@ async def _current(ctx: Context, step_id: str) -> tuple[Flow, dict[str, Any], St
     flow, answers = await load(ctx)
     step = S.step_by_id(step_id)
     if flow is None or flow.status != "active" or flow.pending or step is None or flow.step != step_id:
+        # Only the notice: the current question is already on screen (a double tap must not send it twice).
         ctx.say("err.stale_button")
-        if flow is not None and flow.status == "active" and not flow.pending:
-            ask(ctx, flow, answers)
         return None
     return flow, answers, step
 
@@ -420,9 +419,8 @@ async def on_confirm(ctx: Context) -> None:
 
 
 async def on_stale(ctx: Context) -> None:
-    """Unknown, forged or outdated button data: say so, change nothing."""
+    """Unknown, forged or outdated button data: say so, change nothing (the open question is already shown)."""
     ctx.say("err.stale_button")
-    await reprompt(ctx)
 
 
 async def language_evidence(ctx: Context) -> bool:

@@ -66,17 +66,21 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._serial = KeyedSerializer()
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update's handling behind its chat's lock."""
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for the chat's turn first, then for a slot: one busy chat never holds every slot."""
         key: object = 0
         if isinstance(update, Update):
             chat, user = update.effective_chat, update.effective_user
             key = chat.id if chat else (user.id if user else 0)
 
         async def run() -> None:
-            await coroutine
+            await super(PerChatUpdateProcessor, self).process_update(update, coroutine)
 
         await self._serial.run(key, run)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update's handling (already behind its chat's lock and a slot)."""
+        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -428,7 +432,7 @@ class TelegramAdapter:
         inbound = Inbound(self._user_ref(user), "choice", choice=query.data, locale=user.language_code)
         replies = await self.core.handle(inbound)
         # A refused tap (forged, stale, too few ticks...) becomes the callback's notice; the question stays as is.
-        refusal = next((m for m in replies if m.key.startswith("err.")), None)
+        refusal = next((m for m in replies if m.key.startswith(("err.", "error."))), None)
         await self._answer_query(query, refusal.text if refusal else None)
         rest = [m for m in replies if m is not refusal]
         try:
@@ -452,7 +456,7 @@ class TelegramAdapter:
             await self._edit(lambda: bot.edit_message_reply_markup(chat_id, message_id,
                                                                    reply_markup=self.markup(redraw)))
             return [m for m in replies if m is not redraw]
-        lang = replies[0].meta.get("lang", DEFAULT_LANGUAGE) if replies else DEFAULT_LANGUAGE
+        lang = next((str(m.meta["lang"]) for m in replies if m.meta.get("lang")), DEFAULT_LANGUAGE)
         chosen = F.chosen_labels(_rows(message), data)
         if data.startswith("s:"):
             chosen = [self.core.catalog.t(lang, "common.skipped")]

@@ -100,6 +100,9 @@ class Storage:
     Reads of users, flows and answers are served from a write-through cache: every change goes to SQLite
     first and to the cache only after its commit, so the cache never holds what the database does not.
     Code outside this class must change these three tables through these methods, never by raw SQL.
+    A read that raced with a write for the same user (e.g. the nudge dispatcher reading while the user's
+    /delete runs) is returned but not cached: every write stamps the rows it touches with a sequence number,
+    and a read fills the cache only if nothing it covers was written since the read began.
     """
 
     def __init__(self, path: str = DEFAULT_DB, clock: Clock | None = None, cache_size: int = CACHE_USERS) -> None:
@@ -108,9 +111,21 @@ class Storage:
         self._db: aiosqlite.Connection | None = None
         self._writer: GroupCommitWriter | None = None
         self._users = _LRU(cache_size)    # (platform, platform_user_id) -> User
-        self._user_keys: dict[int, tuple[str, str]] = {}
+        self._user_keys = _LRU(cache_size)  # user id -> (platform, platform_user_id)
         self._flows = _LRU(cache_size)    # user id -> Flow | None
         self._answers = _LRU(cache_size)  # user id -> {step: value}
+        self._seq = 0
+        self._written = _LRU(cache_size * 4)  # user id or (platform, id) -> sequence number of its last write
+
+    def _touch(self, *keys: Any) -> None:
+        """Stamp keys as written now (called before and after each write)."""
+        self._seq += 1
+        for key in keys:
+            if key is not None:
+                self._written.put(key, self._seq)
+
+    def _unchanged_since(self, start: int, *keys: Any) -> bool:
+        return all(self._written.get(key, -1) <= start for key in keys if key is not None)
 
     def forget(self, user_id: int | None = None) -> None:
         """Drop cached rows (of one user, or all): the next read comes from SQLite."""
@@ -188,12 +203,15 @@ class Storage:
             (platform, platform_user_id, display_name[:200], locale, now, now)))
         user = await self.find_user(platform, platform_user_id)
         assert user is not None
+        self._flows.pop(user.id, None)  # a reused row id starts with nothing cached
+        self._answers.pop(user.id, None)
         return user
 
     async def find_user(self, platform: str, platform_user_id: str) -> User | None:
         cached = self._users.get_fresh((platform, platform_user_id))
         if cached is not None:
             return _clone(cached)
+        start = self._seq
         async with self.db.execute(
             "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?", (platform, platform_user_id)
         ) as cur:
@@ -201,8 +219,9 @@ class Storage:
         if row is None:
             return None
         user = _user(row)
-        self._users.put((platform, platform_user_id), user)
-        self._user_keys[user.id] = (platform, platform_user_id)
+        if self._unchanged_since(start, (platform, platform_user_id), user.id):
+            self._users.put((platform, platform_user_id), user)
+            self._user_keys.put(user.id, (platform, platform_user_id))
         return _clone(user)
 
     async def user_by_id(self, user_id: int) -> User | None:
@@ -220,8 +239,10 @@ class Storage:
         if not fields:
             return
         cols = ", ".join(f"{k} = ?" for k in fields)
+        self._touch(user_id, self._user_keys.get(user_id))
         await self.write((f"UPDATE users SET {cols}, updated_at = ? WHERE id = ?",
                           (*fields.values(), self.now(), user_id)))
+        self._touch(user_id, self._user_keys.get(user_id))
         key = self._user_keys.get(user_id)
         cached = self._users.get(key) if key else None
         if cached is not None:
@@ -229,16 +250,21 @@ class Storage:
                 setattr(cached, name, bool(value) if name in ("language_pinned", "reachable") else value)
 
     async def set_reachable(self, platform: str, platform_user_id: str, reachable: bool) -> None:
+        self._touch((platform, platform_user_id))
         await self.write((
             "UPDATE users SET reachable = ?, updated_at = ? WHERE platform = ? AND platform_user_id = ?",
             (int(reachable), self.now(), platform, platform_user_id)))
+        self._touch((platform, platform_user_id))
         cached = self._users.get((platform, platform_user_id))
         if cached is not None:
             cached.reachable = reachable
 
     async def delete_user(self, user_id: int) -> None:
         """Erase the user and, by cascade, every row that refers to them."""
+        key = self._user_keys.get(user_id)
+        self._touch(user_id, key)
         await self.write(("DELETE FROM users WHERE id = ?", (user_id,)))
+        self._touch(user_id, key)
         self.forget(user_id)
 
     # -- questionnaire -------------------------------------------------------
@@ -246,32 +272,39 @@ class Storage:
         if user_id in self._flows:
             cached = self._flows.get_fresh(user_id)
             return _clone(cached, draft=list(cached.draft)) if cached is not None else None
+        start = self._seq
         async with self.db.execute("SELECT * FROM flows WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
         flow = None if row is None else Flow(row["user_id"], row["status"], row["step"], row["return_to"],
                                              json.loads(row["draft"] or "[]"), row["pending"])
-        self._flows.put(user_id, flow)
+        if self._unchanged_since(start, user_id):
+            self._flows.put(user_id, flow)
         return _clone(flow, draft=list(flow.draft)) if flow is not None else None
 
     def _cache_flow(self, flow: Flow) -> None:
         self._flows.put(flow.user_id, _clone(flow, draft=list(flow.draft)))
 
     async def save_flow(self, flow: Flow) -> None:
+        self._touch(flow.user_id)
         await self.write(_flow_upsert(flow, self.now()))
+        self._touch(flow.user_id)
         self._cache_flow(flow)
 
     async def answers(self, user_id: int) -> dict[str, Any]:
         """The user's answers, step -> value (a copy: change them through save_answer)."""
         cached = self._answers.get_fresh(user_id)
         if cached is None:
+            start = self._seq
             async with self.db.execute("SELECT step, value FROM answers WHERE user_id = ?", (user_id,)) as cur:
                 rows = await cur.fetchall()
             cached = {r["step"]: json.loads(r["value"]) for r in rows}
-            self._answers.put(user_id, cached)
+            if self._unchanged_since(start, user_id):
+                self._answers.put(user_id, cached)
         return _copy_answers(cached)
 
-    async def save_answer(self, user_id: int, step: str, value: Any, flow: Flow | None = None) -> None:
-        """Store one answer (and the flow's next state) in a single committed transaction."""
+    async def save_answer(self, user_id: int, step: str, value: Any, flow: Flow | None = None,
+                          drop: tuple[str, ...] = ()) -> None:
+        """Store one answer, the flow's next state and the removal of answers that depended on it, atomically."""
         now = self.now()
         statements: list[Statement] = [(
             "INSERT INTO answers (user_id, step, value, updated_at) VALUES (?, ?, ?, ?)"
@@ -279,21 +312,32 @@ class Storage:
             (user_id, step, json.dumps(value, ensure_ascii=False), now))]
         if flow is not None:
             statements.append(_flow_upsert(flow, now))
+        for other in drop:
+            statements.append(("DELETE FROM answers WHERE user_id = ? AND step = ?", (user_id, other)))
+        self._touch(user_id)
         await self.write(*statements)
+        self._touch(user_id)
         cached = self._answers.get(user_id)
+        if cached is not None:
+            for other in drop:
+                cached.pop(other, None)
         if cached is not None:
             cached[step] = list(value) if isinstance(value, list) else value
         if flow is not None:
             self._cache_flow(flow)
 
     async def delete_answer(self, user_id: int, step: str) -> None:
+        self._touch(user_id)
         await self.write(("DELETE FROM answers WHERE user_id = ? AND step = ?", (user_id, step)))
+        self._touch(user_id)
         cached = self._answers.get(user_id)
         if cached is not None:
             cached.pop(step, None)
 
     async def clear_answers(self, user_id: int) -> None:
+        self._touch(user_id)
         await self.write(("DELETE FROM answers WHERE user_id = ?", (user_id,)))
+        self._touch(user_id)
         self._answers.put(user_id, {})
 
     async def export_user(self, user_id: int) -> dict[str, Any]:

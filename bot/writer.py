@@ -50,8 +50,8 @@ class GroupCommitWriter:
         self._busy = True
         try:
             return (await self._apply([(statements, counted)]))[0]
-        except Exception:
-            await self.db.rollback()
+        except BaseException:  # a cancelled caller too: never leave half a transaction for the next commit
+            await asyncio.shield(self.db.rollback())
             raise
         finally:
             self._busy = False
@@ -61,8 +61,8 @@ class GroupCommitWriter:
                     self._task = asyncio.create_task(self._run(), name="sqlite-group-commit")
 
     async def close(self) -> None:
-        """Finish what is queued, then stop."""
-        while self._queue:
+        """Finish what is queued or being written, then stop."""
+        while self._queue or self._busy:
             await asyncio.sleep(0)
             if self._task is None or self._task.done():
                 self._task = asyncio.create_task(self._run())
@@ -85,6 +85,12 @@ class GroupCommitWriter:
             self._busy = True
             try:
                 counts = await self._apply([(s, c) for s, _, c in batch])
+            except asyncio.CancelledError:
+                await asyncio.shield(self.db.rollback())
+                for _, fut, _ in batch:
+                    if not fut.done():
+                        fut.cancel()
+                raise
             except Exception:
                 await self.db.rollback()
                 for statements, fut, counted in batch:  # isolate the failing transaction; the others commit
@@ -105,22 +111,28 @@ class GroupCommitWriter:
                     fut.set_result(count)
 
     async def _apply(self, batch: list[tuple[list[Statement], bool]]) -> list[list[int]]:
-        """Run transactions (same-shaped ones as executemany) and commit; row counts per transaction."""
-        transactions = [tx for tx, _ in batch]
-        counts: list[list[int]] = [[-1] * len(tx) for tx in transactions]
-        groups: dict[tuple[str, ...], list[int]] = {}
-        for n, (tx, counted) in enumerate(batch):
-            shape = tuple(sql for sql, _ in tx)
-            groups.setdefault(shape + (f"#{n}",) if counted else shape, []).append(n)
-        for key, members in groups.items():
-            shape = key[:-1] if key[-1].startswith("#") else key
-            for i, sql in enumerate(shape):
-                if len(members) == 1:
-                    cur = await self.db.execute(sql, transactions[members[0]][i][1])
-                    counts[members[0]][i] = cur.rowcount
-                else:
-                    await self.db.executemany(sql, [transactions[n][i][1] for n in members])
+        """Run transactions in order and commit once; neighbours of the same shape run as one executemany.
+
+        Returns the row counts per transaction (exact where a transaction ran alone, else -1).
+        """
+        counts: list[list[int]] = [[-1] * len(tx) for tx, _ in batch]
+        n = 0
+        while n < len(batch):
+            tx, counted = batch[n]
+            shape = [sql for sql, _ in tx]
+            end = n + 1
+            while not counted and end < len(batch) and not batch[end][1] \
+                    and [sql for sql, _ in batch[end][0]] == shape:
+                end += 1
+            if end - n == 1:
+                for i, (sql, params) in enumerate(tx):
+                    cur = await self.db.execute(sql, params)
+                    counts[n][i] = cur.rowcount
+            else:
+                for i, sql in enumerate(shape):
+                    await self.db.executemany(sql, [batch[m][0][i][1] for m in range(n, end)])
+            n = end
         await self.db.commit()
         self.batches += 1
-        self.transactions += len(transactions)
+        self.transactions += len(batch)
         return counts

@@ -74,6 +74,7 @@ class Flow:
     return_to: str | None
     draft: list[str]
     pending: str | None
+    planned_at: str | None = None  # when a plan was last confirmed (kept while the user edits answers)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -276,7 +277,7 @@ class Storage:
         async with self.db.execute("SELECT * FROM flows WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
         flow = None if row is None else Flow(row["user_id"], row["status"], row["step"], row["return_to"],
-                                             json.loads(row["draft"] or "[]"), row["pending"])
+                                             json.loads(row["draft"] or "[]"), row["pending"], row["planned_at"])
         if self._unchanged_since(start, user_id):
             self._flows.put(user_id, flow)
         return _clone(flow, draft=list(flow.draft)) if flow is not None else None
@@ -388,11 +389,12 @@ def _clone(obj: Any, **changes: Any) -> Any:
 
 
 def _flow_upsert(flow: Flow, now: str) -> Statement:
-    return ("INSERT INTO flows (user_id, status, step, return_to, draft, pending, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status,"
+    return ("INSERT INTO flows (user_id, status, step, return_to, draft, pending, planned_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status,"
             " step = excluded.step, return_to = excluded.return_to, draft = excluded.draft,"
-            " pending = excluded.pending, updated_at = excluded.updated_at",
-            (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.pending, now))
+            " pending = excluded.pending, planned_at = excluded.planned_at, updated_at = excluded.updated_at",
+            (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.pending,
+             flow.planned_at, now))
 
 
 def _copy_answers(answers: dict[str, Any]) -> dict[str, Any]:

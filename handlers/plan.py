@@ -170,7 +170,9 @@ async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
 async def cmd_plan(ctx: Context) -> None:
     flow = await ctx.storage.get_flow(ctx.user.id)
     answers = await ctx.storage.answers(ctx.user.id)
-    if flow is None or flow.status != "done":
+    if flow is not None and flow.status != "done" and flow.planned_at:
+        ctx.say("plan.editing")  # a plan was confirmed before: show it from the answers as they are now
+    elif flow is None or flow.status != "done":
         if flow is None:
             ctx.say("plan.not_started")
         else:

@@ -113,60 +113,58 @@ async def reprompt(ctx: Context) -> None:
         ask(ctx, flow, answers)
 
 
-async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str | None,
-                  saved: Flow | None = None) -> None:
-    """Move to the next step (or back to where /edit came from, or to the summary) and ask it.
+def _target(flow: Flow, answers: dict[str, Any], after: str | None) -> tuple[Step | None, str | None]:
+    """The step to ask next (None: the summary) and the /edit return point to keep.
 
-    `saved` is the flow state already committed with the answer; it is not written again when it matches.
+    After an /edit, a required answer that is missing (a priority segment dropped because the segments changed,
+    the team-replier question that now applies) is asked before going back; otherwise the user returns straight
+    to where /edit came from: the summary, or the step they had reached.
     """
-    target: Step | None
-    if flow.return_to == "confirm":
-        target = None
-    elif flow.return_to:
-        target = S.step_by_id(flow.return_to)
-        if target is not None and not S.applies(target, answers):
-            target = S.next_step(answers, target.id)
-    else:
-        target = S.next_step(answers, after)
-    flow.return_to = None
-    flow.draft = []
-    if target is None:
-        flow.status, flow.step = "confirm", None
-    else:
-        flow.status, flow.step = "active", target.id
-    if flow != saved:
-        await ctx.storage.save_flow(flow)
-    if target is None:
+    if flow.return_to:
+        missing = next((s for s in S.applicable(answers) if s.id not in answers), None)
+        if missing is not None:
+            return missing, (None if missing.id == flow.return_to else flow.return_to)
+        if flow.return_to == "confirm":
+            return None, None
+        back = S.step_by_id(flow.return_to)
+        if back is not None and not S.applies(back, answers):
+            back = S.next_step(answers, back.id)
+        return back, None
+    return S.next_step(answers, after), None
+
+
+def _moved(flow: Flow, target: Step | None, keep: str | None) -> Flow:
+    """The flow positioned at `target` (or at the summary)."""
+    return Flow(flow.user_id, "active" if target else "confirm", target.id if target else None, keep, [], None,
+                flow.planned_at)
+
+
+def _show(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
+    if flow.step is None:
         show_summary(ctx, answers)
     else:
         ask(ctx, flow, answers)
 
 
+async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str | None) -> None:
+    """Move to the next step (or back to where /edit came from, or to the summary) and ask it."""
+    moved = _moved(flow, *_target(flow, answers, after))
+    await ctx.storage.save_flow(moved)
+    _show(ctx, moved, answers)
+
+
 async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, value: Any) -> None:
-    """Commit one answer together with the next state, warn if it courts controversy, ask the next step."""
+    """Commit one answer with the next state (and drop answers that depended on it), then ask what is next."""
     answers[step.id] = value
     # Dependent answers (e.g. the priority segment picked from the segments) are dropped when their source changes.
-    for other in S.all_steps():
-        if other.options_from == step.id and other.id in answers:
-            answers.pop(other.id)
-            await ctx.storage.delete_answer(ctx.user.id, other.id)
-            if flow.return_to == "confirm":
-                flow.return_to = other.id
-    nxt = _peek_next(flow, answers, step)
-    flow.draft = []
-    saved = Flow(flow.user_id, "active" if nxt else "confirm", nxt.id if nxt else None, None, [], None)
-    await ctx.storage.save_answer(ctx.user.id, step.id, value, saved)
+    drop = tuple(o.id for o in S.all_steps() if o.options_from == step.id and o.id in answers)
+    for other in drop:
+        answers.pop(other)
+    moved = _moved(flow, *_target(flow, answers, step.id))
+    await ctx.storage.save_answer(ctx.user.id, step.id, value, moved, drop=drop)
     if S.courts_controversy(step, value):
         ctx.say("warn.controversy")
-    await advance(ctx, flow, answers, step.id, saved)
-
-
-def _peek_next(flow: Flow, answers: dict[str, Any], step: Step) -> Step | None:
-    if flow.return_to == "confirm":
-        return None
-    if flow.return_to:
-        return S.step_by_id(flow.return_to)
-    return S.next_step(answers, step.id)
+    _show(ctx, moved, answers)
 
 
 def show_summary(ctx: Context, answers: dict[str, Any]) -> None:
@@ -411,7 +409,7 @@ async def on_confirm(ctx: Context) -> None:
     if ctx.inbound.choice != "c:yes":
         ctx.say("err.stale_button")
         return
-    flow.status = "done"
+    flow.status, flow.planned_at = "done", ctx.storage.now()
     await ctx.storage.save_flow(flow)
     from handlers.plan import send_plan
     ctx.say("plan.done")

@@ -49,8 +49,9 @@ def _zone_label(tz: str) -> str:
 
 
 async def _plan_done(ctx: Context) -> bool:
+    """A plan was confirmed (it stays so while the user edits answers afterwards)."""
     flow = await ctx.storage.get_flow(ctx.user.id)
-    return flow is not None and flow.status == "done"
+    return flow is not None and (flow.status == "done" or flow.planned_at is not None)
 
 
 async def _settings(ctx: Context) -> Settings:
@@ -409,10 +410,12 @@ def zone_choices(ctx: Context, back: bool = True) -> list[Choice]:
 
 def _wrap_confirm(previous: Handler | None) -> Handler:
     async def on_confirm(ctx: Context) -> None:
-        first = ctx.inbound.choice == "c:yes" and await _store(ctx).get_settings(ctx.user.id) is None
+        before = await ctx.storage.get_flow(ctx.user.id)
+        confirming = ctx.inbound.choice == "c:yes" and before is not None and before.status == "confirm"
+        first = confirming and await _store(ctx).get_settings(ctx.user.id) is None
         if previous is not None:
             await previous(ctx)
-        if ctx.inbound.choice == "c:yes" and await _plan_done(ctx):
+        if confirming and await _plan_done(ctx):  # an old c:yes tapped again changes nothing
             await M.ensure_defaults(ctx.storage, ctx.user.id, refresh=True)
             await M.reschedule_user(ctx.storage, ctx.user.id)  # back on after a /reset held them
             if first:  # the first plan: reminders are set from it; ask the time zone right away

@@ -419,3 +419,45 @@ async def test_a_clear_switch_of_language_is_announced_once(core: Core) -> None:
     assert "lang.switched" not in keys(out)
     out = await say(core, ANA, "ok")  # language-neutral: no flapping
     assert "lang.switched" not in keys(out)
+
+
+async def test_editing_segments_from_the_summary_asks_the_priority_then_returns(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await walk_to(core, ANA, "__none__")
+    await tap(core, ANA, "e:segments")
+    out = await say(core, ANA, "fans, journalists")
+    assert out[0].key == "q.priority_segment.prompt"
+    out = await tap(core, ANA, "a:priority_segment:0")
+    assert out[0].key == "summary.title"  # straight back: no walk through every later step
+
+
+async def test_editing_segments_mid_questionnaire_never_skips_the_priority(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await walk_to(core, ANA, "needs")
+    await cmd(core, ANA, "edit", "segments")
+    out = await say(core, ANA, "fans, journalists")
+    assert out[0].key == "q.priority_segment.prompt"
+    await tap(core, ANA, "a:priority_segment:1")
+    assert await step_of(core, ANA) == "needs"  # back where the user was
+    assert (await answers_of(core, ANA))["priority_segment"] == "journalists"
+
+
+async def test_switching_to_a_team_from_the_summary_asks_who_replies(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await walk_to(core, ANA, "__none__")
+    await tap(core, ANA, "e:team")
+    out = await tap(core, ANA, "a:team:team")
+    assert out[0].key == "q.team_replier.prompt"
+    out = await say(core, ANA, "Dina, manajerku")
+    assert out[0].key == "summary.title" and "Dina, manajerku" in out[0].text
+
+
+async def test_plan_stays_available_while_editing_after_confirming(core: Core) -> None:
+    await finish(core, ANA)
+    await cmd(core, ANA, "edit")
+    await tap(core, ANA, "e:vision")
+    out = await cmd(core, ANA, "plan")
+    assert keys(out)[0] == "plan.editing" and "plan.title" in keys(out)
+    out = await tap(core, ANA, "c:yes")  # an old confirm button while editing: refused, nothing changes
+    assert keys(out) == ["err.stale_button"]
+    assert await step_of(core, ANA) == "vision"

@@ -13,8 +13,8 @@ COMMANDS: tuple[str, ...] = ("start", "plan", "edit", "back", "skip", "reminders
 async def cmd_start(ctx: Context) -> None:
     """Begin the questionnaire, or pick up exactly where the user left off."""
     flow, answers = await Q.load(ctx)
-    if flow is None:
-        await Q.begin(ctx)
+    if flow is None or (not answers and flow.step is None and flow.status != "done"):
+        await Q.begin(ctx)  # new here (perhaps after a cancelled /reset or /delete): the intro, then question 1
         return
     if flow.pending:
         flow.pending = None

@@ -47,7 +47,11 @@ async def on_confirm(ctx: Context) -> None:
     if not yes:
         await ctx.storage.save_flow(flow)
         ctx.say("confirm.cancelled")
-        await Q.resume(ctx, flow, await ctx.storage.answers(ctx.user.id))
+        answers = await ctx.storage.answers(ctx.user.id)
+        if flow.step is None and not answers and flow.status != "done":
+            ctx.say("hint.start")  # nothing begun yet: /start gives the intro
+        else:
+            await Q.resume(ctx, flow, answers)
         return
     if action == "delete":
         ctx.say("privacy.deleted")

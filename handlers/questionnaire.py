@@ -373,7 +373,7 @@ async def cmd_edit(ctx: Context) -> None:
         if flow is None:
             ctx.say("hint.start")
         return
-    if ctx.inbound.args:
+    if ctx.inbound.args and ctx.inbound.args[0] in answers:
         ctx.inbound = dataclasses.replace(ctx.inbound, kind="choice", choice=f"e:{ctx.inbound.args[0]}")
         await on_edit_pick(ctx)
         return

@@ -297,7 +297,7 @@ async def on_snooze(ctx: Context) -> None:
     nudge = await _store(ctx).get(nudge_id) if len(parts) == 4 and option in ("h", "d", "w") else None
     valid = nudge is not None and nudge.user_id == ctx.user.id and (
         (nudge.once and nudge.slot_at == slot and nudge.last_sent_at is not None)
-        or (not nudge.once and nudge.last_slot is not None and 0 < slot <= nudge.last_slot))
+        or (not nudge.once and nudge.last_slot is not None and slot == nudge.last_slot))
     if not valid or nudge is None:
         ctx.say("err.stale_button")
         return

@@ -461,3 +461,17 @@ async def test_plan_stays_available_while_editing_after_confirming(core: Core) -
     out = await tap(core, ANA, "c:yes")  # an old confirm button while editing: refused, nothing changes
     assert keys(out) == ["err.stale_button"]
     assert await step_of(core, ANA) == "vision"
+
+
+async def test_edit_with_an_unknown_step_lists_the_answers(core: Core) -> None:
+    await cmd(core, ANA, "start")
+    await say(core, ANA, "Ana")
+    out = await cmd(core, ANA, "edit", "foo")
+    assert out[0].key == "edit.pick" and [c.value for c in out[0].choices] == ["e:name"]
+
+
+async def test_a_newcomer_who_cancels_a_delete_still_gets_the_intro(core: Core) -> None:
+    await cmd(core, BEN, "delete")
+    await tap(core, BEN, "x:delete:no")
+    out = await cmd(core, BEN, "start")
+    assert keys(out) == ["intro.welcome", "q.name.prompt"]

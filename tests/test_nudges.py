@@ -435,3 +435,32 @@ async def test_service_runs_one_interval_job(core: Core) -> None:
         assert len(jobs) == 1 and jobs[0].id == "nudge-tick"
     finally:
         await svc.stop()
+
+
+async def test_a_retry_that_falls_in_quiet_hours_waits_for_their_end(core: Core, clock: FakeClock,
+                                                                     recorder: RecordingAdapter) -> None:
+    core.add_adapter(recorder)
+    clock.set(utc(2026, 1, 5, 14, 0))  # 21:00 WIB
+    user = await done_user(core)
+    n = await only(core, user, "respond", times=["21:50"])
+    store = NudgeStore(core.storage)
+    await store.update_settings(user.id, quiet_start="22:00", quiet_end="07:00")
+    from bot.nudges.manage import reschedule_user
+    await reschedule_user(core.storage, user.id)
+    svc = service(core)
+    clock.set(utc(2026, 1, 5, 14, 50))  # 21:50 WIB: due, but the platform says wait
+    recorder.fail = RetryLater(after=30 * 60)
+    await svc.tick()
+    assert recorder.sent == []
+    recorder.fail = None
+    clock.set(utc(2026, 1, 5, 15, 25))  # 22:25 WIB: the retry is due, but it is quiet now
+    stats = await svc.tick()
+    assert recorder.sent == [] and stats.deferred == 1
+    row = await store.get(n.id)
+    assert row is not None and S.from_ts(row.due_at).astimezone(S.zone("Asia/Jakarta")).strftime("%H:%M") == "07:00"  # type: ignore[arg-type]
+    clock.set(utc(2026, 1, 6, 0, 0))  # 07:00 WIB: now more than the grace window late, so skipped, not sent
+    await svc.tick()
+    assert recorder.sent == []
+    row = await store.get(n.id)
+    assert row is not None and row.skipped == 1
+    assert S.from_ts(row.due_at).astimezone(S.zone("Asia/Jakarta")).strftime("%d %H:%M") == "06 21:50"  # type: ignore[arg-type]

@@ -61,6 +61,8 @@ class ConsoleAdapter:
                 for i, ch in enumerate(msg.choices, 1):
                     tick = "[x] " if ch.selected else ("[ ] " if msg.multi and ch.value.startswith("t:") else "")
                     block.append(f"  {i}. {tick}{ch.label}")
+                if msg.multi:
+                    block.append(self.core.catalog.t(str(msg.meta.get("lang") or "id"), "console.multi_hint"))
             elif msg.expects:
                 self._choices, self._multi = (), False
             if msg.file is not None:

@@ -37,6 +37,7 @@ class TickStats:
 
     sent: int = 0
     skipped: int = 0       # more than the grace window late
+    deferred: int = 0      # due inside quiet hours (a catch-up or a retry): moved to their end
     lost: int = 0          # claimed but never marked (crash): skipped by policy
     retried: int = 0       # RetryLater or another failure: tried again later
     unreachable: int = 0   # the platform refused the user: their nudges pause
@@ -44,7 +45,7 @@ class TickStats:
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: TickStats) -> None:
-        for name in ("sent", "skipped", "lost", "retried", "unreachable", "created"):
+        for name in ("sent", "skipped", "deferred", "lost", "retried", "unreachable", "created"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -193,6 +194,12 @@ class Dispatcher:
         """Claim, send, mark sent; or skip (too late), pause (unreachable), retry later (anything else)."""
         n = due.nudge
         if not await self._catch_up(due, stats):
+            return
+        # A catch-up or a retry can fall inside quiet hours even when the schedule did not: wait for their end.
+        quiet_end = S.to_ts(S.apply_quiet(self.core.clock.now(), S.zone(due.tz), due.quiet_start, due.quiet_end))
+        if quiet_end > self.now():
+            await self.store.update(n.id, due_at=quiet_end)
+            stats.deferred += 1
             return
         try:
             message = await self.render(due)

@@ -257,9 +257,11 @@ async def test_plain_dm_messages_answer_questions(harness: Harness, core: Core) 
     assert step_of(question) == "role" and choice_values(question)["a:role:artist"][1]["type"] == 3
     user = await core.storage.find_user("discord", SARI["id"])
     assert user is not None and (await core.storage.answers(user.id))["name"] == "Sari Musik"
-    # A typed slash command in a DM works like the real one.
+    # A typed slash command in a DM works like the real one, under its Indonesian name too.
     calls = await harness.dm(SARI, "/back")
     assert step_of(last_question(calls)) == "name"
+    calls = await harness.dm(SARI, "/mulai")
+    assert step_of(last_question(calls)) == "name" and "/mulai" not in calls[-1].content
 
 
 async def test_answer_without_text_opens_the_form_directly(harness: Harness, core: Core) -> None:
@@ -466,3 +468,34 @@ def test_core_texts_name_the_commands_the_user_sees_in_discord() -> None:
     assert localize_commands("Ketik /start atau /back.", "id", cat) == "Ketik /mulai atau /kembali."
     assert localize_commands("Type /start or /back.", "en", cat) == "Type /start or /back."
     assert localize_commands("lihat https://t.co/start", "id", cat) == "lihat https://t.co/start"
+
+
+async def test_disconnect_lets_a_running_handler_finish(harness: Harness, core: Core) -> None:
+    import asyncio
+
+    adapter = harness.adapter
+    gate = asyncio.Event()
+    real_handle = core.handle
+
+    async def slow_handle(inbound):  # type: ignore[no-untyped-def]
+        await gate.wait()
+        return await real_handle(inbound)
+
+    core.handle = slow_handle  # type: ignore[method-assign]
+    try:
+        pending = asyncio.create_task(harness.dm(SARI, "halo"))
+        for _ in range(50):
+            await asyncio.sleep(0)
+            if adapter._inflight:
+                break
+        assert adapter._inflight, "the DM handler should be running"
+        closing = asyncio.create_task(adapter.disconnect())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not closing.done()  # it waits for the answer in flight
+        gate.set()
+        calls = await pending
+        await closing
+        assert "Langkah 1/" in calls[-1].content
+    finally:
+        core.handle = real_handle  # type: ignore[method-assign]

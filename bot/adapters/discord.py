@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -13,8 +13,8 @@ import discord
 from discord import app_commands
 
 from bot.adapters.base import RetryLater, UserUnreachable
-from bot.adapters.discord_ui import (NO_STEP, CatalogTranslator, build_modal, build_view, lang_of, modal_values,
-                                     localize_commands, parse_id, parse_open, split_text)
+from bot.adapters.discord_ui import (NO_STEP, CatalogTranslator, build_modal, build_view, core_command, lang_of,
+                                     localize_commands, modal_values, parse_id, parse_open, split_text)
 from bot.config import Config
 from bot.types import Inbound, Outbound, UserRef, parse_command
 from handlers.commands import COMMANDS
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+SHUTDOWN_WAIT = 10.0  # seconds disconnect() waits for handlers already running
 # Slash commands: the core's commands plus /answer (answer the open question: a form, or the text given).
 SLASH_COMMANDS: tuple[str, ...] = ("start", "answer") + tuple(c for c in COMMANDS if c != "start")
 SendFn = Callable[..., Awaitable[Any]]
@@ -69,6 +70,8 @@ class DiscordAdapter:
         self._prepared = False
         # Per user: the free-text question last shown (step, language, max length), for /answer without text.
         self._open_text: dict[str, tuple[str, str, int]] = {}
+        self._inflight: set[asyncio.Task[Any]] = set()  # handlers running now: shutdown lets them finish
+        self._closing = False
         for name in SLASH_COMMANDS:
             self.tree.add_command(self._command(name))
 
@@ -109,7 +112,11 @@ class DiscordAdapter:
         await self.client.connect(reconnect=True)
 
     async def disconnect(self) -> None:
-        """Close the gateway and HTTP session (safe to call twice, or without connect)."""
+        """Let running handlers finish (bounded), then close the gateway and HTTP session (safe to call twice)."""
+        self._closing = True
+        running = {t for t in self._inflight if t is not asyncio.current_task() and not t.done()}
+        if running:
+            await asyncio.wait(running, timeout=SHUTDOWN_WAIT)
         if not self.client.is_closed():
             await self.client.close()
         await self._stack.aclose()
@@ -160,13 +167,33 @@ class DiscordAdapter:
             allowed_installs=app_commands.AppInstallationType(guild=True),
         )
 
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[bool]:
+        """Mark the current task as in flight; yields False once shutdown has begun (then do nothing)."""
+        task = asyncio.current_task()
+        if self._closing or task is None:
+            yield not self._closing
+            return
+        self._inflight.add(task)
+        try:
+            yield True
+        finally:
+            self._inflight.discard(task)
+
     async def _run_command(self, interaction: discord.Interaction, name: str, args: tuple[str, ...]) -> None:
-        await self._defer(interaction, thinking=True)
-        replies = await self.core.handle(self._inbound(interaction, "command", command=name, args=args))
-        await self._reply(interaction, replies)
+        with self._tracked() as live:
+            if live:
+                await self._defer(interaction, thinking=True)
+                replies = await self.core.handle(self._inbound(interaction, "command", command=name, args=args))
+                await self._reply(interaction, replies)
 
     async def _answer_command(self, interaction: discord.Interaction, text: str | None) -> None:
         """/answer text -> a text answer; /answer alone -> the open question's form (or how to answer)."""
+        with self._tracked() as live:
+            if live:
+                await self._answer(interaction, text)
+
+    async def _answer(self, interaction: discord.Interaction, text: str | None) -> None:
         uid = str(interaction.user.id)
         if text:
             await self._defer(interaction, thinking=True)
@@ -179,18 +206,19 @@ class DiscordAdapter:
             await interaction.response.send_modal(build_modal(uid, step, lang, max_len, self.core.catalog))
             return
         lang = await self._lang(interaction)
-        await interaction.response.send_message(self.core.catalog.t(lang, "discord.answer_hint"),
-                                                ephemeral=interaction.guild_id is not None)
+        hint = localize_commands(self.core.catalog.t(lang, "discord.answer_hint"), lang, self.core.catalog)
+        await interaction.response.send_message(hint, ephemeral=interaction.guild_id is not None)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Component presses and form submits (slash commands go through the command tree)."""
-        try:
-            if interaction.type == discord.InteractionType.component:
-                await self._on_component(interaction)
-            elif interaction.type == discord.InteractionType.modal_submit:
-                await self._on_modal(interaction)
-        except discord.HTTPException:
-            log.exception("answering a Discord interaction failed")
+        with self._tracked() as live:
+            try:
+                if live and interaction.type == discord.InteractionType.component:
+                    await self._on_component(interaction)
+                elif live and interaction.type == discord.InteractionType.modal_submit:
+                    await self._on_modal(interaction)
+            except discord.HTTPException:
+                log.exception("answering a Discord interaction failed")
 
     async def _refuse(self, interaction: discord.Interaction, key: str) -> None:
         """An ephemeral notice in the presser's language; nothing reaches the core."""
@@ -270,12 +298,17 @@ class DiscordAdapter:
         """Plain messages in DMs (no privileged intent needed there); server messages are not read."""
         if message.author.bot or message.guild is not None or message.author == self.client.user:
             return
+        with self._tracked() as live:
+            if live:
+                await self._on_dm(message)
+
+    async def _on_dm(self, message: discord.Message) -> None:
         user = self._user(message.author)
         content = message.content or ""
         if content.strip():
             cmd = parse_command(content)
-            inbound = (Inbound(user, "command", command=cmd[0], args=cmd[1]) if cmd is not None
-                       else Inbound(user, "text", text=content))
+            inbound = (Inbound(user, "command", command=core_command(cmd[0], self.core.catalog), args=cmd[1])
+                       if cmd is not None else Inbound(user, "text", text=content))
         else:
             other = "attachment" if message.attachments else "sticker" if message.stickers else "other"
             inbound = Inbound(user, "other", other=other)

@@ -221,6 +221,15 @@ def localize_commands(text: str, lang: str, catalog: Catalog) -> str:
     return _COMMAND.sub(swap, text)
 
 
+def core_command(name: str, catalog: Catalog) -> str:
+    """The core's command for a name typed in a DM, localized ('mulai') or not ('start')."""
+    for lang in catalog.languages:
+        for key, text in catalog.messages.get(lang, {}).items():
+            if key.startswith("discord.name.") and text == name:
+                return key.rsplit(".", 1)[1]
+    return name
+
+
 class CatalogTranslator(app_commands.Translator):
     """Slash command names and descriptions from the catalogs (keys travel in locale_str extras)."""
 

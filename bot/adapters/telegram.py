@@ -62,25 +62,25 @@ def _rows(message: Message) -> list[list[tuple[str, str]]]:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates run concurrently across chats but strictly in order within one chat."""
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
+    def __init__(self, max_concurrent_updates: int = 512) -> None:
         super().__init__(max_concurrent_updates)
         self._serial = KeyedSerializer()
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for the chat's turn first, then for a slot: one busy chat never holds every slot."""
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update's handling behind its chat's lock.
+
+        PTB takes a concurrency slot before this runs (its process_update is final), so a chat's queued
+        updates hold slots while they wait; the limit is set high enough that one busy chat can't hold them all.
+        """
         key: object = 0
         if isinstance(update, Update):
             chat, user = update.effective_chat, update.effective_user
             key = chat.id if chat else (user.id if user else 0)
 
         async def run() -> None:
-            await super(PerChatUpdateProcessor, self).process_update(update, coroutine)
+            await coroutine
 
         await self._serial.run(key, run)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update's handling (already behind its chat's lock and a slot)."""
-        await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -41,11 +41,15 @@ class App:
         await self.core.stop()
 
 
-async def build_app(config: Config) -> App:
-    """Start the core and build the adapters whose tokens are set."""
+async def build_app(config: Config, console: bool = False) -> App:
+    """Start the core and build the adapters whose tokens are set (and a terminal chat beside them if asked)."""
     core = Core(Storage(config.db_path), admins=config.admins)
     await core.start()
     app = App(core)
+    if console:
+        from bot.adapters.console import ConsoleAdapter
+
+        app.adapters.append(ConsoleAdapter(core))
     if config.telegram_token:
         from bot.adapters.telegram import TelegramAdapter
 

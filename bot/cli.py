@@ -27,6 +27,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     chat.add_argument("--lang", default=None, help="locale hint: id or en")
     run = sub.add_parser("run", help="run the platforms configured in the environment")
     run.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
+    run.add_argument("--console", action="store_true", help="also chat in this terminal, beside the platforms")
     return parser.parse_args(argv)
 
 
@@ -49,11 +50,11 @@ async def run_chat(config: Config, user: str = "local", lang: str | None = None)
         await core.stop()
 
 
-async def run_platforms(config: Config) -> None:
+async def run_platforms(config: Config, console: bool = False) -> None:
     """Every configured adapter in one event loop, until SIGINT/SIGTERM."""
     from bot.app import build_app
 
-    app = await build_app(config)
+    app = await build_app(config, console=console)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "chat" or (args.command is None and not config.has_platform):
             asyncio.run(run_chat(config, getattr(args, "user", "local"), getattr(args, "lang", None)))
         else:
-            asyncio.run(run_platforms(config))
+            asyncio.run(run_platforms(config, console=getattr(args, "console", False)))
     except KeyboardInterrupt:
         print(file=sys.stderr)
     return 0

@@ -29,39 +29,17 @@ from bot.types import Inbound, UserRef
 from handlers import steps as S
 from fake_telegram import Call, FakeTelegram
 from nudge_helpers import done_user
+from test_telegram import SCRIPT_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 UID = 6101
 LEASE = int(inspect.signature(Dispatcher.__init__).parameters["lease_seconds"].default)
 
-# The questionnaire as a Telegram user answers it: typed text (multi steps typed as option values) or a button tap.
+# The questionnaire as a Telegram user answers it: the end-to-end suite's script, with multi-choice steps typed
+# as option values (a typed answer is the kind a lost getUpdates confirmation re-delivers).
 SCRIPT: list[tuple[str, Any]] = [
-    ("name", "Budi <Santoso> & Co"),
-    ("role", ("tap", "a:role:creator")),
-    ("platforms_now", "instagram, tiktok"),
-    ("team", ("tap", "a:team:team")),
-    ("team_replier", "Adik saya yang bantu balas komentar dan pesan"),
-    ("purposes", "engage, explain"),
-    ("vision", "Menjadi kreator kuliner yang dipercaya keluarga Indonesia untuk resep sehat dan murah."),
-    ("mission", "Membagikan resep praktis setiap minggu dan menjawab pertanyaan pengikut dengan ramah."),
-    ("goal_5y", "Punya seratus ribu pengikut yang aktif dan menerbitkan buku resep sendiri."),
-    ("goal_10y", ("tap", "s:goal_10y")),
-    ("segments", "ibu rumah tangga, mahasiswa kos, pekerja kantoran"),
-    ("priority_segment", ("tap", "a:priority_segment:1")),
-    ("competitors", "Akun resep besar yang jarang membalas komentar pengikutnya"),
-    ("needs", "Mereka butuh resep cepat, bahan murah, dan langkah yang jelas tanpa alat mahal."),
-    ("focus_platforms", "instagram, youtube"),
-    ("pillars", "resep hemat, tips dapur, cerita pasar"),
-    ("formats", "short_video, carousel"),
-    ("cadence", ("tap", "a:cadence:3")),
-    ("creative_angle", "Masak di dapur kos yang sempit dengan alat seadanya."),
-    ("quality", "Video terang, suara jelas, dan resep sudah dicoba tiga kali."),
-    ("daily_minutes", ("tap", "a:daily_minutes:60")),
-    ("response_time", ("tap", "a:response_time:3")),
-    ("offline", "Ikut bazar makanan dan kelas masak di kampung setiap bulan."),
-    ("criticism", ("tap", "a:criticism:calm")),
-    ("controversy", ("tap", "a:controversy:never")),
-    ("get_noticed", "Konsisten membagikan resep yang benar-benar bisa ditiru di rumah."),
+    (step, ", ".join(action[1]) if isinstance(action, tuple) and action[0] == "multi" else action)
+    for step, action in SCRIPT_ID
 ]
 TYPED = [isinstance(action, str) and S.step_by_id(step).kind not in ("choice", "multi")  # type: ignore[union-attr]
          for step, action in SCRIPT]  # free-text answers

@@ -464,3 +464,10 @@ async def test_a_retry_that_falls_in_quiet_hours_waits_for_their_end(core: Core,
     row = await store.get(n.id)
     assert row is not None and row.skipped == 1
     assert S.from_ts(row.due_at).astimezone(S.zone("Asia/Jakarta")).strftime("%d %H:%M") == "06 21:50"  # type: ignore[arg-type]
+
+
+def test_pillar_themes_match_whole_words_not_fragments() -> None:
+    assert C.pillar_themes("Kuliner Bandung") == {"food"}      # not music ("band")
+    assert "public" not in C.pillar_themes("Desain grafis")    # not "desa"
+    assert "music" not in C.pillar_themes("kesehatan gigi")     # not "gig"
+    assert "music" in C.pillar_themes("lagunya sendiri") and "food" in C.pillar_themes("masakan rumahan")

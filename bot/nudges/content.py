@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from bot.content import load_content
@@ -68,9 +70,21 @@ def default_schedule(kind: Kind, answers: dict[str, Any]) -> tuple[list[str], li
     return times, days, kind.monthday
 
 
+# A theme word matches a whole word of the pillar, allowing common endings ("lagunya", "recipes", "cooking"),
+# so "band" does not match "Bandung" nor "desa" "desain".
+_ENDINGS = r"(?:nya|ku|mu|an|kan|s|es|ies|y|ing|er|ers)?"
+
+
+@lru_cache(maxsize=1)
+def _theme_patterns() -> dict[str, re.Pattern[str]]:
+    return {theme: re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w.lower()) for w in words) + r")" + _ENDINGS
+                              + r"(?!\w)") for theme, words in themes().items() if words}
+
+
 def pillar_themes(pillar: str) -> set[str]:
+    """The themes whose words stand as whole words (give or take an ending) in a content pillar."""
     low = pillar.lower()
-    return {theme for theme, words in themes().items() if any(w in low for w in words)}
+    return {theme for theme, pattern in _theme_patterns().items() if pattern.search(low)}
 
 
 def pick_idea(answers: dict[str, Any], recent: list[str], seed: str) -> tuple[Idea, str] | None:
@@ -149,7 +163,10 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
     if kind.idea and idea is not None:
         chosen, pillar = idea
         formats = answers.get("formats") or ["photo"]
-        fmt = catalog.t(lang, f"opt.formats.{formats[slot % len(formats)]}")
+        chosen_format = formats[slot % len(formats)]
+        # mid-sentence wording of the format ("video pendek"), falling back to the option label
+        fmt = catalog.t(lang, f"idea_format.{chosen_format}") if catalog.has(f"idea_format.{chosen_format}", lang) \
+            else catalog.t(lang, f"opt.formats.{chosen_format}")
         parts.append(catalog.t(lang, "nudge.idea", idea=catalog.t(lang, f"idea.{chosen.id}", pillar=pillar or p["pillar"],
                                                                     format=fmt)))
     if kind.checkin:

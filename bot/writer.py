@@ -106,7 +106,7 @@ class GroupCommitWriter:
                 continue
             finally:
                 self._busy = False
-            for (_, fut, _), count in zip(batch, counts):
+            for (_, fut, _), count in zip(batch, counts, strict=True):
                 if not fut.done():
                     fut.set_result(count)
 

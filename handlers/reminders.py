@@ -6,7 +6,6 @@ one is awaited and the plan is finished.
 """
 from __future__ import annotations
 
-from datetime import datetime
 
 from bot.context import Context
 from bot.nudges import content as NC

@@ -6,7 +6,6 @@ import json
 import os
 import sqlite3
 
-import pytest
 
 from bot.core import Core
 from bot.router import Router

@@ -17,6 +17,7 @@ class Context:
     inbound: Inbound
     user: User
     out: list[Outbound] = field(default_factory=list)
+    memo: dict[str, Any] = field(default_factory=dict)  # per-message results a handler needs twice (no re-read)
 
     @property
     def storage(self) -> Storage:

@@ -231,7 +231,16 @@ async def set_quiet(ctx: Context, start: str, end: str) -> None:
 # -- typed answers ----------------------------------------------------------------
 
 async def awaited(ctx: Context) -> str | None:
-    """What typed input /reminders or the check-in waits for, if any (and the plan is finished)."""
+    """What typed input /reminders or the check-in waits for, if any (and the plan is finished).
+
+    Read once per message: language detection and the text handler both ask.
+    """
+    if "awaited" not in ctx.memo:
+        ctx.memo["awaited"] = await _awaited(ctx)
+    return ctx.memo["awaited"]
+
+
+async def _awaited(ctx: Context) -> str | None:
     if not await _plan_done(ctx):  # cached: no database read for users still in the questionnaire
         return None
     store = _store(ctx)

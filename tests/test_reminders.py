@@ -183,3 +183,17 @@ async def test_reset_holds_the_nudges_until_the_new_plan_is_confirmed(core: Core
     await again.listen()
     assert all(n.active for n in await store.series(user.id))
     assert (await store.get_settings(user.id)) is not None  # the settings (zone, quiet hours) stayed
+
+
+async def test_one_text_message_reads_the_reminder_settings_once(core: Core, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    user = await done_user(core)
+    calls = []
+    real = NudgeStore.get_settings
+
+    async def counting(self, user_id):  # type: ignore[no-untyped-def]
+        calls.append(user_id)
+        return await real(self, user_id)
+
+    monkeypatch.setattr(NudgeStore, "get_settings", counting)
+    await say(core, user, "halo, apa kabar semuanya hari ini")
+    assert len(calls) == 1  # language evidence and the text handler share one read

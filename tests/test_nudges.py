@@ -104,16 +104,22 @@ async def test_dst_change_through_the_tick(core: Core, clock: FakeClock, recorde
     assert [t.strftime("%d %H:%M") for t in sent_at] == ["28 02:30", "29 03:30", "30 02:30", "31 02:30"]
 
 
+async def quiet_user(core: Core, time: str):  # type: ignore[no-untyped-def]
+    """A finished user (WIB) with one 'respond' nudge at `time` and quiet hours 22:00-07:00; (nudge, store, service)."""
+    from bot.nudges.manage import reschedule_user
+
+    user = await done_user(core)
+    n = await only(core, user, "respond", times=[time])
+    store = NudgeStore(core.storage)
+    await store.update_settings(user.id, quiet_start="22:00", quiet_end="07:00")
+    await reschedule_user(core.storage, user.id)
+    return n, store, service(core)
+
+
 async def test_quiet_hours_wait_for_their_end(core: Core, clock: FakeClock, recorder: RecordingAdapter) -> None:
     core.add_adapter(recorder)
     clock.set(utc(2026, 1, 5, 12))  # 19:00 WIB
-    user = await done_user(core)
-    n = await only(core, user, "respond", times=["23:00"])
-    store = NudgeStore(core.storage)
-    await store.update_settings(user.id, quiet_start="22:00", quiet_end="07:00")
-    from bot.nudges.manage import reschedule_user
-    await reschedule_user(core.storage, user.id)
-    svc = service(core)
+    n, store, svc = await quiet_user(core, "23:00")
     clock.set(utc(2026, 1, 5, 16, 5))  # 23:05 WIB: the nominal time has passed, but it is quiet
     await svc.tick()
     assert recorder.sent == []
@@ -441,13 +447,7 @@ async def test_a_retry_that_falls_in_quiet_hours_waits_for_their_end(core: Core,
                                                                      recorder: RecordingAdapter) -> None:
     core.add_adapter(recorder)
     clock.set(utc(2026, 1, 5, 14, 0))  # 21:00 WIB
-    user = await done_user(core)
-    n = await only(core, user, "respond", times=["21:50"])
-    store = NudgeStore(core.storage)
-    await store.update_settings(user.id, quiet_start="22:00", quiet_end="07:00")
-    from bot.nudges.manage import reschedule_user
-    await reschedule_user(core.storage, user.id)
-    svc = service(core)
+    n, store, svc = await quiet_user(core, "21:50")
     clock.set(utc(2026, 1, 5, 14, 50))  # 21:50 WIB: due, but the platform says wait
     recorder.fail = RetryLater(after=30 * 60)
     await svc.tick()

@@ -1,11 +1,12 @@
-"""What a handler gets: the inbound message, the user, storage, and a reply buffer."""
+"""What a handler gets: the inbound message, its decoded action, the user, their conversation state, replies."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.storage import Storage, User
-from bot.types import Choice, Inbound, Outbound, OutFile
+from bot.actions import Action
+from bot.storage import Flow, Storage, User
+from bot.types import Choice, Inbound, Outbound, OutFile, ReplyKind
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -16,8 +17,11 @@ class Context:
     core: Core
     inbound: Inbound
     user: User
+    flow: Flow | None = None                              # the conversation state, loaded once per message
+    action: Action | None = None                          # a tap's decoded action (None: unknown or forged)
+    actions: tuple[Action | None, ...] = ()               # every decoded action of a whole selection
     out: list[Outbound] = field(default_factory=list)
-    memo: dict[str, Any] = field(default_factory=dict)  # per-message results a handler needs twice (no re-read)
+    memo: dict[str, Any] = field(default_factory=dict)    # per-message results a handler needs twice
 
     @property
     def storage(self) -> Storage:
@@ -27,16 +31,61 @@ class Context:
     def lang(self) -> str:
         return self.user.language or "id"
 
+    @property
+    def awaits(self) -> str | None:
+        """The typed input the conversation waits for, if any."""
+        return self.flow.awaits if self.flow is not None else None
+
     def t(self, key: str, **params: Any) -> str:
         """Render a catalog key in the user's language."""
         return self.core.catalog.t(self.lang, key, **params)
 
     def say(self, key: str, *, choices: tuple[Choice, ...] | list[Choice] = (), multi: bool = False,
             expects: str = "", max_len: int = 0, step: str = "", file: OutFile | None = None,
-            private: bool = True, text: str | None = None, **params: Any) -> Outbound:
-        """Queue a reply rendered from `key` (or the given `text`)."""
-        msg = Outbound(text=text if text is not None else self.t(key, **params), key=key,
-                       choices=tuple(choices), multi=multi, expects=expects, max_len=max_len, step=step,
-                       file=file, private=private, meta={"lang": self.lang})
+            private: bool = True, text: str | None = None, kind: ReplyKind | None = None,
+            **params: Any) -> Outbound:
+        """Queue a reply rendered from `key` (or the given `text`); its kind follows from what it carries."""
+        if kind is None:
+            kind = "question" if choices or expects else "document" if file is not None else "message"
+        msg = Outbound(text=text if text is not None else self.t(key, **params), key=key, choices=tuple(choices),
+                       multi=multi, expects=expects, max_len=max_len, step=step, file=file, private=private,
+                       kind=kind, lang=self.lang)
         self.out.append(msg)
         return msg
+
+    def refuse(self, key: str, **params: Any) -> Outbound:
+        """Queue a refusal (a stale tap, input that does not fit): a tap's notice where the platform has one."""
+        return self.say(key, kind="refusal", **params)
+
+    def settle(self, answer: str) -> None:
+        """Say what the tapped question was answered with (shown on that message; its buttons go).
+
+        It goes last among the replies: adapters show it on the tapped message, not in the conversation.
+        """
+        self.say("common.answered", kind="settled", answer=answer)
+        self.out.append(self.out.pop())  # kept last even if more replies follow
+
+    def replies(self) -> list[Outbound]:
+        """The replies in order, the settled answer (if any) last."""
+        return [m for m in self.out if m.kind != "settled"] + [m for m in self.out if m.kind == "settled"]
+
+    async def save_flow(self, flow: Flow) -> None:
+        """Store the conversation state and keep this context's copy current."""
+        await self.storage.save_flow(flow)
+        self.flow = flow
+
+    async def expect(self, awaits: str | None) -> None:
+        """Set (or clear, with None) the typed input the conversation waits for."""
+        flow = self.flow or await self.storage.get_flow(self.user.id)
+        if flow is None:
+            flow = Flow(self.user.id, "paused", None, None, [], None)
+        if flow.awaits == awaits:
+            return
+        flow.awaits = awaits
+        flow.awaits_at = int(self.storage.clock.now().timestamp()) if awaits else None
+        await self.save_flow(flow)
+
+    async def emit(self, event: str) -> None:
+        """Run every handler subscribed to `event`, in registration order."""
+        for handler in self.core.router.events.get(event, ()):
+            await handler(self)

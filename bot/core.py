@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot import language
+from bot.actions import Action, action, decode
 from bot.clock import Clock, SystemClock
 from bot.context import Context
 from bot.dispatcher import KeyedSerializer
@@ -13,7 +14,7 @@ from bot.i18n import DEFAULT_LANGUAGE, Catalog
 from bot.router import Router
 from bot.storage import Storage
 from bot.throttle import Throttle
-from bot.types import Inbound, Outbound
+from bot.types import Choice, Inbound, Outbound
 
 if TYPE_CHECKING:
     from bot.adapters.base import Adapter
@@ -22,6 +23,13 @@ log = logging.getLogger(__name__)
 
 # Anything longer is cut before it reaches a handler or storage; steps set their own, smaller caps.
 MAX_INBOUND_CHARS = 8000
+# A platform keeps an unconfirmed update at most this long (Telegram: 24 h); ids may restart after that.
+REDELIVERY_WINDOW = 24 * 3600
+
+
+@action("g:private", role="link")
+class OpenPrivateChat(Action):
+    """A button that opens a private chat with the bot (adapters render it as their platform's link)."""
 
 
 def cap_inbound(inbound: Inbound) -> Inbound:
@@ -47,8 +55,8 @@ class Core:
         self.storage = storage
         self.catalog = catalog or Catalog()
         if router is None:
-            from handlers import build_router
-            router = build_router()
+            from bot.features import load_features
+            router = load_features()
         self.router = router
         self.adapters: dict[str, Adapter] = {}
         self.admins = admins  # "platform:user_id" entries allowed to use /stats
@@ -68,6 +76,21 @@ class Core:
     def add_adapter(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
 
+    def commands(self) -> list[str]:
+        """The commands for a platform's menu, in /help order."""
+        return list(self.router.menu)
+
+    def knows_command(self, name: str) -> bool:
+        return name in self.router.commands
+
+    async def first_delivery(self, platform: str, user_id: str, update_id: int) -> bool:
+        """False when this platform update was already taken (a re-delivery after a crash): drop it."""
+        return await self.storage.take_update(platform, user_id, update_id, REDELIVERY_WINDOW)
+
+    async def unreachable(self, platform: str, user_id: str) -> None:
+        """The platform refuses delivery to this user (blocked bot, closed DMs): nudges pause until they write."""
+        await self.storage.set_reachable(platform, user_id, False)
+
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Handle one inbound message; returns the replies for the adapter to send."""
         inbound = cap_inbound(inbound)
@@ -77,8 +100,9 @@ class Core:
             if not self.throttle.first_refusal(key):
                 return []
             log.warning("throttling a %s user", inbound.user.platform)
-            return [Outbound(text=self.catalog.t(await self._language_of(inbound), "err.slow_down"),
-                             key="err.slow_down", private=True)]
+            lang = await self._language_of(inbound)
+            return [Outbound(text=self.catalog.t(lang, "err.slow_down"), key="err.slow_down", private=True,
+                             kind="refusal", lang=lang)]
         return await self._serial.run(key, lambda: self._handle(inbound))
 
     async def _language_of(self, inbound: Inbound) -> str:
@@ -88,10 +112,18 @@ class Core:
     async def _handle(self, inbound: Inbound) -> list[Outbound]:
         lang = DEFAULT_LANGUAGE
         try:
+            if inbound.shared:
+                return await self._in_group(inbound)
             user = await self.storage.get_or_create_user(
                 inbound.user.platform, inbound.user.user_id, inbound.user.display_name, inbound.locale)
             lang = user.language or lang
-            ctx = Context(self, inbound, user)
+            ctx = Context(self, inbound, user, flow=await self.storage.get_flow(user.id))
+            if inbound.kind == "choice":
+                ctx.actions = tuple(decode(v) for v in inbound.values) if inbound.values else ()
+                ctx.action = ctx.actions[0] if ctx.actions else decode(inbound.choice)
+                if any(a is None or type(a) is not type(ctx.action) for a in ctx.actions):
+                    ctx.action = None  # a forged or mixed selection is stale as a whole
+            await self._expire_wait(ctx)
             if not user.reachable:
                 await self.storage.update_user(user.id, reachable=1)
                 user.reachable = True
@@ -100,18 +132,43 @@ class Core:
             handler = self.router.resolve(ctx)
             if handler is not None:
                 await handler(ctx)
-            return ctx.out
+            return ctx.replies()
         except Exception:
             log.exception("handler failed for %s user (kind=%s, command=%s)", inbound.user.platform,
                           inbound.kind, inbound.command or "-")
-            return [Outbound(text=self.catalog.t(lang, "error.apology"), key="error.apology", private=True)]
+            return [Outbound(text=self.catalog.t(lang, "error.apology"), key="error.apology", private=True,
+                             kind="refusal", lang=lang)]
+
+    async def _in_group(self, inbound: Inbound) -> list[Outbound]:
+        """A chat others see: nothing is collected there; our commands get a pointer to a private chat."""
+        found = await self.storage.find_user(inbound.user.platform, inbound.user.user_id)
+        lang = (found.language if found else None) or language.language_from_locale(inbound.locale) \
+            or DEFAULT_LANGUAGE
+        if inbound.kind == "choice":
+            return [Outbound(self.catalog.t(lang, "err.stale_button"), key="err.stale_button", kind="refusal",
+                             lang=lang)]
+        if inbound.kind != "command" or not self.knows_command(inbound.command):
+            return []
+        button = Choice(OpenPrivateChat(), self.catalog.t(lang, "group.button"))
+        return [Outbound(self.catalog.t(lang, "group.hint"), key="group.hint", choices=(button,),
+                         kind="private_only", lang=lang)]
+
+    async def _expire_wait(self, ctx: Context) -> None:
+        """Forget an awaited input whose time is up (it then goes to the default route)."""
+        flow = ctx.flow
+        route = self.router.awaited_route(flow.awaits if flow else None)
+        if flow is None or not flow.awaits:
+            return
+        now = int(self.clock.now().timestamp())
+        if route is None or (route.ttl and (flow.awaits_at is None or now - flow.awaits_at > route.ttl)):
+            await ctx.expect(None)
 
     async def _settle_language(self, ctx: Context) -> None:
         """Set or switch the user's language from the locale hint and free text."""
         user = ctx.user
         state = language.LangState(user.language, user.language_pinned, user.lang_pending, user.lang_pending_count)
         text = ctx.inbound.text if ctx.inbound.kind == "text" else ""
-        if text and self.router.language_evidence is not None and not await self.router.language_evidence(ctx):
+        if text and not self.router.language_evidence(ctx):
             text = ""
         if not text and user.language is not None:
             return

@@ -1,50 +1,98 @@
-"""Routes an inbound message to a handler: commands by name, choices by prefix, the rest by kind."""
+"""Routes an inbound message to exactly one handler; the whole table is visible in one place.
+
+- commands by name (each with its place in the command menu, or none);
+- taps by the type of their decoded action (bot.actions); an undecodable tap goes to `stale`;
+- free text by what the conversation awaits (``flows.awaits``, e.g. ``"tz"`` or ``"confirm:delete"``, routed by
+  the part before the first colon), else to the default text handler (the questionnaire);
+- anything else (stickers, photos...) to `other`.
+
+No handler wraps another: what one feature must do after another's event (a confirmed plan, a reset) goes through
+`events`, run in registration order after the handler that emitted it.
+"""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from bot.actions import Action
 
 if TYPE_CHECKING:
     from bot.context import Context
 
 Handler = Callable[["Context"], Awaitable[None]]
+Evidence = Callable[["Context"], bool]
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """A route for typed input the conversation waits for."""
+
+    handler: Handler
+    language_evidence: bool = True  # False: a zone name or clock times say nothing about the user's language
+    ttl: int = 0                    # seconds the wait holds (0: until answered or replaced)
 
 
 @dataclass
 class Router:
     commands: dict[str, Handler] = field(default_factory=dict)
-    choices: dict[str, Handler] = field(default_factory=dict)
+    menu: list[str] = field(default_factory=list)  # commands shown in /help and the platforms' menus, in order
+    actions: dict[type[Action], Handler] = field(default_factory=dict)
+    awaits: dict[str, Awaited] = field(default_factory=dict)
+    events: dict[str, list[Handler]] = field(default_factory=dict)
     text: Handler | None = None
+    text_evidence: Evidence | None = None  # does the default text route's input tell the user's language?
     other: Handler | None = None
     unknown_command: Handler | None = None
-    unknown_choice: Handler | None = None
-    # Says whether free text should feed language detection (False e.g. while the user types their name).
-    language_evidence: Callable[["Context"], Awaitable[bool]] | None = None
+    stale: Handler | None = None
+    services: list[Callable[..., Any]] = field(default_factory=list)  # factories(core, config) -> start()/stop()
 
-    def command(self, *names: str) -> Callable[[Handler], Handler]:
-        """Decorator: register a handler for one or more command names."""
+    def command(self, name: str, handler: Handler, *, menu: bool = True) -> None:
+        """Register a command; `menu` lists it in /help and the platforms' command menus (in this order)."""
+        if name in self.commands:
+            raise ValueError(f"command /{name} is registered twice")
+        self.commands[name] = handler
+        if menu:
+            self.menu.append(name)
+
+    def on(self, *types: type[Action]) -> Callable[[Handler], Handler]:
+        """Decorator: the handler for taps of these action types."""
         def wrap(fn: Handler) -> Handler:
-            for name in names:
-                self.commands[name] = fn
+            for cls in types:
+                if cls in self.actions:
+                    raise ValueError(f"{cls.__name__} has two handlers")
+                self.actions[cls] = fn
             return fn
         return wrap
 
-    def choice(self, prefix: str) -> Callable[[Handler], Handler]:
-        """Decorator: register a handler for choice values starting with `prefix:`."""
-        def wrap(fn: Handler) -> Handler:
-            self.choices[prefix] = fn
-            return fn
-        return wrap
+    def awaiting(self, name: str, handler: Handler, *, language_evidence: bool = True, ttl: int = 0) -> None:
+        """Register the handler for typed input while the conversation awaits `name`."""
+        if name in self.awaits:
+            raise ValueError(f"awaited input {name!r} is registered twice")
+        self.awaits[name] = Awaited(handler, language_evidence, ttl)
+
+    def subscribe(self, event: str, handler: Handler) -> None:
+        self.events.setdefault(event, []).append(handler)
+
+    def awaited_route(self, awaits: str | None) -> Awaited | None:
+        return self.awaits.get(awaits.split(":", 1)[0]) if awaits else None
 
     def resolve(self, ctx: Context) -> Handler | None:
+        """The one handler for this message."""
         inbound = ctx.inbound
         if inbound.kind == "command":
             return self.commands.get(inbound.command, self.unknown_command)
         if inbound.kind == "choice":
-            value = inbound.choice or (inbound.values[0] if inbound.values else "")
-            prefix = value.split(":", 1)[0]
-            return self.choices.get(prefix, self.unknown_choice)
+            act = ctx.action
+            return self.actions.get(type(act), self.stale) if act is not None else self.stale
         if inbound.kind == "text":
-            return self.text
+            route = self.awaited_route(ctx.awaits)
+            return route.handler if route is not None else self.text
         return self.other
+
+    def language_evidence(self, ctx: Context) -> bool:
+        """Whether this message's free text may feed language detection."""
+        route = self.awaited_route(ctx.awaits)
+        if route is not None:
+            return route.language_evidence
+        return True if self.text_evidence is None else self.text_evidence(ctx)

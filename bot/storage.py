@@ -68,13 +68,21 @@ class Counts:
 
 @dataclass
 class Flow:
+    """The user's conversation state, in one row: the questionnaire's position and the input awaited.
+
+    `status` active | paused | confirm | done; `step` the current question; `return_to` where an /edit goes back
+    to; `draft` a multi-choice selection in progress; `awaits` typed input a feature waits for (its route name,
+    then details: 'confirm:delete', 'tz', 'times:post', 'win:2026-W02') since `awaits_at` (epoch seconds).
+    """
+
     user_id: int
     status: str
     step: str | None
     return_to: str | None
     draft: list[str]
-    pending: str | None
+    awaits: str | None
     planned_at: str | None = None  # when a plan was last confirmed (kept while the user edits answers)
+    awaits_at: int | None = None
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -260,6 +268,26 @@ class Storage:
         if cached is not None:
             cached.reachable = reachable
 
+    async def take_update(self, platform: str, platform_user_id: str, update_id: int, window: int) -> bool:
+        """Record a platform update as taken; False if it (or a later one) was taken within `window` seconds.
+
+        A platform that re-delivers an update after a crash (Telegram, when the getUpdates confirming it was lost)
+        must not have it applied twice, e.g. as the answer to the next question. Unknown users are always new.
+        """
+        user = await self.find_user(platform, platform_user_id)
+        if user is None:
+            return True
+        now = int(self.clock.now().timestamp())
+        async with self.db.execute("SELECT last_update_id, taken_at FROM telegram_updates WHERE user_id = ?",
+                                   (user.id,)) as cur:
+            row = await cur.fetchone()
+        if row is not None and update_id <= row[0] and now - row[1] < window:
+            return False
+        await self.write(("INSERT INTO telegram_updates (user_id, last_update_id, taken_at) VALUES (?, ?, ?)"
+                          " ON CONFLICT (user_id) DO UPDATE SET last_update_id = excluded.last_update_id,"
+                          " taken_at = excluded.taken_at", (user.id, update_id, now)))
+        return True
+
     async def delete_user(self, user_id: int) -> None:
         """Erase the user and, by cascade, every row that refers to them."""
         key = self._user_keys.get(user_id)
@@ -277,7 +305,8 @@ class Storage:
         async with self.db.execute("SELECT * FROM flows WHERE user_id = ?", (user_id,)) as cur:
             row = await cur.fetchone()
         flow = None if row is None else Flow(row["user_id"], row["status"], row["step"], row["return_to"],
-                                             json.loads(row["draft"] or "[]"), row["pending"], row["planned_at"])
+                                             json.loads(row["draft"] or "[]"), row["awaits"], row["planned_at"],
+                                             row["awaits_at"])
         if self._unchanged_since(start, user_id):
             self._flows.put(user_id, flow)
         return _clone(flow, draft=list(flow.draft)) if flow is not None else None
@@ -389,12 +418,13 @@ def _clone(obj: Any, **changes: Any) -> Any:
 
 
 def _flow_upsert(flow: Flow, now: str) -> Statement:
-    return ("INSERT INTO flows (user_id, status, step, return_to, draft, pending, planned_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status,"
+    return ("INSERT INTO flows (user_id, status, step, return_to, draft, awaits, awaits_at, planned_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET status = excluded.status,"
             " step = excluded.step, return_to = excluded.return_to, draft = excluded.draft,"
-            " pending = excluded.pending, planned_at = excluded.planned_at, updated_at = excluded.updated_at",
-            (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.pending,
-             flow.planned_at, now))
+            " awaits = excluded.awaits, awaits_at = excluded.awaits_at, planned_at = excluded.planned_at,"
+            " updated_at = excluded.updated_at",
+            (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.awaits,
+             flow.awaits_at, flow.planned_at, now))
 
 
 def _copy_answers(answers: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,18 @@
 """The core's inbound and outbound message types, shared by every adapter."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.actions import Action, Role, encode
 
 InboundKind = Literal["text", "choice", "command", "other"]
+# What a reply is, so that adapters need no keys or meta to decide how to show it:
+#   message   plain text;  question  waits for an answer (choices or `expects`);  refusal  a tap or input refused
+#   (a button's notice on Telegram);  document  carries a file;  redraw  the tapped message again with new ticks;
+#   settled   the tapped question's answer, to show on it (its buttons go);  nudge  an unprompted coaching message;
+#   private_only  a command in a group chat: point the user to a private chat.
+ReplyKind = Literal["message", "question", "refusal", "document", "redraw", "settled", "nudge", "private_only"]
 
 
 @dataclass(frozen=True)
@@ -35,16 +43,29 @@ class Inbound:
     args: tuple[str, ...] = ()
     other: str = ""
     locale: str | None = None
-    private: bool = True
+    private: bool = True   # only this user sees the replies (a private chat, a DM, an ephemeral answer)
+    shared: bool = False   # said in a group chat others read: nothing is collected there
+    step: str = ""  # a form's answer names the question it answers (a stale form is refused, not taken)
 
 
 @dataclass(frozen=True)
 class Choice:
-    """One option offered to the user; `value` comes back in Inbound.choice."""
+    """One button offered to the user: a typed action, its label, and (toggles) whether it is ticked.
 
-    value: str
+    `value` is the action's payload: adapters carry it as it is and hand it back in Inbound.choice.
+    """
+
+    action: Action
     label: str
     selected: bool = False
+
+    @property
+    def value(self) -> str:
+        return encode(self.action)
+
+    @property
+    def role(self) -> Role:
+        return self.action.role
 
 
 @dataclass(frozen=True)
@@ -56,11 +77,12 @@ class OutFile:
 
 @dataclass(frozen=True)
 class Outbound:
-    """What the bot says: text already rendered in the user's language.
+    """What the bot says: text already rendered in the user's language `lang`.
 
-    `key` is the catalog key the text came from (adapters and tests may use it);
-    `expects` tells adapters what the bot waits for next: "text" (free text,
-    with `max_len`), "choice", "multi", or "" (nothing in particular).
+    `kind` says what the reply is (see ReplyKind); `key` is the catalog key the text came from (for tests and
+    logs: adapters decide nothing from it); `expects` tells what the bot waits for next: "text" (free text, with
+    `max_len`, for question `step`), "choice", "multi", or "" (nothing in particular); `source` names the content
+    item a nudge was made from (e.g. the post idea).
     """
 
     text: str
@@ -72,7 +94,9 @@ class Outbound:
     expects: str = ""
     max_len: int = 0
     step: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
+    kind: ReplyKind = "message"
+    lang: str = "id"
+    source: str = ""
 
 
 def command(user: UserRef, name: str, *args: str, locale: str | None = None) -> Inbound:
@@ -84,8 +108,9 @@ def text(user: UserRef, body: str, locale: str | None = None) -> Inbound:
     return Inbound(user=user, kind="text", text=body, locale=locale)
 
 
-def choice(user: UserRef, value: str) -> Inbound:
-    return Inbound(user=user, kind="choice", choice=value)
+def choice(user: UserRef, value: str | Action) -> Inbound:
+    """A tap: a payload as an adapter receives it, or an action (encoded here)."""
+    return Inbound(user=user, kind="choice", choice=value if isinstance(value, str) else encode(value))
 
 
 def parse_command(line: str) -> tuple[str, tuple[str, ...]] | None:

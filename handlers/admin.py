@@ -20,4 +20,4 @@ async def cmd_stats(ctx: Context) -> None:
 
 
 def register(router: Router) -> None:
-    router.commands["stats"] = cmd_stats
+    router.command("stats", cmd_stats, menu=False)

@@ -5,10 +5,6 @@ from bot.context import Context
 from bot.router import Router
 from handlers import questionnaire as Q
 
-# Shown by /help, in this order; adapters register the same names as their command menus.
-COMMANDS: tuple[str, ...] = ("start", "plan", "edit", "back", "skip", "reminders", "progress", "language",
-                             "cancel", "reset", "export", "delete", "help")
-
 
 async def cmd_start(ctx: Context) -> None:
     """Begin the questionnaire, or pick up exactly where the user left off."""
@@ -16,36 +12,36 @@ async def cmd_start(ctx: Context) -> None:
     if flow is None or (not answers and flow.step is None and flow.status != "done"):
         await Q.begin(ctx)  # new here (perhaps after a cancelled /reset or /delete): the intro, then question 1
         return
-    if flow.pending:
-        flow.pending = None
-        await ctx.storage.save_flow(flow)
+    if flow.awaits:
+        flow.awaits = flow.awaits_at = None  # /start drops any open confirmation or typed setting
+        await ctx.save_flow(flow)
     if flow.status == "paused":
         flow.status = "active"
-        await ctx.storage.save_flow(flow)
+        await ctx.save_flow(flow)
     if flow.status == "active":
         ctx.say("flow.welcome_back")
     await Q.resume(ctx, flow, answers)
 
 
 async def cmd_help(ctx: Context) -> None:
-    lines = [ctx.t("help.title")] + [f"/{name} — {ctx.t(f'cmd.{name}')}" for name in COMMANDS]
+    lines = [ctx.t("help.title")] + [f"/{name} — {ctx.t(f'cmd.{name}')}" for name in ctx.core.commands()]
     ctx.say("help.title", text="\n".join(lines))
 
 
 async def cmd_cancel(ctx: Context) -> None:
     """Pause the questionnaire; answers stay."""
-    flow = await ctx.storage.get_flow(ctx.user.id)
-    if flow is None or flow.status not in ("active", "confirm") and not flow.pending:
+    flow = ctx.flow
+    if flow is None or flow.status not in ("active", "confirm") and not Q.confirming(flow):
         ctx.say("flow.nothing_to_cancel")
         return
-    if flow.pending:
-        flow.pending = None
-        await ctx.storage.save_flow(flow)
+    if Q.confirming(flow):
+        flow.awaits = flow.awaits_at = None
+        await ctx.save_flow(flow)
         ctx.say("confirm.cancelled")
         await Q.resume(ctx, flow, await ctx.storage.answers(ctx.user.id))
         return
     flow.status = "paused"
-    await ctx.storage.save_flow(flow)
+    await ctx.save_flow(flow)
     ctx.say("flow.paused")
 
 
@@ -61,6 +57,8 @@ async def on_other(ctx: Context) -> None:
 
 
 def register(router: Router) -> None:
-    router.commands.update({"start": cmd_start, "help": cmd_help, "cancel": cmd_cancel})
+    router.command("start", cmd_start)
+    router.command("cancel", cmd_cancel)
+    router.command("help", cmd_help)
     router.unknown_command = on_unknown_command
     router.other = on_other

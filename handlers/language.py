@@ -1,11 +1,17 @@
 """/language: show or pin the user's language (id or en)."""
 from __future__ import annotations
 
+from bot.actions import Action, action
 from bot.context import Context
 from bot.i18n import LANGUAGES
 from bot.router import Router
 from bot.types import Choice
 from handlers import questionnaire as Q
+
+
+@action("l:{code}")
+class PickLanguage(Action):
+    code: str
 
 
 async def _pin(ctx: Context, lang: str) -> None:
@@ -24,17 +30,17 @@ async def cmd_language(ctx: Context) -> None:
         await _pin(ctx, arg)
         return
     ctx.say("lang.pick", expects="choice",
-            choices=tuple(Choice(f"l:{code}", ctx.core.catalog.t(code, "lang.name")) for code in LANGUAGES))
+            choices=tuple(Choice(PickLanguage(code), ctx.core.catalog.t(code, "lang.name")) for code in LANGUAGES))
 
 
 async def on_pick(ctx: Context) -> None:
-    code = ctx.inbound.choice.split(":", 1)[1] if ":" in ctx.inbound.choice else ""
-    if code not in LANGUAGES:
-        ctx.say("err.stale_button")
+    act = ctx.action
+    if not isinstance(act, PickLanguage) or act.code not in LANGUAGES:
+        ctx.refuse("err.stale_button")
         return
-    await _pin(ctx, code)
+    await _pin(ctx, act.code)
 
 
 def register(router: Router) -> None:
-    router.commands["language"] = cmd_language
-    router.choices["l"] = on_pick
+    router.command("language", cmd_language)
+    router.on(PickLanguage)(on_pick)

@@ -183,5 +183,11 @@ async def cmd_plan(ctx: Context) -> None:
     await send_plan(ctx, answers)
 
 
+async def on_plan_confirmed(ctx: Context) -> None:
+    """The questionnaire's answers were confirmed: send the plan."""
+    await send_plan(ctx, await ctx.storage.answers(ctx.user.id))
+
+
 def register(router: Router) -> None:
-    router.commands["plan"] = cmd_plan
+    router.command("plan", cmd_plan)
+    router.subscribe("plan.confirmed", on_plan_confirmed)

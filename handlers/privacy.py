@@ -3,27 +3,41 @@ from __future__ import annotations
 
 import json
 
+from bot.actions import Action, action
 from bot.context import Context
 from bot.router import Router
-from bot.storage import Flow
 from bot.types import Choice, OutFile
 from handlers import questionnaire as Q
 
 ACTIONS = ("reset", "delete")
+AWAITS = "confirm"  # the conversation awaits a yes/no: 'confirm:reset' or 'confirm:delete'
+ANSWERS_RESET = "answers.reset"  # event: the user's answers were erased by /reset
 
 
-def ask_confirmation(ctx: Context, action: str) -> None:
-    ctx.say(f"confirm.{action}", expects="choice", choices=(
-        Choice(f"x:{action}:yes", ctx.t(f"btn.{action}_yes")), Choice(f"x:{action}:no", ctx.t("btn.no"))))
+@action("x:{what}:yes", role="danger")
+class ConfirmDanger(Action):
+    what: str
 
 
-async def _ask(ctx: Context, action: str) -> None:
-    flow = await ctx.storage.get_flow(ctx.user.id)
-    if flow is None:
-        flow = Flow(ctx.user.id, "paused", None, None, [], None)
-    flow.pending = action
-    await ctx.storage.save_flow(flow)
-    ask_confirmation(ctx, action)
+@action("x:{what}:no", role="navigation")
+class CancelDanger(Action):
+    what: str
+
+
+def ask_confirmation(ctx: Context, what: str) -> None:
+    ctx.say(f"confirm.{what}", expects="choice", choices=(
+        Choice(ConfirmDanger(what), ctx.t(f"btn.{what}_yes")), Choice(CancelDanger(what), ctx.t("btn.no"))))
+
+
+async def _ask(ctx: Context, what: str) -> None:
+    await ctx.expect(f"{AWAITS}:{what}")
+    ask_confirmation(ctx, what)
+
+
+async def on_typed(ctx: Context) -> None:
+    """Text while a confirmation is open: ask for the buttons again."""
+    ctx.say("confirm.use_buttons")
+    ask_confirmation(ctx, (ctx.awaits or "").split(":", 1)[-1])
 
 
 async def cmd_reset(ctx: Context) -> None:
@@ -35,17 +49,16 @@ async def cmd_delete(ctx: Context) -> None:
 
 
 async def on_confirm(ctx: Context) -> None:
-    """x:<action>:yes|no — only valid while that confirmation is pending."""
-    bits = ctx.inbound.choice.split(":")
-    flow = await ctx.storage.get_flow(ctx.user.id)
-    if len(bits) != 3 or bits[1] not in ACTIONS or bits[2] not in ("yes", "no") or flow is None \
-            or flow.pending != bits[1]:
-        ctx.say("err.stale_button")
+    """Yes or no to a reset or delete: only valid while that confirmation is open."""
+    act = ctx.action
+    flow = ctx.flow
+    if not isinstance(act, (ConfirmDanger, CancelDanger)) or flow is None or flow.awaits != f"{AWAITS}:{act.what}":
+        ctx.refuse("err.stale_button")
         return
-    action, yes = bits[1], bits[2] == "yes"
-    flow.pending = None
+    what, yes = act.what, isinstance(act, ConfirmDanger)
+    flow.awaits = flow.awaits_at = None
     if not yes:
-        await ctx.storage.save_flow(flow)
+        await ctx.save_flow(flow)
         ctx.say("confirm.cancelled")
         answers = await ctx.storage.answers(ctx.user.id)
         if flow.step is None and not answers and flow.status != "done":
@@ -53,11 +66,13 @@ async def on_confirm(ctx: Context) -> None:
         else:
             await Q.resume(ctx, flow, answers)
         return
-    if action == "delete":
+    if what == "delete":
         ctx.say("privacy.deleted")
         await ctx.storage.delete_user(ctx.user.id)
+        ctx.flow = None
         return
     await ctx.storage.clear_answers(ctx.user.id)
+    await ctx.emit(ANSWERS_RESET)
     ctx.say("privacy.reset_done")
     await Q.begin(ctx)
 
@@ -71,5 +86,8 @@ async def cmd_export(ctx: Context) -> None:
 
 
 def register(router: Router) -> None:
-    router.commands.update({"reset": cmd_reset, "delete": cmd_delete, "export": cmd_export})
-    router.choices["x"] = on_confirm
+    router.command("reset", cmd_reset)
+    router.command("export", cmd_export)
+    router.command("delete", cmd_delete)
+    router.on(ConfirmDanger, CancelDanger)(on_confirm)
+    router.awaiting(AWAITS, on_typed)

@@ -1,9 +1,9 @@
 """The brand-planning questionnaire: ask, validate, store, move on; /skip, /back, /edit, summary."""
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
+from bot.actions import Action, action
 from bot.context import Context
 from bot.router import Router
 from bot.storage import Flow
@@ -12,6 +12,58 @@ from handlers import steps as S
 from handlers.steps import Step
 
 PREVIEW = 60
+PLAN_CONFIRMED = "plan.confirmed"  # event: the user confirmed their answers and got the plan
+
+
+@action("a:{step}:{option}")
+class Answer(Action):
+    step: str
+    option: str
+
+
+@action("t:{step}:{option}", role="toggle")
+class Toggle(Action):
+    step: str
+    option: str
+
+
+@action("d:{step}", role="submit")
+class Submit(Action):
+    """Done: submit the ticked options of a multi-choice step."""
+
+    step: str
+
+
+@action("k:{step}", role="navigation")
+class Keep(Action):
+    """Keep the answer already given and move on."""
+
+    step: str
+
+
+@action("s:{step}", role="navigation")
+class Skip(Action):
+    step: str
+
+
+@action("e:{step}")
+class EditPick(Action):
+    step: str
+
+
+@action("c:yes", role="submit")
+class ConfirmPlan(Action):
+    pass
+
+
+@action("c:edit", role="navigation")
+class EditAnswers(Action):
+    pass
+
+
+def confirming(flow: Flow | None) -> bool:
+    """A yes/no confirmation (privacy's reset or delete) is open: questions wait for it."""
+    return flow is not None and (flow.awaits or "").startswith("confirm:")
 
 
 def option_label(ctx: Context, step: Step, value: str, answers: dict[str, Any]) -> str:
@@ -39,7 +91,8 @@ def labels(ctx: Context, step: Step, answers: dict[str, Any]) -> dict[str, str]:
 
 
 async def load(ctx: Context) -> tuple[Flow | None, dict[str, Any]]:
-    return await ctx.storage.get_flow(ctx.user.id), await ctx.storage.answers(ctx.user.id)
+    """The conversation state (as loaded for this message) and the answers."""
+    return ctx.flow, await ctx.storage.answers(ctx.user.id)
 
 
 def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = False) -> None:
@@ -56,12 +109,12 @@ def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = Fa
         parts.append(ctx.t("q.current", answer=_short(format_answer(ctx, step, answers[step.id]))))
     choices: list[Choice] = []
     if step.kind == "choice":
-        choices = [Choice(f"a:{step.id}:{v}", lbl) for v, lbl in labels(ctx, step, answers).items()]
+        choices = [Choice(Answer(step.id, v), lbl) for v, lbl in labels(ctx, step, answers).items()]
         expects = "choice"
     elif step.kind == "multi":
         chosen = set(flow.draft)
-        choices = [Choice(f"t:{step.id}:{v}", lbl, v in chosen) for v, lbl in labels(ctx, step, answers).items()]
-        choices.append(Choice(f"d:{step.id}", ctx.t("btn.done")))
+        choices = [Choice(Toggle(step.id, v), lbl, v in chosen) for v, lbl in labels(ctx, step, answers).items()]
+        choices.append(Choice(Submit(step.id), ctx.t("btn.done")))
         parts.append(ctx.t("q.multi_hint"))
         expects = "multi"
     else:
@@ -69,14 +122,13 @@ def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = Fa
         parts.append(ctx.t(key, max=step.max_len, min_items=step.min_items, max_items=step.max_items or "-"))
         expects = "text"
     if step.id in answers:
-        choices.append(Choice(f"k:{step.id}", ctx.t("btn.keep")))
+        choices.append(Choice(Keep(step.id), ctx.t("btn.keep")))
     if not step.required:
-        choices.append(Choice(f"s:{step.id}", ctx.t("btn.skip")))
+        choices.append(Choice(Skip(step.id), ctx.t("btn.skip")))
         parts.append(ctx.t("q.optional_hint"))
-    msg = ctx.say(f"q.{step.id}.prompt", text="\n\n".join(parts), choices=choices, multi=step.kind == "multi",
-                  expects=expects, max_len=step.max_len if expects == "text" else 0, step=step.id)
-    msg.meta["replace"] = replace
-    msg.meta["section"] = step.section
+    ctx.say(f"q.{step.id}.prompt", text="\n\n".join(parts), choices=choices, multi=step.kind == "multi",
+            expects=expects, max_len=step.max_len if expects == "text" else 0, step=step.id,
+            kind="redraw" if replace else "question")
 
 
 def _short(text: str) -> str:
@@ -88,7 +140,7 @@ async def begin(ctx: Context) -> None:
     answers = await ctx.storage.answers(ctx.user.id)
     first = S.next_step(answers, None)
     flow = Flow(ctx.user.id, "active", first.id if first else None, None, [], None)
-    await ctx.storage.save_flow(flow)
+    await ctx.save_flow(flow)
     name = ctx.inbound.user.display_name.strip()[:40]
     ctx.say("intro.welcome", name=f" {name}" if name else "")
     ask(ctx, flow, answers)
@@ -109,7 +161,7 @@ async def resume(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
 async def reprompt(ctx: Context) -> None:
     """After a side remark (unknown command, sticker...), repeat the current question if one is open."""
     flow, answers = await load(ctx)
-    if flow is not None and flow.status == "active" and flow.pending is None:
+    if flow is not None and flow.status == "active" and not confirming(flow):
         ask(ctx, flow, answers)
 
 
@@ -135,8 +187,8 @@ def _target(flow: Flow, answers: dict[str, Any], after: str | None) -> tuple[Ste
 
 def _moved(flow: Flow, target: Step | None, keep: str | None) -> Flow:
     """The flow positioned at `target` (or at the summary)."""
-    return Flow(flow.user_id, "active" if target else "confirm", target.id if target else None, keep, [], None,
-                flow.planned_at)
+    return Flow(flow.user_id, "active" if target else "confirm", target.id if target else None, keep, [],
+                flow.awaits, flow.planned_at, flow.awaits_at)
 
 
 def _show(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
@@ -149,7 +201,7 @@ def _show(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
 async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str | None) -> None:
     """Move to the next step (or back to where /edit came from, or to the summary) and ask it."""
     moved = _moved(flow, *_target(flow, answers, after))
-    await ctx.storage.save_flow(moved)
+    await ctx.save_flow(moved)
     _show(ctx, moved, answers)
 
 
@@ -162,6 +214,9 @@ async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, v
         answers.pop(other)
     moved = _moved(flow, *_target(flow, answers, step.id))
     await ctx.storage.save_answer(ctx.user.id, step.id, value, moved, drop=drop)
+    ctx.flow = moved
+    if ctx.inbound.kind == "choice":
+        ctx.settle(format_answer(ctx, step, value))
     if S.courts_controversy(step, value):
         ctx.say("warn.controversy")
     _show(ctx, moved, answers)
@@ -179,7 +234,7 @@ def show_summary(ctx: Context, answers: dict[str, Any]) -> None:
                            answer=_short(format_answer(ctx, step, answers.get(step.id)))))
     lines.append("\n" + ctx.t("summary.confirm"))
     ctx.say("summary.title", text="\n".join(lines), expects="choice", choices=(
-        Choice("c:yes", ctx.t("btn.confirm")), Choice("c:edit", ctx.t("btn.edit"))))
+        Choice(ConfirmPlan(), ctx.t("btn.confirm")), Choice(EditAnswers(), ctx.t("btn.edit"))))
 
 
 # -- handlers ------------------------------------------------------------------
@@ -189,10 +244,8 @@ async def on_text(ctx: Context) -> None:
     if flow is None:
         await begin(ctx)
         return
-    if flow.pending:
-        ctx.say("confirm.use_buttons")
-        from handlers.privacy import ask_confirmation
-        ask_confirmation(ctx, flow.pending)
+    if ctx.inbound.step and (flow.status != "active" or flow.step != ctx.inbound.step):
+        ctx.refuse("err.stale_form")  # a form for a question already passed: not taken as this one's answer
         return
     if flow.status == "paused":
         ctx.say("flow.paused_hint")
@@ -211,14 +264,14 @@ async def on_text(ctx: Context) -> None:
     if step.kind in ("choice", "multi"):
         picked = S.match_options(step, answers, text, labels(ctx, step, answers))
         if picked is None:
-            ctx.say("err.pick_option")
+            ctx.refuse("err.pick_option")
             ask(ctx, flow, answers)
             return
         await _answer_choice(ctx, flow, answers, step, picked)
         return
     value, problem = S.validate_text(step, text)
     if problem is not None:
-        ctx.say(problem.key, **dict(problem.params))
+        ctx.refuse(problem.key, **dict(problem.params))
         ask(ctx, flow, answers)
         return
     await store(ctx, flow, answers, step, value)
@@ -227,7 +280,7 @@ async def on_text(ctx: Context) -> None:
 async def _answer_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, picked: list[str]) -> None:
     problem = S.check_choice(step, answers, picked)
     if problem is not None:
-        ctx.say(problem.key, **dict(problem.params))
+        ctx.refuse(problem.key, **dict(problem.params))
         ask(ctx, flow, answers)
         return
     await store(ctx, flow, answers, step, S.stored_value(step, answers, picked))
@@ -237,30 +290,24 @@ async def _current(ctx: Context, step_id: str) -> tuple[Flow, dict[str, Any], St
     """The open flow and step if a button belongs to it; otherwise say it is stale and return None."""
     flow, answers = await load(ctx)
     step = S.step_by_id(step_id)
-    if flow is None or flow.status != "active" or flow.pending or step is None or flow.step != step_id:
+    if flow is None or flow.status != "active" or confirming(flow) or step is None or flow.step != step_id:
         # Only the notice: the current question is already on screen (a double tap must not send it twice).
-        ctx.say("err.stale_button")
+        ctx.refuse("err.stale_button")
         return None
     return flow, answers, step
 
 
-def _parse(value: str, parts: int) -> list[str] | None:
-    bits = value.split(":")
-    return bits if len(bits) == parts else None
-
-
 async def _option_taps(ctx: Context, kind: str) -> tuple[Flow, dict[str, Any], Step, list[str]] | None:
-    """Read '<p>:<step>:<option>' value(s) for the open step of `kind`; None (answered as stale) otherwise."""
-    values = list(ctx.inbound.values) or [ctx.inbound.choice]
-    parsed = [_parse(v, 3) for v in values]
-    if any(p is None for p in parsed) or len({p[1] for p in parsed if p}) != 1:
+    """The open step of `kind` and the options tapped (one, or a whole selection); None (refused) otherwise."""
+    taps = [a for a in (ctx.actions or (ctx.action,)) if isinstance(a, (Answer, Toggle))]
+    if not taps or len(taps) != len(ctx.actions or (ctx.action,)) or len({a.step for a in taps}) != 1:
         await on_stale(ctx)
         return None
-    found = await _current(ctx, parsed[0][1])  # type: ignore[index]
+    found = await _current(ctx, taps[0].step)
     if not found:
         return None
     flow, answers, step = found
-    picked = [p[2] for p in parsed if p]
+    picked = list(dict.fromkeys(a.option for a in taps))
     valid = {v for v, _ in S.options_for(step, answers)}
     if step.kind != kind or any(p not in valid for p in picked):
         await on_stale(ctx)
@@ -269,14 +316,14 @@ async def _option_taps(ctx: Context, kind: str) -> tuple[Flow, dict[str, Any], S
 
 
 async def on_answer(ctx: Context) -> None:
-    """a:<step>:<option> (one tap) or a whole selection in Inbound.values."""
+    """One option of a choice step tapped."""
     found = await _option_taps(ctx, "choice")
     if found:
         await _answer_choice(ctx, *found)
 
 
 async def on_toggle(ctx: Context) -> None:
-    """t:<step>:<option> toggles one option of a multi step; several values set the selection at once."""
+    """A toggle ticks or unticks one option of a multi step; a whole selection (several at once) answers it."""
     found = await _option_taps(ctx, "multi")
     if not found:
         return
@@ -286,21 +333,21 @@ async def on_toggle(ctx: Context) -> None:
         return
     flow.draft = [d for d in flow.draft if d != picked[0]] if picked[0] in flow.draft else flow.draft + picked
     flow.draft = [v for v, _ in S.options_for(step, answers) if v in flow.draft]
-    await ctx.storage.save_flow(flow)
+    await ctx.save_flow(flow)
     ask(ctx, flow, answers, replace=True)
 
 
 async def _step_button(ctx: Context) -> tuple[Flow, dict[str, Any], Step] | None:
-    """For '<prefix>:<step>' buttons: the open flow and step it belongs to, or None (already answered as stale)."""
-    parsed = _parse(ctx.inbound.choice, 2)
-    if not parsed:
+    """For a step's Done/Keep/Skip button: the open flow and its step, or None (already answered as stale)."""
+    act = ctx.action
+    if not isinstance(act, (Submit, Keep, Skip)):
         await on_stale(ctx)
         return None
-    return await _current(ctx, parsed[1])
+    return await _current(ctx, act.step)
 
 
 async def on_done(ctx: Context) -> None:
-    """d:<step>: submit the ticked options of a multi step."""
+    """Submit the ticked options of a multi step."""
     found = await _step_button(ctx)
     if found:
         flow, answers, step = found
@@ -308,7 +355,7 @@ async def on_done(ctx: Context) -> None:
 
 
 async def on_keep(ctx: Context) -> None:
-    """k:<step>: keep the answer already given and move on."""
+    """Keep the answer already given and move on."""
     found = await _step_button(ctx)
     if not found:
         return
@@ -316,12 +363,13 @@ async def on_keep(ctx: Context) -> None:
     if step.id not in answers:
         ask(ctx, flow, answers)
         return
+    ctx.settle(format_answer(ctx, step, answers[step.id]))
     await advance(ctx, flow, answers, step.id)
 
 
 async def skip_current(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step) -> None:
     if step.required:
-        ctx.say("err.not_optional")
+        ctx.refuse("err.not_optional")
         ask(ctx, flow, answers)
         return
     await store(ctx, flow, answers, step, None)
@@ -335,27 +383,28 @@ async def on_skip_button(ctx: Context) -> None:
 
 async def cmd_skip(ctx: Context) -> None:
     flow, answers = await load(ctx)
-    step = S.step_by_id(flow.step) if flow and flow.status == "active" and not flow.pending else None
+    step = S.step_by_id(flow.step) if flow and flow.status == "active" and not confirming(flow) else None
     if flow is None or step is None:
-        ctx.say("err.nothing_to_skip")
+        ctx.refuse("err.nothing_to_skip")
         return
     await skip_current(ctx, flow, answers, step)
 
 
 async def cmd_back(ctx: Context) -> None:
     flow, answers = await load(ctx)
-    if flow is None or flow.pending or flow.status not in ("active", "confirm"):
-        ctx.say("err.nothing_to_go_back")
+    if flow is None or confirming(flow) or flow.status not in ("active", "confirm"):
+        ctx.refuse("err.nothing_to_go_back")
         if flow is not None and flow.status == "done":
             ctx.say("plan.ready_menu")
         return
     prev = S.prev_step(answers, flow.step if flow.status == "active" else None)
     if prev is None:
-        ctx.say("err.first_step")
+        ctx.refuse("err.first_step")
         ask(ctx, flow, answers)
         return
     flow.status, flow.step, flow.draft, flow.return_to = "active", prev.id, _draft(prev, answers), None
-    await ctx.storage.save_flow(flow)
+    flow.awaits = flow.awaits_at = None
+    await ctx.save_flow(flow)
     ask(ctx, flow, answers)
 
 
@@ -369,69 +418,89 @@ async def cmd_edit(ctx: Context) -> None:
     """List the answered steps to pick one to change (or jump directly: /edit <step>)."""
     flow, answers = await load(ctx)
     if flow is None or not answers:
-        ctx.say("err.nothing_to_edit")
+        ctx.refuse("err.nothing_to_edit")
         if flow is None:
             ctx.say("hint.start")
         return
-    if ctx.inbound.args and ctx.inbound.args[0] in answers:
-        ctx.inbound = dataclasses.replace(ctx.inbound, kind="choice", choice=f"e:{ctx.inbound.args[0]}")
-        await on_edit_pick(ctx)
+    if ctx.inbound.kind == "command" and ctx.inbound.args and ctx.inbound.args[0] in answers:
+        await _edit(ctx, ctx.inbound.args[0])
         return
-    choices = [Choice(f"e:{s.id}", f"{ctx.t(f'q.{s.id}.short')}: {_short(format_answer(ctx, s, answers[s.id]))[:PREVIEW]}")
+    choices = [Choice(EditPick(s.id), f"{ctx.t(f'q.{s.id}.short')}: {_short(format_answer(ctx, s, answers[s.id]))[:PREVIEW]}")
                for s in S.applicable(answers) if s.id in answers]
     ctx.say("edit.pick", choices=choices, expects="choice")
 
 
 async def on_edit_pick(ctx: Context) -> None:
-    parsed = _parse(ctx.inbound.choice, 2)
+    if isinstance(ctx.action, EditPick):
+        await _edit(ctx, ctx.action.step)
+    else:
+        await on_stale(ctx)
+
+
+async def _edit(ctx: Context, step_id: str) -> None:
+    """Go to one answered step to change it, remembering where to come back to."""
     flow, answers = await load(ctx)
-    step = S.step_by_id(parsed[1]) if parsed else None
-    if flow is None or step is None or step.id not in answers or flow.pending:
-        ctx.say("err.stale_button")
+    step = S.step_by_id(step_id)
+    if flow is None or step is None or step.id not in answers or confirming(flow):
+        ctx.refuse("err.stale_button")
         return
     back_to = "confirm" if flow.status in ("confirm", "done") else flow.step
     if back_to == step.id:
         back_to = None
     flow.status, flow.step, flow.return_to, flow.draft = "active", step.id, back_to, _draft(step, answers)
-    await ctx.storage.save_flow(flow)
+    flow.awaits = flow.awaits_at = None  # back in the questionnaire: a typed setting awaited before is dropped
+    await ctx.save_flow(flow)
     ask(ctx, flow, answers)
 
 
 async def on_confirm(ctx: Context) -> None:
-    """c:yes makes the plan; c:edit lists answers to change."""
+    """Confirm makes the plan (and tells the other features); Edit lists answers to change."""
     flow, answers = await load(ctx)
-    if flow is None or flow.status != "confirm" or flow.pending:
-        ctx.say("err.stale_button")
+    if flow is None or flow.status != "confirm" or confirming(flow):
+        ctx.refuse("err.stale_button")
         return
-    if ctx.inbound.choice == "c:edit":
+    if isinstance(ctx.action, EditAnswers):
         await cmd_edit(ctx)
         return
-    if ctx.inbound.choice != "c:yes":
-        ctx.say("err.stale_button")
-        return
     flow.status, flow.planned_at = "done", ctx.storage.now()
-    await ctx.storage.save_flow(flow)
-    from handlers.plan import send_plan
+    await ctx.save_flow(flow)
     ctx.say("plan.done")
-    await send_plan(ctx, answers)
+    await ctx.emit(PLAN_CONFIRMED)
 
 
 async def on_stale(ctx: Context) -> None:
     """Unknown, forged or outdated button data: say so, change nothing (the open question is already shown)."""
-    ctx.say("err.stale_button")
+    ctx.refuse("err.stale_button")
 
 
-async def language_evidence(ctx: Context) -> bool:
+def language_evidence(ctx: Context) -> bool:
     """Names and typed option labels say nothing about the user's language: skip detection there."""
-    flow = await ctx.storage.get_flow(ctx.user.id)
+    flow = ctx.flow
     step = S.step_by_id(flow.step) if flow is not None and flow.status == "active" else None
     return step is None or (step.detect and step.kind in ("text", "list"))
 
 
+async def cmd_answer(ctx: Context) -> None:
+    """/answer without text: show the open question again (Discord opens its form from it)."""
+    flow, answers = await load(ctx)
+    if flow is None or flow.status != "active" or confirming(flow) or S.step_by_id(flow.step) is None:
+        ctx.say("answer.nothing_open")
+        return
+    ask(ctx, flow, answers)
+
+
 def register(router: Router) -> None:
     router.text = on_text
-    router.language_evidence = language_evidence
-    router.choices.update({"a": on_answer, "t": on_toggle, "d": on_done, "k": on_keep, "s": on_skip_button,
-                           "e": on_edit_pick, "c": on_confirm})
-    router.unknown_choice = on_stale
-    router.commands.update({"skip": cmd_skip, "back": cmd_back, "edit": cmd_edit})
+    router.text_evidence = language_evidence
+    router.on(Answer)(on_answer)
+    router.on(Toggle)(on_toggle)
+    router.on(Submit)(on_done)
+    router.on(Keep)(on_keep)
+    router.on(Skip)(on_skip_button)
+    router.on(EditPick)(on_edit_pick)
+    router.on(ConfirmPlan, EditAnswers)(on_confirm)
+    router.stale = on_stale
+    router.command("edit", cmd_edit)
+    router.command("back", cmd_back)
+    router.command("skip", cmd_skip)
+    router.command("answer", cmd_answer, menu=False)

@@ -1,13 +1,14 @@
 """/reminders (zone, per-kind on/off and times, quiet hours, pause, stop), snooze buttons, weekly check-in, /progress.
 
-Choice values: r:... settings, n:<nudge>:<slot>:<h|d|w> snooze one occurrence, w:<week>:... weekly check-in.
-Typed answers (a zone, times, quiet hours, a win) are caught before the questionnaire's text handler, only while
-one is awaited and the plan is finished.
+Buttons are the actions of bot/nudges/actions.py. Typed answers (a zone, times, quiet hours, a win) are routed
+here by the conversation's awaited input ('tz', 'quiet', 'times:<kind>', 'win:<week>'), for an hour at most.
 """
 from __future__ import annotations
 
 
+from bot.actions import Action
 from bot.context import Context
+from bot.nudges import actions as A
 from bot.nudges import content as NC
 from bot.nudges import manage as M
 from bot.nudges import schedule as S
@@ -47,9 +48,9 @@ def _zone_label(tz: str) -> str:
     return tz
 
 
-async def _plan_done(ctx: Context) -> bool:
+def _plan_done(ctx: Context) -> bool:
     """A plan was confirmed (it stays so while the user edits answers afterwards)."""
-    flow = await ctx.storage.get_flow(ctx.user.id)
+    flow = ctx.flow
     return flow is not None and (flow.status == "done" or flow.planned_at is not None)
 
 
@@ -67,12 +68,11 @@ async def _series(ctx: Context) -> dict[str, Nudge]:
 # -- /reminders -----------------------------------------------------------------
 
 async def cmd_reminders(ctx: Context) -> None:
-    if not await _plan_done(ctx):
+    if not _plan_done(ctx):
         ctx.say("rem.need_plan")
         return
-    settings = await _settings(ctx)
-    if settings.awaiting:
-        await _store(ctx).update_settings(ctx.user.id, awaiting=None, awaiting_at=None)
+    if ctx.awaits and not ctx.awaits.startswith("confirm:"):
+        await ctx.expect(None)
     await show_main(ctx)
 
 
@@ -95,124 +95,186 @@ async def show_main(ctx: Context) -> None:
             continue
         lines.append(ctx.t("rem.kind_line", mark=ctx.t("rem.on") if n.enabled else ctx.t("rem.off"),
                            label=_label(ctx, kind_id), when=describe_when(ctx, n.times, n.days, n.monthday)))
-        choices.append(Choice(f"r:k:{kind_id}", _label(ctx, kind_id)))
+        choices.append(Choice(A.KindMenu(kind_id), _label(ctx, kind_id)))
     lines.append("")
     lines.append(ctx.t("rem.pick"))
-    choices.append(Choice("r:z", ctx.t("rem.btn_zone")))
-    choices.append(Choice("r:q", ctx.t("rem.btn_quiet")))
-    choices.append(Choice("r:p:0", ctx.t("rem.btn_resume")) if settings.paused else Choice("r:p:1", ctx.t("rem.btn_pause")))
+    choices.append(Choice(A.ZoneMenu(), ctx.t("rem.btn_zone")))
+    choices.append(Choice(A.QuietMenu(), ctx.t("rem.btn_quiet")))
+    choices.append(Choice(A.PauseAll(False), ctx.t("rem.btn_resume")) if settings.paused
+                   else Choice(A.PauseAll(True), ctx.t("rem.btn_pause")))
     if any(n.enabled for n in series.values()):
-        choices.append(Choice("r:s", ctx.t("rem.btn_stop")))
+        choices.append(Choice(A.StopAll(), ctx.t("rem.btn_stop")))
     else:
-        choices.append(Choice("r:a", ctx.t("rem.btn_all_on")))
+        choices.append(Choice(A.AllOn(), ctx.t("rem.btn_all_on")))
     ctx.say("rem.title", text="\n".join(lines), choices=choices, expects="choice")
 
 
 def show_kind(ctx: Context, n: Nudge) -> None:
     text = ctx.t("rem.kind_title", label=_label(ctx, n.kind), when=describe_when(ctx, n.times, n.days, n.monthday),
                  state=ctx.t("rem.state_on") if n.enabled else ctx.t("rem.state_off"))
-    toggle = (Choice(f"r:o:{n.kind}:0", ctx.t("rem.btn_turn_off")) if n.enabled
-              else Choice(f"r:o:{n.kind}:1", ctx.t("rem.btn_turn_on")))
-    choices = [toggle, Choice(f"r:t:{n.kind}", ctx.t("rem.btn_times"))]
+    toggle = (Choice(A.KindSwitch(n.kind, False), ctx.t("rem.btn_turn_off")) if n.enabled
+              else Choice(A.KindSwitch(n.kind, True), ctx.t("rem.btn_turn_on")))
+    choices = [toggle, Choice(A.KindTimes(n.kind), ctx.t("rem.btn_times"))]
     if n.custom:
-        choices.append(Choice(f"r:d:{n.kind}", ctx.t("rem.btn_default")))
-    choices.append(Choice("r:m", ctx.t("rem.btn_back")))
+        choices.append(Choice(A.KindDefault(n.kind), ctx.t("rem.btn_default")))
+    choices.append(Choice(A.RemindersMenu(), ctx.t("rem.btn_back")))
     ctx.say("rem.kind_title", text=text, choices=choices, expects="choice")
 
 
-async def on_settings(ctx: Context) -> None:
-    """Every r:... button; anything unknown or not the user's is stale."""
-    if not await _plan_done(ctx):
-        ctx.say("err.stale_button")
-        return
-    parts = ctx.inbound.choice.split(":")
-    settings = await _settings(ctx)
-    store = _store(ctx)
-    series = await _series(ctx)
-    op, args = (parts[1] if len(parts) > 1 else ""), parts[2:]
-    if settings.awaiting and not settings.awaiting.startswith("win:"):
-        await store.update_settings(ctx.user.id, awaiting=None, awaiting_at=None)
-    kind = series.get(args[0]) if args and op in ("k", "o", "t", "d") else None
-    if op in ("k", "o", "t", "d") and kind is None:
-        ctx.say("err.stale_button")
-        return
-    if op == "m" and not args:
-        await show_main(ctx)
-    elif op == "k" and kind is not None and len(args) == 1:
+async def _kind(ctx: Context, kind: str) -> Nudge | None:
+    """The user's series of a kind, or None (refused as stale)."""
+    found = (await _series(ctx)).get(kind)
+    if found is None:
+        ctx.refuse("err.stale_button")
+    return found
+
+
+async def on_menu(ctx: Context) -> None:
+    await show_main(ctx)
+
+
+async def on_kind_menu(ctx: Context) -> None:
+    assert isinstance(ctx.action, A.KindMenu)
+    kind = await _kind(ctx, ctx.action.kind)
+    if kind is not None:
         show_kind(ctx, kind)
-    elif op == "o" and kind is not None and len(args) == 2 and args[1] in ("0", "1"):
-        kind.enabled = args[1] == "1"
-        await store.update(kind.id, enabled=kind.enabled)
-        await M.reschedule(store, kind, settings, ctx.storage.clock.now())
-        ctx.say("rem.turned_on" if kind.enabled else "rem.turned_off", label=_label(ctx, kind.kind))
-        await show_main(ctx)
-    elif op == "t" and kind is not None and len(args) == 1:
-        await _await(ctx, f"times:{kind.kind}")
-        ctx.say("rem.ask_times", zone=_zone_label(settings.tz), expects="text", max_len=120)
-    elif op == "d" and kind is not None and len(args) == 1:
-        spec = NC.kinds().get(kind.kind)
-        if spec is None:
-            ctx.say("err.stale_button")
+
+
+async def on_kind_switch(ctx: Context) -> None:
+    assert isinstance(ctx.action, A.KindSwitch)
+    kind = await _kind(ctx, ctx.action.kind)
+    if kind is None:
+        return
+    kind.enabled = ctx.action.on
+    await _store(ctx).update(kind.id, enabled=kind.enabled)
+    await M.reschedule(_store(ctx), kind, await _settings(ctx), ctx.storage.clock.now())
+    ctx.say("rem.turned_on" if kind.enabled else "rem.turned_off", label=_label(ctx, kind.kind))
+    await show_main(ctx)
+
+
+async def on_kind_times(ctx: Context) -> None:
+    assert isinstance(ctx.action, A.KindTimes)
+    kind = await _kind(ctx, ctx.action.kind)
+    if kind is None:
+        return
+    await ctx.expect(f"times:{kind.kind}")
+    ctx.say("rem.ask_times", zone=_zone_label((await _settings(ctx)).tz), expects="text", max_len=120)
+
+
+async def on_kind_default(ctx: Context) -> None:
+    assert isinstance(ctx.action, A.KindDefault)
+    kind = await _kind(ctx, ctx.action.kind)
+    spec = NC.kinds().get(ctx.action.kind)
+    if kind is None or spec is None:
+        if kind is not None:
+            ctx.refuse("err.stale_button")
+        return
+    times, days, monthday = NC.default_schedule(spec, await ctx.storage.answers(ctx.user.id))
+    kind.times, kind.days, kind.monthday, kind.custom = times, days, monthday, False
+    await _store(ctx).update(kind.id, times=times, days=days, monthday=monthday, custom=False)
+    await M.reschedule(_store(ctx), kind, await _settings(ctx), ctx.storage.clock.now())
+    ctx.say("rem.default_set", label=_label(ctx, kind.kind), when=describe_when(ctx, times, days, monthday))
+
+
+async def on_zone_menu(ctx: Context) -> None:
+    ctx.say("rem.ask_zone", expects="choice", choices=zone_choices(ctx))
+
+
+async def on_zone_type(ctx: Context) -> None:
+    await ctx.expect("tz")
+    ctx.say("rem.type_zone", expects="text", max_len=64)
+
+
+async def on_zone_pick(ctx: Context) -> None:
+    assert isinstance(ctx.action, A.ZonePick)
+    if ctx.action.alias not in S.ZONE_ALIASES:
+        ctx.refuse("err.stale_button")
+        return
+    await set_zone(ctx, S.ZONE_ALIASES[ctx.action.alias])
+
+
+async def on_quiet_menu(ctx: Context) -> None:
+    choices = [Choice(A.QuietPick(p), f"{p[:2]}:{p[2:4]}–{p[5:7]}:{p[7:]}") for p in QUIET_PRESETS]
+    choices += [Choice(A.QuietType(), ctx.t("rem.btn_type")), Choice(A.QuietOff(), ctx.t("rem.btn_quiet_off")),
+                Choice(A.RemindersMenu(), ctx.t("rem.btn_back"))]
+    ctx.say("rem.ask_quiet", expects="choice", choices=choices)
+
+
+async def on_quiet_type(ctx: Context) -> None:
+    await ctx.expect("quiet")
+    ctx.say("rem.quiet_type", expects="text", max_len=40)
+
+
+async def on_quiet_off(ctx: Context) -> None:
+    await _store(ctx).update_settings(ctx.user.id, quiet_start=None, quiet_end=None)
+    await M.reschedule_user(ctx.storage, ctx.user.id)
+    ctx.say("rem.quiet_cleared")
+
+
+async def on_quiet_pick(ctx: Context) -> None:
+    assert isinstance(ctx.action, A.QuietPick)
+    p = ctx.action.preset
+    if p not in QUIET_PRESETS:
+        ctx.refuse("err.stale_button")
+        return
+    await set_quiet(ctx, f"{p[:2]}:{p[2:4]}", f"{p[5:7]}:{p[7:]}")
+
+
+async def on_pause(ctx: Context) -> None:
+    assert isinstance(ctx.action, A.PauseAll)
+    await _store(ctx).update_settings(ctx.user.id, paused=int(ctx.action.paused))
+    await M.reschedule_user(ctx.storage, ctx.user.id)
+    ctx.say("rem.paused" if ctx.action.paused else "rem.resumed")
+
+
+async def on_stop(ctx: Context) -> None:
+    ctx.say("rem.confirm_stop", expects="choice", choices=[
+        Choice(A.StopAllYes(), ctx.t("rem.btn_stop_yes")), Choice(A.RemindersMenu(), ctx.t("btn.no"))])
+
+
+async def on_stop_yes(ctx: Context) -> None:
+    store = _store(ctx)
+    for n in (await _series(ctx)).values():
+        await store.update(n.id, enabled=False, active=False)
+    await store.delete_once(ctx.user.id)
+    await store.update_settings(ctx.user.id, paused=0)
+    ctx.say("rem.stopped")
+
+
+async def on_all_on(ctx: Context) -> None:
+    answers = await ctx.storage.answers(ctx.user.id)
+    specs = NC.kinds()
+    store = _store(ctx)
+    await store.update_settings(ctx.user.id, paused=0)
+    for n in (await _series(ctx)).values():
+        spec = specs.get(n.kind)
+        if spec is not None:
+            times, days, monthday = NC.default_schedule(spec, answers)
+            await store.update(n.id, enabled=True, custom=False, times=times, days=days, monthday=monthday)
+    await M.reschedule_user(ctx.storage, ctx.user.id)
+    ctx.say("rem.all_on")
+    await show_main(ctx)
+
+
+# Every /reminders button and its handler: one small handler per setting.
+SETTINGS: dict[type[Action], Handler] = {
+    A.RemindersMenu: on_menu, A.KindMenu: on_kind_menu, A.KindSwitch: on_kind_switch, A.KindTimes: on_kind_times,
+    A.KindDefault: on_kind_default, A.ZoneMenu: on_zone_menu, A.ZoneType: on_zone_type, A.ZonePick: on_zone_pick,
+    A.QuietMenu: on_quiet_menu, A.QuietType: on_quiet_type, A.QuietOff: on_quiet_off, A.QuietPick: on_quiet_pick,
+    A.PauseAll: on_pause, A.StopAll: on_stop, A.StopAllYes: on_stop_yes, A.AllOn: on_all_on,
+}
+
+
+def _setting(handler: Handler) -> Handler:
+    """A settings button: only with a confirmed plan; it drops a typed setting that was awaited."""
+    async def run(ctx: Context) -> None:
+        if not _plan_done(ctx):
+            ctx.refuse("err.stale_button")
             return
-        times, days, monthday = NC.default_schedule(spec, await ctx.storage.answers(ctx.user.id))
-        kind.times, kind.days, kind.monthday, kind.custom = times, days, monthday, False
-        await store.update(kind.id, times=times, days=days, monthday=monthday, custom=False)
-        await M.reschedule(store, kind, settings, ctx.storage.clock.now())
-        ctx.say("rem.default_set", label=_label(ctx, kind.kind), when=describe_when(ctx, times, days, monthday))
-    elif op == "z" and not args:
-        ctx.say("rem.ask_zone", expects="choice", choices=zone_choices(ctx))
-    elif op == "z" and len(args) == 1 and args[0] == "type":
-        await _await(ctx, "tz")
-        ctx.say("rem.type_zone", expects="text", max_len=64)
-    elif op == "z" and len(args) == 1 and args[0] in S.ZONE_ALIASES:
-        await set_zone(ctx, S.ZONE_ALIASES[args[0]])
-    elif op == "q" and not args:
-        choices = [Choice(f"r:q:{p}", f"{p[:2]}:{p[2:4]}–{p[5:7]}:{p[7:]}") for p in QUIET_PRESETS]
-        choices += [Choice("r:q:type", ctx.t("rem.btn_type")), Choice("r:q:off", ctx.t("rem.btn_quiet_off")),
-                    Choice("r:m", ctx.t("rem.btn_back"))]
-        ctx.say("rem.ask_quiet", expects="choice", choices=choices)
-    elif op == "q" and len(args) == 1 and args[0] == "type":
-        await _await(ctx, "quiet")
-        ctx.say("rem.quiet_type", expects="text", max_len=40)
-    elif op == "q" and len(args) == 1 and args[0] == "off":
-        await store.update_settings(ctx.user.id, quiet_start=None, quiet_end=None)
-        await M.reschedule_user(ctx.storage, ctx.user.id)
-        ctx.say("rem.quiet_cleared")
-    elif op == "q" and len(args) == 1 and args[0] in QUIET_PRESETS:
-        p = args[0]
-        await set_quiet(ctx, f"{p[:2]}:{p[2:4]}", f"{p[5:7]}:{p[7:]}")
-    elif op == "p" and len(args) == 1 and args[0] in ("0", "1"):
-        await store.update_settings(ctx.user.id, paused=int(args[0] == "1"))
-        await M.reschedule_user(ctx.storage, ctx.user.id)
-        ctx.say("rem.paused" if args[0] == "1" else "rem.resumed")
-    elif op == "s" and not args:
-        ctx.say("rem.confirm_stop", expects="choice", choices=[
-            Choice("r:s:yes", ctx.t("rem.btn_stop_yes")), Choice("r:m", ctx.t("btn.no"))])
-    elif op == "s" and args == ["yes"]:
-        for n in series.values():
-            await store.update(n.id, enabled=False, active=False)
-        await store.delete_once(ctx.user.id)
-        await store.update_settings(ctx.user.id, paused=0)
-        ctx.say("rem.stopped")
-    elif op == "a" and not args:
-        answers = await ctx.storage.answers(ctx.user.id)
-        specs = NC.kinds()
-        await store.update_settings(ctx.user.id, paused=0)
-        for n in series.values():
-            spec = specs.get(n.kind)
-            if spec is not None:
-                times, days, monthday = NC.default_schedule(spec, answers)
-                await store.update(n.id, enabled=True, custom=False, times=times, days=days, monthday=monthday)
-        await M.reschedule_user(ctx.storage, ctx.user.id)
-        ctx.say("rem.all_on")
-        await show_main(ctx)
-    else:
-        ctx.say("err.stale_button")
-
-
-async def _await(ctx: Context, what: str) -> None:
-    await _store(ctx).update_settings(ctx.user.id, awaiting=what,
-                                      awaiting_at=S.to_ts(ctx.storage.clock.now()))
+        if ctx.awaits and not ctx.awaits.startswith("win:"):
+            await ctx.expect(None)
+        await handler(ctx)
+    return run
 
 
 async def set_zone(ctx: Context, tz: str) -> None:
@@ -230,84 +292,61 @@ async def set_quiet(ctx: Context, start: str, end: str) -> None:
 
 # -- typed answers ----------------------------------------------------------------
 
-async def awaited(ctx: Context) -> str | None:
-    """What typed input /reminders or the check-in waits for, if any (and the plan is finished).
-
-    Read once per message: language detection and the text handler both ask.
-    """
-    if "awaited" not in ctx.memo:
-        ctx.memo["awaited"] = await _awaited(ctx)
-    return ctx.memo["awaited"]
-
-
-async def _awaited(ctx: Context) -> str | None:
-    if not await _plan_done(ctx):  # cached: no database read for users still in the questionnaire
-        return None
-    store = _store(ctx)
-    settings = await store.get_settings(ctx.user.id)
-    if settings is None or not settings.awaiting:
-        return None
-    now = S.to_ts(ctx.storage.clock.now())
-    if settings.awaiting_at is None or now - settings.awaiting_at > AWAIT_SECONDS:
-        await store.update_settings(ctx.user.id, awaiting=None, awaiting_at=None)
-        return None
-    return settings.awaiting
-
-
-async def on_typed(ctx: Context, what: str) -> None:
-    store = _store(ctx)
+async def on_typed(ctx: Context) -> None:
+    """A zone, times or quiet hours typed while /reminders waits for them."""
+    what = ctx.awaits or ""
     text = ctx.inbound.text.strip()
-    await store.update_settings(ctx.user.id, awaiting=None, awaiting_at=None)
+    await ctx.expect(None)
     if what == "tz":
         tz = S.parse_zone(text)
         if tz is None:
-            ctx.say("rem.bad_zone", text=text[:40])
+            ctx.refuse("rem.bad_zone", text=text[:40])
             return
         await set_zone(ctx, tz)
     elif what == "quiet":
         quiet = S.parse_quiet(text)
         if quiet is None:
-            ctx.say("rem.bad_quiet")
+            ctx.refuse("rem.bad_quiet")
             return
         await set_quiet(ctx, *quiet)
     elif what.startswith("times:"):
         kind = (await _series(ctx)).get(what.split(":", 1)[1])
         times = S.parse_times(text)
         if kind is None or times is None:
-            ctx.say("rem.bad_times")
+            ctx.refuse("rem.bad_times")
             return
-        settings = await _settings(ctx)
         kind.times, kind.custom = times, True
-        await store.update(kind.id, times=times, custom=True)
-        await M.reschedule(store, kind, settings, ctx.storage.clock.now())
+        await _store(ctx).update(kind.id, times=times, custom=True)
+        await M.reschedule(_store(ctx), kind, await _settings(ctx), ctx.storage.clock.now())
         ctx.say("rem.times_set", label=_label(ctx, kind.kind), times=", ".join(times))
-    elif what.startswith("win:"):
-        week = what.split(":", 1)[1]
-        if len(text) > WIN_MAX:
-            await _await(ctx, what)
-            ctx.say("checkin.win_too_long", max=WIN_MAX)
-            return
-        if text:
-            await store.save_checkin(ctx.user.id, week, win=text)
-        await say_saved(ctx)
+
+
+async def on_win(ctx: Context) -> None:
+    """The weekly check-in's win, typed."""
+    week = (ctx.awaits or "").split(":", 1)[-1]
+    text = ctx.inbound.text.strip()
+    if len(text) > WIN_MAX:
+        ctx.refuse("checkin.win_too_long", max=WIN_MAX)
+        return
+    await ctx.expect(None)
+    if text:
+        await _store(ctx).save_checkin(ctx.user.id, week, win=text)
+    await say_saved(ctx)
 
 
 # -- snooze -----------------------------------------------------------------------
 
 async def on_snooze(ctx: Context) -> None:
-    """n:<nudge id>:<slot hex>:<h|d|w>: send this occurrence again later; the series stays as it is."""
-    parts = ctx.inbound.choice.split(":")
-    try:
-        nudge_id, slot, option = int(parts[1]), int(parts[2], 16), parts[3]
-    except (IndexError, ValueError):
-        ctx.say("err.stale_button")
-        return
-    nudge = await _store(ctx).get(nudge_id) if len(parts) == 4 and option in ("h", "d", "w") else None
+    """Send this occurrence again later (an hour, tomorrow, next week); the series stays as it is."""
+    act = ctx.action
+    assert isinstance(act, A.Snooze)
+    nudge_id, slot, option = act.nudge, act.slot, act.delay
+    nudge = await _store(ctx).get(nudge_id) if option in ("h", "d", "w") else None
     valid = nudge is not None and nudge.user_id == ctx.user.id and (
         (nudge.once and nudge.slot_at == slot and nudge.last_sent_at is not None)
         or (not nudge.once and nudge.last_slot is not None and slot == nudge.last_slot))
     if not valid or nudge is None:
-        ctx.say("err.stale_button")
+        ctx.refuse("err.stale_button")
         return
     when = await M.snooze(ctx.storage, nudge, slot, option)
     settings = await _store(ctx).get_settings(ctx.user.id)
@@ -342,30 +381,49 @@ def streak(checkins: list[dict[str, object]], current_week: str) -> int:
     return count
 
 
-async def on_week(ctx: Context) -> None:
-    """w:<week>:p:<posts> -> w:<week>:r:<1|0> -> a typed win (or w:<week>:s to skip it)."""
-    parts = ctx.inbound.choice.split(":")
-    store = _store(ctx)
-    settings = await store.get_settings(ctx.user.id)
-    week = parts[1] if len(parts) > 1 else ""
+async def _checkin_week(ctx: Context, week: str) -> bool:
+    """The week of a check-in button is this one or one of the last few; otherwise refuse it as stale."""
+    settings = await _store(ctx).get_settings(ctx.user.id)
     if settings is None or S.parse_week(week) is None or not _recent_week(week, _week_now(ctx, settings)):
-        ctx.say("err.stale_button")
+        ctx.refuse("err.stale_button")
+        return False
+    return True
+
+
+async def on_checkin_posts(ctx: Context) -> None:
+    """How many posts this week -> replied on time? -> a typed win (or skip it)."""
+    act = ctx.action
+    assert isinstance(act, A.CheckinPosts)
+    if not await _checkin_week(ctx, act.week):
         return
-    if len(parts) == 4 and parts[2] == "p" and parts[3] in NC.POSTS_OPTIONS:
-        await store.save_checkin(ctx.user.id, week, posts=parts[3])
-        ctx.say("checkin.ask_on_time", expects="choice", choices=[
-            Choice(f"w:{week}:r:1", ctx.t("checkin.btn.yes")), Choice(f"w:{week}:r:0", ctx.t("checkin.btn.no"))])
-    elif len(parts) == 4 and parts[2] == "r" and parts[3] in ("0", "1"):
-        await store.save_checkin(ctx.user.id, week, on_time=int(parts[3]))
-        await _await(ctx, f"win:{week}")
-        ctx.say("checkin.ask_win", expects="text", max_len=WIN_MAX,
-                choices=[Choice(f"w:{week}:s", ctx.t("checkin.btn.skip_win"))])
-    elif len(parts) == 3 and parts[2] == "s":
-        if settings.awaiting == f"win:{week}":
-            await store.update_settings(ctx.user.id, awaiting=None, awaiting_at=None)
-        await say_saved(ctx)
-    else:
-        ctx.say("err.stale_button")
+    if act.posts not in NC.POSTS_OPTIONS:
+        ctx.refuse("err.stale_button")
+        return
+    await _store(ctx).save_checkin(ctx.user.id, act.week, posts=act.posts)
+    ctx.say("checkin.ask_on_time", expects="choice", choices=[
+        Choice(A.CheckinOnTime(act.week, True), ctx.t("checkin.btn.yes")),
+        Choice(A.CheckinOnTime(act.week, False), ctx.t("checkin.btn.no"))])
+
+
+async def on_checkin_on_time(ctx: Context) -> None:
+    act = ctx.action
+    assert isinstance(act, A.CheckinOnTime)
+    if not await _checkin_week(ctx, act.week):
+        return
+    await _store(ctx).save_checkin(ctx.user.id, act.week, on_time=int(act.on_time))
+    await ctx.expect(f"win:{act.week}")
+    ctx.say("checkin.ask_win", expects="text", max_len=WIN_MAX,
+            choices=[Choice(A.CheckinSkipWin(act.week), ctx.t("checkin.btn.skip_win"))])
+
+
+async def on_checkin_skip_win(ctx: Context) -> None:
+    act = ctx.action
+    assert isinstance(act, A.CheckinSkipWin)
+    if not await _checkin_week(ctx, act.week):
+        return
+    if ctx.awaits == f"win:{act.week}":
+        await ctx.expect(None)
+    await say_saved(ctx)
 
 
 async def say_saved(ctx: Context) -> None:
@@ -399,67 +457,43 @@ async def cmd_progress(ctx: Context) -> None:
 
 # -- registration ---------------------------------------------------------------------
 
-def _wrap_text(previous: Handler | None) -> Handler:
-    async def on_text(ctx: Context) -> None:
-        what = await awaited(ctx)
-        if what is not None:
-            await on_typed(ctx, what)
-        elif previous is not None:
-            await previous(ctx)
-    return on_text
-
-
 def zone_choices(ctx: Context, back: bool = True) -> list[Choice]:
     """WIB / WITA / WIT buttons, one to type any zone, and optionally back to the reminders menu."""
-    choices = [Choice("r:z:WIB", ctx.t("rem.btn_wib")), Choice("r:z:WITA", ctx.t("rem.btn_wita")),
-               Choice("r:z:WIT", ctx.t("rem.btn_wit")), Choice("r:z:type", ctx.t("rem.btn_type"))]
-    return choices + [Choice("r:m", ctx.t("rem.btn_back"))] if back else choices
+    choices = [Choice(A.ZonePick("WIB"), ctx.t("rem.btn_wib")), Choice(A.ZonePick("WITA"), ctx.t("rem.btn_wita")),
+               Choice(A.ZonePick("WIT"), ctx.t("rem.btn_wit")), Choice(A.ZoneType(), ctx.t("rem.btn_type"))]
+    return choices + [Choice(A.RemindersMenu(), ctx.t("rem.btn_back"))] if back else choices
 
 
-def _wrap_confirm(previous: Handler | None) -> Handler:
-    async def on_confirm(ctx: Context) -> None:
-        before = await ctx.storage.get_flow(ctx.user.id)
-        confirming = ctx.inbound.choice == "c:yes" and before is not None and before.status == "confirm"
-        first = confirming and await _store(ctx).get_settings(ctx.user.id) is None
-        if previous is not None:
-            await previous(ctx)
-        if confirming and await _plan_done(ctx):  # an old c:yes tapped again changes nothing
-            await M.ensure_defaults(ctx.storage, ctx.user.id, refresh=True)
-            await M.reschedule_user(ctx.storage, ctx.user.id)  # back on after a /reset held them
-            if first:  # the first plan: reminders are set from it; ask the time zone right away
-                ctx.out = [m for m in ctx.out if m.key != "plan.next"]
-                ctx.say("rem.first_zone", expects="choice", choices=zone_choices(ctx, back=False))
-    return on_confirm
+async def on_plan_confirmed(ctx: Context) -> None:
+    """Reminders are set (or refreshed) from the confirmed plan; the first time, the time zone is asked."""
+    store = _store(ctx)
+    first = await store.get_settings(ctx.user.id) is None
+    await M.ensure_defaults(ctx.storage, ctx.user.id, refresh=True)
+    await M.reschedule_user(ctx.storage, ctx.user.id)  # back on after a /reset held them
+    if first:
+        ctx.out = [m for m in ctx.out if m.key != "plan.next"]
+        ctx.say("rem.first_zone", expects="choice", choices=zone_choices(ctx, back=False))
 
 
-def _wrap_privacy(previous: Handler | None) -> Handler:
-    async def on_privacy(ctx: Context) -> None:
-        if previous is not None:
-            await previous(ctx)
-        if ctx.inbound.choice == "x:reset:yes" and not await ctx.storage.answers(ctx.user.id):
-            # Nudges speak from the plan: after a reset they hold until the new plan is confirmed.
-            store = _store(ctx)
-            for n in await store.series(ctx.user.id):
-                await store.update(n.id, active=False)
-            await store.delete_once(ctx.user.id)
-    return on_privacy
+async def on_answers_reset(ctx: Context) -> None:
+    """Nudges speak from the plan: after a reset they hold until the new plan is confirmed."""
+    store = _store(ctx)
+    for n in await store.series(ctx.user.id):
+        await store.update(n.id, active=False)
+    await store.delete_once(ctx.user.id)
 
 
 def register(router: Router) -> None:
-    router.commands["reminders"] = cmd_reminders
-    router.commands["progress"] = cmd_progress
-    router.choices["r"] = on_settings
-    router.choices["n"] = on_snooze
-    router.choices["w"] = on_week
-    # Additive hooks: typed settings before the questionnaire's text handler; default nudges when the plan is done.
-    router.text = _wrap_text(router.text)
-    router.choices["c"] = _wrap_confirm(router.choices.get("c"))
-    router.choices["x"] = _wrap_privacy(router.choices.get("x"))
-    evidence = getattr(router, "language_evidence", None)
-    if hasattr(router, "language_evidence"):
-        async def language_evidence(ctx: Context) -> bool:
-            what = await awaited(ctx)
-            if what is not None and not what.startswith("win:"):
-                return False  # a zone name or clock times say nothing about the user's language
-            return True if evidence is None else await evidence(ctx)
-        router.language_evidence = language_evidence
+    router.command("reminders", cmd_reminders)
+    router.command("progress", cmd_progress)
+    for cls, handler in SETTINGS.items():
+        router.on(cls)(_setting(handler))
+    router.on(A.Snooze)(on_snooze)
+    router.on(A.CheckinPosts)(on_checkin_posts)
+    router.on(A.CheckinOnTime)(on_checkin_on_time)
+    router.on(A.CheckinSkipWin)(on_checkin_skip_win)
+    for name in ("tz", "quiet", "times"):  # a zone name or clock times say nothing about the user's language
+        router.awaiting(name, on_typed, language_evidence=False, ttl=AWAIT_SECONDS)
+    router.awaiting("win", on_win, ttl=AWAIT_SECONDS)
+    router.subscribe("plan.confirmed", on_plan_confirmed)
+    router.subscribe("answers.reset", on_answers_reset)

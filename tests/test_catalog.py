@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.i18n import LANGUAGES, Catalog, placeholders
 from handlers import steps as S
-from handlers.commands import COMMANDS
+from handlers import MENU as COMMANDS
 
 
 def test_both_catalogs_have_the_same_keys() -> None:

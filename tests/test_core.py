@@ -108,7 +108,7 @@ async def test_multi_choice_toggles_then_done(core: Core) -> None:
     await say(core, ANA, "Ana")
     await tap(core, ANA, "a:role:artist")
     out = await tap(core, ANA, "t:platforms_now:tiktok")
-    assert out[0].meta["replace"] is True
+    assert out[0].kind == "redraw"
     assert [c.selected for c in out[0].choices if c.value == "t:platforms_now:tiktok"] == [True]
     out = await tap(core, ANA, "t:platforms_now:instagram")
     out = await tap(core, ANA, "t:platforms_now:tiktok")  # untick
@@ -284,13 +284,15 @@ async def test_one_users_messages_are_handled_in_order(core: Core) -> None:
 async def test_a_failing_handler_gets_an_apology_and_the_loop_lives(db_path: str) -> None:
     router = Router()
 
-    @router.command("boom")
     async def boom(ctx):  # type: ignore[no-untyped-def]
         raise RuntimeError("kaboom")
 
-    @router.command("ok")
+    router.command("boom", boom)
+
     async def ok(ctx):  # type: ignore[no-untyped-def]
         ctx.say("help.title")
+
+    router.command("ok", ok)
 
     core = Core(Storage(db_path), router=router)
     await core.start()

@@ -323,7 +323,7 @@ async def test_two_users_in_different_zones(core: Core, clock: FakeClock, record
         await svc.tick()
         log.extend((uid, clock.now().strftime("%H:%M")) for uid, _ in recorder.sent[len(log):])
     assert log == [("jkt", "01:00"), ("ber", "07:00")]  # 08:00 WIB = 01:00 UTC; 08:00 CET = 07:00 UTC
-    assert recorder.sent[0][1][0].meta["lang"] == "id" and recorder.sent[1][1][0].meta["lang"] == "en"
+    assert recorder.sent[0][1][0].lang == "id" and recorder.sent[1][1][0].lang == "en"
 
 
 async def test_every_kind_renders_from_the_plan_with_snooze_buttons(core: Core, clock: FakeClock,
@@ -333,19 +333,19 @@ async def test_every_kind_renders_from_the_plan_with_snooze_buttons(core: Core, 
     user = await done_user(core, lang="en")
     svc = service(core)
     await run_until(svc, clock, utc(2026, 1, 8, 0, 0), timedelta(hours=1))
-    kinds = {m[0].meta["nudge"] for _, m in recorder.sent}
+    kinds = {m[0].key.split(".")[1] for _, m in recorder.sent}
     assert kinds == set(C.kinds())
     for _, (msg,) in recorder.sent:
         assert "{" not in msg.text and msg.text.strip()
         assert sum(c.value.startswith("n:") for c in msg.choices) == 3
         assert all(len(c.value.encode()) < 64 for c in msg.choices)
-    respond = [m for _, (m,) in recorder.sent if m.meta["nudge"] == "respond"]
+    respond = [m for _, (m,) in recorder.sent if m.key.split(".")[1] == "respond"]
     assert len(respond) == 7 * 2  # response target 12 h -> 08:00 and 19:00 every day
-    post = [m for _, (m,) in recorder.sent if m.meta["nudge"] == "post"]
+    post = [m for _, (m,) in recorder.sent if m.key.split(".")[1] == "post"]
     assert len(post) == 3 and all("Post idea for today" in m.text for m in post)  # Mon, Wed, Fri
-    weekly = [m for _, (m,) in recorder.sent if m.meta["nudge"] == "weekly"]
+    weekly = [m for _, (m,) in recorder.sent if m.key.split(".")[1] == "weekly"]
     assert len(weekly) == 1 and any(c.value.startswith("w:2026-W01:p:") for c in weekly[0].choices)
-    monthly = [m for _, (m,) in recorder.sent if m.meta["nudge"] == "monthly"]
+    monthly = [m for _, (m,) in recorder.sent if m.key.split(".")[1] == "monthly"]
     assert len(monthly) == 1 and ANSWERS["vision"] in monthly[0].text
     assert user.id
 

@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.core import Core
 from bot.storage import Storage
 from bot.types import Choice, Outbound
-from handlers.commands import COMMANDS
+from handlers import MENU as COMMANDS
 from handlers.plan import build_plan, render_text
 from fake_telegram import Call, FakeTelegram
 

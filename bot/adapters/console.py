@@ -44,7 +44,8 @@ class ConsoleAdapter:
             nums = [int(n) for n in re.split(r"[,\s]+", line.strip()) if n]
             if all(1 <= n <= len(self._choices) for n in nums):
                 picked = [self._choices[n - 1].value for n in nums]
-                if self._multi and all(v.startswith("t:") for v in picked):
+                roles = {self._choices[n - 1].role for n in nums}
+                if self._multi and roles == {"toggle"}:
                     return Inbound(self.user, "choice", values=tuple(dict.fromkeys(picked)), locale=self.locale)
                 if len(picked) == 1:
                     return Inbound(self.user, "choice", choice=picked[0], locale=self.locale)
@@ -55,14 +56,16 @@ class ConsoleAdapter:
         """Text for the terminal; remembers the last choices so numbers can answer them."""
         out = []
         for msg in messages:
+            if msg.kind == "settled":
+                continue  # the answer was typed here: nothing to mark on a tapped message
             block = [msg.text] if msg.text else []
             if msg.choices:
                 self._choices, self._multi = msg.choices, msg.multi
                 for i, ch in enumerate(msg.choices, 1):
-                    tick = "[x] " if ch.selected else ("[ ] " if msg.multi and ch.value.startswith("t:") else "")
+                    tick = "[x] " if ch.selected else ("[ ] " if msg.multi and ch.role == "toggle" else "")
                     block.append(f"  {i}. {tick}{ch.label}")
                 if msg.multi:
-                    block.append(self.core.catalog.t(str(msg.meta.get("lang") or "id"), "console.multi_hint"))
+                    block.append(self.core.catalog.t(msg.lang, "console.multi_hint"))
             elif msg.expects:
                 self._choices, self._multi = (), False
             if msg.file is not None:

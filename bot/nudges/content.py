@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.content import load_content
 from bot.i18n import Catalog
+from bot.nudges.actions import CheckinPosts, Snooze
 from bot.types import Choice, Outbound
 
 # How many of the last ideas sent to a user are not repeated.
@@ -141,14 +142,13 @@ def params(catalog: Catalog, lang: str, answers: dict[str, Any], times: list[str
 
 
 def snooze_choices(catalog: Catalog, lang: str, nudge_id: int, slot: int) -> list[Choice]:
-    ref = f"n:{nudge_id}:{slot:x}"
-    return [Choice(f"{ref}:h", catalog.t(lang, "nudge.btn.snooze_hour")),
-            Choice(f"{ref}:d", catalog.t(lang, "nudge.btn.snooze_tomorrow")),
-            Choice(f"{ref}:w", catalog.t(lang, "nudge.btn.snooze_week"))]
+    return [Choice(Snooze(nudge_id, slot, "h"), catalog.t(lang, "nudge.btn.snooze_hour")),
+            Choice(Snooze(nudge_id, slot, "d"), catalog.t(lang, "nudge.btn.snooze_tomorrow")),
+            Choice(Snooze(nudge_id, slot, "w"), catalog.t(lang, "nudge.btn.snooze_week"))]
 
 
 def posts_choices(catalog: Catalog, lang: str, week: str) -> list[Choice]:
-    return [Choice(f"w:{week}:p:{o}", catalog.t(lang, f"checkin.posts.{o}")) for o in POSTS_OPTIONS]
+    return [Choice(CheckinPosts(week, o), catalog.t(lang, f"checkin.posts.{o}")) for o in POSTS_OPTIONS]
 
 
 def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int, sent_count: int,
@@ -173,8 +173,6 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
         parts.append(catalog.t(lang, "checkin.ask_posts"))
         choices.extend(posts_choices(catalog, lang, week))
     choices.extend(snooze_choices(catalog, lang, nudge_id, slot))
-    meta: dict[str, Any] = {"lang": lang, "nudge": kind.id}
-    if kind.idea and idea is not None:
-        meta["idea"] = idea[0].id
     return Outbound(text="\n\n".join(parts), key=key, choices=tuple(choices), private=True,
-                    expects="choice" if kind.checkin else "", meta=meta)
+                    expects="choice" if kind.checkin else "", kind="nudge", lang=lang,
+                    source=idea[0].id if kind.idea and idea is not None else "")

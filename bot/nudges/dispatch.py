@@ -233,6 +233,6 @@ class Dispatcher:
             stats.retried += 1
             return
         await self._move_on(due, sent_at=self.now())
-        if message.meta.get("idea"):
-            await self.store.log_idea(n.user_id, str(message.meta["idea"]), self.now())
+        if message.source:
+            await self.store.log_idea(n.user_id, message.source, self.now())
         stats.sent += 1

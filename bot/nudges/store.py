@@ -21,8 +21,6 @@ class Settings:
     quiet_start: str | None
     quiet_end: str | None
     paused: bool
-    awaiting: str | None
-    awaiting_at: int | None
 
 
 @dataclass
@@ -105,9 +103,9 @@ class NudgeStore:
 
     # -- settings --------------------------------------------------------------
     async def get_settings(self, user_id: int) -> Settings | None:
-        r = await self._one("SELECT user_id, tz, quiet_start, quiet_end, paused, awaiting, awaiting_at"
+        r = await self._one("SELECT user_id, tz, quiet_start, quiet_end, paused"
                             " FROM nudge_settings WHERE user_id = ?", (user_id,))
-        return Settings(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) if r else None
+        return Settings(r[0], r[1], r[2], r[3], bool(r[4])) if r else None
 
     async def create_settings(self, user_id: int, tz: str) -> None:
         await self.storage.write(
@@ -115,7 +113,7 @@ class NudgeStore:
              " ON CONFLICT (user_id) DO NOTHING", (user_id, tz, self.storage.now())))
 
     async def update_settings(self, user_id: int, **fields: Any) -> None:
-        allowed = {"tz", "quiet_start", "quiet_end", "paused", "awaiting", "awaiting_at"}
+        allowed = {"tz", "quiet_start", "quiet_end", "paused"}
         if set(fields) - allowed:
             raise ValueError(f"unknown settings fields: {sorted(set(fields) - allowed)}")
         cols = ", ".join(f"{k} = ?" for k in fields)

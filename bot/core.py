@@ -83,8 +83,11 @@ class Core:
     def knows_command(self, name: str) -> bool:
         return name in self.router.commands
 
-    async def first_delivery(self, platform: str, user_id: str, update_id: int) -> bool:
-        """False when this platform update was already taken (a re-delivery after a crash): drop it."""
+    async def first_delivery(self, platform: str, user_id: str, update_id: int) -> bool | None:
+        """False when this platform update was already taken (a re-delivery after a crash): drop it.
+
+        None when the user is not known yet: ask again after handling the update (it then records it).
+        """
         return await self.storage.take_update(platform, user_id, update_id, REDELIVERY_WINDOW)
 
     async def unreachable(self, platform: str, user_id: str) -> None:

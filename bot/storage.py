@@ -268,15 +268,16 @@ class Storage:
         if cached is not None:
             cached.reachable = reachable
 
-    async def take_update(self, platform: str, platform_user_id: str, update_id: int, window: int) -> bool:
+    async def take_update(self, platform: str, platform_user_id: str, update_id: int, window: int) -> bool | None:
         """Record a platform update as taken; False if it (or a later one) was taken within `window` seconds.
 
         A platform that re-delivers an update after a crash (Telegram, when the getUpdates confirming it was lost)
-        must not have it applied twice, e.g. as the answer to the next question. Unknown users are always new.
+        must not have it applied twice, e.g. as the answer to the next question. None for an unknown user (nothing
+        to record it by yet: take it again once they exist).
         """
         user = await self.find_user(platform, platform_user_id)
         if user is None:
-            return True
+            return None
         now = int(self.clock.now().timestamp())
         async with self.db.execute("SELECT last_update_id, taken_at FROM telegram_updates WHERE user_id = ?",
                                    (user.id,)) as cur:

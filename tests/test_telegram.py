@@ -20,6 +20,7 @@ from bot.core import Core
 from bot.storage import Storage
 from bot.types import Choice, Outbound
 from handlers import MENU as COMMANDS
+from handlers.questionnaire import Submit, Toggle
 from handlers.plan import build_plan, render_text
 from fake_telegram import Call, FakeTelegram
 
@@ -93,7 +94,7 @@ class Chat:
 
     async def answered(self, message_id: int, after: int) -> Call:
         """The edit that shows the chosen answer under a tapped question."""
-        head = self.t("telegram.answered", answer="").strip()
+        head = self.t("common.answered", answer="").strip()
         return await self.tg.wait_for(lambda c: c.method == "editmessagetext" and c.message_id == message_id
                                       and head in c.text and not c.buttons, after=after)
 
@@ -492,13 +493,13 @@ async def test_group_chat_gets_a_deep_link_and_nothing_is_collected(tg: FakeTele
         await tg.group_say(user, group, f"/start@{tg.username}")
         hint = await tg.wait_for(lambda c: c.method == "sendmessage" and c.chat_id == group, after=mark)
         link = f"https://t.me/{tg.username}?start=group"
-        assert link in hint.text
-        assert hint.text == run.core.catalog.t("en", "telegram.group_hint", link=link)
+        assert hint.text == run.core.catalog.t("en", "group.hint")
         assert ("💬 Private chat with brandcoach", link) in hint.buttons
         await tg.group_say(FakeTelegram.user(UID_ID, "Budi", "id"), group, "/plan")
         hint_id = await tg.wait_for(lambda c: c.method == "sendmessage" and c.chat_id == group
                                     and c.index > hint.index, after=mark)
-        assert hint_id.text == run.core.catalog.t("id", "telegram.group_hint", link=link)
+        assert hint_id.text == run.core.catalog.t("id", "group.hint")
+        assert (run.core.catalog.t("id", "group.button"), link) in hint_id.buttons
         assert len([c for c in tg.calls[mark:] if c.method == "sendmessage"]) == 2
         assert await run.core.storage.find_user("telegram", str(UID_EN)) is None
         assert await run.core.storage.find_user("telegram", str(UID_ID)) is None
@@ -541,12 +542,11 @@ def test_split_html_keeps_every_chunk_under_the_limit_and_escapes() -> None:
     assert F.split_html("😀" * 3000) and all(F.utf16_len(c) <= 4096 for c in F.split_html("😀" * 3000))
 
 
-def test_keyboard_ticks_and_chosen_labels() -> None:
-    choices = (Choice("t:s:a", "Alpha", True), Choice("t:s:b", "Beta"), Choice("d:s", "Done"))
+def test_keyboard_ticks_by_role() -> None:
+    choices = (Choice(Toggle("s", "a"), "Alpha", True), Choice(Toggle("s", "b"), "Beta"), Choice(Submit("s"), "Done"))
     rows = F.keyboard_rows(choices, multi=True)
-    assert rows == [[(F.TICK_ON + "Alpha", "t:s:a")], [(F.TICK_OFF + "Beta", "t:s:b")], [("Done", "d:s")]]
-    assert F.chosen_labels(rows, "d:s") == ["Alpha"]
-    assert F.chosen_labels(rows, "t:s:b") == [F.TICK_OFF + "Beta"]
+    assert rows == [[(F.TICK_ON + "Alpha", "t:s:a", "toggle")], [(F.TICK_OFF + "Beta", "t:s:b", "toggle")],
+                    [("Done", "d:s", "submit")]]
     assert F.command_target("/start@MyBot x") == ("start", "MyBot")
     assert F.command_target("hello") is None
     assert F.deep_link("bot", "bad payload!") == "https://t.me/bot?start=group"

@@ -92,35 +92,27 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 def button_label(choice: Choice, multi: bool) -> str:
     """A button's text: multi-choice options carry a tick box."""
-    if multi and choice.value.startswith("t:"):
+    if multi and choice.role == "toggle":
         return (TICK_ON if choice.selected else TICK_OFF) + choice.label
     return choice.label
 
 
-def keyboard_rows(choices: Sequence[Choice], multi: bool) -> list[list[tuple[str, str]]]:
-    """(label, callback data) rows: short options two to a row, long ones and controls alone."""
-    rows: list[list[tuple[str, str]]] = []
-    options = [c for c in choices if c.value[:2] in ("a:", "t:")]
+def keyboard_rows(choices: Sequence[Choice], multi: bool) -> list[list[tuple[str, str, str]]]:
+    """(label, callback data, role) rows: short options two to a row, long ones and controls alone."""
+    rows: list[list[tuple[str, str, str]]] = []
+    options = [c for c in choices if c.role in ("option", "toggle")]
     controls = [c for c in choices if c not in options]
     pair = bool(options) and all(len(c.label) <= SHORT_LABEL for c in options) and len(options) > 3
     for c in options:
-        item = (button_label(c, multi), c.value)
-        if pair and rows and len(rows[-1]) == 1 and rows[-1][0][1][:2] in ("a:", "t:"):
+        item = (button_label(c, multi), c.value, c.role)
+        if pair and rows and len(rows[-1]) == 1 and rows[-1][0][2] in ("option", "toggle"):
             rows[-1].append(item)
         else:
             rows.append([item])
     for c in controls:
-        rows.append([(button_label(c, multi), c.value)])
-    fitting = [[(label, data) for label, data in row if len(data.encode()) <= CALLBACK_DATA_LIMIT] for row in rows]
+        rows.append([(button_label(c, multi), c.value, c.role)])
+    fitting = [[b for b in row if b[2] == "link" or len(b[1].encode()) <= CALLBACK_DATA_LIMIT] for row in rows]
     return [row for row in fitting if row]
-
-
-def chosen_labels(rows: Sequence[Sequence[tuple[str, str]]], data: str) -> list[str]:
-    """What a tap chose, read from the tapped keyboard: the button itself, or the ticked options on Done."""
-    if data.startswith("d:"):
-        return [label[len(TICK_ON):] for row in rows for label, value in row
-                if value.startswith("t:") and label.startswith(TICK_ON)]
-    return [label for row in rows for label, value in row if value == data][:1]
 
 
 def deep_link(username: str, payload: str = "group") -> str:

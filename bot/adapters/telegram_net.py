@@ -1,0 +1,141 @@
+"""Telegram transport for the adapter: per-chat ordering, Bot API calls with retries, the webhook server."""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from telegram import Update
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import Application, BaseUpdateProcessor
+
+from bot.adapters.base import RetryLater
+from bot.dispatcher import KeyedSerializer
+
+log = logging.getLogger("bot.adapters.telegram")
+
+T = TypeVar("T")
+ALLOWED_UPDATES: tuple[str, ...] = ("message", "callback_query", "my_chat_member")
+NETWORK_RETRIES = 5          # attempts after a network error or timeout, with doubling waits
+MAX_BACKOFF = 30.0
+WEBHOOK_BODY_LIMIT = 1 << 20
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds (PTB 22 gives an int or a timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value: Any = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates run concurrently across chats but strictly in order within one chat."""
+
+    def __init__(self, max_concurrent_updates: int = 512) -> None:
+        super().__init__(max_concurrent_updates)
+        self._serial = KeyedSerializer()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update's handling behind its chat's lock.
+
+        PTB takes a concurrency slot before this runs (its process_update is final), so a chat's queued
+        updates hold slots while they wait; the limit is set high enough that one busy chat can't hold them all.
+        """
+        key: object = 0
+        if isinstance(update, Update):
+            chat, user = update.effective_chat, update.effective_user
+            key = chat.id if chat else (user.id if user else 0)
+
+        async def run() -> None:
+            await coroutine
+
+        await self._serial.run(key, run)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+class Transport:
+    """Bot API calls that wait out 429s and retry network errors; the webhook server."""
+
+    def __init__(self, secret: str, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.sleep = sleep
+        self.webhook_secret = secret
+        self.webhook_runner: Any = None
+        self.application: Application | None = None  # type: ignore[type-arg]
+
+    def _app(self) -> Application:  # type: ignore[type-arg]
+        if self.application is None:
+            raise RuntimeError("the Telegram adapter is not connected")
+        return self.application
+
+    async def call(self, make: Callable[[], Awaitable[T]], *, max_wait: float | None = None) -> T:
+        """One Bot API call: wait out 429s as told (never drop), retry network errors with backoff."""
+        delay = 1.0
+        failures = 0
+        while True:
+            try:
+                return await make()
+            except RetryAfter as exc:
+                wait = _retry_seconds(exc)
+                if max_wait is not None and wait > max_wait:
+                    raise RetryLater(wait, "telegram flood control") from exc
+                log.info("telegram asked to wait %.0fs", wait)
+                await self.sleep(wait)
+            except BadRequest:
+                raise
+            except NetworkError as exc:  # includes TimedOut
+                failures += 1
+                if failures > NETWORK_RETRIES:
+                    raise
+                log.info("telegram network error (%s), retry %d in %.0fs", exc, failures, delay)
+                await self.sleep(delay)
+                delay = min(MAX_BACKOFF, delay * 2)
+
+    async def start_webhook(self, url: str, listen: str, port: int) -> None:
+        """Serve the webhook path with aiohttp and tell Telegram the URL and its secret token."""
+        from aiohttp import web
+
+        server = web.Application(client_max_size=WEBHOOK_BODY_LIMIT)
+        server.router.add_post(urlparse(url).path or "/", self._on_webhook)
+        runner = web.AppRunner(server, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host=listen, port=port)
+        await site.start()
+        self.webhook_runner = runner
+        bot = self._app().bot
+        await self.call(lambda: bot.set_webhook(url=url, secret_token=self.webhook_secret,
+                                                 allowed_updates=list(ALLOWED_UPDATES)))
+
+    async def _on_webhook(self, request: Any) -> Any:
+        """One update POSTed by Telegram: check the secret header, queue it, answer 200."""
+        from aiohttp import web
+
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+            return web.Response(status=403)
+        application = self.application
+        if application is None:
+            return web.Response(status=503)  # shutting down: Telegram will deliver it again
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except Exception:
+            log.warning("malformed webhook update ignored")
+            return web.Response(status=400)
+        await application.update_queue.put(update)
+        return web.Response(status=200)
+
+    async def stop_webhook(self) -> None:
+        """No new webhook posts (Telegram keeps them for later)."""
+        if self.webhook_runner is not None:
+            runner, self.webhook_runner = self.webhook_runner, None
+            await runner.cleanup()

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from bot.adapters.base import UserUnreachable
-from bot.adapters.discord import SLASH_COMMANDS, DiscordAdapter
+from bot.nudges.actions import Snooze
+from bot.adapters.discord import DiscordAdapter, slash_commands
 from bot.adapters.discord_ui import MESSAGE_LIMIT, split_text
 from bot.config import Config
 from bot.core import Core
@@ -330,12 +331,12 @@ async def test_another_users_component_is_refused(harness: Harness, core: Core) 
 
 async def test_nudge_by_dm_and_50007_marks_unreachable(harness: Harness, core: Core) -> None:
     await harness.slash(ALEX, "start", locale="en-US")
-    nudge = Outbound("Time to reply to your comments!", key="nudge.x", meta={"lang": "en"},
-                     choices=(Choice("n:done", "Done"),))
+    nudge = Outbound("Time to reply to your comments!", key="nudge.x", lang="en",
+                     choices=(Choice(Snooze(1, 255, "h"), "Done"),))
     await core.send_to("discord", ALEX["id"], [nudge])
     sent = [c for c in harness.http.calls if c.kind == "channel_message"]
     assert sent and sent[-1].content == "Time to reply to your comments!"
-    assert choice_values(sent[-1].json)["n:done"][0] == f"bc|{ALEX['id']}|btn|n:done"
+    assert choice_values(sent[-1].json)["n:1:ff:h"][0] == f"bc|{ALEX['id']}|btn|n:1:ff:h"
     assert "flags" not in sent[-1].json or not sent[-1].json["flags"] & EPHEMERAL
     harness.http.dm_fail[ALEX["id"]] = (403, 50007, "Cannot send messages to this user")
     with pytest.raises(UserUnreachable):
@@ -355,7 +356,7 @@ async def test_unknown_user_on_send_is_unreachable(harness: Harness, core: Core)
     await harness.slash(EVE, "help", locale="en-US")
     harness.http.dm_fail[EVE["id"]] = (404, 10013, "Unknown User")
     with pytest.raises(UserUnreachable):
-        await harness.adapter.send(EVE["id"], [Outbound("hi", meta={"lang": "en"})])
+        await harness.adapter.send(EVE["id"], [Outbound("hi", lang="en")])
     user = await core.storage.find_user("discord", EVE["id"])
     assert user is not None and not user.reachable
 
@@ -365,7 +366,7 @@ async def test_commands_sync_to_the_guild_localized(harness: Harness) -> None:
     sync = [c for c in harness.http.calls if c.kind == "sync"]
     assert sync[-1].path == f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
     by_name = {c["name"]: c for c in sync[-1].json}
-    assert set(by_name) == set(SLASH_COMMANDS)
+    assert set(by_name) == set(slash_commands(harness.adapter.core))
     assert {"start", "answer", "skip", "back", "edit", "plan", "language", "reminders", "progress", "delete",
             "export", "help"} <= set(by_name)
     start = by_name["start"]

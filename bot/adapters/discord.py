@@ -17,7 +17,6 @@ from bot.adapters.discord_ui import (NO_STEP, CatalogTranslator, build_modal, bu
                                      localize_commands, modal_values, parse_id, parse_open, split_text)
 from bot.config import Config
 from bot.types import Inbound, Outbound, UserRef, parse_command
-from handlers.commands import COMMANDS
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -26,9 +25,13 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 SHUTDOWN_WAIT = 10.0  # seconds disconnect() waits for handlers already running
-# Slash commands: the core's commands plus /answer (answer the open question: a form, or the text given).
-SLASH_COMMANDS: tuple[str, ...] = ("start", "answer") + tuple(c for c in COMMANDS if c != "start")
 SendFn = Callable[..., Awaitable[Any]]
+
+
+def slash_commands(core: Core) -> tuple[str, ...]:
+    """The core's menu commands plus /answer (answer the open question: a form, or the text given)."""
+    menu = core.commands()
+    return tuple(menu[:1]) + ("answer",) + tuple(menu[1:])
 
 
 def intents() -> discord.Intents:
@@ -68,11 +71,9 @@ class DiscordAdapter:
         self.translator = CatalogTranslator(core.catalog)
         self._stack = contextlib.AsyncExitStack()
         self._prepared = False
-        # Per user: the free-text question last shown (step, language, max length), for /answer without text.
-        self._open_text: dict[str, tuple[str, str, int]] = {}
         self._inflight: set[asyncio.Task[Any]] = set()  # handlers running now: shutdown lets them finish
         self._closing = False
-        for name in SLASH_COMMANDS:
+        for name in slash_commands(core):
             self.tree.add_command(self._command(name))
 
     # -- lifecycle -------------------------------------------------------------
@@ -200,14 +201,15 @@ class DiscordAdapter:
             replies = await self.core.handle(self._inbound(interaction, "text", text=text))
             await self._reply(interaction, replies)
             return
-        open_text = self._open_text.get(uid)
-        if open_text is not None and await self._step_is_open(uid, open_text[0]):
-            step, lang, max_len = open_text
-            await interaction.response.send_modal(build_modal(uid, step, lang, max_len, self.core.catalog))
+        # The core shows the open question again: a free-text one opens its form right away.
+        replies = await self.core.handle(self._inbound(interaction, "command", command="answer"))
+        question = next((m for m in replies if m.expects == "text"), None)
+        if question is not None:
+            await interaction.response.send_modal(build_modal(uid, question.step or NO_STEP, question.lang,
+                                                              question.max_len, self.core.catalog))
             return
-        lang = await self._lang(interaction)
-        hint = localize_commands(self.core.catalog.t(lang, "discord.answer_hint"), lang, self.core.catalog)
-        await interaction.response.send_message(hint, ephemeral=interaction.guild_id is not None)
+        await self._defer(interaction, thinking=True)
+        await self._reply(interaction, replies)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Component presses and form submits (slash commands go through the command tree)."""
@@ -266,9 +268,24 @@ class DiscordAdapter:
             return
         await self._defer(interaction, thinking=False)
         replies = await self.core.handle(inbound)
-        with contextlib.suppress(discord.HTTPException):  # the pressed message loses its buttons
-            await interaction.edit_original_response(view=None)
-        await self._reply(interaction, replies, must_reply=False)
+        await self._settle_pressed(interaction, replies)
+        await self._reply(interaction, [m for m in replies if m.kind not in ("settled", "redraw")],
+                          must_reply=False)
+
+    async def _settle_pressed(self, interaction: discord.Interaction, replies: list[Outbound]) -> None:
+        """The pressed message shows the answer chosen (or its new ticks); otherwise it just loses its buttons."""
+        settled = next((m for m in replies if m.kind == "settled"), None)
+        redraw = next((m for m in replies if m.kind == "redraw"), None)
+        message = interaction.message
+        with contextlib.suppress(discord.HTTPException):
+            if redraw is not None:
+                await interaction.edit_original_response(view=build_view(redraw, str(interaction.user.id),
+                                                                         self.core.catalog))
+            elif settled is not None and message is not None and message.content:
+                text = f"{message.content}\n\n{settled.text}"
+                await interaction.edit_original_response(content=text if len(text) < 2000 else None, view=None)
+            else:
+                await interaction.edit_original_response(view=None)
 
     async def _on_modal(self, interaction: discord.Interaction) -> None:
         owned = await self._owned(interaction)
@@ -282,13 +299,9 @@ class DiscordAdapter:
             return
         from_message = interaction.message is not None
         await self._defer(interaction, thinking=not from_message)
-        uid = str(interaction.user.id)
-        if not await self._step_is_open(uid, step):
-            lang = await self._lang(interaction)
-            await interaction.followup.send(self.core.catalog.t(lang, "discord.stale_form"),
-                                            ephemeral=interaction.guild_id is not None)
-            return
-        replies = await self.core.handle(self._inbound(interaction, "text", text=text))
+        # The form names its question: the core refuses it if that question has passed.
+        replies = await self.core.handle(self._inbound(interaction, "text", text=text,
+                                                       step="" if step == NO_STEP else step))
         if from_message:
             with contextlib.suppress(discord.HTTPException):
                 await interaction.edit_original_response(view=None)
@@ -332,12 +345,12 @@ class DiscordAdapter:
         back = next((i for i, r in enumerate(replies) if r.key == "reach.back"), None)
         if back is not None and ephemeral:
             # Nudges failed because DMs were closed: say how to open them (the core says the rest).
-            lang = str(replies[back].meta.get("lang") or lang_of(interaction.locale))
-            note = Outbound(self.core.catalog.t(lang, "discord.dm_closed"), key="discord.dm_closed", meta={"lang": lang})
+            lang = replies[back].lang
+            note = Outbound(self.core.catalog.t(lang, "discord.dm_closed"), key="discord.dm_closed", lang=lang)
             replies = [*replies[:back + 1], note, *replies[back + 1:]]
         if not replies and must_reply:
             lang = lang_of(interaction.locale)
-            replies = [Outbound(self.core.catalog.t(lang, "discord.done"), key="discord.done")]
+            replies = [Outbound(self.core.catalog.t(lang, "discord.done"), key="discord.done", lang=lang)]
         try:
             await self._deliver(uid, replies, interaction.followup.send, ephemeral=ephemeral, after_form=after_form)
         except discord.HTTPException:
@@ -347,9 +360,7 @@ class DiscordAdapter:
                        after_form: bool = False) -> None:
         """Each reply split under 2000 characters; its components and file go with its last part."""
         for msg in replies:
-            self._remember(uid, msg)
-            lang = str(msg.meta.get("lang") or "en")
-            parts = split_text(localize_commands(msg.text, lang, self.core.catalog)) or [""]
+            parts = split_text(localize_commands(msg.text, msg.lang, self.core.catalog)) or [""]
             view = build_view(msg, uid, self.core.catalog, after_form=after_form)
             for i, part in enumerate(parts):
                 last = i == len(parts) - 1
@@ -364,13 +375,6 @@ class DiscordAdapter:
                     continue
                 await send(content=part or None, **kwargs)
 
-    def _remember(self, uid: str, msg: Outbound) -> None:
-        """Note the open free-text prompt (for /answer without text), or forget it once something else is asked."""
-        if msg.expects == "text":
-            self._open_text[uid] = (msg.step or NO_STEP, str(msg.meta.get("lang") or "id"), msg.max_len)
-        elif msg.expects:
-            self._open_text.pop(uid, None)
-
     async def send(self, user_id: str, messages: list[Outbound]) -> None:
         """Deliver nudges by DM; closed DMs or an unknown user mark the user unreachable."""
         try:
@@ -380,10 +384,10 @@ class DiscordAdapter:
             await self._deliver(user_id, messages, channel.send, ephemeral=None)
         except (discord.Forbidden, discord.NotFound) as exc:
             log.info("Discord user unreachable (code %s): nudges paused", exc.code)
-            await self.core.storage.set_reachable(PLATFORM, user_id, False)
+            await self.core.unreachable(PLATFORM, user_id)
             raise UserUnreachable(f"discord error {exc.code}") from exc
         except UserUnreachable:
-            await self.core.storage.set_reachable(PLATFORM, user_id, False)
+            await self.core.unreachable(PLATFORM, user_id)
             raise
         except discord.RateLimited as exc:
             log.warning("Discord rate limit on a DM: retry in %.1fs", exc.retry_after)
@@ -391,19 +395,3 @@ class DiscordAdapter:
         except (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             log.warning("Discord DM failed for now: %s", type(exc).__name__)
             raise RetryLater(30.0, type(exc).__name__) from exc
-
-    # -- helpers -------------------------------------------------------------------
-    async def _step_is_open(self, uid: str, step: str) -> bool:
-        """Whether `step` is the user's current open question (a read of the stored flow, no change)."""
-        if step == NO_STEP:
-            return True  # a prompt outside the questionnaire: the core knows what it awaits
-        user = await self.core.storage.find_user(PLATFORM, uid)
-        if user is None:
-            return False
-        flow = await self.core.storage.get_flow(user.id)
-        return flow is not None and flow.status == "active" and not flow.pending and flow.step == step
-
-    async def _lang(self, interaction: discord.Interaction) -> str:
-        """The user's stored language, else the one of their Discord locale."""
-        user = await self.core.storage.find_user(PLATFORM, str(interaction.user.id))
-        return (user.language if user is not None and user.language else None) or lang_of(interaction.locale)

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from bot.i18n import DEFAULT_LANGUAGE, Catalog
 from bot.language import language_from_locale
-from bot.types import Outbound
+from bot.types import Choice, Outbound
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -28,8 +28,6 @@ ROWS = 5
 PREFIX = "bc"
 # The "step" of a free-text prompt outside the questionnaire (e.g. reminder times): the core knows what it awaits.
 NO_STEP = "-"
-# Choice prefixes offered as a list of options (select menu or option buttons); the rest are action buttons.
-OPTION_PREFIXES = ("a", "t", "e", "l")
 # Kinds of custom id: a button carrying one core value, a single or multi select, "open the answer form", a form.
 KINDS = ("btn", "sel", "multi", "open", "modal")
 
@@ -114,10 +112,10 @@ def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
         yield items[i:i + size]
 
 
-def _style(value: str) -> discord.ButtonStyle:
-    if value == "c:yes" or value.startswith("d:"):
+def _style(choice: Choice) -> discord.ButtonStyle:
+    if choice.role == "submit":
         return discord.ButtonStyle.success
-    if value.startswith("x:") and value.endswith(":yes"):
+    if choice.role == "danger":
         return discord.ButtonStyle.danger
     return discord.ButtonStyle.secondary
 
@@ -128,22 +126,22 @@ def build_view(msg: Outbound, owner: str, catalog: Catalog, *, after_form: bool 
     The view is stopped before it is returned: discord.py then does not keep it in memory, and
     presses reach the adapter's on_interaction through the custom ids alone (they survive restarts).
     """
-    lang = str(msg.meta.get("lang") or DEFAULT_LANGUAGE)
+    lang = msg.lang
     view = discord.ui.View(timeout=None)
     rows: list[list[discord.ui.Item[Any]]] = []
-    options = [c for c in msg.choices if c.value.split(":", 1)[0] in OPTION_PREFIXES]
-    actions = [c for c in msg.choices if c not in options]
+    options = [c for c in msg.choices if c.role in ("option", "toggle")]
+    actions = [c for c in msg.choices if c not in options and c.role != "link"]
     first_row: list[discord.ui.Item[Any]] = []
     if msg.expects == "text":
         rest = open_rest(msg.step or NO_STEP, lang, msg.max_len or TEXT_INPUT_LIMIT)
         label = catalog.t(lang, "discord.btn.next" if after_form else "discord.btn.answer")
         first_row.append(discord.ui.Button(style=discord.ButtonStyle.primary, label=label,
                                            custom_id=make_id(owner, "open", rest)))
-    multi = msg.multi and any(c.value.startswith("t:") for c in options)
+    multi = msg.multi and any(c.role == "toggle" for c in options)
     if multi:
-        toggles = [c for c in options if c.value.startswith("t:")][:SELECT_OPTIONS_LIMIT]
+        toggles = [c for c in options if c.role == "toggle"][:SELECT_OPTIONS_LIMIT]
         # The multi-select submits the whole selection at once, so the "done" button is not needed.
-        actions = [c for c in actions if not c.value.startswith("d:")]
+        actions = [c for c in actions if c.role != "submit"]
         select: discord.ui.Select[Any] = discord.ui.Select(
             custom_id=make_id(owner, "multi"), placeholder=catalog.t(lang, "discord.select.multi_placeholder"),
             min_values=1, max_values=len(toggles),
@@ -151,7 +149,7 @@ def build_view(msg: Outbound, owner: str, catalog: Catalog, *, after_form: bool 
                                           default=c.selected) for c in toggles])
         rows.append([select])
     elif options and len(options) <= ROW_BUTTONS:
-        rows.append([discord.ui.Button(style=_style(c.value), label=_cut(c.label, BUTTON_LABEL_LIMIT),
+        rows.append([discord.ui.Button(style=_style(c), label=_cut(c.label, BUTTON_LABEL_LIMIT),
                                        custom_id=make_id(owner, "btn", c.value)) for c in options])
     elif options:
         for n, group in enumerate(_chunks(options, SELECT_OPTIONS_LIMIT)):
@@ -159,7 +157,7 @@ def build_view(msg: Outbound, owner: str, catalog: Catalog, *, after_form: bool 
                 custom_id=make_id(owner, "sel", str(n)), placeholder=catalog.t(lang, "discord.select.placeholder"),
                 options=[discord.SelectOption(label=_cut(c.label, SELECT_LABEL_LIMIT), value=c.value)
                          for c in group])])
-    buttons = first_row + [discord.ui.Button(style=_style(c.value), label=_cut(c.label, BUTTON_LABEL_LIMIT),
+    buttons = first_row + [discord.ui.Button(style=_style(c), label=_cut(c.label, BUTTON_LABEL_LIMIT),
                                              custom_id=make_id(owner, "btn", c.value)) for c in actions]
     rows.extend(_chunks(buttons, ROW_BUTTONS))
     count = 0

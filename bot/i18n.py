@@ -1,10 +1,15 @@
 """Message catalogs: every user-visible string, per language, from locales/."""
 from __future__ import annotations
 
-import string
-import tomllib
+import os
 from importlib import resources
+from pathlib import Path
 from typing import Any
+
+from bot.content import parse_doc, read_source
+from bot.schema import Doc, Entry, catalog_entries, placeholders
+
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "Catalog", "load_language", "language_docs", "placeholders"]
 
 LANGUAGES: tuple[str, ...] = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -19,20 +24,33 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
             out[full] = str(value)
 
 
+LOCALES_DIR_ENV = "BRANDCOACH_LOCALES_DIR"
+
+
+def locales_dir() -> str | None:
+    """The directory given by $BRANDCOACH_LOCALES_DIR, or None for the packaged locales."""
+    return os.environ.get(LOCALES_DIR_ENV) or None
+
+
+def language_docs(lang: str) -> list[Doc]:
+    """Every locales/<lang>/*.toml, parsed, with its source (for line numbers)."""
+    folder = locales_dir()
+    listing = resources.files("locales").joinpath(lang) if folder is None else Path(folder) / lang
+    names = sorted(e.name for e in listing.iterdir() if e.name.endswith(".toml"))
+    return [parse_doc(*read_source(folder, "locales", f"{lang}/{name}")) for name in names]
+
+
 def load_language(lang: str) -> dict[str, str]:
     """Merge every locales/<lang>/*.toml into one flat {dotted.key: text} map."""
     out: dict[str, str] = {}
-    folder = resources.files("locales").joinpath(lang)
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            data = tomllib.loads(entry.read_text(encoding="utf-8"))
-            _flatten("", data, out)
+    for doc in language_docs(lang):
+        _flatten("", doc.data, out)
     return out
 
 
-def placeholders(template: str) -> set[str]:
-    """Names used as {placeholders} in a template."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+def catalog_entries_by_language(languages: tuple[str, ...] = LANGUAGES) -> dict[str, dict[str, Entry]]:
+    """{lang: {dotted.key: Entry(text, file, line)}}, for content checks."""
+    return {lang: catalog_entries(language_docs(lang)) for lang in languages}
 
 
 class _Safe(dict):  # type: ignore[type-arg]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,16 @@ def locales_dir() -> str | None:
     return os.environ.get(LOCALES_DIR_ENV) or None
 
 
-def language_docs(lang: str) -> list[Doc]:
-    """Every locales/<lang>/*.toml, parsed, with its source (for line numbers)."""
-    folder = locales_dir()
+def language_docs(lang: str) -> tuple[Doc, ...]:
+    """Every locales/<lang>/*.toml, parsed, with its source (for line numbers); cached per directory."""
+    return _language_docs(lang, locales_dir())
+
+
+@lru_cache(maxsize=None)
+def _language_docs(lang: str, folder: str | None) -> tuple[Doc, ...]:
     listing = resources.files("locales").joinpath(lang) if folder is None else Path(folder) / lang
     names = sorted(e.name for e in listing.iterdir() if e.name.endswith(".toml"))
-    return [parse_doc(*read_source(folder, "locales", f"{lang}/{name}")) for name in names]
+    return tuple(parse_doc(*read_source(folder, "locales", f"{lang}/{name}")) for name in names)
 
 
 def load_language(lang: str) -> dict[str, str]:
@@ -49,8 +54,13 @@ def load_language(lang: str) -> dict[str, str]:
 
 
 def catalog_entries_by_language(languages: tuple[str, ...] = LANGUAGES) -> dict[str, dict[str, Entry]]:
-    """{lang: {dotted.key: Entry(text, file, line)}}, for content checks."""
-    return {lang: catalog_entries(language_docs(lang)) for lang in languages}
+    """{lang: {dotted.key: Entry(text, file, line)}}, for content checks (cached per directory)."""
+    return _entries(languages, locales_dir())
+
+
+@lru_cache(maxsize=8)
+def _entries(languages: tuple[str, ...], folder: str | None) -> dict[str, dict[str, Entry]]:
+    return {lang: catalog_entries(_language_docs(lang, folder)) for lang in languages}
 
 
 class _Safe(dict):  # type: ignore[type-arg]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ def parse_doc(file: str, text: str) -> Doc:
         raise ContentError([Issue(file, int(found.group(1)) if found else 1, "", f"invalid TOML: {exc}")]) from exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def _doc(name: str, folder: str | None) -> Doc:
     return parse_doc(*read_source(folder, "content", f"{name}.toml"))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from bot.content import parse_doc, read_source
 from bot.schema import Doc, Entry, catalog_entries, placeholders
 
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "Catalog", "load_language", "language_docs", "placeholders"]
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Catalog", "language_docs", "load_language", "placeholders"]
 
 LANGUAGES: tuple[str, ...] = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -38,7 +38,7 @@ def language_docs(lang: str) -> tuple[Doc, ...]:
     return _language_docs(lang, locales_dir())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _language_docs(lang: str, folder: str | None) -> tuple[Doc, ...]:
     listing = resources.files("locales").joinpath(lang) if folder is None else Path(folder) / lang
     names = sorted(e.name for e in listing.iterdir() if e.name.endswith(".toml"))

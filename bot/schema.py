@@ -320,14 +320,13 @@ def text_issues(doc: Doc, texts: Iterable[Text], catalogs: Mapping[str, Mapping[
     """
     out: list[Issue] = []
     for text in texts:
-        present = {lang: cat[text.key] for lang, cat in catalogs.items() if text.key in cat}
+        present = [cat[text.key] for cat in catalogs.values() if text.key in cat]
         if not present and not text.optional:
             out.append(doc.issue(text.path, f"no text {text.key!r} in locales ({', '.join(catalogs)})"))
-        for lang, entry in present.items():
+        for entry in present:
             for name in sorted(placeholders(entry.text) - text.fills):
-                allowed = " ".join(f"{{{n}}}" for n in sorted(text.fills)) or "none"
-                out.append(Issue(entry.file, entry.line, text.key,
-                                 f"placeholder {{{name}}} is not filled by the code (allowed: {allowed})"))
+                out.append(Issue(entry.file, entry.line, text.key, f"placeholder {{{name}}} is not filled by the code "
+                                 f"(allowed: {_braces(set(text.fills))})"))
     return out
 
 
@@ -392,6 +391,6 @@ def run_checks(packages: Iterable[str] = ("handlers",)) -> list[Issue]:
             out.extend(fn())
         except ContentError as exc:
             out.extend(exc.issues)
-        except Exception as exc:  # a crashing check is a problem to report, not a traceback
+        except Exception as exc:  # noqa: BLE001  a crashing check is a problem to report, not a traceback
             out.append(Issue(f"<check {name}>", 0, "", f"crashed: {type(exc).__name__}: {exc}"))
     return sorted(set(out))

@@ -28,7 +28,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run = sub.add_parser("run", help="run the platforms configured in the environment")
     run.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
     run.add_argument("--console", action="store_true", help="also chat in this terminal, beside the platforms")
+    check = sub.add_parser("check-content", help="check content/*.toml and the message catalogs, then exit")
+    check.add_argument("--content-dir", help="read content TOML from this directory (default: the packaged content)")
+    check.add_argument("--locales-dir", help="read catalogs from this directory (default: the packaged locales)")
     return parser.parse_args(argv)
+
+
+def check_content(args: argparse.Namespace | None = None, startup: bool = False) -> int:
+    """Run every registered content check, print one line per problem; 0 if clean, else 1 (2 at start-up)."""
+    import os
+
+    from bot import schema
+
+    for option, env in (("content_dir", "BRANDCOACH_CONTENT_DIR"), ("locales_dir", "BRANDCOACH_LOCALES_DIR")):
+        if getattr(args, option, None):
+            os.environ[env] = getattr(args, option)
+    packages = [p.strip() for p in os.environ.get("BRANDCOACH_FEATURES", "handlers").split(",") if p.strip()]
+    issues = schema.run_checks(packages)
+    for issue in issues:
+        print(issue, file=sys.stderr if startup else sys.stdout)
+    if issues:
+        print(f"{len(issues)} content problem(s)" + ("; not starting." if startup else "."), file=sys.stderr)
+        return 2 if startup else 1
+    if not startup:
+        print(f"content OK: {len(schema.registered()) + 1} checks, no problems.")
+    return 0
 
 
 async def run_chat(config: Config, user: str = "local", lang: str | None = None) -> None:
@@ -73,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
     redact.install([config.telegram_token or "", config.discord_token or "", config.telegram_webhook_secret or ""])
+    if args.command == "check-content" or check_content(startup=True):
+        return check_content(args) if args.command == "check-content" else 2
     try:
         if args.command == "chat" or (args.command is None and not config.has_platform):
             asyncio.run(run_chat(config, getattr(args, "user", "local"), getattr(args, "lang", None)))

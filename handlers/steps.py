@@ -6,9 +6,30 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from bot.content import load_content
+from bot import schema
+from bot.content import content_doc, load_content
 
 KINDS = ("text", "list", "choice", "multi")
+_ID = r"[a-z0-9_]+"
+
+# content/questionnaire.toml, as documented in its header.
+STEP_SCHEMA = schema.Table({
+    "id": schema.Field(str, required=True, pattern=_ID),
+    "section": schema.Field(str, required=True, pattern=_ID),
+    "kind": schema.Field(str, choices=KINDS),
+    "required": schema.Field(bool),
+    "min_len": schema.Field(int, min=0),
+    "max_len": schema.Field(int, min=1),
+    "min_items": schema.Field(int, min=0),
+    "max_items": schema.Field(int, min=0),
+    "options": schema.Field(schema.ListOf(str), pattern=_ID),
+    "options_from": schema.Field(str),
+    "when": schema.Field(schema.Table({"step": schema.Field(str, required=True), "is": schema.Field(str, required=True)})),
+    "warn": schema.Field(schema.ListOf(str)),
+    "warn_options": schema.Field(schema.ListOf(str)),
+    "detect_language": schema.Field(bool),
+})
+SCHEMA = schema.Table({"steps": schema.Field(schema.ArrayOf(STEP_SCHEMA), required=True)})
 
 
 @dataclass(frozen=True)
@@ -29,17 +50,103 @@ class Step:
     detect: bool = True
 
 
+def step_findings(data: dict[str, Any]) -> list[schema.Finding]:
+    """Schema violations and cross-step mistakes in parsed questionnaire content (all of them)."""
+    found = schema.validate(data, SCHEMA)
+    raws = data.get("steps")
+    if not isinstance(raws, list) or not all(isinstance(r, dict) for r in raws):
+        return found
+    bad = _malformed(found, len(raws))
+    ids = [raw.get("id") if isinstance(raw.get("id"), str) else None for raw in raws]
+    found += [(f"steps[{ids.index(d, ids.index(d) + 1)}].id", f"duplicate step id {d!r}")
+              for d in schema.duplicates(ids) if d is not None]
+    for i, raw in enumerate(raws):
+        if i not in bad:
+            earlier = {r["id"]: r for r in raws[:i] if isinstance(r.get("id"), str)}
+            found += [(f"steps[{i}].{key}", message) for key, message in _step_problems(raw, earlier)]
+    return found
+
+
+def _malformed(found: list[schema.Finding], count: int) -> set[int]:
+    """Indices of steps that have schema findings (cross checks skip them)."""
+    return {i for i in range(count) for path, _ in found if path.startswith(f"steps[{i}]")}
+
+
+def _step_problems(raw: dict[str, Any], before: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """(key, message) for one well-formed step, given the steps before it by id."""
+    out: list[tuple[str, str]] = []
+    kind = raw.get("kind", "text")
+    options = raw.get("options", [])
+    out += [("options", f"duplicate option {o!r}") for o in schema.duplicates(options)]
+    if options and kind not in ("choice", "multi"):
+        out.append(("options", f"options are only for choice or multi steps, not {kind!r}"))
+    if kind in ("choice", "multi") and not options and not raw.get("options_from"):
+        out.append(("kind", f"a {kind} step needs options or options_from"))
+    source = raw.get("options_from")
+    if source is not None:
+        if kind != "choice":
+            out.append(("options_from", "options_from is only for choice steps"))
+        if source not in before:
+            out.append(("options_from", f"{source!r} is not an earlier step"))
+        elif before[source].get("kind", "text") != "list":
+            out.append(("options_from", f"{source!r} is not a list step"))
+    out += [("warn_options", f"{w!r} is not one of the options") for w in raw.get("warn_options", []) if w not in options]
+    for low, high in (("min_len", "max_len"), ("min_items", "max_items")):
+        lo, hi = raw.get(low), raw.get(high)
+        if lo is not None and hi and lo > hi:
+            out.append((low, f"{low} {lo} is above {high} {hi}"))
+    when = raw.get("when")
+    if when is not None:
+        target = before.get(when["step"])
+        if target is None:
+            out.append(("when.step", f"{when['step']!r} is not an earlier step"))
+        elif (choices := _strings(target.get("options"))) and when["is"] not in choices:
+            out.append(("when.is", f"{when['is']!r} is not an option of step {when['step']!r} ({', '.join(choices)})"))
+    return out
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def step_texts(data: dict[str, Any]) -> list[schema.Text]:
+    """The catalog texts the questionnaire needs (none of them takes placeholders)."""
+    out: list[schema.Text] = []
+    sections: dict[str, str] = {}
+    for i, raw in enumerate(data["steps"]):
+        if not isinstance(raw.get("id"), str) or not isinstance(raw.get("section"), str):
+            continue
+        path, sid = f"steps[{i}]", raw["id"]
+        out += [schema.Text(f"q.{sid}.prompt", f"{path}.id"), schema.Text(f"q.{sid}.short", f"{path}.id"),
+                schema.Text(f"q.{sid}.hint", f"{path}.id", optional=True)]
+        out += [schema.Text(f"opt.{sid}.{o}", f"{path}.options[{n}]") for n, o in enumerate(_strings(raw.get("options")))]
+        sections.setdefault(raw["section"], f"{path}.section")
+    return out + [schema.Text(f"sec.{name}", path) for name, path in sections.items()]
+
+
+def check() -> list[schema.Issue]:
+    """Every problem in content/questionnaire.toml and the texts it needs."""
+    from bot.i18n import catalog_entries_by_language
+
+    doc = content_doc("questionnaire")
+    found = step_findings(doc.data)
+    raws = doc.data.get("steps")
+    if not isinstance(raws, list) or not all(isinstance(r, dict) for r in raws):
+        return doc.issues(found)
+    return doc.issues(found) + schema.text_issues(doc, step_texts(doc.data), catalog_entries_by_language())
+
+
+schema.register_check("questionnaire", check)
+
+
 def parse_steps(data: dict[str, Any]) -> tuple[Step, ...]:
-    """Build steps from the parsed TOML, checking what a typo would break."""
+    """Build steps from the parsed TOML; content with schema violations raises ValueError."""
+    found = step_findings(data)
+    if found:
+        raise ValueError("questionnaire content: " + "; ".join(f"{path}: {message}" for path, message in found))
     steps = []
-    seen: set[str] = set()
     for raw in data.get("steps", []):
         kind = raw.get("kind", "text")
-        if kind not in KINDS:
-            raise ValueError(f"step {raw.get('id')}: unknown kind {kind!r}")
-        if raw["id"] in seen:
-            raise ValueError(f"duplicate step id {raw['id']!r}")
-        seen.add(raw["id"])
         when = raw.get("when")
         steps.append(Step(
             id=raw["id"], section=raw["section"], kind=kind, required=raw.get("required", True),

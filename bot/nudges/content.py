@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
 from bot.nudges.actions import CheckinPosts, Snooze
@@ -176,3 +177,143 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
     return Outbound(text="\n\n".join(parts), key=key, choices=tuple(choices), private=True,
                     expects="choice" if kind.checkin else "", kind="nudge", lang=lang,
                     source=idea[0].id if kind.idea and idea is not None else "")
+
+
+# ---- content schema and checks (content/nudges.toml, content/ideas.toml) -----------------------------------
+
+_ID = r"[a-z0-9_]+"
+TIMES_FROM = ("response_time",)  # the values default_schedule knows
+DAYS_FROM = ("cadence",)
+IDEA_FILLS = frozenset({"pillar", "format"})  # what render passes to idea.<id>
+
+KIND_SCHEMA = schema.Table({
+    "order": schema.Field(int, min=0),
+    "times": schema.Field(schema.ListOf(str), pattern=r"([01]\d|2[0-3]):[0-5]\d"),
+    "times_from": schema.Field(str, choices=TIMES_FROM),
+    "days": schema.Field(schema.ListOf(int), min=0, max=6),
+    "days_from": schema.Field(str, choices=DAYS_FROM),
+    "monthday": schema.Field(int, min=1, max=31),
+    "idea": schema.Field(bool),
+    "checkin": schema.Field(bool),
+    "variants": schema.Field(schema.ListOf(str), pattern=_ID),
+})
+SCHEMA = schema.Table({"kinds": schema.Field(schema.MapOf(schema.Field(KIND_SCHEMA), key_pattern=_ID), required=True)})
+IDEAS_SCHEMA = schema.Table({
+    "themes": schema.Field(schema.MapOf(schema.Field(schema.ListOf(str)), key_pattern=_ID)),
+    "ideas": schema.Field(schema.ArrayOf(schema.Table({
+        "id": schema.Field(str, required=True, pattern=_ID),
+        "purposes": schema.Field(schema.ListOf(str)),
+        "themes": schema.Field(schema.ListOf(str)),
+    })), required=True),
+})
+
+
+class _Blank:
+    """A catalog stand-in that renders every key as '' (to learn which placeholders params() fills)."""
+
+    def t(self, lang: str, key: str, **params: Any) -> str:
+        return ""
+
+
+def nudge_fills() -> frozenset[str]:
+    """The placeholders every nudge text may use: exactly what params() fills."""
+    return frozenset(params(_Blank(), "en", {}, [], []))  # type: ignore[arg-type]
+
+
+def kind_findings(data: dict[str, Any]) -> list[schema.Finding]:
+    """Schema violations and schedule mistakes in parsed nudges content."""
+    found = schema.validate(data, SCHEMA)
+    raw = data.get("kinds")
+    if not isinstance(raw, dict):
+        return found
+    for kid, kind in raw.items():
+        path = f"kinds.{kid}"
+        if not isinstance(kind, dict) or any(p == path or p.startswith(path + ".") for p, _ in found):
+            continue
+        if not kind.get("times") and not kind.get("times_from"):
+            found.append((path, "no times: give times or times_from"))
+        if kind.get("times") and kind.get("times_from"):
+            found.append((f"{path}.times_from", "times_from replaces times: give one of them"))
+        when = [k for k in ("days", "days_from", "monthday") if kind.get(k) not in (None, [])]
+        if not when:
+            found.append((path, "no days: give days, days_from or monthday"))
+        elif len(when) > 1:
+            found.append((f"{path}.{when[1]}", f"give only one of {', '.join(when)}"))
+        if kind.get("variants") == []:
+            found.append((f"{path}.variants", "an empty list sends nothing: list at least one variant"))
+        found += [(f"{path}.variants", f"duplicate variant {v!r}") for v in schema.duplicates(kind.get("variants", []))]
+    return found
+
+
+def kind_texts(data: dict[str, Any]) -> list[schema.Text]:
+    """The catalog texts the nudge kinds need: their names and one text per variant."""
+    fills = nudge_fills()
+    out: list[schema.Text] = []
+    for kid, kind in (data.get("kinds") or {}).items():
+        if not isinstance(kind, dict):
+            continue
+        out.append(schema.Text(f"nudge.kind.{kid}", f"kinds.{kid}"))
+        variants = kind.get("variants", ["a"])
+        out += [schema.Text(f"nudge.{kid}.{v}", f"kinds.{kid}.variants", fills)
+                for v in (variants if isinstance(variants, list) else []) if isinstance(v, str)]
+    return out
+
+
+def unsent_text_issues(data: dict[str, Any], catalogs: dict[str, dict[str, schema.Entry]]) -> list[schema.Issue]:
+    """Texts `nudge.<kind>.<x>` whose variant is not listed: they would never be sent."""
+    out: list[schema.Issue] = []
+    for kid, kind in (data.get("kinds") or {}).items():
+        listed = set(kind.get("variants", ["a"])) if isinstance(kind, dict) and isinstance(kind.get("variants", []), list) \
+            else set()
+        for cat in catalogs.values():
+            out += [schema.Issue(entry.file, entry.line, key, f"never sent: {key.rsplit('.', 1)[1]!r} is not in "
+                                 f"kinds.{kid}.variants") for key, entry in cat.items()
+                    if key.startswith(f"nudge.{kid}.") and key.count(".") == 2 and key.rsplit(".", 1)[1] not in listed]
+    return out
+
+
+def idea_findings(data: dict[str, Any], purposes: list[str] | None) -> list[schema.Finding]:
+    """Schema violations, duplicate ids, unknown themes and purposes (None: purposes unknown) in ideas content."""
+    found = schema.validate(data, IDEAS_SCHEMA)
+    raws = data.get("ideas")
+    if not isinstance(raws, list) or not all(isinstance(r, dict) for r in raws):
+        return found
+    themes_known = set(data.get("themes") or {})
+    ids = [r.get("id") if isinstance(r.get("id"), str) else None for r in raws]
+    found += [(f"ideas[{ids.index(d, ids.index(d) + 1)}].id", f"duplicate idea id {d!r}")
+              for d in schema.duplicates(ids) if d is not None]
+    for i, raw in enumerate(raws):
+        if any(p.startswith(f"ideas[{i}]") for p, _ in found):
+            continue
+        found += [(f"ideas[{i}].themes", f"unknown theme {t!r} (not in [themes])") for t in raw.get("themes", [])
+                  if t not in themes_known]
+        if purposes is not None:
+            found += [(f"ideas[{i}].purposes", f"{p!r} is not an option of the 'purposes' step ({', '.join(purposes)})")
+                      for p in raw.get("purposes", []) if p not in purposes]
+    return found
+
+
+def _purpose_options() -> list[str] | None:
+    """The options of the questionnaire's 'purposes' step, which ideas are matched against."""
+    steps = load_content("questionnaire").get("steps")
+    found = [s.get("options") for s in steps or [] if isinstance(s, dict) and s.get("id") == "purposes"]
+    return [str(o) for o in found[0]] if found and isinstance(found[0], list) else None
+
+
+def check() -> list[schema.Issue]:
+    """Every problem in content/nudges.toml, content/ideas.toml and the texts they need."""
+    from bot.content import content_doc
+    from bot.i18n import catalog_entries_by_language
+
+    catalogs = catalog_entries_by_language()
+    nudges, ideas_doc = content_doc("nudges"), content_doc("ideas")
+    out = nudges.issues(kind_findings(nudges.data))
+    out += schema.text_issues(nudges, kind_texts(nudges.data), catalogs) + unsent_text_issues(nudges.data, catalogs)
+    out += ideas_doc.issues(idea_findings(ideas_doc.data, _purpose_options()))
+    raws = ideas_doc.data.get("ideas")
+    texts = [schema.Text(f"idea.{r['id']}", f"ideas[{i}].id", IDEA_FILLS) for i, r in enumerate(raws)
+             if isinstance(r, dict) and isinstance(r.get("id"), str)] if isinstance(raws, list) else []
+    return out + schema.text_issues(ideas_doc, texts, catalogs)
+
+
+schema.register_check("nudges", check)

@@ -61,9 +61,7 @@ def plan_table(name: str, answers: dict[str, Any]) -> list[Any]:
     """The entry of a per-option table in content/plan.toml (reply_windows, posting_days) for the user's answer."""
     table = load_content("plan")[name]
     by_option = table["options"]
-    answer = answers.get(table["step"])
-    return list(by_option.get(str(answer), by_option[table["default"]]) if answer is not None
-                else by_option[table["default"]])
+    return list(by_option.get(str(answers.get(table["step"])), by_option[table["default"]]))
 
 
 def default_schedule(kind: Kind, answers: dict[str, Any]) -> tuple[list[str], list[int], int | None]:

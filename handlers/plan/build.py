@@ -41,7 +41,7 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
         out.update(reply_count=len(windows), reply_times=", ".join(windows))
     raw_minutes = answers.get(plan.budget_step)
     if present(raw_minutes) and str(raw_minutes).isdigit():
-        minutes = int(raw_minutes)
+        minutes = int(str(raw_minutes))
         create = round(minutes * plan.create_share)
         out.update(minutes=minutes, create=create, interact=minutes - create)
         if "reply_count" in out:
@@ -85,12 +85,12 @@ def render_line(line: Line, values: Mapping[str, Any], steps: Mapping[str, Step]
     items = answers.get(line.each)
     if not present(items):
         return []
-    cycles = {name: answers.get(sid) for name, sid in line.cycle}
+    cycles = {name: list(answers.get(sid) or []) for name, sid in line.cycle}
     out = []
     for n, item in enumerate(items if isinstance(items, list) else [items]):
         bound = dict(scope, item=item_label(steps[line.each], item, t), n=n + 1)
         for name, sid in line.cycle:
-            if present(cycles[name]):
+            if cycles[name]:
                 bound[name] = item_label(steps[sid], cycles[name][n % len(cycles[name])], t)
         matched = line.match is not None and item == answers.get(line.match)
         if line.names <= set(bound):

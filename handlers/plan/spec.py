@@ -66,6 +66,7 @@ class Table:
     by_option: Mapping[str, tuple[Any, ...]]
 
     def get(self, value: Any) -> tuple[Any, ...]:
+        """The entry for an answer; the default option's for an unknown one."""
         return self.by_option.get(str(value), self.by_option[self.default])
 
 
@@ -81,6 +82,7 @@ class PlanRules:
 
 
 def fail(where: str, problem: str) -> ValueError:
+    """The error for a rule that cannot work: names this file, the rule and the problem."""
     return ValueError(f"{SOURCE}: {where}: {problem}")
 
 
@@ -248,5 +250,5 @@ def parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Mess
     for sec in sections:
         for line in sec.lines:
             shown |= _mentions(line)
-    return PlanRules(tuple(sections), windows, days, budget_step.id, float(share), answer_text,
+    return PlanRules(tuple(sections), windows, days, budget_step.id, float(share), str(answer_text),
                      frozenset(shown & set(by_id)))

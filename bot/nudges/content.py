@@ -1,4 +1,4 @@
-"""Nudge kinds and post ideas from content/*.toml, defaults from the plan, and message rendering."""
+"""Nudge kinds and post ideas from content/*.toml, schedules from content/plan.toml, and message rendering."""
 from __future__ import annotations
 
 import hashlib
@@ -59,17 +59,18 @@ def themes() -> dict[str, tuple[str, ...]]:
     return {k: tuple(w.lower() for w in v) for k, v in load_content("ideas").get("themes", {}).items()}
 
 
+def plan_table(name: str, answers: dict[str, Any]) -> list[Any]:
+    """The entry of a per-option table in content/plan.toml (reply_windows, posting_days) for the user's answer."""
+    table = load_content("plan")[name]
+    by_option = table["options"]
+    return list(by_option.get(str(answers.get(table["step"])), by_option[table["default"]]))
+
+
 def default_schedule(kind: Kind, answers: dict[str, Any]) -> tuple[list[str], list[int], int | None]:
     """(times, days, monthday) for a kind, written from the user's plan answers."""
-    from handlers.plan import POST_DAYS, REPLY_WINDOWS
-
-    times = list(kind.times)
-    if kind.times_from == "response_time":
-        times = list(REPLY_WINDOWS.get(str(answers.get("response_time") or "24"), REPLY_WINDOWS["24"]))
-    days = list(kind.days)
-    if kind.days_from == "cadence":
-        days = list(POST_DAYS.get(str(answers.get("cadence") or "3"), POST_DAYS["3"]))
-    return times, days, kind.monthday
+    times = plan_table("reply_windows", answers) if kind.times_from == "response_time" else list(kind.times)
+    days = plan_table("posting_days", answers) if kind.days_from == "cadence" else list(kind.days)
+    return times, [int(d) for d in days], kind.monthday
 
 
 # A theme word matches a whole word of the pillar, allowing common endings ("lagunya", "recipes", "cooking"),

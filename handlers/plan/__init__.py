@@ -1,0 +1,67 @@
+"""The brand plan: sections and recommendations from the answers, by the rules in content/plan.toml."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from bot.content import load_content
+from bot.context import Context
+from bot.i18n import Catalog
+from bot.router import Router
+from bot.types import OutFile
+from handlers import steps as S
+from handlers.plan.build import Section, Tr, build_sections
+from handlers.plan.render import render_markdown, render_text
+from handlers.plan.spec import PlanRules, parse_rules
+
+__all__ = ["Section", "build_plan", "cmd_plan", "plan_rules", "register", "render_markdown", "render_text",
+           "send_plan"]
+
+
+@lru_cache(maxsize=1)
+def plan_rules() -> PlanRules:
+    """content/plan.toml, checked against the questionnaire and both catalogs (a ValueError names the rule)."""
+    return parse_rules(load_content("plan"), S.all_steps(), Catalog().messages)
+
+
+def build_plan(answers: dict[str, Any], t: Tr) -> list[Section]:
+    """The plan's sections, each a title and lines, with recommendations from the answers."""
+    return build_sections(plan_rules(), S.all_steps(), answers, t)
+
+
+async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
+    """The plan as text and as a Markdown file."""
+    sections = build_plan(answers, ctx.t)
+    title = ctx.t("plan.title", name=answers.get("name", ""))
+    md = render_markdown(title, sections).encode("utf-8")
+    ctx.say("plan.title", text=render_text(title, sections))
+    ctx.say("plan.file_caption", file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
+    ctx.say("plan.next")
+
+
+async def cmd_plan(ctx: Context) -> None:
+    """/plan: the plan when the questionnaire is done (or was confirmed before), else where the user stands."""
+    flow = await ctx.storage.get_flow(ctx.user.id)
+    answers = await ctx.storage.answers(ctx.user.id)
+    if flow is not None and flow.status != "done" and flow.planned_at:
+        ctx.say("plan.editing")  # a plan was confirmed before: show it from the answers as they are now
+    elif flow is None or flow.status != "done":
+        if flow is None:
+            ctx.say("plan.not_started")
+        else:
+            total = len(S.applicable(answers))
+            n, total = S.progress(answers, flow.step) if flow.step else (total, total)
+            ctx.say("plan.not_ready", n=n, total=total)
+        return
+    await send_plan(ctx, answers)
+
+
+async def on_plan_confirmed(ctx: Context) -> None:
+    """The questionnaire's answers were confirmed: send the plan."""
+    await send_plan(ctx, await ctx.storage.answers(ctx.user.id))
+
+
+def register(router: Router) -> None:
+    plan_rules()  # check content/plan.toml when the bot starts, not at the first /plan
+    router.command("plan", cmd_plan)
+    router.subscribe("plan.confirmed", on_plan_confirmed)

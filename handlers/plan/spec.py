@@ -1,0 +1,254 @@
+"""The plan's rules from content/plan.toml, parsed and checked against the questionnaire and both catalogs."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.i18n import placeholders
+from handlers.plan import rules
+from handlers.steps import Step
+
+SOURCE = "content/plan.toml"
+# Values the plan computes from the answers and the tables below; templates and conditions may use them.
+CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "days", "warned")
+EACH_NAMES = ("item", "n")
+ANSWER_NAMES = ("question", "answer")
+PARAM_MODES = ("first", "after", "count")
+TOP_KEYS = {"reply_windows", "posting_days", "budget", "answer_text", "sections"}
+SECTION_KEYS = {"id", "title", "lines", "collect"}
+LINE_KEYS = {"text", "when", "each", "match", "match_text", "cycle", "params", "fallback", "one_of"}
+CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+
+Messages = Mapping[str, Mapping[str, str]]  # language -> catalog key -> template
+
+
+@dataclass(frozen=True)
+class Param:
+    """A placeholder made from a list answer: its first n items, the items after n, or its item count."""
+
+    name: str
+    step: str
+    mode: str
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class Line:
+    where: str
+    text: str = ""
+    names: frozenset[str] = frozenset()
+    when: Mapping[str, Any] | None = None
+    each: str | None = None
+    match: str | None = None
+    match_text: str | None = None
+    cycle: tuple[tuple[str, str], ...] = ()
+    params: tuple[Param, ...] = ()
+    fallback: tuple[tuple[str, str], ...] = ()
+    one_of: tuple[Line, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionRule:
+    id: str
+    title: str
+    lines: tuple[Line, ...]
+    collect: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    """Values per option of a choice step (reply windows per response time, posting days per cadence)."""
+
+    step: str
+    default: str
+    by_option: Mapping[str, tuple[Any, ...]]
+
+    def get(self, value: Any) -> tuple[Any, ...]:
+        """The entry for an answer; the default option's for an unknown one."""
+        return self.by_option.get(str(value), self.by_option[self.default])
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    sections: tuple[SectionRule, ...]
+    reply_windows: Table
+    posting_days: Table
+    budget_step: str
+    create_share: float
+    answer_text: str
+    shown: frozenset[str]  # step ids some rule mentions; the other answers are listed by collect
+
+
+def fail(where: str, problem: str) -> ValueError:
+    """The error for a rule that cannot work: names this file, the rule and the problem."""
+    return ValueError(f"{SOURCE}: {where}: {problem}")
+
+
+def _table(data: Mapping[str, Any], name: str, steps: Mapping[str, Step], check_item: Any) -> Table:
+    raw = data.get(name)
+    if not isinstance(raw, Mapping):
+        raise fail(f"[{name}]", "missing table")
+    unknown = set(raw) - {"step", "default", "options"}
+    if unknown:
+        raise fail(f"[{name}]", f"unknown key(s) {sorted(unknown)}")
+    step = steps.get(raw.get("step", ""))
+    if step is None or step.kind != "choice" or not step.options:
+        raise fail(f"[{name}]", f"step {raw.get('step')!r} is not a choice step of content/questionnaire.toml")
+    by_option = {str(k): tuple(v) for k, v in raw.get("options", {}).items()}
+    for value, items in by_option.items():
+        if value not in step.options:
+            raise fail(f"[{name}.options]", f"unknown option value {value!r} for step {step.id!r}")
+        bad = [i for i in items if not check_item(i)]
+        if bad or not items:
+            raise fail(f"[{name}.options] {value!r}", f"bad entries {bad or items!r}")
+    missing = [o for o in step.options if o not in by_option]
+    if missing:
+        raise fail(f"[{name}.options]", f"no entry for option(s) {missing} of step {step.id!r}")
+    default = str(raw.get("default", ""))
+    if default not in by_option:
+        raise fail(f"[{name}]", f"default {default!r} is not an option of step {step.id!r}")
+    return Table(step.id, default, by_option)
+
+
+def _key(where: str, key: Any, messages: Messages) -> frozenset[str]:
+    """Check a catalog key exists in every language; its placeholders (all languages)."""
+    if not isinstance(key, str) or not key:
+        raise fail(where, f"a catalog key is needed, not {key!r}")
+    names: set[str] = set()
+    for lang, table in messages.items():
+        if key not in table:
+            raise fail(where, f"missing catalog key {key!r} in locales/{lang}/")
+        names |= placeholders(table[key])
+    return frozenset(names)
+
+
+def _step(where: str, step_id: Any, steps: Mapping[str, Step], kinds: tuple[str, ...] = ()) -> Step:
+    step = steps.get(step_id) if isinstance(step_id, str) else None
+    if step is None:
+        raise fail(where, f"unknown step id {step_id!r} (not in content/questionnaire.toml)")
+    if kinds and step.kind not in kinds:
+        raise fail(where, f"step {step_id!r} is {step.kind}, needs {' or '.join(kinds)}")
+    return step
+
+
+def _params(where: str, raw: Any, steps: Mapping[str, Step]) -> tuple[Param, ...]:
+    out = []
+    for name, spec in (raw or {}).items():
+        modes = [m for m in PARAM_MODES if m in spec]
+        if len(modes) != 1 or set(spec) - {"step", *PARAM_MODES}:
+            raise fail(where, f"param {name!r} needs step and one of {', '.join(PARAM_MODES)}: {spec!r}")
+        _step(f"{where}, param {name!r}", spec.get("step"), steps, ("list", "multi"))
+        n = 0 if modes[0] == "count" else spec[modes[0]]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise fail(where, f"param {name!r}: {modes[0]} needs a whole number")
+        out.append(Param(name, spec["step"], modes[0], n))
+    return tuple(out)
+
+
+def _line(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -> Line:
+    if not isinstance(raw, Mapping):
+        raise fail(where, f"a line must be a table, not {raw!r}")
+    unknown = set(raw) - LINE_KEYS
+    if unknown:
+        raise fail(where, f"unknown key(s) {sorted(unknown)} (known: {', '.join(sorted(LINE_KEYS))})")
+    if "one_of" in raw:
+        if set(raw) != {"one_of"} or not raw["one_of"]:
+            raise fail(where, "one_of stands alone and lists at least one line")
+        alts = tuple(_line(f"{where}, alternative {j}", alt, steps, messages)
+                     for j, alt in enumerate(raw["one_of"], 1))
+        if any(a.one_of for a in alts):
+            raise fail(where, "one_of cannot nest")
+        return Line(where, one_of=alts)
+    where = f"{where} ({raw.get('text')})"
+    names = _key(where, raw.get("text"), messages)
+    when = raw.get("when")
+    if when is not None:
+        problems = rules.check_condition(when, steps, CALCS)
+        if problems:
+            raise fail(where, "; ".join(problems))
+    each = raw.get("each")
+    allowed = set(steps) | set(CALCS)
+    if each is not None:
+        _step(where, each, steps, ("list", "multi"))
+        allowed |= set(EACH_NAMES)
+    match, match_text = raw.get("match"), raw.get("match_text")
+    if (match is None) != (match_text is None) or (match is not None and each is None):
+        raise fail(where, "match and match_text go together, on an each line")
+    if match is not None:
+        _step(where, match, steps)
+        names |= _key(where, match_text, messages)
+    cycle = tuple((name, _step(where, sid, steps, ("list", "multi")).id) for name, sid in (raw.get("cycle") or {}).items())
+    if cycle and each is None:
+        raise fail(where, "cycle goes on an each line")
+    params = _params(where, raw.get("params"), steps)
+    allowed |= {name for name, _ in cycle} | {p.name for p in params}
+    fallback = tuple((name, key) for name, key in (raw.get("fallback") or {}).items())
+    for name, key in fallback:
+        if name not in allowed:
+            raise fail(where, f"fallback for unknown placeholder {name!r}")
+        _key(where, key, messages)
+    clash = {name for name, _ in cycle} | {p.name for p in params}
+    if clash & (set(steps) | set(CALCS)):
+        raise fail(where, f"placeholder name(s) {sorted(clash & (set(steps) | set(CALCS)))} already name a step or value")
+    unknown_names = names - allowed
+    if unknown_names:
+        raise fail(where, f"template placeholder(s) {sorted(unknown_names)} name no step, computed value or param")
+    return Line(where, raw["text"], names, when, each, match, match_text, cycle, params, fallback)
+
+
+def _mentions(line: Line) -> set[str]:
+    """Step ids a line reads, in its template, condition, list, params or fallbacks."""
+    out = set(line.names) | {s for _, s in line.cycle} | {p.step for p in line.params} | {n for n, _ in line.fallback}
+    out |= {s for s in (line.each, line.match) if s}
+    if line.when is not None:
+        out |= rules.condition_steps(line.when)
+    for alt in line.one_of:
+        out |= _mentions(alt)
+    return out
+
+
+def parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Messages) -> PlanRules:
+    """Pure: the plan rules from parsed TOML, or a ValueError naming content/plan.toml and the rule."""
+    by_id = {s.id: s for s in steps}
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        raise fail("top level", f"unknown key(s) {sorted(unknown)}")
+    clash = set(by_id) & (set(CALCS) | set(EACH_NAMES) | set(ANSWER_NAMES))
+    if clash:
+        raise fail("top level", f"step id(s) {sorted(clash)} clash with names the plan computes; rename the step")
+    windows = _table(data, "reply_windows", by_id, lambda i: isinstance(i, str) and bool(CLOCK.match(i)))
+    days = _table(data, "posting_days", by_id, lambda i: isinstance(i, int) and not isinstance(i, bool) and 0 <= i <= 6)
+    budget = data.get("budget") or {}
+    budget_step = _step("[budget]", budget.get("step"), by_id, ("choice",))
+    if not budget_step.options or not all(o.isdigit() for o in budget_step.options):
+        raise fail("[budget]", f"step {budget_step.id!r} needs whole-number options (minutes)")
+    share = budget.get("create_share")
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
+        raise fail("[budget]", f"create_share must be a fraction between 0 and 1, not {share!r}")
+    answer_text = data.get("answer_text")
+    if _key("answer_text", answer_text, messages) - set(ANSWER_NAMES):
+        raise fail("answer_text", f"{answer_text!r} may only use {{question}} and {{answer}}")
+    sections, seen = [], set()
+    for i, raw in enumerate(data.get("sections") or [], 1):
+        sid = raw.get("id") if isinstance(raw, Mapping) else None
+        where = f"section {sid or i!r}"
+        if not isinstance(sid, str) or sid in seen:
+            raise fail(where, "each section needs a unique id")
+        seen.add(sid)
+        if set(raw) - SECTION_KEYS:
+            raise fail(where, f"unknown key(s) {sorted(set(raw) - SECTION_KEYS)}")
+        _key(where, raw.get("title"), messages)
+        lines = tuple(_line(f"{where}, line {n}", line, by_id, messages) for n, line in enumerate(raw.get("lines") or [], 1))
+        sections.append(SectionRule(sid, raw["title"], lines, tuple(raw.get("collect") or ())))
+    if not sections:
+        raise fail("sections", "no [[sections]]")
+    if [c for s in sections for c in s.collect].count("*") != 1:
+        raise fail("sections", "exactly one section must collect \"*\" (answers no rule shows land there)")
+    shown = {windows.step, days.step, budget_step.id}
+    for sec in sections:
+        for line in sec.lines:
+            shown |= _mentions(line)
+    return PlanRules(tuple(sections), windows, days, budget_step.id, float(share), str(answer_text),
+                     frozenset(shown & set(by_id)))

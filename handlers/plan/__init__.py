@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from bot import schema
 from bot.content import load_content
 from bot.context import Context
 from bot.i18n import Catalog
@@ -22,6 +23,18 @@ __all__ = ["Section", "build_plan", "cmd_plan", "plan_rules", "register", "rende
 def plan_rules() -> PlanRules:
     """content/plan.toml, checked against the questionnaire and both catalogs (a ValueError names the rule)."""
     return parse_rules(load_content("plan"), S.all_steps(), Catalog().messages)
+
+
+def check_plan_content() -> list[schema.Issue]:
+    """For `brandcoach check-content`: content/plan.toml's rules against the questionnaire and the catalogs."""
+    try:
+        parse_rules(load_content("plan"), S.all_steps(), Catalog().messages)
+    except ValueError as exc:
+        return [schema.Issue("content/plan.toml", 0, "plan", str(exc).removeprefix("content/plan.toml: "))]
+    return []
+
+
+schema.register_check("plan", check_plan_content)
 
 
 def build_plan(answers: dict[str, Any], t: Tr) -> list[Section]:

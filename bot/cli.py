@@ -38,13 +38,13 @@ def check_content(args: argparse.Namespace | None = None, startup: bool = False)
     """Run every registered content check, print one line per problem; 0 if clean, else 1 (2 at start-up)."""
     import os
 
-    from bot import schema
+    from bot import checks, schema
 
     for option, env in (("content_dir", "BRANDCOACH_CONTENT_DIR"), ("locales_dir", "BRANDCOACH_LOCALES_DIR")):
         if getattr(args, option, None):
             os.environ[env] = getattr(args, option)
     packages = [p.strip() for p in os.environ.get("BRANDCOACH_FEATURES", "handlers").split(",") if p.strip()]
-    issues = schema.run_checks(packages)
+    issues = checks.run_checks(packages)
     for issue in issues:
         print(issue, file=sys.stderr if startup else sys.stdout)
     if issues:

@@ -1,13 +1,11 @@
 """Declarative checks for parsed TOML content, with file:line problems, and the registry of content checks.
 
 The engine knows no feature: each feature declares its schema next to its loader and registers a check
-with `register_check(name, fn)`; `run_checks` imports the feature packages by name and runs every check.
+with `register_check(name, fn)`; `bot.checks.run_checks` imports the feature packages by name and runs them.
 """
 from __future__ import annotations
 
 import difflib
-import importlib
-import pkgutil
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
@@ -366,31 +364,3 @@ def register_check(name: str, fn: Check) -> None:
 
 def registered() -> dict[str, Check]:
     return dict(_CHECKS)
-
-
-def import_features(packages: Iterable[str]) -> None:
-    """Import each named module and, for a package, its submodules, so their checks register."""
-    for name in packages:
-        module = importlib.import_module(name)
-        for info in pkgutil.iter_modules(getattr(module, "__path__", []), prefix=f"{name}."):
-            importlib.import_module(info.name)
-
-
-def _catalog_check() -> list[Issue]:
-    from bot.i18n import catalog_entries_by_language
-
-    return cross_language_issues(catalog_entries_by_language())
-
-
-def run_checks(packages: Iterable[str] = ("handlers",)) -> list[Issue]:
-    """Import the feature packages, run every registered check (and the catalog check), return all issues."""
-    import_features(packages)
-    out: list[Issue] = []
-    for name, fn in {"catalog": _catalog_check, **registered()}.items():
-        try:
-            out.extend(fn())
-        except ContentError as exc:
-            out.extend(exc.issues)
-        except Exception as exc:  # noqa: BLE001  a crashing check is a problem to report, not a traceback
-            out.append(Issue(f"<check {name}>", 0, "", f"crashed: {type(exc).__name__}: {exc}"))
-    return sorted(set(out))

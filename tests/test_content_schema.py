@@ -13,7 +13,7 @@ import pytest
 
 import content
 import locales
-from bot import schema
+from bot import checks, schema
 from bot.content import load_content
 from bot.nudges import content as NC
 from handlers import steps as S
@@ -63,7 +63,7 @@ def problems(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_real_content_is_clean_in_process_and_from_the_command_line(tree: Path) -> None:
-    assert schema.run_checks(["handlers"]) == []
+    assert checks.run_checks(["handlers"]) == []
     result = run(tree, "check-content")
     assert result.returncode == 0, problems(result)
     assert "OK" in result.stdout
@@ -193,7 +193,7 @@ def test_features_register_checks_without_the_engine_importing_them() -> None:
     calls: list[int] = []
     schema.register_check("test-extra", lambda: calls.append(1) or [schema.Issue("x.toml", 3, "a.b", "bad")])
     try:
-        issues = schema.run_checks(["handlers"])
+        issues = checks.run_checks(["handlers"])
     finally:
         schema._CHECKS.pop("test-extra")
     assert calls == [1] and [str(i) for i in issues] == ["x.toml:3: a.b: bad"]

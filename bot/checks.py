@@ -1,0 +1,38 @@
+"""Runs every registered content check: imports the feature packages (so their checks register), then the
+catalog check across languages. Kept apart from bot.schema so that the schema imports neither catalogs nor content.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable
+
+from bot.schema import ContentError, Issue, cross_language_issues, registered
+
+
+def import_features(packages: Iterable[str]) -> None:
+    """Import each named module and, for a package, its submodules, so their checks register."""
+    for name in packages:
+        module = importlib.import_module(name)
+        for info in pkgutil.iter_modules(getattr(module, "__path__", []), prefix=f"{name}."):
+            importlib.import_module(info.name)
+
+
+def _catalog_check() -> list[Issue]:
+    from bot.i18n import catalog_entries_by_language
+
+    return cross_language_issues(catalog_entries_by_language())
+
+
+def run_checks(packages: Iterable[str] = ("handlers",)) -> list[Issue]:
+    """Import the feature packages, run every registered check (and the catalog check), return all issues."""
+    import_features(packages)
+    out: list[Issue] = []
+    for name, fn in {"catalog": _catalog_check, **registered()}.items():
+        try:
+            out.extend(fn())
+        except ContentError as exc:
+            out.extend(exc.issues)
+        except Exception as exc:  # noqa: BLE001  a crashing check is a problem to report, not a traceback
+            out.append(Issue(f"<check {name}>", 0, "", f"crashed: {type(exc).__name__}: {exc}"))
+    return sorted(set(out))

@@ -222,3 +222,39 @@ async def walk(core: Core, user: UserRef, persona: dict[str, Any] | None = None,
 async def _stored_answers(core: Core, user: UserRef) -> dict[str, Any]:
     u = await core.storage.find_user(user.platform, user.user_id)
     return await core.storage.answers(u.id) if u else {}
+
+
+def persona_from_actions(actions: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Stored values from a chat script of (step id, action): typed text, ("tap", button value) or ("multi",
+    [option values]). Steps the content no longer has are left out."""
+    out: dict[str, Any] = {}
+    for step_id, action in actions:
+        step = S.step_by_id(step_id)
+        if step is None:
+            continue
+        if isinstance(action, str):
+            out[step_id] = S.split_items(action) if step.kind == "list" else S.clean_text(action)
+        elif action[0] == "multi":
+            out[step_id] = list(action[1])
+        elif action[1].startswith("s:"):
+            out[step_id] = SKIP
+        else:
+            out[step_id] = S.stored_value(step, out, [action[1].split(":", 2)[2]])
+    return out
+
+
+def chat_actions(persona: dict[str, Any] | None = None, lang: str = "id") -> list[tuple[str, Any]]:
+    """(step id, action) for every step asked, in content order: typed text, ("tap", value) for a choice or a
+    Skip button, ("multi", [option values]) for ticks then Done."""
+    answers: dict[str, Any] = {}
+    out: list[tuple[str, Any]] = []
+    for step, value in script(persona, lang):
+        if value is SKIP or step.kind == "choice":
+            action: Any = ("tap", taps(step, value, answers)[0])
+        elif step.kind == "multi":
+            action = ("multi", _option_values(step, answers, value))
+        else:
+            action = typed(step, answers, value)
+        out.append((step.id, action))
+        answers[step.id] = stored(value)
+    return out

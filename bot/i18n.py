@@ -1,9 +1,11 @@
 """Message catalogs: every user-visible string, per language, from locales/."""
 from __future__ import annotations
 
+import os
 import string
 import tomllib
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("id", "en")
@@ -20,9 +22,10 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
 
 
 def load_language(lang: str) -> dict[str, str]:
-    """Merge every locales/<lang>/*.toml into one flat {dotted.key: text} map."""
+    """Merge every locales/<lang>/*.toml (or <$BRANDCOACH_LOCALES_DIR>/<lang>/*.toml) into one {dotted.key: text}."""
     out: dict[str, str] = {}
-    folder = resources.files("locales").joinpath(lang)
+    root = os.environ.get("BRANDCOACH_LOCALES_DIR")
+    folder = (Path(root) if root else resources.files("locales")).joinpath(lang)
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text(encoding="utf-8"))

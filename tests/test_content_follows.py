@@ -28,7 +28,7 @@ options = ["red", "blue", "green"]
 '''
 NEW_OPTIONAL = '''
 [[steps]]
-id = "motto"
+id = "added_motto"
 section = "{section}"
 kind = "text"
 required = false
@@ -46,7 +46,7 @@ red = "Merah"
 blue = "Biru"
 green = "Hijau"
 
-[q.motto]
+[q.added_motto]
 prompt = "Apa semboyan yang ingin kamu pakai?"
 short = "Semboyan"
 ''',
@@ -60,7 +60,7 @@ red = "Red"
 blue = "Blue"
 green = "Green"
 
-[q.motto]
+[q.added_motto]
 prompt = "What motto do you want to use?"
 short = "Motto"
 ''',
@@ -122,8 +122,8 @@ def test_console_walks_edited_content_to_the_plan(tmp_path: Path) -> None:
                          timeout=120)
     assert gen.returncode == 0, gen.stderr
     plan: dict[str, Any] = json.loads(gen.stdout)
-    assert "signature_colour" in plan["steps"] and "motto" in plan["steps"] and gone not in plan["steps"]
-    assert plan["steps"][1] == "signature_colour" and plan["steps"][-1] == "motto"
+    assert "signature_colour" in plan["steps"] and "added_motto" in plan["steps"] and gone not in plan["steps"]
+    assert plan["steps"][1] == "signature_colour" and plan["steps"][-1] == "added_motto"
     assert plan["total"] == A.total(A.plan_answers(PERSONA_ID)) + 1  # +2 new, -1 removed
 
     proc = subprocess.run([sys.executable, "-m", "bot"], input="".join(line + "\n" for line in plan["lines"]),
@@ -147,12 +147,12 @@ def test_console_walks_edited_content_to_the_plan(tmp_path: Path) -> None:
     assert status == "done"
     assert set(stored) == set(plan["asked"]) and gone not in stored
     assert stored["signature_colour"] in ("red", "blue", "green")
-    assert isinstance(stored["motto"], str) and 3 <= len(stored["motto"]) <= 120
+    assert isinstance(stored["added_motto"], str) and 3 <= len(stored["added_motto"]) <= 120
     assert stored["name"] == "Sari Musik"
 
 
 def test_the_real_content_is_untouched_by_the_edited_copy(tmp_path: Path) -> None:
     edited_copy(tmp_path)
     ids = [s.id for s in S.all_steps()]
-    assert "signature_colour" not in ids and "motto" not in ids
+    assert "signature_colour" not in ids and "added_motto" not in ids
     assert removable().id in ids

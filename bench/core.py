@@ -6,7 +6,7 @@ Application.process_update with a request object that sends nothing (its persist
 so an answer is not durable when it is acknowledged).
 
 Run: python bench/core.py [--users 1,100,1000] [--min-users 200]   (prints figures; never pass/fail)
-Each user answers the 25 steps and confirms (26 answers); a size smaller than --min-users runs in rounds.
+Each user answers every step and confirms; a size smaller than --min-users runs in rounds.
 """
 from __future__ import annotations
 
@@ -27,15 +27,12 @@ from bot.core import Core  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from bot.types import Inbound, UserRef, parse_command  # noqa: E402
 
-# One user's lines, in English, answering all 25 steps and confirming (numbers answer choices).
-SCRIPT = [
-    "Alex Rivera", "6", "6", "1", "1,3", "The go-to data coach for small businesses",
-    "Teach one practical data trick every week", "Run workshops for 500 small businesses", "/skip",
-    "small business owners; freelancers", "1", "/skip", "Simple, cheap ways to use their own sales data", "6,7",
-    "data tips; case studies; tool reviews", "3,5", "2", "Plain words, no jargon, real numbers",
-    "Every chart sourced and readable on a phone", "1", "4", "Monthly meetups at the chamber of commerce",
-    "1", "1", "Guest posts and podcasts", "c:yes",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import answers as A  # noqa: E402
+
+# One user's lines, in English, answering every step of the questionnaire and confirming (numbers answer
+# choices): generated from content/questionnaire.toml by tests/answers.py, so the bench follows the content.
+SCRIPT = A.lines(None, "en", confirm=False) + ["c:yes"]
 
 
 def to_inbound(user: UserRef, line: str) -> Inbound:

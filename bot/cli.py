@@ -7,19 +7,22 @@ import contextlib
 import logging
 import signal
 import sys
+from importlib import metadata
 
-from bot import redact
+from bot import __version__, redact
 from bot.config import Config, from_env
 from bot.core import Core
 from bot.storage import Storage
 
 log = logging.getLogger("brandcoach")
+VERSION = next((d.version for d in metadata.distributions(name="brandcoach")), __version__)  # installed, else source
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="brandcoach", description="Personal branding coach chatbot.")
     parser.add_argument("--db", help="SQLite file (default: $BRANDCOACH_DB or ./brandcoach.sqlite3)")
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     sub = parser.add_subparsers(dest="command")
     chat = sub.add_parser("chat", help="chat with the coach in this terminal")
     chat.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")

@@ -79,7 +79,7 @@ class GroupCommitWriter:
             await asyncio.sleep(0)  # let every coroutine that is ready queue its write into this batch
             if self._busy:
                 continue  # a direct write is running; it wakes us when it is done
-            batch, self._queue = self._queue, []
+            batch, self._queue = [e for e in self._queue if not e[1].done()], []  # a cancelled caller: not applied
             if not batch:
                 continue
             self._busy = True

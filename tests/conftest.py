@@ -3,73 +3,79 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import answers as A
+from answers import SKIP
 from bot.clock import FakeClock
 from bot.core import Core
 from bot.storage import Storage
 from bot.types import Inbound, Outbound, UserRef
 
-# Console lines that complete the questionnaire (numbers answer the numbered choices).
-ANSWERS_ID = [
-    "Sari Musik",                                  # name
-    "2",                                           # role: artist
-    "1,2",                                         # platforms now: Instagram, TikTok
-    "2",                                           # team
-    "Dina, manajer media sosialku",                # team replier
-    "3,4",                                         # purposes: engage, explain
-    "Musisi indie yang menemani perjalanan anak muda",
-    "Merilis satu lagu tiap bulan dan manggung di kota kecil",
-    "Punya 100 ribu pendengar bulanan",
-    "Tur keliling Asia Tenggara",
-    "mahasiswa, pekerja muda, komunitas musik",
-    "1",                                           # priority segment: mahasiswa
-    "Band indie lain di Bandung, aku lebih akustik",
-    "Lagu yang jujur dan cerita di balik lagunya",
-    "1,2",                                         # focus: Instagram, TikTok
-    "proses kreatif, kehidupan sehari-hari, kolaborasi",
-    "1,3",                                         # formats
-    "3",                                           # cadence 3x/week
-    "Cerita lagu lewat sketsa tangan",
-    "Audio jernih, teks dicek dulu",
-    "2",                                           # 30 minutes
-    "2",                                           # 3 hours
-    "Manggung akustik di kafe tiap bulan",
-    "1",                                           # criticism calm
-    "1",                                           # controversy never
-    "/skip",                                       # get noticed (optional)
-    "1",                                           # confirm summary
-]
+# Two users' answers to the questions the tests look at; every other step gets a generated valid answer
+# (tests/answers.py), so adding or removing a question in content/ does not break the scripts.
+PERSONA_ID: dict[str, Any] = {
+    "name": "Sari Musik",
+    "role": "artist",
+    "platforms_now": ["instagram", "tiktok"],
+    "team": "team",
+    "team_replier": "Dina, manajer media sosialku",
+    "purposes": ["engage", "explain"],
+    "vision": "Musisi indie yang menemani perjalanan anak muda",
+    "mission": "Merilis satu lagu tiap bulan dan manggung di kota kecil",
+    "goal_5y": "Punya 100 ribu pendengar bulanan",
+    "goal_10y": "Tur keliling Asia Tenggara",
+    "segments": ["mahasiswa", "pekerja muda", "komunitas musik"],
+    "priority_segment": "mahasiswa",
+    "competitors": "Band indie lain di Bandung, aku lebih akustik",
+    "needs": "Lagu yang jujur dan cerita di balik lagunya",
+    "focus_platforms": ["instagram", "tiktok"],
+    "pillars": ["proses kreatif", "kehidupan sehari-hari", "kolaborasi"],
+    "formats": ["short_video", "photo"],
+    "cadence": "3",
+    "creative_angle": "Cerita lagu lewat sketsa tangan",
+    "quality": "Audio jernih, teks dicek dulu",
+    "daily_minutes": "30",
+    "response_time": "3",
+    "offline": "Manggung akustik di kafe tiap bulan",
+    "criticism": "calm",
+    "controversy": "never",
+    "get_noticed": SKIP,
+}
 
-ANSWERS_EN = [
-    "Alex Rivera",
-    "6",                                           # professional
-    "6",                                           # LinkedIn
-    "1",                                           # alone
-    "1,3",                                         # exist, engage
-    "The go-to data coach for small businesses",
-    "Teach one practical data trick every week",
-    "Run workshops for 500 small businesses",
-    "/skip",                                       # 10-year goal
-    "small business owners; freelancers",
-    "1",
-    "/skip",                                       # competitors
-    "Simple, cheap ways to use their own sales data",
-    "6,7",                                         # LinkedIn, Threads
-    "data tips; case studies; tool reviews",
-    "3,5",                                         # photo, text
-    "2",                                           # 5x a week
-    "Plain words, no jargon, real numbers",
-    "Every chart sourced and readable on a phone",
-    "1",                                           # 15 minutes
-    "4",                                           # 24 hours
-    "Monthly meetups at the local chamber of commerce",
-    "1",
-    "1",
-    "Guest posts and podcasts",
-    "1",
-]
+PERSONA_EN: dict[str, Any] = {
+    "name": "Alex Rivera",
+    "role": "professional",
+    "platforms_now": ["linkedin"],
+    "team": "alone",
+    "purposes": ["exist", "engage"],
+    "vision": "The go-to data coach for small businesses",
+    "mission": "Teach one practical data trick every week",
+    "goal_5y": "Run workshops for 500 small businesses",
+    "goal_10y": SKIP,
+    "segments": ["small business owners", "freelancers"],
+    "priority_segment": "small business owners",
+    "competitors": SKIP,
+    "needs": "Simple, cheap ways to use their own sales data",
+    "focus_platforms": ["linkedin", "threads"],
+    "pillars": ["data tips", "case studies", "tool reviews"],
+    "formats": ["photo", "text"],
+    "cadence": "5",
+    "creative_angle": "Plain words, no jargon, real numbers",
+    "quality": "Every chart sourced and readable on a phone",
+    "daily_minutes": "15",
+    "response_time": "24",
+    "offline": "Monthly meetups at the local chamber of commerce",
+    "criticism": "calm",
+    "controversy": "never",
+    "get_noticed": "Guest posts and podcasts",
+}
+
+# Console lines that complete the questionnaire and confirm the summary (numbers answer the numbered choices).
+ANSWERS_ID = A.lines(PERSONA_ID, "id")
+ANSWERS_EN = A.lines(PERSONA_EN, "en")
 
 
 @pytest.fixture

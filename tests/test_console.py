@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,14 +14,22 @@ from bot.adapters.console import ConsoleAdapter
 from bot.clock import FakeClock
 from bot.core import Core
 from bot.storage import Storage
-from conftest import ANSWERS_EN, ANSWERS_ID
+import answers as A
+from conftest import ANSWERS_EN, ANSWERS_ID, PERSONA_EN, PERSONA_ID
 
 ROOT = Path(__file__).resolve().parent.parent
+PLAN_ID = A.plan_answers(PERSONA_ID, "id")
+PLAN_EN = A.plan_answers(PERSONA_EN, "en")
+
+
+def typed_through(step_id: str, persona: dict[str, Any], lang: str = "id") -> int:
+    """How many typed lines answer every step up to and including `step_id`."""
+    return [s.id for s, _ in A.script(persona, lang)].index(step_id) + 1
 
 
 async def chat(core: Core, lines: list[str], tmp_path: Path, user: str = "local", locale: str | None = None) -> str:
     out = io.StringIO()
-    console = ConsoleAdapter(core, user_id=user, stdin=io.StringIO("".join(l + "\n" for l in lines)), stdout=out,
+    console = ConsoleAdapter(core, user_id=user, stdin=io.StringIO("".join(line + "\n" for line in lines)), stdout=out,
                              files_dir=str(tmp_path), locale=locale)
     await console.listen()
     return out.getvalue()
@@ -28,9 +37,11 @@ async def chat(core: Core, lines: list[str], tmp_path: Path, user: str = "local"
 
 async def test_whole_questionnaire_in_indonesian(core: Core, tmp_path: Path) -> None:
     out = await chat(core, ANSWERS_ID, tmp_path)
-    assert "Langkah 1/25" in out  # 25 steps until "with a team" adds the team-replier question
-    assert "Langkah 5/26" in out
-    assert "Langkah 26/26" in out
+    before, after = A.total({}), A.total(PLAN_ID)
+    assert after == before + 1  # "with a team" adds the team-replier question
+    assert f"Langkah 1/{before}" in out
+    assert f"Langkah {A.position(PLAN_ID, 'team_replier')}/{after}" in out
+    assert f"Langkah {after}/{after}" in out
     assert "Rencana Personal Branding: Sari Musik" in out
     assert "Audiens prioritas: mahasiswa" in out
     # purpose "explain" -> video recommendation; team -> named replier; 3h target -> a reply routine
@@ -52,7 +63,8 @@ async def test_whole_questionnaire_in_indonesian(core: Core, tmp_path: Path) -> 
 
 async def test_whole_questionnaire_in_english(core: Core, tmp_path: Path) -> None:
     out = await chat(core, ANSWERS_EN, tmp_path, user="alex", locale="en-US")
-    assert "Step 1/25" in out and "Step 25/25" in out
+    n = A.total(PLAN_EN)
+    assert n == A.total({}) and f"Step 1/{n}" in out and f"Step {n}/{n}" in out
     assert "Personal Branding Plan: Alex Rivera" in out
     # 15 minutes a day for two platforms -> focus on one platform
     assert "With 15 minutes a day, focus on one platform first: LinkedIn." in out
@@ -71,7 +83,7 @@ def test_subprocess_piped_reaches_the_plan(tmp_path: Path) -> None:
     env = {**os.environ, "BRANDCOACH_DB": str(tmp_path / "pipe.sqlite3"), "PYTHONPATH": str(ROOT)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     env.pop("DISCORD_BOT_TOKEN", None)
-    proc = subprocess.run([sys.executable, "-m", "bot"], input="".join(l + "\n" for l in ANSWERS_ID),
+    proc = subprocess.run([sys.executable, "-m", "bot"], input="".join(line + "\n" for line in ANSWERS_ID),
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Rencana Personal Branding: Sari Musik" in proc.stdout
@@ -82,18 +94,21 @@ def test_subprocess_piped_reaches_the_plan(tmp_path: Path) -> None:
 def test_restart_mid_questionnaire_resumes_at_the_same_step(tmp_path: Path) -> None:
     db = str(tmp_path / "restart.sqlite3")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    first = ANSWERS_ID[:7]   # up to and including the vision
-    rest = ANSWERS_ID[7:]
+    cut = typed_through("vision", PERSONA_ID)
+    first = ANSWERS_ID[:cut]   # up to and including the vision
+    rest = ANSWERS_ID[cut:]
+    total = A.total(PLAN_ID)
+    mission, after = A.position(PLAN_ID, "mission"), A.position(PLAN_ID, "mission") + 1
     run = lambda lines: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "bot", "chat", "--db", db], input="".join(l + "\n" for l in lines),
+        [sys.executable, "-m", "bot", "chat", "--db", db], input="".join(line + "\n" for line in lines),
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     p1 = run(first)
     assert p1.returncode == 0, p1.stderr
-    assert "Langkah 8/26" in p1.stdout  # the mission question was shown last
+    assert f"Langkah {mission}/{total}" in p1.stdout  # the mission question was shown last
     p2 = run(rest)
     assert p2.returncode == 0, p2.stderr
     head = p2.stdout.split("Langkah", 2)
-    assert p2.stdout.index("Langkah 8/26") < p2.stdout.index("Langkah 9/26")
+    assert p2.stdout.index(f"Langkah {mission}/{total}") < p2.stdout.index(f"Langkah {after}/{total}")
     assert "Selamat datang kembali" in head[0]
     assert "Rencana Personal Branding: Sari Musik" in p2.stdout
 
@@ -102,7 +117,7 @@ async def test_answers_survive_a_new_core_on_the_same_database(db_path: str, tmp
     clock = FakeClock()
     c1 = Core(Storage(db_path, clock=clock), clock=clock)
     await c1.start()
-    await chat(c1, ANSWERS_ID[:10], tmp_path)
+    await chat(c1, ANSWERS_ID[:typed_through("goal_10y", PERSONA_ID)], tmp_path)
     await c1.stop()
     c2 = Core(Storage(db_path, clock=clock), clock=clock)
     await c2.start()
@@ -111,7 +126,8 @@ async def test_answers_survive_a_new_core_on_the_same_database(db_path: str, tmp
         answers = await c2.storage.answers(user.id)  # type: ignore[union-attr]
         assert answers["vision"].startswith("Musisi indie") and answers["goal_10y"] == "Tur keliling Asia Tenggara"
         flow = await c2.storage.get_flow(user.id)  # type: ignore[union-attr]
-        assert flow is not None and flow.step == "segments"
+        expected = A.S.next_step(PLAN_ID, "goal_10y")
+        assert expected is not None and flow is not None and flow.step == expected.id
     finally:
         await c2.stop()
 

@@ -25,7 +25,7 @@ async def test_reminders_needs_a_finished_plan(core: Core) -> None:
 
 
 async def test_finishing_the_plan_creates_the_default_nudges(core: Core, tmp_path: Path) -> None:
-    console = ConsoleAdapter(core, user_id="sari", stdin=io.StringIO("".join(l + "\n" for l in ANSWERS_ID)),
+    console = ConsoleAdapter(core, user_id="sari", stdin=io.StringIO("".join(line + "\n" for line in ANSWERS_ID)),
                              stdout=io.StringIO(), files_dir=str(tmp_path))
     await console.listen()
     user = await core.storage.find_user("console", "sari")
@@ -171,14 +171,14 @@ def test_zone_label_aliases() -> None:
 
 async def test_reset_holds_the_nudges_until_the_new_plan_is_confirmed(core: Core, tmp_path: Path) -> None:
     lines = ANSWERS_ID + ["/reset"]
-    console = ConsoleAdapter(core, user_id="sari", stdin=io.StringIO("".join(l + "\n" for l in lines) + "1\n"),
+    console = ConsoleAdapter(core, user_id="sari", stdin=io.StringIO("".join(line + "\n" for line in lines) + "1\n"),
                              stdout=io.StringIO(), files_dir=str(tmp_path))
     await console.listen()
     user = await core.storage.find_user("console", "sari")
     assert user is not None and await core.storage.answers(user.id) == {}
     store = NudgeStore(core.storage)
     assert not any(n.active for n in await store.series(user.id))  # no nudge speaks from an erased plan
-    again = ConsoleAdapter(core, user_id="sari", stdin=io.StringIO("".join(l + "\n" for l in ANSWERS_ID)),
+    again = ConsoleAdapter(core, user_id="sari", stdin=io.StringIO("".join(line + "\n" for line in ANSWERS_ID)),
                            stdout=io.StringIO(), files_dir=str(tmp_path), auto_start=False)
     await again.listen()
     assert all(n.active for n in await store.series(user.id))

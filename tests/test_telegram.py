@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+import answers as A
 from bot.adapters import telegram_format as F
 from bot.adapters.base import RetryLater, UserUnreachable
 from bot.adapters.telegram import TelegramAdapter
@@ -146,7 +147,8 @@ async def play(chat: Chat, script: list[tuple[str, Any]], first: Call) -> Call:
     return q
 
 
-SCRIPT_ID: list[tuple[str, Any]] = [
+# What the tests care about, as a user would answer; every other step gets a generated answer (tests/answers.py).
+WANTED_ID: list[tuple[str, Any]] = [
     ("name", "Budi <Santoso> & Co"),
     ("role", ("tap", "a:role:creator")),
     ("platforms_now", ("multi", ["instagram", "tiktok"])),
@@ -177,7 +179,7 @@ SCRIPT_ID: list[tuple[str, Any]] = [
 
 LONG = ("I want people to see me as the patient, practical data coach who turns messy spreadsheets into clear "
         "decisions for small shops, cafes and family businesses that never had an analyst on their side. ")
-SCRIPT_EN: list[tuple[str, Any]] = [
+WANTED_EN: list[tuple[str, Any]] = [
     ("name", "Alex Rivera"),
     ("role", ("tap", "a:role:professional")),
     ("platforms_now", ("multi", ["linkedin"])),
@@ -214,6 +216,9 @@ SCRIPT_EN: list[tuple[str, Any]] = [
                      "small businesses. " * 4)[:400].strip()),
 ]
 
+SCRIPT_ID = A.chat_actions(A.persona_from_actions(WANTED_ID), "id")
+SCRIPT_EN = A.chat_actions(A.persona_from_actions(WANTED_EN), "en")
+
 
 async def finish(chat: Chat, summary: Call) -> list[Call]:
     """Confirm the summary; returns what the bot sent for the plan (text chunks and the document)."""
@@ -248,7 +253,8 @@ async def test_whole_questionnaire_in_indonesian_with_taps_sticker_and_edit(tg: 
         first = await chat.question("name", mark)
 
         # Play up to "vision", then a sticker and an edited message mid-step.
-        head = SCRIPT_ID[:7]
+        at = [step for step, _ in SCRIPT_ID].index("vision")
+        head = SCRIPT_ID[:at + 1]
         q = first
         for i, (step, action) in enumerate(head[:-1]):
             q = await play_one(chat, q, step, action, head[i + 1][0])
@@ -259,8 +265,9 @@ async def test_whole_questionnaire_in_indonesian_with_taps_sticker_and_edit(tg: 
         q = await chat.question("vision", mark)
         mark = tg.mark()
         await tg.edit(chat.user, 2, "Budi Santoso yang baru")  # an edited message does not re-answer a step
-        summary = await play(chat, SCRIPT_ID[6:], q)
-        assert chat.t("q.mission.prompt") in tg.sent(chat.uid, mark)[0].text  # nothing answered the edit
+        summary = await play(chat, SCRIPT_ID[at:], q)
+        after_vision = SCRIPT_ID[at + 1][0]
+        assert chat.t(f"q.{after_vision}.prompt") in tg.sent(chat.uid, mark)[0].text  # nothing answered the edit
         assert (await chat.flow()).status == "confirm"
 
         # User text is escaped for HTML: the raw message has entities, the user sees the name as typed.

@@ -1,6 +1,8 @@
 """The brand plan: sections and recommendations from the answers, by the rules in content/plan.toml."""
 from __future__ import annotations
 
+import logging
+
 from functools import lru_cache
 from typing import Any
 
@@ -18,17 +20,26 @@ from handlers.plan.spec import PlanRules, parse_rules
 __all__ = ["Section", "build_plan", "cmd_plan", "plan_rules", "register", "render_markdown", "render_text",
            "send_plan"]
 
+log = logging.getLogger(__name__)
+
 
 @lru_cache(maxsize=1)
 def plan_rules() -> PlanRules:
-    """content/plan.toml, checked against the questionnaire and both catalogs (a ValueError names the rule)."""
-    return parse_rules(load_content("plan"), S.all_steps(), Catalog().messages)
+    """content/plan.toml, checked against the questionnaire and both catalogs (a ValueError names the rule).
+
+    A line about a question the questionnaire no longer asks is left out, with a warning in the log.
+    """
+    skipped: list[str] = []
+    rules = parse_rules(load_content("plan"), S.all_steps(), Catalog().messages, skipped)
+    for problem in skipped:
+        log.warning("content/plan.toml: line left out: %s", problem.removeprefix("content/plan.toml: "))
+    return rules
 
 
 def check_plan_content() -> list[schema.Issue]:
     """For `brandcoach check-content`: content/plan.toml's rules against the questionnaire and the catalogs."""
     try:
-        parse_rules(load_content("plan"), S.all_steps(), Catalog().messages)
+        parse_rules(load_content("plan"), S.all_steps(), Catalog().messages, [])
     except ValueError as exc:
         return [schema.Issue("content/plan.toml", 0, "plan", str(exc).removeprefix("content/plan.toml: "))]
     return []

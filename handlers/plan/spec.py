@@ -147,6 +147,25 @@ def _params(where: str, raw: Any, steps: Mapping[str, Step]) -> tuple[Param, ...
     return tuple(out)
 
 
+class _Absent(ValueError):
+    """A line that names a step the questionnaire does not have (e.g. an optional question a coach removed)."""
+
+
+_SKIPPED: list[str] | None = None  # while parsing leniently: where lines were left out
+
+
+def _kept(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -> Line | None:
+    """Parse a line; when parsing leniently, a line about a step that is not asked is left out (None)."""
+    try:
+        return _line(where, raw, steps, messages)
+    except ValueError as exc:
+        absent = isinstance(exc, _Absent) or "unknown step id" in str(exc) or "name no step" in str(exc)
+        if _SKIPPED is None or not absent:
+            raise
+        _SKIPPED.append(str(exc))
+        return None
+
+
 def _line(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -> Line:
     if not isinstance(raw, Mapping):
         raise fail(where, f"a line must be a table, not {raw!r}")
@@ -156,8 +175,10 @@ def _line(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -
     if "one_of" in raw:
         if set(raw) != {"one_of"} or not raw["one_of"]:
             raise fail(where, "one_of stands alone and lists at least one line")
-        alts = tuple(_line(f"{where}, alternative {j}", alt, steps, messages)
-                     for j, alt in enumerate(raw["one_of"], 1))
+        alts = tuple(a for j, alt in enumerate(raw["one_of"], 1)
+                     if (a := _kept(f"{where}, alternative {j}", alt, steps, messages)) is not None)
+        if not alts:
+            raise _Absent(where)
         if any(a.one_of for a in alts):
             raise fail(where, "one_of cannot nest")
         return Line(where, one_of=alts)
@@ -209,7 +230,19 @@ def _mentions(line: Line) -> set[str]:
     return out
 
 
-def parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Messages) -> PlanRules:
+def parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Messages,
+                skipped: list[str] | None = None) -> PlanRules:
+    """Check and load the rules; with a `skipped` list, lines about steps the questionnaire no longer asks are
+    left out (and described there) instead of failing: a coach may remove an optional question."""
+    global _SKIPPED
+    _SKIPPED = skipped
+    try:
+        return _parse_rules(data, steps, messages)
+    finally:
+        _SKIPPED = None
+
+
+def _parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Messages) -> PlanRules:
     """Pure: the plan rules from parsed TOML, or a ValueError naming content/plan.toml and the rule."""
     by_id = {s.id: s for s in steps}
     unknown = set(data) - TOP_KEYS
@@ -240,7 +273,8 @@ def parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Mess
         if set(raw) - SECTION_KEYS:
             raise fail(where, f"unknown key(s) {sorted(set(raw) - SECTION_KEYS)}")
         _key(where, raw.get("title"), messages)
-        lines = tuple(_line(f"{where}, line {n}", line, by_id, messages) for n, line in enumerate(raw.get("lines") or [], 1))
+        lines = tuple(kept for n, line in enumerate(raw.get("lines") or [], 1)
+                      if (kept := _kept(f"{where}, line {n}", line, by_id, messages)) is not None)
         sections.append(SectionRule(sid, raw["title"], lines, tuple(raw.get("collect") or ())))
     if not sections:
         raise fail("sections", "no [[sections]]")

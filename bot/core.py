@@ -56,6 +56,7 @@ class Core:
         # A flood from one user is refused for that user alone; the local terminal is never throttled.
         self.throttle: Throttle | None = Throttle(self.clock) if throttle is True else (throttle or None)
         self.unthrottled_platforms = {"console"}
+        storage.on_delete = self.forget  # after /delete: adapters drop what they keep outside the database
 
     async def start(self) -> None:
         """Open storage and load language profiles (once, before the first message)."""
@@ -67,6 +68,15 @@ class Core:
 
     def add_adapter(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
+
+    async def forget(self, platform: str, user_id: str) -> None:
+        """Call the optional `forget(user_id)` of the user's adapter (files it wrote for them)."""
+        forget = getattr(self.adapters.get(platform), "forget", None)
+        if forget is not None:
+            try:
+                await forget(user_id)
+            except Exception:
+                log.exception("the %s adapter failed to forget a deleted user", platform)
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Handle one inbound message; returns the replies for the adapter to send."""

@@ -59,21 +59,27 @@ async def run_platforms(config: Config, console: bool = False) -> None:
 
     redact.watch_loop()
     app = await build_app(config, console=console)
+    stop = asyncio.Event()
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        await app.start()
-        stopping = asyncio.ensure_future(stop.wait())
+        starting = asyncio.ensure_future(app.start())  # a signal during the start-up retries stops them too
+        await asyncio.wait({stopping, starting}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            return
+        starting.result()  # raises StartupError
         failing = asyncio.ensure_future(app.failed.wait())
         await asyncio.wait({stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
         failing.cancel()
         if app.failed.is_set() and not stop.is_set():
             raise StartupError("a platform connection ended with an error (see the log); exiting", EXIT_UNAVAILABLE)
     finally:
+        stopping.cancel()
         await app.stop()  # closes every adapter and the storage, whatever happened above
 
 

@@ -27,7 +27,7 @@ TIMEOUT = 90  # a guard against a hang (the bug this file is about), not a timin
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "DISCORD_", "BRANDCOACH_"))}
-    env.update(PYTHONPATH=str(ROOT), BRANDCOACH_START_BACKOFF="0", **extra)
+    env.update({"PYTHONPATH": str(ROOT), "BRANDCOACH_START_BACKOFF": "0", **extra})
     return env
 
 
@@ -238,3 +238,27 @@ def test_hooks_mask_uncaught_exceptions_threads_warnings_and_the_loop(monkeypatc
     assert "Task exception with" in text and "KeyError" in text
     assert text.count(redact.MASK) >= 6
     assert not _leaks(text, TOKEN) and not _leaks(text, DC_TOKEN) and "plain-webhook-secret" not in text
+
+
+async def test_sigterm_during_the_start_up_retries_exits_at_once(tmp_path: Path) -> None:
+    """Waits between attempts are long here (1000 s): SIGTERM must end them, not be slept through."""
+    tg = FakeTelegram(token=TOKEN)
+    await tg.start()
+    tg.refuse_getme(500)
+    env = _env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=tg.api_url, BRANDCOACH_START_BACKOFF="1000")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "s.sqlite3")], env=env,
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    try:
+        assert proc.stderr is not None
+        first = await asyncio.to_thread(proc.stderr.readline)
+        assert "attempt 1/5 failed, retrying in 1000s" in first
+        proc.terminate()
+        out, err = await asyncio.to_thread(proc.communicate, timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        await tg.stop()
+    assert proc.returncode == 0, err
+    assert [c.method for c in tg.calls] == ["getme"]
+    assert not _leaks(first + out + err, TOKEN)

@@ -34,7 +34,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def run_chat(config: Config, user: str = "local", lang: str | None = None) -> None:
     """A terminal chat on the local database, until end of input."""
     from bot.adapters.console import ConsoleAdapter
-
     from bot.nudges.service import NudgeService
 
     redact.watch_loop()

@@ -10,9 +10,9 @@ import json
 import os
 import re
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiosqlite
@@ -180,7 +180,7 @@ class Storage:
             await asyncio.sleep(0)
         async with self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
             row = await cur.fetchone()
-        return bool(row) and row[0] == 0
+        return row is not None and row[0] == 0
 
     async def write(self, *statements: Statement, counted: bool = False) -> list[int]:
         """Run write statements as one atomic transaction, committed (with others queued) before returning.

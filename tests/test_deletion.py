@@ -1,16 +1,18 @@
 """/delete and /reset leave no bytes of the user's answers on disk (database, -wal, -shm, files written for them)."""
 from __future__ import annotations
 
+import asyncio
 import io
 import stat
 from pathlib import Path
+
+from conftest import ANSWERS_ID
+from test_crash import Bot
 
 from bot.adapters.console import ConsoleAdapter, user_prefix
 from bot.clock import FakeClock
 from bot.core import Core
 from bot.storage import Storage
-from conftest import ANSWERS_ID
-from test_crash import Bot
 
 NAME = "Zqxw Penanda Nama Unik"
 VISION = "Visi Qwvj rahasia tentang musik pagi"
@@ -95,8 +97,6 @@ def test_delete_then_sigkill_leaves_nothing_on_disk(tmp_path: Path) -> None:
             assert traces(db, NAME, VISION) == {}
         finally:
             await storage.close()
-
-    import asyncio
 
     asyncio.run(reopen())
     assert traces(db, NAME, VISION) == {}

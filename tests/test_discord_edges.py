@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from discord_fakes import EPHEMERAL, GUILD_ID, Call, Harness, user_payload
 
 from bot.adapters.discord import DiscordAdapter
 from bot.config import Config
 from bot.core import Core
-from discord_fakes import EPHEMERAL, GUILD_ID, Call, Harness, user_payload
 
 SARI = user_payload("111111111111111111", "Sari")
 CALLBACK_MESSAGE = 4  # InteractionResponseType.channel_message: an immediate reply, not a deferral

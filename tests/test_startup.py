@@ -9,14 +9,13 @@ import sys
 import threading
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import web
+from fake_telegram import FakeTelegram, unused_port
 
 from bot import redact
 from bot.app import EXIT_CONFIG, EXIT_UNAVAILABLE, StartupError, connect_with_retries
-from fake_telegram import FakeTelegram, unused_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "7612345678:AAFakeTokenForTestsOnly_abcdefghijklm"  # token-shaped, not a real token

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +14,99 @@ from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
+START_ATTEMPTS = 5       # connect() tries per platform when the network or the platform's servers fail
+START_BACKOFF = 2.0      # seconds before the 2nd attempt, doubling after each
+EXIT_CONFIG = 2          # a token missing or rejected: restarting will not help
+EXIT_UNAVAILABLE = 3     # the platform could not be reached: a supervisor may restart later
+TOKEN_VARS = {"telegram": ("TELEGRAM_BOT_TOKEN", "Telegram"), "discord": ("DISCORD_BOT_TOKEN", "Discord")}
+
+
+class StartupError(Exception):
+    """The process cannot serve: `str(exc)` is one line for the operator (never a secret), `code` the exit status."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _stderr(line: str) -> None:
+    print(f"brandcoach: {line}", file=sys.stderr, flush=True)
+
+
+def classify(platform: str, exc: BaseException) -> tuple[bool, str]:
+    """(retry?, a secret-free description) of an error raised by an adapter's connect()."""
+    var, name = TOKEN_VARS.get(platform, (platform.upper() + "_TOKEN", platform))
+    kind = type(exc).__name__
+    try:
+        from telegram.error import InvalidToken, NetworkError
+
+        if isinstance(exc, InvalidToken):
+            raise StartupError(f"{var} was rejected by {name}: check the token (nothing else to do)", EXIT_CONFIG)
+        if isinstance(exc, NetworkError):  # also timeouts and 5xx answers
+            return True, f"{name} could not be reached ({kind})"
+    except ImportError:
+        pass
+    try:
+        import aiohttp
+        import discord
+
+        if isinstance(exc, discord.LoginFailure):
+            raise StartupError(f"{var} was rejected by {name}: check the token (nothing else to do)", EXIT_CONFIG)
+        if isinstance(exc, discord.HTTPException) and exc.status >= 500:
+            return True, f"{name} answered {exc.status}"
+        if isinstance(exc, (aiohttp.ClientError, discord.GatewayNotFound)):
+            return True, f"{name} could not be reached ({kind})"
+    except ImportError:
+        pass
+    if isinstance(exc, (OSError, asyncio.TimeoutError)):
+        return True, f"{name} could not be reached ({kind})"
+    return False, f"{name} failed to start ({kind})"
+
+
+async def connect_with_retries(adapter: Any, attempts: int = START_ATTEMPTS, backoff: float = START_BACKOFF,
+                               sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                               report: Callable[[str], None] = _stderr) -> None:
+    """Connect one adapter: a rejected token fails at once (exit 2), network errors and 5xx retry, then exit 3."""
+    platform = str(getattr(adapter, "platform", "adapter"))
+    delay = backoff
+    for attempt in range(1, attempts + 1):
+        try:
+            await adapter.connect()
+            return
+        except StartupError:
+            raise
+        except Exception as exc:
+            await _drop_session(adapter)
+            retry, what = classify(platform, exc)
+            if not retry:
+                raise StartupError(what, EXIT_UNAVAILABLE) from exc
+            if attempt == attempts:
+                raise StartupError(f"{what}; gave up after {attempts} attempts", EXIT_UNAVAILABLE) from exc
+            report(f"{what}; attempt {attempt}/{attempts} failed, retrying in {delay:g}s")
+            await sleep(delay)
+            delay *= 2
+
+
+async def _drop_session(adapter: Any) -> None:
+    """Close the HTTP session a failed Discord login opened (each login opens a new one); App.stop does the rest."""
+    http = getattr(getattr(adapter, "client", None), "http", None)
+    if http is not None and hasattr(http, "close"):
+        try:
+            await http.close()
+        except Exception:
+            log.debug("closing the session of a failed login failed", exc_info=True)
+
+
+def describe(adapter: Any) -> str:
+    """The line a healthy start prints for a platform (no secrets: the bot's public name only)."""
+    platform = getattr(adapter, "platform", "")
+    if platform == "telegram":
+        mode = "webhook" if adapter.config.telegram_webhook_url else "long polling"
+        return f"serving Telegram as @{adapter.username} ({mode})"
+    if platform == "discord":
+        return f"serving Discord as {adapter.client.user} (slash commands)"
+    return f"serving {platform}"
+
 
 @dataclass
 class App:
@@ -19,13 +114,28 @@ class App:
     adapters: list[Any] = field(default_factory=list)
     services: list[Any] = field(default_factory=list)  # objects with async start()/stop() (e.g. the nudge scheduler)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    failed: asyncio.Event = field(default_factory=asyncio.Event)  # a platform's listen() ended with an error
+    attempts: int = START_ATTEMPTS
+    backoff: float = START_BACKOFF
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    report: Callable[[str], None] = _stderr
 
     async def start(self) -> None:
+        """Connect every adapter (retrying the network, see connect_with_retries), then start the services."""
         for adapter in self.adapters:
-            await adapter.connect()
-            self._tasks.append(asyncio.create_task(adapter.listen(), name=f"listen-{adapter.platform}"))
+            await connect_with_retries(adapter, self.attempts, self.backoff, self.sleep, self.report)
+            if adapter.platform != "console":
+                self.report(describe(adapter))
+            task = asyncio.create_task(adapter.listen(), name=f"listen-{adapter.platform}")
+            task.add_done_callback(self._listen_ended)
+            self._tasks.append(task)
         for service in self.services:
             await service.start()
+
+    def _listen_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s stopped", task.get_name(), exc_info=task.exception())
+            self.failed.set()
 
     async def stop(self) -> None:
         for service in reversed(self.services):
@@ -45,7 +155,16 @@ async def build_app(config: Config, console: bool = False) -> App:
     """Start the core and build the adapters whose tokens are set (and a terminal chat beside them if asked)."""
     core = Core(Storage(config.db_path), admins=config.admins)
     await core.start()
-    app = App(core)
+    try:
+        return _assemble(core, config, console)
+    except BaseException:
+        await core.stop()  # never leave the storage thread running behind a failed start
+        raise
+
+
+def _assemble(core: Core, config: Config, console: bool) -> App:
+    """The App around a started core: adapters per token set, and the nudge scheduler."""
+    app = App(core, attempts=config.start_attempts, backoff=config.start_backoff)
     if console:
         from bot.adapters.console import ConsoleAdapter
 

@@ -61,37 +61,73 @@ def check_content(args: argparse.Namespace | None = None, startup: bool = False)
 async def run_chat(config: Config, user: str = "local", lang: str | None = None) -> None:
     """A terminal chat on the local database, until end of input."""
     from bot.adapters.console import ConsoleAdapter
-
-    core = Core(Storage(config.db_path), admins=config.admins)
-    await core.start()
-    console = ConsoleAdapter(core, user_id=user, locale=lang)
-    core.add_adapter(console)
     from bot.nudges.service import NudgeService
 
-    nudges = NudgeService(core, config)  # reminders print in the terminal while the chat is open
-    await nudges.start()
+    redact.watch_loop()
+    core = Core(Storage(config.db_path), admins=config.admins)
+    await core.start()
     try:
-        await console.listen()
+        console = ConsoleAdapter(core, user_id=user, locale=lang)
+        core.add_adapter(console)
+        nudges = NudgeService(core, config)  # reminders print in the terminal while the chat is open
+        await nudges.start()
+        try:
+            await console.listen()
+        finally:
+            await nudges.stop()
     finally:
-        await nudges.stop()
         await core.stop()
 
 
 async def run_platforms(config: Config, console: bool = False) -> None:
-    """Every configured adapter in one event loop, until SIGINT/SIGTERM."""
-    from bot.app import build_app
+    """Every configured adapter in one event loop, until SIGINT/SIGTERM (or a platform's connection dies)."""
+    from bot.app import EXIT_UNAVAILABLE, StartupError, build_app
 
+    redact.watch_loop()
     app = await build_app(config, console=console)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await app.start()
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        await stop.wait()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        starting = asyncio.ensure_future(app.start())  # a signal during the start-up retries stops them too
+        await asyncio.wait({stopping, starting}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            return
+        starting.result()  # raises StartupError
+        failing = asyncio.ensure_future(app.failed.wait())
+        await asyncio.wait({stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
+        failing.cancel()
+        if app.failed.is_set() and not stop.is_set():
+            raise StartupError("a platform connection ended with an error (see the log); exiting", EXIT_UNAVAILABLE)
     finally:
-        await app.stop()
+        stopping.cancel()
+        await app.stop()  # closes every adapter and the storage, whatever happened above
+
+
+def no_platform_message() -> str:
+    """What `brandcoach run` says when there is nothing to serve."""
+    return ("brandcoach run: no platform token set. Set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN "
+            "(see README, 'Run on Telegram' / 'Run on Discord'), or add --console to chat in this terminal.")
+
+
+def serve(config: Config, console: bool = False) -> int:
+    """`brandcoach run`: the exit status (0 after a signal, 2 token missing or rejected, 3 platform unreachable)."""
+    from bot.app import EXIT_CONFIG, StartupError
+
+    if not config.has_platform and not console:
+        print(no_platform_message(), file=sys.stderr, flush=True)
+        return EXIT_CONFIG
+    try:
+        asyncio.run(run_platforms(config, console=console))
+    except StartupError as exc:
+        print(f"brandcoach: {redact.redact(str(exc), config.secrets)}", file=sys.stderr, flush=True)
+        return exc.code
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,14 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
-    redact.install([config.telegram_token or "", config.discord_token or "", config.telegram_webhook_secret or ""])
+    redact.install(config.secrets)
+    redact.install_hooks(config.secrets)
     if args.command == "check-content" or check_content(startup=True):
         return check_content(args) if args.command == "check-content" else 2
+    code = 0
     try:
         if args.command == "chat" or (args.command is None and not config.has_platform):
             asyncio.run(run_chat(config, getattr(args, "user", "local"), getattr(args, "lang", None)))
         else:
-            asyncio.run(run_platforms(config, console=getattr(args, "console", False)))
+            code = serve(config, console=getattr(args, "console", False))
     except KeyboardInterrupt:
         print(file=sys.stderr)
-    return 0
+    return code

@@ -19,10 +19,17 @@ class Config:
     discord_guild_id: int | None = None
     admins: frozenset[str] = frozenset()
     grace_hours: float = 6.0
+    start_attempts: int = 5         # connect tries per platform at start (network errors, 5xx)
+    start_backoff: float = 2.0      # seconds before the second try, doubling
 
     @property
     def has_platform(self) -> bool:
         return bool(self.telegram_token or self.discord_token)
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret value set, for the redaction of output."""
+        return [s for s in (self.telegram_token, self.discord_token, self.telegram_webhook_secret) if s]
 
 
 def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> Config:
@@ -40,4 +47,6 @@ def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> C
         discord_guild_id=int(guild) if guild.isdigit() else None,
         admins=frozenset(a.strip() for a in env.get("BRANDCOACH_ADMINS", "").split(",") if a.strip()),
         grace_hours=float(env.get("BRANDCOACH_GRACE_HOURS") or 6.0),
+        start_attempts=max(1, int(env.get("BRANDCOACH_START_ATTEMPTS") or 5)),
+        start_backoff=max(0.0, float(env.get("BRANDCOACH_START_BACKOFF") or 2.0)),
     )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,7 @@ class Core:
         # A flood from one user is refused for that user alone; the local terminal is never throttled.
         self.throttle: Throttle | None = Throttle(self.clock) if throttle is True else (throttle or None)
         self.unthrottled_platforms = {"console"}
+        storage.on_delete = self.forget  # after /delete: adapters drop what they keep outside the database
 
     async def start(self) -> None:
         """Open storage and load language profiles (once, before the first message)."""
@@ -80,6 +82,12 @@ class Core:
         """The commands for a platform's menu, in /help order."""
         return list(self.router.menu)
 
+    def files_dir(self) -> str:
+        """Where an adapter keeps files it writes for users (plan, export): `brandcoach-files/` beside the database."""
+        path = self.storage.path
+        base = os.getcwd() if path == ":memory:" else os.path.dirname(os.path.abspath(path))
+        return os.path.join(base, "brandcoach-files")
+
     def knows_command(self, name: str) -> bool:
         return name in self.router.commands
 
@@ -93,6 +101,15 @@ class Core:
     async def unreachable(self, platform: str, user_id: str) -> None:
         """The platform refuses delivery to this user (blocked bot, closed DMs): nudges pause until they write."""
         await self.storage.set_reachable(platform, user_id, False)
+
+    async def forget(self, platform: str, user_id: str) -> None:
+        """Call the optional `forget(user_id)` of the user's adapter (files it wrote for them)."""
+        forget = getattr(self.adapters.get(platform), "forget", None)
+        if forget is not None:
+            try:
+                await forget(user_id)
+            except Exception:
+                log.exception("the %s adapter failed to forget a deleted user", platform)
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         """Handle one inbound message; returns the replies for the adapter to send."""

@@ -5,10 +5,12 @@ applied in order and recorded in PRAGMA user_version.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -125,6 +127,8 @@ class Storage:
         self._answers = _LRU(cache_size)  # user id -> {step: value}
         self._seq = 0
         self._written = _LRU(cache_size * 4)  # user id or (platform, id) -> sequence number of its last write
+        # Called with (platform, platform user id) after delete_user, so adapters drop files they keep (Core sets it).
+        self.on_delete: Callable[[str, str], Awaitable[None]] | None = None
 
     def _touch(self, *keys: Any) -> None:
         """Stamp keys as written now (called before and after each write)."""
@@ -162,8 +166,10 @@ class Storage:
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._db.execute("PRAGMA secure_delete=ON")  # deleted rows are zeroed, not left in free pages
         await self.migrate()
         self._writer = GroupCommitWriter(self._db)
+        await self.scrub()  # a WAL left by a crash may still hold deleted rows
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -173,6 +179,16 @@ class Storage:
             await self._db.close()
             self._db = None
         self.forget()
+
+    async def scrub(self) -> bool:
+        """Checkpoint the WAL into the (secure-deleting) main file and truncate it; True if it completed."""
+        if self._db is None or self.path == ":memory:":
+            return False
+        while self._writer is not None and self._writer._busy:  # never inside another caller's transaction
+            await asyncio.sleep(0)
+        async with self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        return row is not None and row[0] == 0
 
     async def write(self, *statements: Statement, counted: bool = False) -> list[int]:
         """Run write statements as one atomic transaction, committed (with others queued) before returning.
@@ -293,9 +309,16 @@ class Storage:
         """Erase the user and, by cascade, every row that refers to them."""
         key = self._user_keys.get(user_id)
         self._touch(user_id, key)
+        row = None
+        if self.on_delete is not None:
+            async with self.db.execute("SELECT platform, platform_user_id FROM users WHERE id = ?", (user_id,)) as cur:
+                row = await cur.fetchone()
         await self.write(("DELETE FROM users WHERE id = ?", (user_id,)))
         self._touch(user_id, key)
         self.forget(user_id)
+        await self.scrub()
+        if row is not None and self.on_delete is not None:
+            await self.on_delete(row[0], row[1])
 
     # -- questionnaire -------------------------------------------------------
     async def get_flow(self, user_id: int) -> Flow | None:
@@ -370,6 +393,7 @@ class Storage:
         await self.write(("DELETE FROM answers WHERE user_id = ?", (user_id,)))
         self._touch(user_id)
         self._answers.put(user_id, {})
+        await self.scrub()
 
     async def export_user(self, user_id: int) -> dict[str, Any]:
         """Every row about the user, from every table that has a user_id column."""

@@ -220,6 +220,11 @@ class FakeTelegram:
                            " by the user", 502: "Bad Gateway"}.get(status, "Error")
         self.failures.append(Failure(method, status, retry_after, times, chat_id, description))
 
+    def refuse_getme(self, status: int = 401, times: int = 1000) -> None:
+        """Answer getMe with 401 (a token Telegram rejects) or 500 (Telegram failing), `times` times."""
+        description = {401: "Unauthorized", 500: "Internal Server Error"}.get(status, "Error")
+        self.fail("getme", status=status, times=times, description=description)
+
     # -- Bot API methods -------------------------------------------------------------
     def bot_user(self) -> dict[str, Any]:
         return {"id": self.bot_id, "is_bot": True, "first_name": "brandcoach", "username": self.username,
@@ -481,3 +486,12 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (bound, then released): connecting to it is refused."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

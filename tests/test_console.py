@@ -56,7 +56,7 @@ async def test_whole_questionnaire_in_indonesian(core: Core, tmp_path: Path) -> 
     assert answers["priority_segment"] == "mahasiswa"
     assert answers["get_noticed"] is None  # skipped
     assert (await core.storage.get_flow(user.id)).status == "done"  # type: ignore[union-attr]
-    md = (tmp_path / "rencana-personal-branding.md").read_text(encoding="utf-8")
+    md = (tmp_path / "brandcoach-local-rencana-personal-branding.md").read_text(encoding="utf-8")
     assert md.startswith("# Rencana Personal Branding: Sari Musik")
     assert "## Peta pemangku kepentingan" in md
 
@@ -70,7 +70,7 @@ async def test_whole_questionnaire_in_english(core: Core, tmp_path: Path) -> Non
     assert "With 15 minutes a day, focus on one platform first: LinkedIn." in out
     assert "Reply routine: once a day, around 19:00" in out
     assert "Batch your content" in out and "How you will get noticed: Guest posts and podcasts" in out
-    md = (tmp_path / "personal-branding-plan.md").read_text(encoding="utf-8")
+    md = (tmp_path / "brandcoach-alex-personal-branding-plan.md").read_text(encoding="utf-8")
     assert "## Content pillars" in md and "data tips" in md
     user = await core.storage.find_user("console", "alex")
     answers = await core.storage.answers(user.id)  # type: ignore[union-attr]
@@ -87,7 +87,7 @@ def test_subprocess_piped_reaches_the_plan(tmp_path: Path) -> None:
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Rencana Personal Branding: Sari Musik" in proc.stdout
-    assert (tmp_path / "rencana-personal-branding.md").exists()
+    assert (tmp_path / "brandcoach-files" / "brandcoach-local-rencana-personal-branding.md").exists()
     assert "Traceback" not in proc.stderr
 
 

@@ -136,7 +136,7 @@ def test_console_walks_edited_content_to_the_plan(tmp_path: Path) -> None:
     assert "Apa semboyan yang ingin kamu pakai?" in out
     assert f"Langkah {total}/{total}" in out and f"Langkah {total + 1}/" not in out
     assert "Rencana Personal Branding: Sari Musik" in out
-    assert (tmp_path / "rencana-personal-branding.md").exists()
+    assert (tmp_path / "brandcoach-files" / "brandcoach-local-rencana-personal-branding.md").exists()
 
     con = sqlite3.connect(db)
     try:

@@ -364,5 +364,5 @@ def test_end_to_end_a_new_step_in_content_reaches_the_markdown_file(tmp_path: Pa
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Kolaborasi impian?" in proc.stdout
-    md = (tmp_path / "rencana-personal-branding.md").read_text(encoding="utf-8")
+    md = (tmp_path / "brandcoach-files" / "brandcoach-local-rencana-personal-branding.md").read_text(encoding="utf-8")
     assert "- Kolaborasi impian: Duet dengan Tulus" in md

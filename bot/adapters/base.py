@@ -19,7 +19,7 @@ class RetryLater(Exception):
 
 
 class Adapter(Protocol):
-    """A platform connector. The core holds adapters; adapters call `core.handle`."""
+    """A platform connector. The core holds adapters; adapters call `core.handle` (may also be `Forgetting`)."""
 
     platform: str
 
@@ -36,4 +36,12 @@ class Adapter(Protocol):
         ...
 
     async def disconnect(self) -> None:
+        ...
+
+
+class Forgetting(Protocol):
+    """Optional adapter method: the core calls `forget` after a user's data is deleted (/delete)."""
+
+    async def forget(self, user_id: str) -> None:
+        """Remove whatever the adapter keeps about this user outside the database (files it wrote)."""
         ...

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 import sys
@@ -16,17 +17,25 @@ if TYPE_CHECKING:
 _NUMBERS = re.compile(r"^\s*\d+(?:\s*[, ]\s*\d+)*\s*$")
 
 
+def user_prefix(user_id: str) -> str:
+    """`brandcoach-<user>-`: the user id kept to [A-Za-z0-9_] (a hash added if changed), so prefixes never overlap."""
+    safe = re.sub(r"[^A-Za-z0-9_]", "_", user_id)[:40]
+    if safe != user_id:
+        safe += "_" + hashlib.sha256(user_id.encode()).hexdigest()[:8]
+    return f"brandcoach-{safe}-"
+
+
 class ConsoleAdapter:
     platform = "console"
 
     def __init__(self, core: Core, user_id: str = "local", name: str = "", stdin: TextIO | None = None,
-                 stdout: TextIO | None = None, files_dir: str = ".", locale: str | None = None,
+                 stdout: TextIO | None = None, files_dir: str | None = None, locale: str | None = None,
                  auto_start: bool = True) -> None:
         self.core = core
         self.user = UserRef(self.platform, user_id, name or os.environ.get("USER", ""))
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
-        self.files_dir = files_dir
+        self.files_dir = files_dir or core.files_dir()
         self.locale = locale
         self.auto_start = auto_start
         self._choices: tuple[Choice, ...] = ()
@@ -75,11 +84,28 @@ class ConsoleAdapter:
         return "\n\n".join(out)
 
     def _save(self, name: str, data: bytes) -> str:
-        safe = re.sub(r"[^\w.-]", "_", name) or "file"
-        path = os.path.join(self.files_dir, safe)
-        with open(path, "wb") as fh:
+        """Write a file for the user: owner-only (0600, in a 0700 folder), named after the user."""
+        if not os.path.isdir(self.files_dir):
+            os.makedirs(self.files_dir, mode=0o700, exist_ok=True)
+            os.chmod(self.files_dir, 0o700)
+        safe = re.sub(r"[^\w.-]", "_", name).lstrip(".") or "file"
+        path = os.path.join(self.files_dir, f"{user_prefix(self.user.user_id)}{safe}")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fd, 0o600)  # a file left by an older version may have been 0644
             fh.write(data)
         return path
+
+    async def forget(self, user_id: str) -> None:
+        """Remove every file written for this user (called by the core after /delete)."""
+        prefix = user_prefix(user_id)
+        try:
+            names = os.listdir(self.files_dir)
+        except FileNotFoundError:
+            return
+        for name in names:
+            if name.startswith(prefix):
+                os.remove(os.path.join(self.files_dir, name))
 
     def _write(self, text: str) -> None:
         if text:

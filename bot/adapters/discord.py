@@ -75,6 +75,7 @@ class DiscordAdapter:
         self._closing = False
         for name in slash_commands(core):
             self.tree.add_command(self._command(name))
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
 
     # -- lifecycle -------------------------------------------------------------
     async def prepare(self) -> None:
@@ -221,6 +222,20 @@ class DiscordAdapter:
                     await self._on_modal(interaction)
             except discord.HTTPException:
                 log.exception("answering a Discord interaction failed")
+
+    async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """An unknown (stale, renamed) or failing slash command: an ephemeral pointer to /help, never silence."""
+        if not isinstance(error, app_commands.CommandNotFound):
+            log.error("a Discord slash command failed", exc_info=error)
+        lang = lang_of(interaction.locale)
+        text = localize_commands(self.core.catalog.t(lang, "discord.outdated"), lang, self.core.catalog)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not answer an unknown or failing Discord command")
 
     async def _refuse(self, interaction: discord.Interaction, key: str) -> None:
         """An ephemeral notice in the presser's language; nothing reaches the core."""

@@ -1,0 +1,76 @@
+"""Discord slash commands the bot does not know (or that fail) are answered at once, never left hanging."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from discord_fakes import EPHEMERAL, GUILD_ID, Call, Harness, user_payload
+
+from bot.adapters.discord import DiscordAdapter
+from bot.config import Config
+from bot.core import Core
+
+SARI = user_payload("111111111111111111", "Sari")
+CALLBACK_MESSAGE = 4  # InteractionResponseType.channel_message: an immediate reply, not a deferral
+
+
+@pytest.fixture
+async def harness(core: Core) -> AsyncIterator[Harness]:
+    adapter = DiscordAdapter(core, Config(discord_guild_id=GUILD_ID))
+    core.add_adapter(adapter)
+    h = await Harness.create(adapter)
+    try:
+        yield h
+    finally:
+        await adapter.disconnect()
+
+
+def first_callback(calls: list[Call]) -> Call:
+    callbacks = [c for c in calls if c.kind == "callback"]
+    assert callbacks, f"the interaction was never acknowledged: {[c.path for c in calls]}"
+    return callbacks[0]
+
+
+@pytest.mark.parametrize(("locale", "text", "help_name"), [
+    ("id", "Perintah ini sudah tidak berlaku atau tidak kukenal.", "/bantuan"),
+    ("en-US", "This command is outdated or unknown.", "/help"),
+])
+async def test_unknown_command_gets_an_immediate_ephemeral_pointer_to_help(
+        harness: Harness, core: Core, locale: str, text: str, help_name: str) -> None:
+    calls = await harness.slash(SARI, "renamed-long-ago", guild=True, locale=locale)
+    callback = first_callback(calls)
+    assert callback.json["type"] == CALLBACK_MESSAGE  # answered in the first response, within Discord's 3 s
+    assert callback.flags & EPHEMERAL
+    assert text in callback.content and help_name in callback.content
+    assert await core.storage.find_user("discord", SARI["id"]) is None  # nothing reached the core
+
+
+async def test_unknown_command_in_a_dm_is_answered_too(harness: Harness) -> None:
+    callback = first_callback(await harness.slash(SARI, "mulai-lama", guild=False, locale="id"))
+    assert callback.json["type"] == CALLBACK_MESSAGE and "/bantuan" in callback.content
+
+
+async def test_a_command_that_fails_before_answering_gets_the_notice(harness: Harness,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(harness.adapter, "_run_command", broken)
+    callback = first_callback(await harness.slash(SARI, "help", guild=True, locale="en-US"))
+    assert callback.json["type"] == CALLBACK_MESSAGE and callback.flags & EPHEMERAL
+    assert "outdated or unknown" in callback.content
+
+
+async def test_a_command_that_fails_after_deferring_gets_a_followup(harness: Harness,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = harness.adapter
+
+    async def half(interaction: object, name: str, args: tuple[str, ...]) -> None:
+        await adapter._defer(interaction, thinking=True)  # type: ignore[arg-type]
+        raise RuntimeError("boom after the deferral")
+
+    monkeypatch.setattr(adapter, "_run_command", half)
+    calls = await harness.slash(SARI, "help", guild=True, locale="en-US")
+    followups = [c for c in calls if c.kind == "followup"]
+    assert len(followups) == 1 and "outdated or unknown" in followups[0].content
+    assert followups[0].flags & EPHEMERAL

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
 
 Role = Literal["option", "toggle", "submit", "navigation", "danger", "link"]
 PAYLOAD_LIMIT = 64  # Telegram's callback data limit (bytes); Discord allows 100 characters
@@ -62,11 +62,12 @@ def _compile(cls: type[Action], template: str) -> _Spec:
     return _Spec(cls, re.compile("".join(parts)), tuple(fields))
 
 
+@dataclass_transform(frozen_default=True)
 def action(template: str, role: Role = "option") -> Callable[[A], A]:
     """Class decorator: make a frozen dataclass and register it with its payload template."""
     def wrap(cls: A) -> A:
-        made = dataclasses.dataclass(frozen=True)(cls)
-        made.template, made.role = template, role  # type: ignore[attr-defined]
+        made: Any = dataclasses.dataclass(frozen=True)(cls)
+        made.template, made.role = template, role
         spec = _compile(made, template)
         if any(s.cls.template == template for s in _SPECS):
             raise ValueError(f"payload template {template!r} is registered twice")
@@ -74,7 +75,7 @@ def action(template: str, role: Role = "option") -> Callable[[A], A]:
         # Literal templates first ("r:z:type" before "r:z:{alias}"), then by length: the first full match wins.
         _SPECS.sort(key=lambda s: (len(s.fields), -len(s.cls.template)))
         _BY_CLASS[made] = spec
-        return made
+        return made  # type: ignore[no-any-return]
     return wrap
 
 

@@ -425,7 +425,8 @@ async def cmd_edit(ctx: Context) -> None:
     if ctx.inbound.kind == "command" and ctx.inbound.args and ctx.inbound.args[0] in answers:
         await _edit(ctx, ctx.inbound.args[0])
         return
-    choices = [Choice(EditPick(s.id), f"{ctx.t(f'q.{s.id}.short')}: {_short(format_answer(ctx, s, answers[s.id]))[:PREVIEW]}")
+    choices = [Choice(EditPick(s.id),
+                      f"{ctx.t(f'q.{s.id}.short')}: {_short(format_answer(ctx, s, answers[s.id]))[:PREVIEW]}")
                for s in S.applicable(answers) if s.id in answers]
     ctx.say("edit.pick", choices=choices, expects="choice")
 

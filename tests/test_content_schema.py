@@ -34,8 +34,8 @@ def run(tree: Path, *args: str) -> subprocess.CompletedProcess[str]:
            "BRANDCOACH_LOCALES_DIR": str(tree / "locales"), "BRANDCOACH_DB": str(tree / "db.sqlite3")}
     for var in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN"):
         env.pop(var, None)
-    return subprocess.run([sys.executable, "-m", "bot", *args], check=False, env=env, cwd=tree, input="", capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "bot", *args], check=False, env=env, cwd=tree, input="",
+                          capture_output=True, text=True, timeout=60)
 
 
 def step_index(pred) -> int:  # type: ignore[no-untyped-def]

@@ -479,7 +479,7 @@ async def test_connect_without_a_token_refuses(core: Core) -> None:
 
 
 def test_core_texts_name_the_commands_the_user_sees_in_discord() -> None:
-    from bot.adapters.discord_ui import localize_commands
+    from bot.adapters.discord_commands import localize_commands
     from bot.i18n import Catalog
 
     cat = Catalog()
@@ -504,9 +504,9 @@ async def test_disconnect_lets_a_running_handler_finish(harness: Harness, core: 
         pending = asyncio.create_task(harness.dm(SARI, "halo"))
         for _ in range(50):
             await asyncio.sleep(0)
-            if adapter._inflight:
+            if adapter.inflight.tasks:
                 break
-        assert adapter._inflight, "the DM handler should be running"
+        assert adapter.inflight.tasks, "the DM handler should be running"
         closing = asyncio.create_task(adapter.disconnect())
         for _ in range(20):
             await asyncio.sleep(0)

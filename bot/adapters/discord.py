@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -13,8 +12,10 @@ import discord
 from discord import app_commands
 
 from bot.adapters.base import RetryLater, UserUnreachable
-from bot.adapters.discord_ui import (NO_STEP, CatalogTranslator, build_modal, build_view, core_command, lang_of,
-                                     localize_commands, modal_values, parse_id, parse_open, split_text)
+from bot.adapters.discord_commands import (CatalogTranslator, Client, InFlight, answer_tree_error, build_command,
+                                           core_command, slash_commands, sync)
+from bot.adapters.discord_ui import (NO_STEP, build_modal, deliver, lang_of, modal_values, parse_id, parse_open,
+                                     settle_pressed)
 from bot.config import Config
 from bot.types import Inbound, Outbound, UserRef, parse_command
 
@@ -25,37 +26,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 SHUTDOWN_WAIT = 10.0  # seconds disconnect() waits for handlers already running
-SendFn = Callable[..., Awaitable[Any]]
-
-
-def slash_commands(core: Core) -> tuple[str, ...]:
-    """The core's menu commands plus /answer (answer the open question: a form, or the text given)."""
-    menu = core.commands()
-    return tuple(menu[:1]) + ("answer",) + tuple(menu[1:])
-
-
-def intents() -> discord.Intents:
-    """Only what the adapter needs: guild basics and direct messages; nothing privileged."""
-    wanted = discord.Intents.none()
-    wanted.guilds = True
-    wanted.dm_messages = True
-    return wanted
-
-
-class _Client(discord.Client):
-    """A discord.Client that forwards component presses, form submits and DMs to the adapter."""
-
-    def __init__(self, adapter: DiscordAdapter) -> None:
-        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
-        self.adapter = adapter
-
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Every interaction (slash commands are also run by the command tree)."""
-        await self.adapter.on_interaction(interaction)
-
-    async def on_message(self, message: discord.Message) -> None:
-        """Messages the bot can see (DMs only: no guild message intent)."""
-        await self.adapter.on_message(message)
 
 
 class DiscordAdapter:
@@ -66,16 +36,16 @@ class DiscordAdapter:
     def __init__(self, core: Core, config: Config) -> None:
         self.core = core
         self.config = config
-        self.client = _Client(self)
+        self.client = Client(self)
         self.tree = app_commands.CommandTree(self.client)
         self.translator = CatalogTranslator(core.catalog)
         self._stack = contextlib.AsyncExitStack()
         self._prepared = False
-        self._inflight: set[asyncio.Task[Any]] = set()  # handlers running now: shutdown lets them finish
-        self._closing = False
+        self.inflight = InFlight()
         for name in slash_commands(core):
-            self.tree.add_command(self._command(name))
-        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+            self.tree.add_command(build_command(name, core.catalog, lambda i, n, a: self._run_command(i, n, a),
+                                                lambda i, t: self._answer_command(i, t)))
+        self.tree.on_error = functools.partial(answer_tree_error, catalog=core.catalog)  # type: ignore[method-assign]
 
     # -- lifecycle -------------------------------------------------------------
     async def prepare(self) -> None:
@@ -99,15 +69,7 @@ class DiscordAdapter:
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """Sync to DISCORD_GUILD_ID if set (instant, for development), else globally."""
-        if self.config.discord_guild_id:
-            guild = discord.Object(id=self.config.discord_guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d slash commands to guild %s", len(synced), self.config.discord_guild_id)
-        else:
-            synced = await self.tree.sync()
-            log.info("synced %d global slash commands", len(synced))
-        return synced
+        return await sync(self.tree, self.config.discord_guild_id)
 
     async def listen(self) -> None:
         """Run the gateway connection until disconnect()."""
@@ -115,10 +77,7 @@ class DiscordAdapter:
 
     async def disconnect(self) -> None:
         """Let running handlers finish (bounded), then close the gateway and HTTP session (safe to call twice)."""
-        self._closing = True
-        running = {t for t in self._inflight if t is not asyncio.current_task() and not t.done()}
-        if running:
-            await asyncio.wait(running, timeout=SHUTDOWN_WAIT)
+        await self.inflight.close(SHUTDOWN_WAIT)
         if not self.client.is_closed():
             await self.client.close()
         await self._stack.aclose()
@@ -132,58 +91,8 @@ class DiscordAdapter:
         return Inbound(self._user(interaction.user), kind, locale=str(interaction.locale),  # type: ignore[arg-type]
                        private=interaction.guild_id is None, **fields)
 
-    def _command(self, name: str) -> app_commands.Command[Any, ..., None]:
-        """A slash command forwarding to the core's command of the same name (localized via the translator)."""
-        cat = self.core.catalog
-        key = "discord.cmd.answer" if name == "answer" else f"cmd.{name}"
-        callback: Callable[..., Awaitable[None]]
-        if name == "answer":
-            async def answer(interaction: discord.Interaction, text: str | None = None) -> None:
-                await self._answer_command(interaction, text)
-
-            callback = app_commands.describe(text=app_commands.locale_str(
-                cat.t("en", "discord.opt.text.desc"), key="discord.opt.text.desc"))(answer)
-            callback = app_commands.rename(text=app_commands.locale_str(
-                "text", key="discord.opt.text.name"))(callback)
-        elif name == "language":
-            choices = [app_commands.Choice(name=cat.t(code, "lang.name"), value=code) for code in ("id", "en")]
-
-            async def language(interaction: discord.Interaction, code: str | None = None) -> None:
-                await self._run_command(interaction, "language", (code,) if code else ())
-
-            callback = app_commands.choices(code=choices)(language)
-            callback = app_commands.describe(code=app_commands.locale_str(
-                cat.t("en", "discord.opt.language.desc"), key="discord.opt.language.desc"))(callback)
-            callback = app_commands.rename(code=app_commands.locale_str(
-                "language", key="discord.opt.language.name"))(callback)
-        else:
-            async def plain(interaction: discord.Interaction) -> None:
-                await self._run_command(interaction, name, ())
-
-            callback = plain
-        return app_commands.Command(
-            name=app_commands.locale_str(name, key=f"discord.name.{name}"),
-            description=app_commands.locale_str(cat.t("en", key)[:100], key=key),
-            callback=callback,
-            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
-            allowed_installs=app_commands.AppInstallationType(guild=True),
-        )
-
-    @contextlib.contextmanager
-    def _tracked(self) -> Iterator[bool]:
-        """Mark the current task as in flight; yields False once shutdown has begun (then do nothing)."""
-        task = asyncio.current_task()
-        if self._closing or task is None:
-            yield not self._closing
-            return
-        self._inflight.add(task)
-        try:
-            yield True
-        finally:
-            self._inflight.discard(task)
-
     async def _run_command(self, interaction: discord.Interaction, name: str, args: tuple[str, ...]) -> None:
-        with self._tracked() as live:
+        with self.inflight.tracked() as live:
             if live:
                 await self._defer(interaction, thinking=True)
                 replies = await self.core.handle(self._inbound(interaction, "command", command=name, args=args))
@@ -191,7 +100,7 @@ class DiscordAdapter:
 
     async def _answer_command(self, interaction: discord.Interaction, text: str | None) -> None:
         """/answer text -> a text answer; /answer alone -> the open question's form (or how to answer)."""
-        with self._tracked() as live:
+        with self.inflight.tracked() as live:
             if live:
                 await self._answer(interaction, text)
 
@@ -214,7 +123,7 @@ class DiscordAdapter:
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Component presses and form submits (slash commands go through the command tree)."""
-        with self._tracked() as live:
+        with self.inflight.tracked() as live:
             try:
                 if live and interaction.type == discord.InteractionType.component:
                     await self._on_component(interaction)
@@ -222,20 +131,6 @@ class DiscordAdapter:
                     await self._on_modal(interaction)
             except discord.HTTPException:
                 log.exception("answering a Discord interaction failed")
-
-    async def _on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        """An unknown (stale, renamed) or failing slash command: an ephemeral pointer to /help, never silence."""
-        if not isinstance(error, app_commands.CommandNotFound):
-            log.error("a Discord slash command failed", exc_info=error)
-        lang = lang_of(interaction.locale)
-        text = localize_commands(self.core.catalog.t(lang, "discord.outdated"), lang, self.core.catalog)
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("could not answer an unknown or failing Discord command")
 
     async def _refuse(self, interaction: discord.Interaction, key: str) -> None:
         """An ephemeral notice in the presser's language; nothing reaches the core."""
@@ -283,24 +178,9 @@ class DiscordAdapter:
             return
         await self._defer(interaction, thinking=False)
         replies = await self.core.handle(inbound)
-        await self._settle_pressed(interaction, replies)
+        await settle_pressed(interaction, replies, self.core.catalog)
         await self._reply(interaction, [m for m in replies if m.kind not in ("settled", "redraw")],
                           must_reply=False)
-
-    async def _settle_pressed(self, interaction: discord.Interaction, replies: list[Outbound]) -> None:
-        """The pressed message shows the answer chosen (or its new ticks); otherwise it just loses its buttons."""
-        settled = next((m for m in replies if m.kind == "settled"), None)
-        redraw = next((m for m in replies if m.kind == "redraw"), None)
-        message = interaction.message
-        with contextlib.suppress(discord.HTTPException):
-            if redraw is not None:
-                await interaction.edit_original_response(view=build_view(redraw, str(interaction.user.id),
-                                                                         self.core.catalog))
-            elif settled is not None and message is not None and message.content:
-                text = f"{message.content}\n\n{settled.text}"
-                await interaction.edit_original_response(content=text if len(text) < 2000 else None, view=None)
-            else:
-                await interaction.edit_original_response(view=None)
 
     async def _on_modal(self, interaction: discord.Interaction) -> None:
         owned = await self._owned(interaction)
@@ -326,7 +206,7 @@ class DiscordAdapter:
         """Plain messages in DMs (no privileged intent needed there); server messages are not read."""
         if message.author.bot or message.guild is not None or message.author == self.client.user:
             return
-        with self._tracked() as live:
+        with self.inflight.tracked() as live:
             if live:
                 await self._on_dm(message)
 
@@ -342,7 +222,7 @@ class DiscordAdapter:
             inbound = Inbound(user, "other", other=other)
         replies = await self.core.handle(inbound)
         try:
-            await self._deliver(str(message.author.id), replies, message.channel.send, ephemeral=None)
+            await deliver(self.core.catalog, str(message.author.id), replies, message.channel.send, ephemeral=None)
         except discord.HTTPException:
             log.exception("replying to a Discord DM failed")
 
@@ -367,28 +247,10 @@ class DiscordAdapter:
             lang = lang_of(interaction.locale)
             replies = [Outbound(self.core.catalog.t(lang, "discord.done"), key="discord.done", lang=lang)]
         try:
-            await self._deliver(uid, replies, interaction.followup.send, ephemeral=ephemeral, after_form=after_form)
+            await deliver(self.core.catalog, uid, replies, interaction.followup.send, ephemeral=ephemeral,
+                          after_form=after_form)
         except discord.HTTPException:
             log.exception("sending Discord followups failed")
-
-    async def _deliver(self, uid: str, replies: list[Outbound], send: SendFn, *, ephemeral: bool | None,
-                       after_form: bool = False) -> None:
-        """Each reply split under 2000 characters; its components and file go with its last part."""
-        for msg in replies:
-            parts = split_text(localize_commands(msg.text, msg.lang, self.core.catalog)) or [""]
-            view = build_view(msg, uid, self.core.catalog, after_form=after_form)
-            for i, part in enumerate(parts):
-                last = i == len(parts) - 1
-                kwargs: dict[str, Any] = {}
-                if ephemeral is not None:
-                    kwargs["ephemeral"] = ephemeral
-                if last and view is not None:
-                    kwargs["view"] = view
-                if last and msg.file is not None:
-                    kwargs["file"] = discord.File(io.BytesIO(msg.file.data), filename=msg.file.name)
-                if not part and len(kwargs) <= 1:
-                    continue
-                await send(content=part or None, **kwargs)
 
     async def send(self, user_id: str, messages: list[Outbound]) -> None:
         """Deliver nudges by DM; closed DMs or an unknown user mark the user unreachable."""
@@ -396,7 +258,7 @@ class DiscordAdapter:
             if not user_id.isdigit():
                 raise UserUnreachable(f"not a Discord user id: {user_id!r}")
             channel = await self.client.create_dm(discord.Object(id=int(user_id)))
-            await self._deliver(user_id, messages, channel.send, ephemeral=None)
+            await deliver(self.core.catalog, user_id, messages, channel.send, ephemeral=None)
         except (discord.Forbidden, discord.NotFound) as exc:
             log.info("Discord user unreachable (code %s): nudges paused", exc.code)
             await self.core.unreachable(PLATFORM, user_id)

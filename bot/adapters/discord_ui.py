@@ -1,14 +1,15 @@
-"""Discord rendering for the core's messages: custom ids, message splitting, components, modals, translator."""
+"""Discord rendering for the core's messages: custom ids, splitting, components, modals, followups, the pressed message."""
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import discord
-from discord import app_commands
 
 from bot.i18n import DEFAULT_LANGUAGE, Catalog
 from bot.language import language_from_locale
@@ -16,6 +17,7 @@ from bot.types import Choice, Outbound
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SendFn = Callable[..., Awaitable[Any]]
 
 MESSAGE_LIMIT = 1990          # Discord refuses messages of 2000 characters or more.
 CUSTOM_ID_LIMIT = 100
@@ -219,30 +221,37 @@ def localize_commands(text: str, lang: str, catalog: Catalog) -> str:
     return _COMMAND.sub(swap, text)
 
 
-def core_command(name: str, catalog: Catalog) -> str:
-    """The core's command for a name typed in a DM, localized ('mulai') or not ('start')."""
-    for lang in catalog.languages:
-        for key, text in catalog.messages.get(lang, {}).items():
-            if key.startswith("discord.name.") and text == name:
-                return key.rsplit(".", 1)[1]
-    return name
+async def deliver(catalog: Catalog, uid: str, replies: list[Outbound], send: SendFn, *, ephemeral: bool | None,
+                  after_form: bool = False) -> None:
+    """Each reply split under 2000 characters; its components and file go with its last part."""
+    for msg in replies:
+        parts = split_text(localize_commands(msg.text, msg.lang, catalog)) or [""]
+        view = build_view(msg, uid, catalog, after_form=after_form)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            kwargs: dict[str, Any] = {}
+            if ephemeral is not None:
+                kwargs["ephemeral"] = ephemeral
+            if last and view is not None:
+                kwargs["view"] = view
+            if last and msg.file is not None:
+                kwargs["file"] = discord.File(io.BytesIO(msg.file.data), filename=msg.file.name)
+            if not part and len(kwargs) <= 1:
+                continue
+            await send(content=part or None, **kwargs)
 
 
-class CatalogTranslator(app_commands.Translator):
-    """Slash command names and descriptions from the catalogs (keys travel in locale_str extras)."""
-
-    LOCALES = {discord.Locale.indonesian: "id", discord.Locale.american_english: "en",
-               discord.Locale.british_english: "en"}
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-
-    async def translate(self, string: app_commands.locale_str, locale: discord.Locale,
-                        context: app_commands.TranslationContextTypes) -> str | None:
-        """The catalog text for the string's key in the locale's language; None when there is none."""
-        lang = self.LOCALES.get(locale)
-        key = string.extras.get("key")
-        if lang is None or not key or not self.catalog.has(key, lang):
-            return None
-        text = self.catalog.t(lang, key)
-        return text if text != string.message else None
+async def settle_pressed(interaction: discord.Interaction, replies: list[Outbound], catalog: Catalog) -> None:
+    """The pressed message shows the answer chosen (or its new ticks); otherwise it just loses its buttons."""
+    settled = next((m for m in replies if m.kind == "settled"), None)
+    redraw = next((m for m in replies if m.kind == "redraw"), None)
+    message = interaction.message
+    with contextlib.suppress(discord.HTTPException):
+        if redraw is not None:
+            await interaction.edit_original_response(view=build_view(redraw, str(interaction.user.id),
+                                                                     catalog))
+        elif settled is not None and message is not None and message.content:
+            text = f"{message.content}\n\n{settled.text}"
+            await interaction.edit_original_response(content=text if len(text) < 2000 else None, view=None)
+        else:
+            await interaction.edit_original_response(view=None)

@@ -19,11 +19,11 @@ from urllib.parse import urlparse
 from telegram import (BotCommand, BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
                       LinkPreviewOptions, Message, Update)
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.adapters import telegram_format as F
-from bot.adapters.base import RetryLater, UserUnreachable
+from bot.adapters.base import RESEND_GATE, DeliveryUnknown, RetryLater, UserUnreachable
 from bot.dispatcher import KeyedSerializer
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.types import Inbound, Outbound, UserRef, parse_command
@@ -216,10 +216,43 @@ class TelegramAdapter:
         return web.Response(status=200)
 
     # -- calls with retries ------------------------------------------------------
+    # Bot API methods that post something new: repeating one after it may have arrived shows it twice.
+    NOT_IDEMPOTENT = frozenset({"send_message", "send_document", "send_photo", "send_media_group", "copy_message",
+                                "forward_message", "send_video", "send_audio", "send_voice", "send_sticker"})
+
+    @classmethod
+    def _is_send(cls, make: Callable[[], Awaitable[Any]]) -> bool:
+        """Whether the call posts a message (a functools.partial or a lambda around bot.send_...)."""
+        func = make.func if isinstance(make, functools.partial) else make
+        names = {getattr(func, "__name__", "")} | set(getattr(getattr(func, "__code__", None), "co_names", ()))
+        return bool(names & cls.NOT_IDEMPOTENT)
+
+    @staticmethod
+    def _never_arrived(exc: NetworkError) -> bool:
+        """True only when the request provably did not reach Telegram: no connection (refused, connect or pool
+        timeout) or a 5xx status answered instead. A read/write timeout or a connection dropped mid-request is
+        ambiguous: Telegram may have processed it."""
+        import httpx
+
+        cause = exc.__cause__
+        if isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return True
+        if isinstance(exc, TimedOut) or cause is not None and not isinstance(cause, TelegramError):
+            return False  # a read/write timeout, a dropped connection, an unknown failure in the HTTP client
+        return True  # PTB's NetworkError for an error status Telegram answered (5xx, "Bad Gateway")
+
     async def _call(self, make: Callable[[], Awaitable[T]], *, max_wait: float | None = None) -> T:
-        """One Bot API call: wait out 429s as told (never drop), retry network errors with backoff."""
+        """One Bot API call: wait out 429s as told (never drop), retry network errors with backoff.
+
+        A send (sendMessage, sendDocument...) is retried only when it provably did not reach Telegram; after a
+        read/write timeout it is never repeated (the error is raised: the user may already have it). Edits,
+        answerCallbackQuery, getMe and settings are safe to repeat. Inside a nudge send (RESEND_GATE set) every
+        re-attempt first passes the dispatcher's rate limiter.
+        """
         delay = 1.0
         failures = 0
+        gate = RESEND_GATE.get()
+        is_send = None
         while True:
             try:
                 return await make()
@@ -228,16 +261,25 @@ class TelegramAdapter:
                 if max_wait is not None and wait > max_wait:
                     raise RetryLater(wait, "telegram flood control") from exc
                 log.info("telegram asked to wait %.0fs", wait)
-                await self.sleep(wait)
+                if gate is not None:
+                    await gate(wait)  # pauses the platform in the limiter, then takes a slot for the re-send
+                else:
+                    await self.sleep(wait)
             except BadRequest:
                 raise
             except NetworkError as exc:  # includes TimedOut
+                if is_send is None:
+                    is_send = self._is_send(make)
+                if is_send and not self._never_arrived(exc):
+                    raise  # ambiguous: never send twice
                 failures += 1
                 if failures > NETWORK_RETRIES:
                     raise
                 log.info("telegram network error (%s), retry %d in %.0fs", exc, failures, delay)
                 await self.sleep(delay)
                 delay = min(MAX_BACKOFF, delay * 2)
+                if gate is not None:
+                    await gate(0.0)
 
     # -- outbound ----------------------------------------------------------------
     @staticmethod
@@ -284,7 +326,8 @@ class TelegramAdapter:
             raise
 
     async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        """Unprompted delivery (nudges); raises UserUnreachable or RetryLater."""
+        """Unprompted delivery (nudges); raises UserUnreachable, RetryLater (not delivered: try again later) or
+        DeliveryUnknown (a timeout after the request went out: maybe delivered, never sent again)."""
         try:
             await self._deliver(int(user_id), messages, max_wait=SEND_MAX_WAIT)
         except (UserUnreachable, RetryLater):
@@ -292,7 +335,9 @@ class TelegramAdapter:
         except ValueError as exc:
             raise UserUnreachable(f"not a Telegram user id: {user_id!r}") from exc
         except NetworkError as exc:
-            raise RetryLater(30.0, f"telegram network error: {exc}") from exc
+            if self._never_arrived(exc):
+                raise RetryLater(30.0, f"telegram network error: {exc}") from exc
+            raise DeliveryUnknown(f"telegram send may have arrived: {exc}") from exc
 
     async def _reply(self, chat_id: int, messages: Sequence[Outbound]) -> None:
         """Send the core's replies to a user's message; failures are logged, never raised into PTB."""

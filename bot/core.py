@@ -145,7 +145,8 @@ class Core:
                     ctx.action = None  # a forged or mixed selection is stale as a whole
             await self._expire_wait(ctx)
             if not user.reachable:
-                await self.storage.update_user(user.id, reachable=1)
+                # reachable again: also unparks their nudges (Storage.set_reachable)
+                await self.storage.set_reachable(user.platform, user.platform_user_id, True)
                 user.reachable = True
                 ctx.say("reach.back")
             await self._settle_language(ctx)

@@ -278,7 +278,10 @@ class Storage:
         self._touch((platform, platform_user_id))
         await self.write((
             "UPDATE users SET reachable = ?, updated_at = ? WHERE platform = ? AND platform_user_id = ?",
-            (int(reachable), self.now(), platform, platform_user_id)))
+            (int(reachable), self.now(), platform, platform_user_id)),
+            # nudges: park an unreachable user's rows out of the due index, unpark them when they write (0006)
+            ("UPDATE nudges SET parked = ? WHERE parked != ? AND user_id = (SELECT id FROM users WHERE platform = ?"
+             " AND platform_user_id = ?)", (int(not reachable), int(not reachable), platform, platform_user_id)))
         self._touch((platform, platform_user_id))
         cached = self._users.get((platform, platform_user_id))
         if cached is not None:

@@ -1,6 +1,8 @@
 """The adapter boundary (after opsdroid's connectors): connect, listen, send, disconnect."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Protocol
 
 from bot.types import Outbound
@@ -18,6 +20,19 @@ class RetryLater(Exception):
         self.after = after
 
 
+class DeliveryUnknown(Exception):
+    """The send may or may not have reached the user (a read/write timeout, a connection dropped mid-request).
+
+    The caller must not send it again (that could show the user the same message twice); a nudge is closed and
+    counted as 'unknown delivery'."""
+
+
+# Set by the nudge dispatcher around one send: an adapter calls it before every re-attempt of that send, with
+# the seconds the platform asked everyone to wait (0 after a network error), so that re-sends are paced by
+# the same rate limiter as first sends (bot/nudges/limiter.py). None: no limiter (replies), retry as usual.
+RESEND_GATE: ContextVar[Callable[[float], Awaitable[None]] | None] = ContextVar("resend_gate", default=None)
+
+
 class Adapter(Protocol):
     """A platform connector. The core holds adapters; adapters call `core.handle` (may also be `Forgetting`)."""
 
@@ -32,7 +47,8 @@ class Adapter(Protocol):
         ...
 
     async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        """Deliver messages to a user unprompted (nudges); raises UserUnreachable or RetryLater."""
+        """Deliver messages to a user unprompted (nudges); raises UserUnreachable, RetryLater (provably not
+        delivered: try again) or DeliveryUnknown (maybe delivered: never try again)."""
         ...
 
     async def disconnect(self) -> None:

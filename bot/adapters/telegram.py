@@ -20,7 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.adapters import telegram_format as F
-from bot.adapters.base import RetryLater, UserUnreachable
+from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.telegram_net import ALLOWED_UPDATES, PerChatUpdateProcessor, Transport
 from bot.i18n import LANGUAGES
 from bot.types import Inbound, Outbound, UserRef, parse_command
@@ -172,7 +172,8 @@ class TelegramAdapter:
             raise UserUnreachable(str(exc)) from exc
 
     async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        """Unprompted delivery (nudges); raises UserUnreachable or RetryLater."""
+        """Unprompted delivery (nudges); raises UserUnreachable, RetryLater (not delivered: try again later) or
+        DeliveryUnknown (a timeout after the request went out: maybe delivered, never sent again)."""
         try:
             await self._deliver(int(user_id), messages, max_wait=SEND_MAX_WAIT)
         except (UserUnreachable, RetryLater):
@@ -180,7 +181,9 @@ class TelegramAdapter:
         except ValueError as exc:
             raise UserUnreachable(f"not a Telegram user id: {user_id!r}") from exc
         except NetworkError as exc:
-            raise RetryLater(30.0, f"telegram network error: {exc}") from exc
+            if self.net.never_arrived(exc):
+                raise RetryLater(30.0, f"telegram network error: {exc}") from exc
+            raise DeliveryUnknown(f"telegram send may have arrived: {exc}") from exc
 
     async def _reply(self, chat_id: int, messages: Sequence[Outbound], **extra: Any) -> None:
         """Send the core's replies to a user's message; failures are logged, never raised into PTB."""

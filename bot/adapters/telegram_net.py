@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import logging
 import warnings
@@ -11,10 +12,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, BaseUpdateProcessor
 
-from bot.adapters.base import RetryLater
+from bot.adapters.base import RESEND_GATE, RetryLater
 from bot.dispatcher import KeyedSerializer
 
 log = logging.getLogger("bot.adapters.telegram")
@@ -78,10 +79,43 @@ class Transport:
             raise RuntimeError("the Telegram adapter is not connected")
         return self.application
 
+    # Bot API methods that post something new: repeating one after it may have arrived shows it twice.
+    NOT_IDEMPOTENT = frozenset({"send_message", "send_document", "send_photo", "send_media_group", "copy_message",
+                                "forward_message", "send_video", "send_audio", "send_voice", "send_sticker"})
+
+    @classmethod
+    def is_send(cls, make: Callable[[], Awaitable[Any]]) -> bool:
+        """Whether the call posts a message (a functools.partial or a lambda around bot.send_...)."""
+        func = make.func if isinstance(make, functools.partial) else make
+        names = {getattr(func, "__name__", "")} | set(getattr(getattr(func, "__code__", None), "co_names", ()))
+        return bool(names & cls.NOT_IDEMPOTENT)
+
+    @staticmethod
+    def never_arrived(exc: NetworkError) -> bool:
+        """True only when the request provably did not reach Telegram: no connection (refused, connect or pool
+        timeout) or a 5xx status answered instead. A read/write timeout or a connection dropped mid-request is
+        ambiguous: Telegram may have processed it."""
+        import httpx
+
+        cause = exc.__cause__
+        if isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return True
+        if isinstance(exc, TimedOut) or cause is not None and not isinstance(cause, TelegramError):
+            return False  # a read/write timeout, a dropped connection, an unknown failure in the HTTP client
+        return True  # PTB's NetworkError for an error status Telegram answered (5xx, "Bad Gateway")
+
     async def call(self, make: Callable[[], Awaitable[T]], *, max_wait: float | None = None) -> T:
-        """One Bot API call: wait out 429s as told (never drop), retry network errors with backoff."""
+        """One Bot API call: wait out 429s as told (never drop), retry network errors with backoff.
+
+        A send (sendMessage, sendDocument...) is retried only when it provably did not reach Telegram; after a
+        read/write timeout it is never repeated (the error is raised: the user may already have it). Edits,
+        answerCallbackQuery, getMe and settings are safe to repeat. Inside a nudge send (RESEND_GATE set) every
+        re-attempt first passes the dispatcher's rate limiter.
+        """
         delay = 1.0
         failures = 0
+        gate = RESEND_GATE.get()
+        is_send = None
         while True:
             try:
                 return await make()
@@ -90,16 +124,25 @@ class Transport:
                 if max_wait is not None and wait > max_wait:
                     raise RetryLater(wait, "telegram flood control") from exc
                 log.info("telegram asked to wait %.0fs", wait)
-                await self.sleep(wait)
+                if gate is not None:
+                    await gate(wait)  # pauses the platform in the limiter, then takes a slot for the re-send
+                else:
+                    await self.sleep(wait)
             except BadRequest:
                 raise
             except NetworkError as exc:  # includes TimedOut
+                if is_send is None:
+                    is_send = self.is_send(make)
+                if is_send and not self.never_arrived(exc):
+                    raise  # ambiguous: never send twice
                 failures += 1
                 if failures > NETWORK_RETRIES:
                     raise
                 log.info("telegram network error (%s), retry %d in %.0fs", exc, failures, delay)
                 await self.sleep(delay)
                 delay = min(MAX_BACKOFF, delay * 2)
+                if gate is not None:
+                    await gate(0.0)
 
     async def start_webhook(self, url: str, listen: str, port: int) -> None:
         """Serve the webhook path with aiohttp and tell Telegram the URL and its secret token."""

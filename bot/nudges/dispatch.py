@@ -2,8 +2,14 @@
 
 Crash policy (never two copies of one nudge): a nudge is claimed (claimed_at, attempts+1, committed) right
 before it is sent and marked sent right after. A nudge found still claimed after the lease (the process died
-between claim and mark, so it may or may not have gone out) is skipped, counted in `lost`, and its series moves
-on: at most one occurrence lost per crash per in-flight nudge, none sent twice.
+between claim and mark, so it may or may not have gone out) is not sent again: it is counted in `unknown`
+(delivery unknown) and its series moves on. The same holds for a send the adapter reports as DeliveryUnknown
+(a timeout after the request went out): only a send that provably did not reach the platform (RetryLater) is
+tried again, and every re-send, in the adapter or here, takes a slot of the one rate limiter.
+
+Quiet hours: a catch-up or a retry that falls inside them is deferred to their end, and its lateness is then
+measured from that deferred time (sched_at is moved there): it is sent once at the end of the quiet hours,
+however long the downtime before it was.
 
 Grace window: an occurrence less than `grace_hours` late (downtime, retries, a user who came back) is sent once;
 an older one is skipped and counted (nudges.skipped). When a series missed several occurrences, only its latest
@@ -17,7 +23,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.adapters.base import RetryLater, UserUnreachable
+from bot.adapters.base import RESEND_GATE, DeliveryUnknown, RetryLater, UserUnreachable
 from bot.nudges import content as C
 from bot.nudges import schedule as S
 from bot.nudges.limiter import RateLimiter
@@ -38,14 +44,14 @@ class TickStats:
     sent: int = 0
     skipped: int = 0       # more than the grace window late
     deferred: int = 0      # due inside quiet hours (a catch-up or a retry): moved to their end
-    lost: int = 0          # claimed but never marked (crash): skipped by policy
+    unknown: int = 0       # maybe delivered (claimed but never marked, or a timeout mid-send): never re-sent
     retried: int = 0       # RetryLater or another failure: tried again later
     unreachable: int = 0   # the platform refused the user: their nudges pause
     created: int = 0       # users given their default nudges
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: TickStats) -> None:
-        for name in ("sent", "skipped", "deferred", "lost", "retried", "unreachable", "created"):
+        for name in ("sent", "skipped", "deferred", "unknown", "retried", "unreachable", "created"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -97,9 +103,10 @@ class Dispatcher:
     async def _expire_leases(self, stats: TickStats) -> None:
         now = self.now()
         for due in await self.store.expired_leases(now - self.lease, 1000):
-            log.warning("nudge %s was claimed but never marked sent (crash?): skipped", due.nudge.id)
+            log.warning("nudge %s was claimed but never marked sent (crash?): delivery unknown, not sent again",
+                        due.nudge.id)
             await self._move_on(due, sent_at=None, skipped=1)
-            stats.lost += 1
+            stats.unknown += 1
 
     async def _skip_stale(self, stats: TickStats) -> None:
         """Nudges more than the grace window late (downtime, blocked users) are skipped and counted; a series
@@ -198,7 +205,9 @@ class Dispatcher:
         # A catch-up or a retry can fall inside quiet hours even when the schedule did not: wait for their end.
         quiet_end = S.to_ts(S.apply_quiet(self.core.clock.now(), S.zone(due.tz), due.quiet_start, due.quiet_end))
         if quiet_end > self.now():
-            await self.store.update(n.id, due_at=quiet_end)
+            # It is inside the grace window now; from here on its lateness counts from the end of the quiet
+            # hours (sched_at moves there too), so downtime or retries before them cannot make it "too late".
+            await self.store.update(n.id, due_at=quiet_end, sched_at=quiet_end)
             stats.deferred += 1
             return
         try:
@@ -213,13 +222,30 @@ class Dispatcher:
         await self.limiter.acquire(due.platform, due.platform_user_id)
         if not await self.store.claim(n.id, self.now(), n.due_at):
             return
+
+        async def gate(pause: float) -> None:
+            """Before the adapter re-sends (after a 429 or a network error): the same limiter as first sends."""
+            if pause > 0:
+                self.limiter.pause(due.platform, pause)
+            await self.limiter.acquire(due.platform, due.platform_user_id)
+
+        token = RESEND_GATE.set(gate)
         try:
             await self.core.send_to(due.platform, due.platform_user_id, [message])
         except UserUnreachable:
-            # The user blocked the bot / closed DMs: reachable=0 pauses all their nudges until they write again.
+            # The user blocked the bot / closed DMs: reachable=0 parks all their nudges (out of the due index)
+            # until they write again.
             await self.core.storage.set_reachable(due.platform, due.platform_user_id, False)
             await self.store.release(n.id, n.due_at)
             stats.unreachable += 1
+            return
+        except DeliveryUnknown as exc:
+            # The request went out and no answer came back: the user may have it. Never sent again.
+            log.warning("nudge %s to %s: delivery unknown (%s), not sent again", n.id, due.platform, exc)
+            await self._move_on(due, sent_at=None)
+            if message.meta.get("idea"):
+                await self.store.log_idea(n.user_id, str(message.meta["idea"]), self.now())
+            stats.unknown += 1
             return
         except RetryLater as exc:
             self.limiter.pause(due.platform, exc.after)
@@ -232,6 +258,8 @@ class Dispatcher:
             await self.store.release(n.id, self.now() + backoff)
             stats.retried += 1
             return
+        finally:
+            RESEND_GATE.reset(token)
         await self._move_on(due, sent_at=self.now())
         if message.source:
             await self.store.log_idea(n.user_id, message.source, self.now())

@@ -78,7 +78,7 @@ class NudgeService:
         """Deliver everything due now (tests call this directly)."""
         stats = await self.dispatcher.tick()
         self.totals.add(stats)
-        if stats.sent or stats.skipped or stats.lost or stats.unreachable or stats.retried:
-            log.info("nudges: %d sent, %d skipped (late), %d lost (crash), %d retried, %d unreachable",
-                     stats.sent, stats.skipped, stats.lost, stats.retried, stats.unreachable)
+        if stats.sent or stats.skipped or stats.unknown or stats.unreachable or stats.retried:
+            log.info("nudges: %d sent, %d skipped (late), %d delivery unknown (not re-sent), %d retried,"
+                     " %d unreachable", stats.sent, stats.skipped, stats.unknown, stats.retried, stats.unreachable)
         return stats

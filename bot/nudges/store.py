@@ -75,11 +75,13 @@ def _due(r: Any) -> Due:
 _DUE_SELECT = (f"SELECT {_N}, (SELECT u.platform || char(31) || coalesce(u.language, '') || char(31) ||"
                " u.platform_user_id FROM users u WHERE u.id = n.user_id AND u.reachable >= ?) AS who,"
                " s.tz, s.quiet_start, s.quiet_end FROM nudges n LEFT JOIN nudge_settings s ON s.user_id = n.user_id")
-# The tick's query: walks the partial index nudges_due (active rows only) in due order; blocked users
-# (users.reachable = 0) are skipped, their nudges wait (see STALE_SQL).
-DUE_SQL = (_DUE_SELECT + " WHERE n.active = 1 AND n.due_at <= ? AND n.claimed_at IS NULL AND who IS NOT NULL"
-           " ORDER BY n.due_at LIMIT ?")
-STALE_SQL = _DUE_SELECT + " WHERE n.active = 1 AND n.due_at < ? AND n.claimed_at IS NULL ORDER BY n.due_at LIMIT ?"
+# The tick's query: walks the partial index nudges_due (active, unparked rows only) in due order. A blocked
+# user's nudges are parked (nudges.parked = 1, set with users.reachable = 0 in Storage.set_reachable) and so are
+# not in the index at all; the reachable check only guards a user marked unreachable by other means.
+DUE_SQL = (_DUE_SELECT + " WHERE n.active = 1 AND n.parked = 0 AND n.due_at <= ? AND n.claimed_at IS NULL"
+           " AND who IS NOT NULL ORDER BY n.due_at LIMIT ?")
+STALE_SQL = (_DUE_SELECT + " WHERE n.active = 1 AND n.parked = 0 AND n.due_at < ? AND n.claimed_at IS NULL"
+             " ORDER BY n.due_at LIMIT ?")
 LEASE_SQL = _DUE_SELECT + " WHERE n.claimed_at IS NOT NULL AND n.claimed_at < ? LIMIT ?"
 
 
@@ -140,10 +142,11 @@ class NudgeStore:
                          enabled: bool, active: bool, slot: int | None, sched: int | None) -> None:
         await self.storage.write(
             (
-            "INSERT INTO nudges (user_id, kind, times, days, monthday, enabled, active, slot_at, sched_at, due_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, kind) WHERE once = 0 DO NOTHING",
+            "INSERT INTO nudges (user_id, kind, times, days, monthday, enabled, active, slot_at, sched_at, due_at,"
+            " parked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce((SELECT 1 - reachable FROM users WHERE id = ?),"
+            " 0)) ON CONFLICT (user_id, kind) WHERE once = 0 DO NOTHING",
             (user_id, kind, json.dumps(times), json.dumps(days), monthday, int(enabled), int(active), slot, sched,
-             sched)))
+             sched, user_id)))
 
     async def update(self, nudge_id: int, **fields: Any) -> None:
         allowed = {"times", "days", "monthday", "enabled", "custom", "active", "slot_at", "sched_at", "due_at",
@@ -198,6 +201,11 @@ class NudgeStore:
         """Give a claimed nudge back (not delivered): try again at `due_at`."""
         await self.storage.write(
             ("UPDATE nudges SET claimed_at = NULL, due_at = ? WHERE id = ?", (due_at, nudge_id)))
+
+    async def parked(self, user_id: int) -> int:
+        """How many of the user's nudges are parked (out of the due index until they write again)."""
+        r = await self._one("SELECT count(*) FROM nudges WHERE user_id = ? AND parked = 1", (user_id,))
+        return int(r[0])
 
     async def advance(self, nudge_id: int, *, sent_at: int | None, slot: int | None, sched: int | None,
                       skipped: int = 0) -> None:

@@ -243,8 +243,8 @@ class Dispatcher:
             # The request went out and no answer came back: the user may have it. Never sent again.
             log.warning("nudge %s to %s: delivery unknown (%s), not sent again", n.id, due.platform, exc)
             await self._move_on(due, sent_at=None)
-            if message.meta.get("idea"):
-                await self.store.log_idea(n.user_id, str(message.meta["idea"]), self.now())
+            if message.source:
+                await self.store.log_idea(n.user_id, message.source, self.now())
             stats.unknown += 1
             return
         except RetryLater as exc:

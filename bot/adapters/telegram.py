@@ -13,15 +13,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram import (BotCommand, BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
-                      LinkPreviewOptions, Message, Update)
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram import (BotCommand, BotCommandScopeDefault, Message, Update)
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.adapters import telegram_format as F
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.telegram_net import ALLOWED_UPDATES, PerChatUpdateProcessor, Transport
+from bot.adapters.telegram_out import Outbox
 from bot.i18n import LANGUAGES
 from bot.types import Inbound, Outbound, UserRef, parse_command
 
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 SEND_MAX_WAIT = 60.0         # unprompted sends wait out a 429 up to this long, else RetryLater
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class TelegramAdapter:
@@ -50,6 +49,7 @@ class TelegramAdapter:
         self.webhook_listen = "0.0.0.0"     # interface of the webhook server
         self.net = Transport(config.telegram_webhook_secret or secrets.token_urlsafe(32))
         self.username = ""
+        self.out = Outbox(self.net, lambda: self.username, lambda uid: core.unreachable(PLATFORM, uid))
         self._stop = asyncio.Event()
 
     @property
@@ -129,53 +129,11 @@ class TelegramAdapter:
                 log.warning("could not register the %s command menu", lang, exc_info=True)
 
     # -- outbound ----------------------------------------------------------------
-    def markup(self, msg: Outbound) -> InlineKeyboardMarkup | None:
-        """The inline keyboard for a message's choices (link buttons open a private chat with the bot)."""
-        rows = F.keyboard_rows(msg.choices, msg.multi)
-        if not rows:
-            return None
-        link = F.deep_link(self.username, "group")
-        return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=link) if role == "link" else
-                                      InlineKeyboardButton(label, callback_data=data) for label, data, role in row]
-                                     for row in rows])
-
-    async def _send_one(self, chat_id: int, msg: Outbound, max_wait: float | None = None, **extra: Any) -> None:
-        """Send one Outbound: text in chunks under 4096 (keyboard on the last), then its file."""
-        bot = self.net._app().bot
-        markup = self.markup(msg)
-        chunks = F.split_html(msg.text)
-        caption = None
-        if msg.file is not None and len(chunks) == 1 and F.utf16_len(chunks[0]) <= F.CAPTION_LIMIT and not markup:
-            caption, chunks = chunks[0], []
-        for i, chunk in enumerate(chunks):
-            keyboard = markup if i == len(chunks) - 1 else None
-            await self.net.call(functools.partial(bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML,
-                                                  reply_markup=keyboard, link_preview_options=NO_PREVIEW, **extra),
-                                max_wait=max_wait)
-        if msg.file is not None:
-            file = msg.file
-            await self.net.call(lambda: bot.send_document(
-                chat_id, InputFile(file.data, filename=file.name, read_file_handle=False), caption=caption,
-                parse_mode=ParseMode.HTML if caption else None), max_wait=max_wait)
-
-    async def _deliver(self, chat_id: int, messages: Sequence[Outbound], max_wait: float | None = None,
-                       **extra: Any) -> None:
-        """Send replies in order; a refusal to deliver (blocked, chat gone) tells the core, raises UserUnreachable."""
-        try:
-            for msg in messages:
-                await self._send_one(chat_id, msg, max_wait, **extra)
-        except (Forbidden, BadRequest) as exc:
-            if isinstance(exc, BadRequest) and "chat not found" not in str(exc).lower():
-                raise
-            if chat_id > 0:  # a user's private chat (groups have negative ids)
-                await self.core.unreachable(PLATFORM, str(chat_id))
-            raise UserUnreachable(str(exc)) from exc
-
     async def send(self, user_id: str, messages: list[Outbound]) -> None:
         """Unprompted delivery (nudges); raises UserUnreachable, RetryLater (not delivered: try again later) or
         DeliveryUnknown (a timeout after the request went out: maybe delivered, never sent again)."""
         try:
-            await self._deliver(int(user_id), messages, max_wait=SEND_MAX_WAIT)
+            await self.out.deliver(int(user_id), messages, max_wait=SEND_MAX_WAIT)
         except (UserUnreachable, RetryLater):
             raise
         except ValueError as exc:
@@ -188,7 +146,7 @@ class TelegramAdapter:
     async def _reply(self, chat_id: int, messages: Sequence[Outbound], **extra: Any) -> None:
         """Send the core's replies to a user's message; failures are logged, never raised into PTB."""
         try:
-            await self._deliver(chat_id, messages, **extra)
+            await self.out.deliver(chat_id, messages, **extra)
         except UserUnreachable:
             log.info("telegram user blocked the bot; marked unreachable")
         except TelegramError:
@@ -242,13 +200,6 @@ class TelegramAdapter:
             "reply_to_message_id": message.message_id, "allow_sending_without_reply": True}
         await self._reply(message.chat.id, replies, **extra)
 
-    async def _answer_query(self, query: Any, text: str | None = None) -> None:
-        """Always answer a callback query (stops the button's spinner); a notice if given."""
-        try:
-            await self.net.call(lambda: query.answer(text=text[:200] if text else None))
-        except TelegramError:
-            log.info("could not answer a callback query", exc_info=True)
-
     async def _on_callback(self, update: Update) -> None:
         """A button tap: the core decides; a refusal is the tap's notice, an answer is shown on the tapped message."""
         query = update.callback_query
@@ -258,45 +209,18 @@ class TelegramAdapter:
         inbound = self._inbound(query.from_user, chat, "choice", choice=query.data or "")
         replies = await self.core.handle(inbound)
         refusal = next((m for m in replies if m.kind == "refusal"), None)
-        await self._answer_query(query, refusal.text if refusal else None)
+        await self.out.answer_query(query, refusal.text if refusal else None)
         if message is None or inbound.shared:
             return
         rest = [m for m in replies if m is not refusal]
         try:
             if refusal is None:
-                rest = await self._settle_tapped(message, rest)
-            await self._deliver(message.chat.id, rest)
+                rest = await self.out.settle_tapped(message, rest)
+            await self.out.deliver(message.chat.id, rest)
         except UserUnreachable:
             log.info("telegram user blocked the bot; marked unreachable")
         except TelegramError:
             log.exception("telegram reply to a button failed")
-
-    async def _settle_tapped(self, message: Message, replies: list[Outbound]) -> list[Outbound]:
-        """After an accepted tap: redraw its keyboard, or show the answer on it, or drop its buttons."""
-        bot = self.net._app().bot
-        chat_id, message_id = message.chat.id, message.message_id
-        redraw = next((m for m in replies if m.kind == "redraw"), None)
-        settled = next((m for m in replies if m.kind == "settled"), None)
-        rest = [m for m in replies if m is not redraw and m is not settled]
-        if redraw is not None:
-            await self._edit(lambda: bot.edit_message_reply_markup(chat_id, message_id,
-                                                                   reply_markup=self.markup(redraw)))
-            return rest
-        if settled is not None and message.text is not None:
-            text = f"{message.text_html}\n\n{F.to_html(settled.text)}"
-            if F.utf16_len(text) <= F.TEXT_LIMIT:
-                await self._edit(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
-                                                               reply_markup=None, link_preview_options=NO_PREVIEW))
-                return rest
-        await self._edit(lambda: bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None))
-        return rest
-
-    async def _edit(self, make: Callable[[], Awaitable[Any]]) -> None:
-        """Edit a message; 'not modified' or a message too old to edit is not an error worth more."""
-        try:
-            await self.net.call(make)
-        except BadRequest as exc:
-            log.debug("telegram edit skipped: %s", exc)
 
     async def _on_member(self, update: Update) -> None:
         """The user blocked (kicked) the bot in a private chat: stop nudging them."""

@@ -1,0 +1,107 @@
+"""Telegram output for the adapter: keyboards, messages split under the limits, documents, edits of the tapped
+message (new ticks, the chosen answer, or just no buttons)."""
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.adapters import telegram_format as F
+from bot.adapters.base import UserUnreachable
+from bot.adapters.telegram_net import Transport
+from bot.types import Outbound
+
+log = logging.getLogger("bot.adapters.telegram")
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class Outbox:
+    """Sends the core's replies through the transport; tells `unreachable` about users who blocked the bot."""
+
+    def __init__(self, net: Transport, username: Callable[[], str],
+                 unreachable: Callable[[str], Awaitable[None]]) -> None:
+        self.net = net
+        self.username = username
+        self.unreachable = unreachable
+
+    def markup(self, msg: Outbound) -> InlineKeyboardMarkup | None:
+        """The inline keyboard for a message's choices (link buttons open a private chat with the bot)."""
+        rows = F.keyboard_rows(msg.choices, msg.multi)
+        if not rows:
+            return None
+        link = F.deep_link(self.username(), "group")
+        return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=link) if role == "link" else
+                                      InlineKeyboardButton(label, callback_data=data) for label, data, role in row]
+                                     for row in rows])
+
+    async def send_one(self, chat_id: int, msg: Outbound, max_wait: float | None = None, **extra: Any) -> None:
+        """Send one Outbound: text in chunks under 4096 (keyboard on the last), then its file."""
+        bot = self.net._app().bot
+        markup = self.markup(msg)
+        chunks = F.split_html(msg.text)
+        caption = None
+        if msg.file is not None and len(chunks) == 1 and F.utf16_len(chunks[0]) <= F.CAPTION_LIMIT and not markup:
+            caption, chunks = chunks[0], []
+        for i, chunk in enumerate(chunks):
+            keyboard = markup if i == len(chunks) - 1 else None
+            await self.net.call(functools.partial(bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML,
+                                                  reply_markup=keyboard, link_preview_options=NO_PREVIEW, **extra),
+                                max_wait=max_wait)
+        if msg.file is not None:
+            file = msg.file
+            await self.net.call(lambda: bot.send_document(
+                chat_id, InputFile(file.data, filename=file.name, read_file_handle=False), caption=caption,
+                parse_mode=ParseMode.HTML if caption else None), max_wait=max_wait)
+
+    async def deliver(self, chat_id: int, messages: Sequence[Outbound], max_wait: float | None = None,
+                       **extra: Any) -> None:
+        """Send replies in order; a refusal to deliver (blocked, chat gone) tells the core, raises UserUnreachable."""
+        try:
+            for msg in messages:
+                await self.send_one(chat_id, msg, max_wait, **extra)
+        except (Forbidden, BadRequest) as exc:
+            if isinstance(exc, BadRequest) and "chat not found" not in str(exc).lower():
+                raise
+            if chat_id > 0:  # a user's private chat (groups have negative ids)
+                await self.unreachable(str(chat_id))
+            raise UserUnreachable(str(exc)) from exc
+
+    async def answer_query(self, query: Any, text: str | None = None) -> None:
+        """Always answer a callback query (stops the button's spinner); a notice if given."""
+        try:
+            await self.net.call(lambda: query.answer(text=text[:200] if text else None))
+        except TelegramError:
+            log.info("could not answer a callback query", exc_info=True)
+
+    async def settle_tapped(self, message: Message, replies: list[Outbound]) -> list[Outbound]:
+        """After an accepted tap: redraw its keyboard, or show the answer on it, or drop its buttons."""
+        bot = self.net._app().bot
+        chat_id, message_id = message.chat.id, message.message_id
+        redraw = next((m for m in replies if m.kind == "redraw"), None)
+        settled = next((m for m in replies if m.kind == "settled"), None)
+        rest = [m for m in replies if m is not redraw and m is not settled]
+        if redraw is not None:
+            await self.edit(lambda: bot.edit_message_reply_markup(chat_id, message_id,
+                                                                   reply_markup=self.markup(redraw)))
+            return rest
+        if settled is not None and message.text is not None:
+            text = f"{message.text_html}\n\n{F.to_html(settled.text)}"
+            if F.utf16_len(text) <= F.TEXT_LIMIT:
+                await self.edit(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
+                                                               reply_markup=None, link_preview_options=NO_PREVIEW))
+                return rest
+        await self.edit(lambda: bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None))
+        return rest
+
+    async def edit(self, make: Callable[[], Awaitable[Any]]) -> None:
+        """Edit a message; 'not modified' or a message too old to edit is not an error worth more."""
+        try:
+            await self.net.call(make)
+        except BadRequest as exc:
+            log.debug("telegram edit skipped: %s", exc)
+

@@ -149,6 +149,8 @@ class Core:
                 await self.storage.set_reachable(user.platform, user.platform_user_id, True)
                 user.reachable = True
                 ctx.say("reach.back")
+                if not inbound.private and self.catalog.has(f"{user.platform}.dm_closed", ctx.lang):
+                    ctx.say(f"{user.platform}.dm_closed")  # e.g. Discord: how to open DMs again, said in a server
             await self._settle_language(ctx)
             handler = self.router.resolve(ctx)
             if handler is not None:

@@ -13,8 +13,8 @@ from discord import app_commands
 
 from bot.adapters.base import RetryLater, UserUnreachable
 from bot.adapters.discord_commands import (CatalogTranslator, Client, InFlight, answer_tree_error, build_command,
-                                           core_command, slash_commands, sync)
-from bot.adapters.discord_ui import (NO_STEP, build_modal, deliver, lang_of, modal_values, parse_id, parse_open,
+                                           core_command, owned, refuse, slash_commands, sync)
+from bot.adapters.discord_ui import (NO_STEP, build_modal, deliver, lang_of, modal_values, parse_open,
                                      settle_pressed)
 from bot.config import Config
 from bot.types import Inbound, Outbound, UserRef, parse_command
@@ -132,36 +132,18 @@ class DiscordAdapter:
             except discord.HTTPException:
                 log.exception("answering a Discord interaction failed")
 
-    async def _refuse(self, interaction: discord.Interaction, key: str) -> None:
-        """An ephemeral notice in the presser's language; nothing reaches the core."""
-        await interaction.response.send_message(self.core.catalog.t(lang_of(interaction.locale), key),
-                                                ephemeral=True)
-
-    async def _owned(self, interaction: discord.Interaction) -> tuple[str, str] | None:
-        """(kind, rest) of one of our custom ids pressed by its owner; otherwise refuse and return None."""
-        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
-        parsed = parse_id(str(data.get("custom_id", "")))
-        if parsed is None:
-            log.info("unknown Discord custom id refused")
-            await self._refuse(interaction, "discord.unknown_component")
-            return None
-        if parsed.owner != str(interaction.user.id):
-            await self._refuse(interaction, "discord.not_yours")
-            return None
-        return parsed.kind, parsed.rest
-
     async def _on_component(self, interaction: discord.Interaction) -> None:
-        owned = await self._owned(interaction)
-        if owned is None:
+        mine = await owned(interaction, self.core.catalog)
+        if mine is None:
             return
-        kind, rest = owned
+        kind, rest = mine
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         values = [v for v in data.get("values", []) if isinstance(v, str)]
         inbound: Inbound | None = None
         if kind == "open":
             opened = parse_open(rest)
             if opened is None:
-                await self._refuse(interaction, "discord.unknown_component")
+                await refuse(interaction, self.core.catalog, "discord.unknown_component")
                 return
             step, lang, max_len = opened
             await interaction.response.send_modal(
@@ -174,7 +156,7 @@ class DiscordAdapter:
         elif kind == "multi" and values:
             inbound = self._inbound(interaction, "choice", values=tuple(dict.fromkeys(values)))
         if inbound is None:
-            await self._refuse(interaction, "discord.unknown_component")
+            await refuse(interaction, self.core.catalog, "discord.unknown_component")
             return
         await self._defer(interaction, thinking=False)
         replies = await self.core.handle(inbound)
@@ -183,14 +165,14 @@ class DiscordAdapter:
                           must_reply=False)
 
     async def _on_modal(self, interaction: discord.Interaction) -> None:
-        owned = await self._owned(interaction)
-        if owned is None:
+        mine = await owned(interaction, self.core.catalog)
+        if mine is None:
             return
-        kind, step = owned
+        kind, step = mine
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         text = modal_values(data.get("components") or []).get("answer")
         if kind != "modal" or text is None:
-            await self._refuse(interaction, "discord.unknown_component")
+            await refuse(interaction, self.core.catalog, "discord.unknown_component")
             return
         from_message = interaction.message is not None
         await self._defer(interaction, thinking=not from_message)
@@ -226,7 +208,6 @@ class DiscordAdapter:
         except discord.HTTPException:
             log.exception("replying to a Discord DM failed")
 
-    # -- outbound ----------------------------------------------------------------
     async def _defer(self, interaction: discord.Interaction, *, thinking: bool) -> None:
         """Acknowledge at once (Discord allows 3 seconds); replies follow as followup messages."""
         if not interaction.response.is_done():
@@ -237,12 +218,6 @@ class DiscordAdapter:
         """Send the core's replies as followups: ephemeral in a server, plain in DMs."""
         ephemeral = interaction.guild_id is not None
         uid = str(interaction.user.id)
-        back = next((i for i, r in enumerate(replies) if r.key == "reach.back"), None)
-        if back is not None and ephemeral:
-            # Nudges failed because DMs were closed: say how to open them (the core says the rest).
-            lang = replies[back].lang
-            note = Outbound(self.core.catalog.t(lang, "discord.dm_closed"), key="discord.dm_closed", lang=lang)
-            replies = [*replies[:back + 1], note, *replies[back + 1:]]
         if not replies and must_reply:
             lang = lang_of(interaction.locale)
             replies = [Outbound(self.core.catalog.t(lang, "discord.done"), key="discord.done", lang=lang)]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord_ui import lang_of, localize_commands
+from bot.adapters.discord_ui import lang_of, localize_commands, parse_id
 from bot.i18n import Catalog
 
 if TYPE_CHECKING:
@@ -131,6 +131,25 @@ async def answer_tree_error(interaction: discord.Interaction, error: app_command
             await interaction.response.send_message(text, ephemeral=True)
     except discord.HTTPException:
         log.warning("could not answer an unknown or failing Discord command")
+
+
+async def refuse(interaction: discord.Interaction, catalog: Catalog, key: str) -> None:
+    """An ephemeral notice in the presser's language; nothing reaches the core."""
+    await interaction.response.send_message(catalog.t(lang_of(interaction.locale), key), ephemeral=True)
+
+
+async def owned(interaction: discord.Interaction, catalog: Catalog) -> tuple[str, str] | None:
+    """(kind, rest) of one of our custom ids pressed by its owner; otherwise refuse and return None."""
+    data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    parsed = parse_id(str(data.get("custom_id", "")))
+    if parsed is None:
+        log.info("unknown Discord custom id refused")
+        await refuse(interaction, catalog, "discord.unknown_component")
+        return None
+    if parsed.owner != str(interaction.user.id):
+        await refuse(interaction, catalog, "discord.not_yours")
+        return None
+    return parsed.kind, parsed.rest
 
 
 async def sync(tree: app_commands.CommandTree[Any], guild_id: int | None) -> list[app_commands.AppCommand]:

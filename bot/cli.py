@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
     redact.install([config.telegram_token or "", config.discord_token or "", config.telegram_webhook_secret or ""])
+    from bot.dblock import hold_or_exit  # one process per database (nudge rate limits): else exit 2
+    hold_or_exit(config.db_path)
     try:
         if args.command == "chat" or (args.command is None and not config.has_platform):
             asyncio.run(run_chat(config, getattr(args, "user", "local"), getattr(args, "lang", None)))

@@ -10,7 +10,14 @@ Usage: python bench/nudges.py [--sizes 10000,100000,1000000] [--baseline 10000,1
    users are due: the worst case), plus the tick's other two queries (stale rows, expired leases).
 2. Baseline: one APScheduler job per user (MemoryJobStore, a CronTrigger each) at the --baseline sizes, in a
    child process: RSS and start-up time, and the ratios against ours at the same size.
-3. Dispatch: N due nudges delivered by the real dispatcher to a local fake HTTP endpoint on 127.0.0.1 that
+3. Blocked users (--blocked 0,1,10 at --blocked-size users): the tick's due query when that percentage of
+   users blocked the bot and their nudges were released with their old due time (so they sit at the head of
+   due order, as after a failed send). Measured twice per percentage: with those nudges parked (this code:
+   Storage.set_reachable sets nudges.parked = 1, out of the partial index nudges_due) and unparked (as before
+   migration 0005: the query walks past them and drops them on users.reachable). The measured process opens
+   the database as the bot does (Storage.open: WAL, synchronous=NORMAL, no ANALYZE); the build child's
+   synchronous=OFF applies only to its own connection. No scheduler runs while a query is timed.
+4. Dispatch: N due nudges delivered by the real dispatcher to a local fake HTTP endpoint on 127.0.0.1 that
    answers 429 beyond 30 messages in any second (like Telegram): messages/s sustained and 429s received.
 """
 from __future__ import annotations
@@ -118,8 +125,7 @@ def build(path: str, n: int, due_all: bool = False, with_answers: bool = False) 
                        "daily_minutes": "30"}
             db.executemany("INSERT INTO answers (user_id, step, value, updated_at) VALUES (?, ?, ?, ?)",
                            ((i, k, json.dumps(v), stamp) for i in range(1, n + 1) for k, v in answers.items()))
-    db.execute("ANALYZE")
-    db.close()
+    db.close()  # no ANALYZE: the bot never runs it, so the measured planner sees what the bot's sees
     return time.perf_counter() - t0
 
 
@@ -141,6 +147,8 @@ async def measure_ours(path: str) -> dict[str, float | str]:
     await service.start()
     start_s = time.perf_counter() - t0
     await asyncio.sleep(0)
+    await service.stop()  # no tick may run while the queries below are timed
+    service.dispatcher.stopping = False
     store = service.dispatcher.store
     # the moment a quarter of all users are due (the 08:00 WIB reply window) and a few minutes after
     clock.set(NOW + timedelta(minutes=31))
@@ -166,9 +174,52 @@ async def measure_ours(path: str) -> dict[str, float | str]:
            "due_first_ms": times[0], "due_median_ms": statistics.median(times), "due_max_ms": max(times),
            "due_rows": len(rows), "due_total": due_total, "stale_ms": statistics.median(stale_ms),
            "lease_ms": statistics.median(lease_ms), "plan": plan}
-    await service.stop()
     await core.stop()
     return out
+
+
+# -- child: blocked users --------------------------------------------------------------------
+
+def set_blocked(path: str, pct: int, park: bool) -> int:
+    """Users with id % 100 < pct blocked the bot: reachable = 0, nudges due in the last 6 h (released with their
+    old due time), parked or not; the others reachable and unparked. Returns the number of blocked users."""
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    head = int(NOW.timestamp())
+    with db:
+        db.execute("UPDATE users SET reachable = (id % 100 >= ?)", (pct,))
+        db.execute("UPDATE nudges SET parked = 0 WHERE parked = 1")
+        db.execute("UPDATE nudges SET due_at = ? - (id % 21600) - 60 WHERE user_id % 100 < ? AND kind = 'respond'",
+                   (head, pct))
+        if park:
+            db.execute("UPDATE nudges SET parked = 1 WHERE user_id % 100 < ?", (pct,))
+    n = db.execute("SELECT count(*) FROM users WHERE reachable = 0").fetchone()[0]
+    db.close()
+    return int(n)
+
+
+async def measure_blocked(path: str) -> dict[str, float | str]:
+    """The tick's due query alone (no scheduler), on the bot's own connection settings."""
+    from bot.clock import FakeClock
+    from bot.core import Core
+    from bot.nudges.store import DUE_SQL, NudgeStore
+    from bot.storage import Storage
+
+    clock = FakeClock(NOW)
+    core = Core(Storage(path, clock=clock), clock=clock)
+    await core.start()
+    store = NudgeStore(core.storage)
+    now = int((NOW + timedelta(minutes=31)).timestamp())
+    times = []
+    for _ in range(30):
+        t = time.perf_counter()
+        rows = await store.due(now, 100)
+        times.append((time.perf_counter() - t) * 1000)
+    async with core.storage.db.execute("EXPLAIN QUERY PLAN " + DUE_SQL, (1, now, 100)) as cur:
+        plan = " | ".join(str(r[3]) for r in await cur.fetchall())
+    await core.stop()
+    return {"due_median_ms": statistics.median(times), "due_first_ms": times[0], "due_max_ms": max(times),
+            "due_rows": len(rows), "plan": plan}
 
 
 # -- child: baseline ---------------------------------------------------------------------
@@ -292,16 +343,22 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--baseline", default="10000,100000")
     ap.add_argument("--dispatch", type=int, default=10000, help="due nudges to dispatch (0 = skip)")
+    ap.add_argument("--blocked", default="0,1,10", help="percentages of blocked users for the due query")
+    ap.add_argument("--blocked-size", type=int, default=1000000, help="users in the blocked-users database")
     ap.add_argument("--keep", default=None, help="build the databases in this folder and keep them")
     ap.add_argument("--child-build", nargs=2, metavar=("PATH", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--child-ours", metavar="PATH", help=argparse.SUPPRESS)
     ap.add_argument("--child-baseline", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--child-blocked", metavar="PATH", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child_build:
         print(json.dumps({"build_s": build(a.child_build[0], int(a.child_build[1]))}))
         return
     if a.child_ours:
         print(json.dumps(asyncio.run(measure_ours(a.child_ours))))
+        return
+    if a.child_blocked:
+        print(json.dumps(asyncio.run(measure_blocked(a.child_blocked))))
         return
     if a.child_baseline:
         print(json.dumps(asyncio.run(measure_baseline(a.child_baseline))))
@@ -343,6 +400,30 @@ def main() -> None:
             print(f"{n:>9} {m['rss_mb']:>7.1f} {m['start_ms']:>10.1f} {ratio_rss:>10} {ratio_start:>12}"
                   f"   (RSS before adding jobs {m['rss_before_mb']:.1f} MB; ratios vs ours at the same size,"
                   f" ours includes the whole bot: core, catalogs, language profiles)")
+    blocked = [int(s) for s in a.blocked.split(",") if s]
+    if blocked and a.blocked_size:
+        n = a.blocked_size
+        print(f"\n== due query with blocked users: {n} users, 5 series each; a blocked user's 'respond' nudge due"
+              " in the last 6 h (the head of due order); median / first / max of 30 runs, ms ==")
+        path = os.path.join(tmp, f"blocked-{n}.sqlite3")
+        if os.path.exists(path):
+            os.remove(path)
+        b = run_child(["--child-build", path, str(n)])
+        print(f"built in {b['build_s']:.1f} s, {os.path.getsize(path) / 1e6:.0f} MB")
+        print(f"{'blocked':>8} {'users':>8} {'parked (ours)':>28} {'not parked (before 0005)':>28}")
+        for pct in blocked:
+            got = {}
+            for park in (True, False):
+                count = set_blocked(path, pct, park)
+                got[park] = run_child(["--child-blocked", path])
+            p, u = got[True], got[False]
+            print(f"{pct:>7}% {count:>8} {p['due_median_ms']:>10.3f} /{p['due_first_ms']:>7.3f} /{p['due_max_ms']:>7.3f}"
+                  f" {u['due_median_ms']:>10.3f} /{u['due_first_ms']:>7.3f} /{u['due_max_ms']:>7.3f}")
+        print(f"plan: {got[True]['plan']}")
+        if not a.keep:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
     if a.dispatch:
         print(f"\n== dispatch: {a.dispatch} due nudges -> fake HTTP endpoint on 127.0.0.1 (429 beyond 30 msg/s) ==")
         d = asyncio.run(dispatch(a.dispatch, tmp))

@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     redact.install_hooks(config.secrets)
     if args.command == "check-content" or check_content(startup=True):
         return check_content(args) if args.command == "check-content" else 2
+    from bot.dblock import hold_or_exit  # one process per database (nudge rate limits): else exit 2
+    hold_or_exit(config.db_path)
     code = 0
     try:
         if args.command == "chat" or (args.command is None and not config.has_platform):

@@ -15,11 +15,22 @@ class Limit:
     per_window: int          # messages allowed in any window
     window: float            # seconds
     per_chat_gap: float = 0  # seconds between two messages to one chat
+    group_per_window: int = 0   # messages to one group chat in any group_window (0: no group rule)
+    group_window: float = 60.0
 
 
-# Telegram: 30 messages/s overall, 1/s per chat; Discord: 50 requests/s. The window carries a small safety margin
-# so that jitter between here and the platform never shows a 31st message inside its one-second window.
-LIMITS: dict[str, Limit] = {"telegram": Limit(30, 1.02, 1.05), "discord": Limit(50, 1.02, 0.0)}
+# Waits shorter than this count as none (float rounding must not leave a sleeper waking up forever).
+EPS = 1e-6
+
+
+def is_group(platform: str, chat: str) -> bool:
+    """Telegram group and supergroup chat ids are negative; private chats (user ids) are positive."""
+    return platform == "telegram" and chat.startswith("-")
+
+
+# Telegram: 30 messages/s overall, 1/s per chat, 20/min per group chat; Discord: 50 requests/s. The windows carry
+# a small safety margin so that jitter between here and the platform never shows one message too many.
+LIMITS: dict[str, Limit] = {"telegram": Limit(30, 1.02, 1.05, 20, 61.0), "discord": Limit(50, 1.02, 0.0)}
 
 
 class _Bucket:
@@ -28,11 +39,13 @@ class _Bucket:
         self.sent: deque[float] = deque()
         self.blocked_until = 0.0
         self.chats: dict[str, float] = {}
+        self.groups: dict[str, deque[float]] = {}
         self.lock = asyncio.Lock()
 
 
 class RateLimiter:
-    """Paces sends per platform (sliding window, FIFO) and per chat; the clock and sleep are injectable."""
+    """Paces sends per platform (sliding window, FIFO), per chat and per group chat; the clock and sleep are
+    injectable. One instance per process: first sends and re-sends (RESEND_GATE) alike take a slot here."""
 
     def __init__(self, limits: dict[str, Limit] | None = None, monotonic: Callable[[], float] = time.monotonic,
                  sleep: Sleep = asyncio.sleep) -> None:
@@ -65,15 +78,24 @@ class RateLimiter:
                     wait = max(wait, bucket.sent[0] + lim.window - now)
                 if bucket.sent:  # spread a burst over half the window instead of firing it at once
                     wait = max(wait, bucket.sent[-1] + lim.window / lim.per_window / 2 - now)
-                if wait <= 0:
+                if wait <= EPS:
                     last = bucket.chats.get(chat)
-                    if last is not None and now - last < lim.per_chat_gap:
-                        chat_wait = last + lim.per_chat_gap - now
-                    else:
+                    chat_wait = last + lim.per_chat_gap - now if last is not None else 0.0
+                    group = bucket.groups.get(chat) if lim.group_per_window and is_group(platform, chat) else None
+                    if group is not None:
+                        while group and now - group[0] >= lim.group_window:
+                            group.popleft()
+                        if len(group) >= lim.group_per_window:
+                            chat_wait = max(chat_wait, group[0] + lim.group_window - now)
+                    if chat_wait <= EPS:
                         bucket.sent.append(now)
                         bucket.chats[chat] = now
+                        if lim.group_per_window and is_group(platform, chat):
+                            bucket.groups.setdefault(chat, deque()).append(now)
                         if len(bucket.chats) > 10000:
                             bucket.chats = {c: t for c, t in bucket.chats.items() if now - t < lim.per_chat_gap}
+                            bucket.groups = {c: q for c, q in bucket.groups.items()
+                                             if q and now - q[-1] < lim.group_window}
                         return
                 else:
                     # hold the lock while the head of the line waits: sends stay in FIFO order

@@ -13,8 +13,9 @@ Usage: python bench/nudges.py [--sizes 10000,100000,1000000] [--baseline 10000,1
 3. Blocked users (--blocked 0,1,10 at --blocked-size users): the tick's due query when that percentage of
    users blocked the bot and their nudges were released with their old due time (so they sit at the head of
    due order, as after a failed send). Measured twice per percentage: with those nudges parked (this code:
-   Storage.set_reachable sets nudges.parked = 1, out of the partial index nudges_due) and unparked (as before
-   migration 0005: the query walks past them and drops them on users.reachable). The measured process opens
+   the core reports the user unreachable, the reminders feature sets nudges.parked = 1, out of the partial
+   index nudges_due) and unparked (as before migration 0006: the query walks past them and drops them on
+   users.reachable). The measured process opens
    the database as the bot does (Storage.open: WAL, synchronous=NORMAL, no ANALYZE); the build child's
    synchronous=OFF applies only to its own connection. No scheduler runs while a query is timed.
 4. Dispatch: N due nudges delivered by the real dispatcher to a local fake HTTP endpoint on 127.0.0.1 that
@@ -73,8 +74,8 @@ async def _migrate(path: str) -> None:
 
 def build(path: str, n: int, due_all: bool = False, with_answers: bool = False) -> float:
     """N users with settings, a finished plan and the default series; returns seconds."""
-    from bot.nudges import content as C
-    from bot.nudges.manage import next_slot
+    from handlers.reminders import content as C
+    from handlers.reminders.manage import next_slot
 
     asyncio.run(_migrate(path))
     t0 = time.perf_counter()
@@ -134,8 +135,8 @@ def build(path: str, n: int, due_all: bool = False, with_answers: bool = False) 
 async def measure_ours(path: str) -> dict[str, float | str]:
     from bot.clock import FakeClock
     from bot.core import Core
-    from bot.nudges.service import NudgeService
-    from bot.nudges.store import DUE_SQL
+    from handlers.reminders.service import NudgeService
+    from handlers.reminders.store import DUE_SQL
     from bot.storage import Storage
 
     clock = FakeClock(NOW)
@@ -202,7 +203,7 @@ async def measure_blocked(path: str) -> dict[str, float | str]:
     """The tick's due query alone (no scheduler), on the bot's own connection settings."""
     from bot.clock import FakeClock
     from bot.core import Core
-    from bot.nudges.store import DUE_SQL, NudgeStore
+    from handlers.reminders.store import DUE_SQL, NudgeStore
     from bot.storage import Storage
 
     clock = FakeClock(NOW)
@@ -260,7 +261,7 @@ async def dispatch(n: int, workdir: str) -> dict[str, float]:
 
     from bot.adapters.base import RetryLater, UserUnreachable
     from bot.core import Core
-    from bot.nudges.service import NudgeService
+    from handlers.reminders.service import NudgeService
     from bot.storage import Storage
     from bot.types import Outbound
 

@@ -179,10 +179,5 @@ def _assemble(core: Core, config: Config, console: bool) -> App:
         app.adapters.append(DiscordAdapter(core, config))
     for adapter in app.adapters:
         core.add_adapter(adapter)
-    try:
-        from bot.nudges.service import NudgeService
-    except ImportError:  # the nudge scheduler has not landed yet
-        NudgeService = None  # type: ignore[assignment,misc]
-    if NudgeService is not None:
-        app.services.append(NudgeService(core, config))
+    app.services.extend(factory(core, config) for factory in core.router.services)  # e.g. the nudge scheduler
     return app

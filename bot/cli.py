@@ -61,7 +61,6 @@ def check_content(args: argparse.Namespace | None = None, startup: bool = False)
 async def run_chat(config: Config, user: str = "local", lang: str | None = None) -> None:
     """A terminal chat on the local database, until end of input."""
     from bot.adapters.console import ConsoleAdapter
-    from bot.nudges.service import NudgeService
 
     redact.watch_loop()
     core = Core(Storage(config.db_path), admins=config.admins)
@@ -69,12 +68,15 @@ async def run_chat(config: Config, user: str = "local", lang: str | None = None)
     try:
         console = ConsoleAdapter(core, user_id=user, locale=lang)
         core.add_adapter(console)
-        nudges = NudgeService(core, config)  # reminders print in the terminal while the chat is open
-        await nudges.start()
+        # The features' services (the nudge scheduler: reminders print in the terminal while the chat is open).
+        services = [factory(core, config) for factory in core.router.services]
+        for service in services:
+            await service.start()
         try:
             await console.listen()
         finally:
-            await nudges.stop()
+            for service in reversed(services):
+                await service.stop()
     finally:
         await core.stop()
 

@@ -101,6 +101,10 @@ class Core:
     async def unreachable(self, platform: str, user_id: str) -> None:
         """The platform refuses delivery to this user (blocked bot, closed DMs): nudges pause until they write."""
         await self.storage.set_reachable(platform, user_id, False)
+        user = await self.storage.find_user(platform, user_id)
+        if user is not None:
+            for hook in self.router.reachability:
+                await hook(self.storage, user.id, False)
 
     async def forget(self, platform: str, user_id: str) -> None:
         """Call the optional `forget(user_id)` of the user's adapter (files it wrote for them)."""
@@ -145,8 +149,9 @@ class Core:
                     ctx.action = None  # a forged or mixed selection is stale as a whole
             await self._expire_wait(ctx)
             if not user.reachable:
-                # reachable again: also unparks their nudges (Storage.set_reachable)
                 await self.storage.set_reachable(user.platform, user.platform_user_id, True)
+                for hook in self.router.reachability:  # e.g. the reminders unpark their nudges
+                    await hook(self.storage, user.id, True)
                 user.reachable = True
                 ctx.say("reach.back")
                 if not inbound.private and self.catalog.has(f"{user.platform}.dm_closed", ctx.lang):

@@ -46,6 +46,8 @@ class Router:
     unknown_command: Handler | None = None
     stale: Handler | None = None
     services: list[Callable[..., Any]] = field(default_factory=list)  # factories(core, config) -> start()/stop()
+    # Called with (storage, user id, reachable) when a platform refuses a user, or the user writes again.
+    reachability: list[Callable[[Any, int, bool], Awaitable[None]]] = field(default_factory=list)
 
     def command(self, name: str, handler: Handler, *, menu: bool = True) -> None:
         """Register a command; `menu` lists it in /help and the platforms' command menus (in this order)."""

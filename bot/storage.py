@@ -18,6 +18,7 @@ from typing import Any
 import aiosqlite
 
 from bot.clock import Clock, SystemClock
+from bot.features import DEFAULT_FEATURES
 from bot.writer import GroupCommitWriter, Statement
 
 DEFAULT_DB = "brandcoach.sqlite3"
@@ -87,14 +88,26 @@ class Flow:
     awaits_at: int | None = None
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(number, name, sql) of every migration file, in order."""
-    out = []
-    for entry in resources.files("bot.migrations").iterdir():
-        m = re.match(r"(\d{4})_(\w+)\.sql$", entry.name)
-        if m:
-            out.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
-    return sorted(out)
+def migrations(features: tuple[str, ...] = DEFAULT_FEATURES) -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every migration, in order: the engine's (bot/migrations) and those a feature owns
+    (a `migrations/` folder in a feature package, e.g. handlers/reminders/migrations). One numbering for all, so
+    that one PRAGMA user_version records what a database has; a number used twice is an error."""
+    folders = [resources.files("bot.migrations")]
+    for package in features:
+        root = resources.files(package)
+        folders += [child / "migrations" for child in root.iterdir()
+                    if child.is_dir() and (child / "migrations").is_dir()]
+    out: dict[int, tuple[int, str, str]] = {}
+    for folder in folders:
+        for entry in folder.iterdir():
+            m = re.match(r"(\d{4})_(\w+)\.sql$", entry.name)
+            if not m:
+                continue
+            number = int(m.group(1))
+            if number in out:
+                raise ValueError(f"migration number {number:04d} is used twice ({out[number][1]}, {m.group(2)})")
+            out[number] = (number, m.group(2), entry.read_text(encoding="utf-8"))
+    return [out[n] for n in sorted(out)]
 
 
 def _create_private(path: str) -> None:
@@ -278,10 +291,7 @@ class Storage:
         self._touch((platform, platform_user_id))
         await self.write((
             "UPDATE users SET reachable = ?, updated_at = ? WHERE platform = ? AND platform_user_id = ?",
-            (int(reachable), self.now(), platform, platform_user_id)),
-            # nudges: park an unreachable user's rows out of the due index, unpark them when they write (0006)
-            ("UPDATE nudges SET parked = ? WHERE parked != ? AND user_id = (SELECT id FROM users WHERE platform = ?"
-             " AND platform_user_id = ?)", (int(not reachable), int(not reachable), platform, platform_user_id)))
+            (int(reachable), self.now(), platform, platform_user_id)))
         self._touch((platform, platform_user_id))
         cached = self._users.get((platform, platform_user_id))
         if cached is not None:

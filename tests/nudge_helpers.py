@@ -5,9 +5,9 @@ from typing import Any
 
 from bot.config import Config
 from bot.core import Core
-from bot.nudges.manage import ensure_defaults, reschedule_user
-from bot.nudges.service import NudgeService
-from bot.nudges.store import Nudge, NudgeStore
+from handlers.reminders.manage import ensure_defaults, reschedule_user
+from handlers.reminders.service import NudgeService
+from handlers.reminders.store import Nudge, NudgeStore
 from bot.storage import Flow, User
 from bot.types import Inbound, Outbound, UserRef
 

@@ -1,13 +1,13 @@
 """Every user-visible string exists in both languages with the same placeholders.
 
-The content-driven rules live in the content checks (bot/schema.py, handlers/steps.py, bot/nudges/content.py);
+The content-driven rules live in the content checks (bot/schema.py, handlers/steps.py, handlers/reminders/content.py);
 these tests run them on the real catalogs and add what content does not declare (command names).
 """
 from __future__ import annotations
 
 from bot import schema
 from bot.i18n import LANGUAGES, Catalog, catalog_entries_by_language
-from bot.nudges import content as NC
+from handlers.reminders import content as NC
 from handlers import steps as S
 from handlers import MENU as COMMANDS
 

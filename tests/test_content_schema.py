@@ -15,7 +15,7 @@ import content
 import locales
 from bot import checks, schema
 from bot.content import load_content
-from bot.nudges import content as NC
+from handlers.reminders import content as NC
 from handlers import steps as S
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.core import Core
 from bot.i18n import Catalog
-from bot.nudges.dispatch import Dispatcher
+from handlers.reminders.dispatch import Dispatcher
 from bot.storage import Storage
 from bot.types import Inbound, UserRef
 from handlers import steps as S

@@ -8,7 +8,7 @@ import pytest
 
 import answers as A
 from bot.adapters.base import UserUnreachable
-from bot.nudges.actions import Snooze
+from handlers.reminders.actions import Snooze
 from bot.adapters.discord import DiscordAdapter, slash_commands
 from bot.adapters.discord_ui import MESSAGE_LIMIT, split_text
 from bot.config import Config

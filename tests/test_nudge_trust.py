@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.i18n import LANGUAGES, Catalog, placeholders
-from bot.nudges import content as C
+from handlers.reminders import content as C
 
 # What a kind's content fields promise the user in every variant of its message (README "Reminders"):
 # a reply routine built from the response-time answer names the target and the reply times.
@@ -76,11 +76,11 @@ from bot.adapters.telegram import TelegramAdapter  # noqa: E402
 from bot.clock import FakeClock  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.core import Core  # noqa: E402
-from bot.nudges import schedule as S  # noqa: E402
-from bot.nudges.dispatch import Dispatcher  # noqa: E402
-from bot.nudges.limiter import Limit, RateLimiter  # noqa: E402
-from bot.nudges.manage import reschedule_user  # noqa: E402
-from bot.nudges.store import NudgeStore  # noqa: E402
+from handlers.reminders import schedule as S  # noqa: E402
+from handlers.reminders.dispatch import Dispatcher  # noqa: E402
+from handlers.reminders.limiter import Limit, RateLimiter  # noqa: E402
+from handlers.reminders.manage import reschedule_user  # noqa: E402
+from handlers.reminders.store import NudgeStore  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from bot.types import Outbound  # noqa: E402
 from nudge_helpers import cmd, done_user, only, service  # noqa: E402

@@ -11,11 +11,11 @@ from bot.adapters.base import RetryLater, UserUnreachable
 from bot.clock import FakeClock
 from bot.core import Core
 from bot.i18n import LANGUAGES, Catalog, placeholders
-from bot.nudges import content as C
-from bot.nudges import schedule as S
-from bot.nudges.dispatch import Dispatcher
-from bot.nudges.limiter import Limit, RateLimiter
-from bot.nudges.store import NudgeStore
+from handlers.reminders import content as C
+from handlers.reminders import schedule as S
+from handlers.reminders.dispatch import Dispatcher
+from handlers.reminders.limiter import Limit, RateLimiter
+from handlers.reminders.store import NudgeStore
 from bot.storage import Storage
 from conftest import RecordingAdapter
 from nudge_helpers import ANSWERS, cmd, done_user, only, series, service, tap
@@ -106,7 +106,7 @@ async def test_dst_change_through_the_tick(core: Core, clock: FakeClock, recorde
 
 async def quiet_user(core: Core, time: str):  # type: ignore[no-untyped-def]
     """A finished user (WIB) with one 'respond' nudge at `time` and quiet hours 22:00-07:00; (nudge, store, service)."""
-    from bot.nudges.manage import reschedule_user
+    from handlers.reminders.manage import reschedule_user
 
     user = await done_user(core)
     n = await only(core, user, "respond", times=[time])

@@ -8,10 +8,10 @@ from pathlib import Path
 from bot.adapters.console import ConsoleAdapter
 from bot.clock import FakeClock
 from bot.core import Core
-from bot.nudges import schedule as S
-from bot.nudges.store import NudgeStore
+from handlers.reminders import schedule as S
+from handlers.reminders.store import NudgeStore
 from conftest import ANSWERS_ID, RecordingAdapter
-from handlers.reminders import streak
+from handlers.reminders.commands import streak
 from nudge_helpers import cmd, done_user, keys, say, series, service, tap
 
 

@@ -29,7 +29,7 @@ class DeliveryUnknown(Exception):
 
 # Set by the nudge dispatcher around one send: an adapter calls it before every re-attempt of that send, with
 # the seconds the platform asked everyone to wait (0 after a network error), so that re-sends are paced by
-# the same rate limiter as first sends (bot/nudges/limiter.py). None: no limiter (replies), retry as usual.
+# the same rate limiter as first sends (handlers/reminders/limiter.py). None: no limiter (replies), retry as usual.
 RESEND_GATE: ContextVar[Callable[[float], Awaitable[None]] | None] = ContextVar("resend_gate", default=None)
 
 

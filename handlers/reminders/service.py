@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.nudges.dispatch import Dispatcher, TickStats
-from bot.nudges.limiter import RateLimiter
+from handlers.reminders.dispatch import Dispatcher, TickStats
+from handlers.reminders.limiter import RateLimiter
 
 if TYPE_CHECKING:
     from bot.config import Config

@@ -10,7 +10,7 @@ from typing import Any
 from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
-from bot.nudges.actions import CheckinPosts, Snooze
+from handlers.reminders.actions import CheckinPosts, Snooze
 from bot.types import Choice, Outbound
 
 # How many of the last ideas sent to a user are not repeated.

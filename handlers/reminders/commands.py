@@ -1,6 +1,6 @@
 """/reminders (zone, per-kind on/off and times, quiet hours, pause, stop), snooze buttons, weekly check-in, /progress.
 
-Buttons are the actions of bot/nudges/actions.py. Typed answers (a zone, times, quiet hours, a win) are routed
+Buttons are the actions of handlers/reminders/actions.py. Typed answers (a zone, times, quiet hours, a win) are routed
 here by the conversation's awaited input ('tz', 'quiet', 'times:<kind>', 'win:<week>'), for an hour at most.
 """
 from __future__ import annotations
@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from bot.actions import Action
 from bot.context import Context
-from bot.nudges import actions as A
-from bot.nudges import content as NC
-from bot.nudges import manage as M
-from bot.nudges import schedule as S
-from bot.nudges.store import Nudge, NudgeStore, Settings
+from handlers.reminders import actions as A
+from handlers.reminders import content as NC
+from handlers.reminders import manage as M
+from handlers.reminders import schedule as S
 from bot.router import Handler, Router
+from bot.storage import Storage
 from bot.types import Choice
+from handlers.reminders.service import NudgeService
+from handlers.reminders.store import Nudge, NudgeStore, Settings
 
 AWAIT_SECONDS = 3600
 WIN_MAX = 300
@@ -483,6 +485,11 @@ async def on_answers_reset(ctx: Context) -> None:
     await store.delete_once(ctx.user.id)
 
 
+async def on_reachability(storage: Storage, user_id: int, reachable: bool) -> None:
+    """A blocked user's nudges leave the due index until they write again (then they come back as they were)."""
+    await NudgeStore(storage).park(user_id, not reachable)
+
+
 def register(router: Router) -> None:
     router.command("reminders", cmd_reminders)
     router.command("progress", cmd_progress)
@@ -497,3 +504,5 @@ def register(router: Router) -> None:
     router.awaiting("win", on_win, ttl=AWAIT_SECONDS)
     router.subscribe("plan.confirmed", on_plan_confirmed)
     router.subscribe("answers.reset", on_answers_reset)
+    router.services.append(NudgeService)
+    router.reachability.append(on_reachability)

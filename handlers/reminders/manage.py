@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.nudges import content as C
-from bot.nudges import schedule as S
-from bot.nudges.store import Nudge, NudgeStore, Settings
+from handlers.reminders import content as C
+from handlers.reminders import schedule as S
+from handlers.reminders.store import Nudge, NudgeStore, Settings
 from bot.storage import Storage
 
 

@@ -76,8 +76,9 @@ _DUE_SELECT = (f"SELECT {_N}, (SELECT u.platform || char(31) || coalesce(u.langu
                " u.platform_user_id FROM users u WHERE u.id = n.user_id AND u.reachable >= ?) AS who,"
                " s.tz, s.quiet_start, s.quiet_end FROM nudges n LEFT JOIN nudge_settings s ON s.user_id = n.user_id")
 # The tick's query: walks the partial index nudges_due (active, unparked rows only) in due order. A blocked
-# user's nudges are parked (nudges.parked = 1, set with users.reachable = 0 in Storage.set_reachable) and so are
-# not in the index at all; the reachable check only guards a user marked unreachable by other means.
+# user's nudges are parked (nudges.parked = 1, set when the core reports the user unreachable: see
+# commands.on_reachability) and so are not in the index at all; the reachable check only guards a user marked
+# unreachable by other means.
 DUE_SQL = (_DUE_SELECT + " WHERE n.active = 1 AND n.parked = 0 AND n.due_at <= ? AND n.claimed_at IS NULL"
            " AND who IS NOT NULL ORDER BY n.due_at LIMIT ?")
 STALE_SQL = (_DUE_SELECT + " WHERE n.active = 1 AND n.parked = 0 AND n.due_at < ? AND n.claimed_at IS NULL"
@@ -201,6 +202,11 @@ class NudgeStore:
         """Give a claimed nudge back (not delivered): try again at `due_at`."""
         await self.storage.write(
             ("UPDATE nudges SET claimed_at = NULL, due_at = ? WHERE id = ?", (due_at, nudge_id)))
+
+    async def park(self, user_id: int, parked: bool) -> None:
+        """Take the user's nudges out of the due index (the platform refuses them), or put them back."""
+        await self.storage.write(("UPDATE nudges SET parked = ? WHERE user_id = ? AND parked != ?",
+                                  (int(parked), user_id, int(parked))))
 
     async def parked(self, user_id: int) -> int:
         """How many of the user's nudges are parked (out of the due index until they write again)."""

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.adapters.base import RESEND_GATE, DeliveryUnknown, RetryLater, UserUnreachable
-from bot.nudges import content as C
-from bot.nudges import schedule as S
-from bot.nudges.limiter import RateLimiter
-from bot.nudges.manage import ensure_defaults, next_slot
-from bot.nudges.store import Due, NudgeStore
+from handlers.reminders import content as C
+from handlers.reminders import schedule as S
+from handlers.reminders.limiter import RateLimiter
+from handlers.reminders.manage import ensure_defaults, next_slot
+from handlers.reminders.store import Due, NudgeStore
 from bot.types import Outbound
 
 if TYPE_CHECKING:
@@ -235,7 +235,7 @@ class Dispatcher:
         except UserUnreachable:
             # The user blocked the bot / closed DMs: reachable=0 parks all their nudges (out of the due index)
             # until they write again.
-            await self.core.storage.set_reachable(due.platform, due.platform_user_id, False)
+            await self.core.unreachable(due.platform, due.platform_user_id)
             await self.store.release(n.id, n.due_at)
             stats.unreachable += 1
             return

@@ -213,6 +213,16 @@ class Storage:
             raise RuntimeError("storage is not open")
         return await self._writer.write(list(statements), counted)
 
+    async def fetch_one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        """One row of a read (a feature's own tables); writes go through write()."""
+        async with self.db.execute(sql, args) as cur:
+            return await cur.fetchone()
+
+    async def fetch_all(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        """Every row of a read (a feature's own tables); writes go through write()."""
+        async with self.db.execute(sql, args) as cur:
+            return list(await cur.fetchall())
+
     async def migrate(self) -> int:
         """Apply the migrations newer than PRAGMA user_version; returns the version."""
         async with self.db.execute("PRAGMA user_version") as cur:

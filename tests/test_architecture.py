@@ -81,7 +81,7 @@ def test_adapters_import_no_storage_and_no_feature() -> None:
 def test_no_storage_connection_outside_storage_modules() -> None:
     for pkg in PACKAGES:
         for path in (ROOT / pkg).rglob("*.py"):
-            if path.name in ("storage.py", "store.py"):
+            if path.name == "storage.py":
                 continue
             assert "storage.db" not in path.read_text(encoding="utf-8"), path
 

@@ -1,11 +1,10 @@
-"""SQL for the nudge tables (on the core's aiosqlite connection); times are epoch seconds."""
+"""SQL for the nudge tables, read and written through the core's storage (no connection handed out)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
 
 from bot.storage import Storage
 
@@ -92,17 +91,11 @@ class NudgeStore:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
 
-    @property
-    def db(self) -> aiosqlite.Connection:
-        return self.storage.db
-
     async def _one(self, sql: str, args: tuple[Any, ...]) -> Any:
-        async with self.db.execute(sql, args) as cur:
-            return await cur.fetchone()
+        return await self.storage.fetch_one(sql, args)
 
     async def _all(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
-        async with self.db.execute(sql, args) as cur:
-            return list(await cur.fetchall())
+        return await self.storage.fetch_all(sql, args)
 
     # -- settings --------------------------------------------------------------
     async def get_settings(self, user_id: int) -> Settings | None:

@@ -570,3 +570,117 @@ async def test_disconnect_lets_a_running_handler_finish(harness: Harness, core: 
         assert "Langkah 1/" in calls[-1].content
     finally:
         core.handle = real_handle  # type: ignore[method-assign]
+
+
+async def test_english_in_a_server_is_as_short(harness: Harness, core: Core) -> None:
+    await run_questionnaire(harness, ALEX, SCRIPT_EN, guild=True, locale="en-US")
+    assert harness.interactions <= 30 and len(harness.http.created) <= 3
+    flow, answers = await state_of(core, ALEX["id"])
+    assert flow.status == "done" and answers["goal_10y"] is None and answers["competitors"] is None
+
+
+async def walk_to_the_vision_form(h: Harness) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Answer the first section as Alex; the purposes select then opens the form of the next section."""
+    calls = await h.slash(ALEX, "start", locale="en-US")
+    question = last_question(calls)
+    opened = await h.press(ALEX, open_button(question) or "", message=question, locale="en-US")
+    calls = await h.submit(ALEX, opened_form(opened)["custom_id"], {"name": "Alex Rivera"}, message=question,
+                           locale="en-US")
+    for pick in ("a:role:professional", "t:platforms_now:linkedin", "a:team:alone", "t:purposes:exist"):
+        question = last_question(calls)
+        custom_id, comp = choice_values(question)[pick]
+        calls = await h.press(ALEX, custom_id, values=[pick] if comp["type"] == 3 else None, message=question,
+                              locale="en-US")
+    modal = opened_form(calls)
+    assert modal is not None
+    return modal, question
+
+
+async def test_one_form_asks_a_sections_questions_in_full_and_keeps_values(harness: Harness, core: Core) -> None:
+    modal, question = await walk_to_the_vision_form(harness)
+    steps = [i["component"]["custom_id"] for i in form_inputs(modal)]
+    assert steps == ["vision", "mission", "goal_5y", "goal_10y"]
+    shown = form_text(modal)
+    for step in steps:  # every question in full, labelled with its short form
+        assert core.catalog.t("en", f"q.{step}.prompt") in shown and core.catalog.t("en", f"q.{step}.short") in shown
+    assert "press Done" not in question["content"] and core.catalog.t("en", "discord.hint.multi") not in shown
+    filled = {"vision": "The go-to data coach for small businesses", "mission": "short",
+              "goal_5y": "Run workshops for 500 small businesses", "goal_10y": ""}
+    calls = await harness.submit(ALEX, modal["custom_id"], filled, message=question, locale="en-US")
+    flow, answers = await state_of(core, ALEX["id"])
+    assert answers["vision"] == filled["vision"] and "mission" not in answers and flow.step == "mission"
+    shown_now = last_question(calls)
+    assert "Mission" in shown_now["content"] and "✅" in shown_now["content"]  # the error names the field
+    assert len(harness.http.created) == 1  # still the one message
+    again = await harness.press(ALEX, open_button(shown_now) or "", message=shown_now, locale="en-US")
+    form = opened_form(again)
+    assert form is not None
+    inputs = {i["component"]["custom_id"]: i for i in form_inputs(form)}
+    assert list(inputs) == ["mission", "goal_5y", "goal_10y"]
+    assert inputs["mission"]["component"]["value"] == "short" and "⚠️" in form_text(form)
+    assert inputs["goal_5y"]["component"]["value"] == filled["goal_5y"]  # the other values are kept
+    filled = {"mission": "Teach one practical data trick every week", "goal_5y": filled["goal_5y"], "goal_10y": ""}
+    await harness.submit(ALEX, form["custom_id"], filled, message=shown_now, locale="en-US")
+    flow, answers = await state_of(core, ALEX["id"])
+    assert answers["mission"] == filled["mission"] and answers["goal_10y"] is None and flow.step == "segments"
+    # Someone else's form: the notice names a form, not a button.
+    out = await harness.submit(EVE, form["custom_id"], {"mission": "hijack"}, message=shown_now, locale="en-US")
+    assert "form belongs to someone else" in out[0].content and "button" not in out[0].content
+
+
+async def test_a_slow_core_still_acknowledges_the_press(harness: Harness, core: Core) -> None:
+    import asyncio
+
+    calls = await harness.slash(SARI, "start")
+    question = last_question(calls)
+    gate = asyncio.Event()
+    real_handle = core.handle
+
+    async def slow_handle(inbound):  # type: ignore[no-untyped-def]
+        await gate.wait()
+        return await real_handle(inbound)
+
+    harness.adapter.ack_budget = 0.01
+    core.handle = slow_handle  # type: ignore[method-assign]
+    try:
+        pressing = asyncio.create_task(harness.press(SARI, open_button(question) or "", message=question))
+        while not any(c.kind == "callback" for c in harness.http.calls[len(calls):]):
+            await asyncio.sleep(0.005)
+        gate.set()
+        out = await pressing
+        assert out[0].kind == "callback" and out[0].json["type"] == 6  # deferred, the question shown in place
+    finally:
+        core.handle = real_handle  # type: ignore[method-assign]
+
+
+async def test_sync_only_when_the_commands_changed(core: Core, tmp_path: Any) -> None:
+    from bot.adapters.discord_sync import sync_state_path
+
+    adapter = DiscordAdapter(core, Config(discord_guild_id=GUILD_ID))
+    h = await Harness.create(adapter)
+    try:
+        assert await adapter.sync_commands(force=False) is not None  # first start: synced
+        assert await adapter.sync_commands(force=False) is None      # unchanged: not again
+        path = sync_state_path(core.db_file())
+        assert path is not None and str(GUILD_ID) in open(path).read()
+        # Going global clears the development copies in that guild (no command shown twice).
+        global_adapter = DiscordAdapter(core, Config())
+        g = await Harness.create(global_adapter)
+        try:
+            await global_adapter.sync_commands(force=False)
+            puts = [(c.path, c.json) for c in g.http.calls if c.kind == "sync"]
+            assert (f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands", []) in puts
+        finally:
+            await global_adapter.disconnect()
+    finally:
+        await adapter.disconnect()
+    assert h.interactions == 0
+
+
+def test_a_bad_guild_id_is_a_clear_error() -> None:
+    from bot.config import ConfigError, from_env
+
+    with pytest.raises(ConfigError, match="DISCORD_GUILD_ID"):
+        from_env({"DISCORD_GUILD_ID": "my-server"})
+    assert from_env({"DISCORD_GUILD_ID": str(GUILD_ID)}).discord_guild_id == GUILD_ID
+    assert from_env({}).discord_guild_id is None

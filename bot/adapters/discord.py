@@ -72,7 +72,7 @@ class DiscordAdapter:
 
     async def sync_commands(self, *, force: bool = True) -> list[app_commands.AppCommand] | None:
         """Sync to DISCORD_GUILD_ID if set (instant, for development), else globally; None: unchanged, not synced."""
-        return await sync(self.tree, self.config.discord_guild_id, sync_state_path(self.core.storage.path), force=force)
+        return await sync(self.tree, self.config.discord_guild_id, sync_state_path(self.core.db_file()), force=force)
 
     async def listen(self) -> None:
         """Run the gateway connection until disconnect()."""

@@ -22,9 +22,9 @@ log = logging.getLogger("bot.adapters.discord")
 SUFFIX = ".discord-commands.json"
 
 
-def sync_state_path(db_path: str) -> str | None:
+def sync_state_path(db_path: str | None) -> str | None:
     """Where the sync state lives (None for an in-memory database: always sync)."""
-    return None if db_path == ":memory:" else os.path.abspath(db_path) + SUFFIX
+    return None if db_path is None else db_path + SUFFIX
 
 
 def load_state(path: str | None) -> dict[str, Any]:

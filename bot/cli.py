@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import sys
@@ -31,6 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run = sub.add_parser("run", help="run the platforms configured in the environment")
     run.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
     run.add_argument("--console", action="store_true", help="also chat in this terminal, beside the platforms")
+    syncing = sub.add_parser("sync-commands", help="sync the Discord slash commands now, then exit")
+    syncing.add_argument("--guild", help="sync to this server only (instant, for development)")
     check = sub.add_parser("check-content", help="check content/*.toml and the message catalogs, then exit")
     check.add_argument("--content-dir", help="read content TOML from this directory (default: the packaged content)")
     check.add_argument("--locales-dir", help="read catalogs from this directory (default: the packaged locales)")
@@ -132,15 +135,48 @@ def serve(config: Config, console: bool = False) -> int:
     return 0
 
 
+async def sync_now(config: Config) -> int:
+    """`brandcoach sync-commands`: log in, sync the slash commands (forced), record it; 0, or 2 with one line."""
+    import discord
+
+    from bot.adapters.discord import DiscordAdapter
+
+    if not config.discord_token:
+        print("brandcoach sync-commands: DISCORD_BOT_TOKEN is not set.", file=sys.stderr)
+        return 2
+    adapter = DiscordAdapter(Core(Storage(config.db_path)), config)
+    try:
+        await adapter.prepare()
+        await adapter.client.login(config.discord_token)
+        synced = await adapter.sync_commands(force=True) or []
+    except (discord.LoginFailure, discord.HTTPException) as exc:
+        print(f"brandcoach sync-commands: {redact.redact(str(exc), config.secrets)}", file=sys.stderr)
+        return 2
+    finally:
+        await adapter.disconnect()
+    where = f"to server {config.discord_guild_id}" if config.discord_guild_id else "globally"
+    print(f"synced {len(synced)} slash commands {where}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
+    from bot.config import ConfigError, guild_id
+    try:
+        config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
+        if getattr(args, "guild", None):
+            config = dataclasses.replace(config, discord_guild_id=guild_id(args.guild))
+    except ConfigError as exc:
+        print(f"brandcoach: {exc}", file=sys.stderr)
+        return 2
     redact.install(config.secrets)
     redact.install_hooks(config.secrets)
     if args.command == "check-content" or check_content(startup=True):
         return check_content(args) if args.command == "check-content" else 2
+    if args.command == "sync-commands":  # no database lock: it only writes the small sync record beside it
+        return asyncio.run(sync_now(config))
     from bot.dblock import hold_or_exit  # one process per database (nudge rate limits): else exit 2
     hold_or_exit(config.db_path)
     code = 0

@@ -32,10 +32,23 @@ class Config:
         return [s for s in (self.telegram_token, self.discord_token, self.telegram_webhook_secret) if s]
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be right (said in one line, the process exits 2)."""
+
+
+def guild_id(raw: str) -> int | None:
+    """DISCORD_GUILD_ID: a Discord server id (digits) or empty; anything else is an error, never a silent global."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 15 <= len(raw) <= 21:
+        raise ConfigError(f"DISCORD_GUILD_ID must be a Discord server id (15-21 digits), got {raw[:30]!r}")
+    return int(raw)
+
+
 def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> Config:
     """Read BRANDCOACH_*, TELEGRAM_* and DISCORD_* variables (command-line --db wins over BRANDCOACH_DB)."""
     env = dict(os.environ if env is None else env)
-    guild = env.get("DISCORD_GUILD_ID", "").strip()
     return Config(
         db_path=db_path or env.get("BRANDCOACH_DB") or DEFAULT_DB,
         telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
@@ -44,7 +57,7 @@ def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> C
         telegram_webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443),
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
         discord_token=env.get("DISCORD_BOT_TOKEN") or None,
-        discord_guild_id=int(guild) if guild.isdigit() else None,
+        discord_guild_id=guild_id(env.get("DISCORD_GUILD_ID", "")),
         admins=frozenset(a.strip() for a in env.get("BRANDCOACH_ADMINS", "").split(",") if a.strip()),
         grace_hours=float(env.get("BRANDCOACH_GRACE_HOURS") or 6.0),
         start_attempts=max(1, int(env.get("BRANDCOACH_START_ATTEMPTS") or 5)),

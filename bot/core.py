@@ -88,6 +88,11 @@ class Core:
         base = os.getcwd() if path == ":memory:" else os.path.dirname(os.path.abspath(path))
         return os.path.join(base, "brandcoach-files")
 
+    def db_file(self) -> str | None:
+        """The database's path, for an adapter's small record beside it (None for an in-memory database)."""
+        path = self.storage.path
+        return None if path == ":memory:" else os.path.abspath(path)
+
     def knows_command(self, name: str) -> bool:
         return name in self.router.commands
 

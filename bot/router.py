@@ -2,6 +2,7 @@
 
 - commands by name (each with its place in the command menu, or none);
 - taps by the type of their decoded action (bot.actions); an undecodable tap goes to `stale`;
+- a form's answers that name their questions to `form`;
 - free text by what the conversation awaits (``flows.awaits``, e.g. ``"tz"`` or ``"confirm:delete"``, routed by
   the part before the first colon), else to the default text handler (the questionnaire);
 - anything else (stickers, photos...) to `other`.
@@ -41,6 +42,7 @@ class Router:
     awaits: dict[str, Awaited] = field(default_factory=dict)
     events: dict[str, list[Handler]] = field(default_factory=dict)
     text: Handler | None = None
+    form: Handler | None = None  # a form's answers naming their questions (Inbound.answers)
     text_evidence: Evidence | None = None  # does the default text route's input tell the user's language?
     other: Handler | None = None
     unknown_command: Handler | None = None
@@ -88,6 +90,8 @@ class Router:
             act = ctx.action
             return self.actions.get(type(act), self.stale) if act is not None else self.stale
         if inbound.kind == "text":
+            if inbound.answers and self.form is not None:
+                return self.form
             route = self.awaited_route(ctx.awaits)
             return route.handler if route is not None else self.text
         return self.other

@@ -7,12 +7,14 @@ from bot.actions import Action, action
 from bot.context import Context
 from bot.router import Router
 from bot.storage import Flow
-from bot.types import Choice
+from bot.types import Choice, TextField
 from handlers import steps as S
 from handlers.steps import Step
 
 PREVIEW = 60
 PLAN_CONFIRMED = "plan.confirmed"  # event: the user confirmed their answers and got the plan
+FORM_FIELDS = 5  # at most this many free-text questions offered together (Discord's form limit)
+TEXT_KINDS = ("text", "list")
 
 
 @action("a:{step}:{option}")
@@ -108,6 +110,7 @@ def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = Fa
     if step.id in answers:
         parts.append(ctx.t("q.current", answer=_short(format_answer(ctx, step, answers[step.id]))))
     choices: list[Choice] = []
+    hint = ""
     if step.kind == "choice":
         choices = [Choice(Answer(step.id, v), lbl) for v, lbl in labels(ctx, step, answers).items()]
         expects = "choice"
@@ -115,11 +118,12 @@ def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = Fa
         chosen = set(flow.draft)
         choices = [Choice(Toggle(step.id, v), lbl, v in chosen) for v, lbl in labels(ctx, step, answers).items()]
         choices.append(Choice(Submit(step.id), ctx.t("btn.done")))
-        parts.append(ctx.t("q.multi_hint"))
+        hint = ctx.t("q.multi_hint")
+        parts.append(hint)
         expects = "multi"
     else:
-        key = "q.list_hint" if step.kind == "list" else "q.text_hint"
-        parts.append(ctx.t(key, max=step.max_len, min_items=step.min_items, max_items=step.max_items or "-"))
+        hint = _text_hint(ctx, step)
+        parts.append(hint)
         expects = "text"
     if step.id in answers:
         choices.append(Choice(Keep(step.id), ctx.t("btn.keep")))
@@ -128,7 +132,8 @@ def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = Fa
         parts.append(ctx.t("q.optional_hint"))
     ctx.say(f"q.{step.id}.prompt", text="\n\n".join(parts), choices=choices, multi=step.kind == "multi",
             expects=expects, max_len=step.max_len if expects == "text" else 0, step=step.id,
-            kind="redraw" if replace else "question")
+            kind="redraw" if replace else "question", hint=hint,
+            fields=form_fields(ctx, flow, answers, step) if expects == "text" else ())
 
 
 def _short(text: str) -> str:
@@ -205,7 +210,8 @@ async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str 
     _show(ctx, moved, answers)
 
 
-async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, value: Any) -> None:
+async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, value: Any, *,
+                show: bool = True) -> None:
     """Commit one answer with the next state (and drop answers that depended on it), then ask what is next."""
     answers[step.id] = value
     # Dependent answers (e.g. the priority segment picked from the segments) are dropped when their source changes.
@@ -219,7 +225,8 @@ async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, v
         ctx.settle(format_answer(ctx, step, value))
     if S.courts_controversy(step, value):
         ctx.say("warn.controversy")
-    _show(ctx, moved, answers)
+    if show:
+        _show(ctx, moved, answers)
 
 
 def show_summary(ctx: Context, answers: dict[str, Any]) -> None:
@@ -490,8 +497,93 @@ async def cmd_answer(ctx: Context) -> None:
     ask(ctx, flow, answers)
 
 
+# -- forms: several free-text questions answered at once ---------------------------
+
+def _text_hint(ctx: Context, step: Step) -> str:
+    """The shared how-to-answer line of a text or list step."""
+    key = "q.list_hint" if step.kind == "list" else "q.text_hint"
+    return ctx.t(key, max=step.max_len, min_items=step.min_items, max_items=step.max_items or "-")
+
+
+def form_steps(flow: Flow, answers: dict[str, Any], step: Step) -> list[Step]:
+    """The free-text step asked now and those right after it in its section (only it after an /edit)."""
+    out = [step]
+    while not flow.return_to and len(out) < FORM_FIELDS:
+        nxt = S.next_step(answers, out[-1].id)
+        if nxt is None or nxt.section != step.section or nxt.kind not in TEXT_KINDS:
+            break
+        out.append(nxt)
+    return out
+
+
+def _pending(flow: Flow) -> dict[str, str]:
+    """Form values not stored yet (a field was refused): kept in the flow's draft as 'step=text'."""
+    return dict(d.split("=", 1) for d in flow.draft if "=" in d)
+
+
+def _as_typed(step: Step, value: Any) -> str:
+    if value is None:
+        return ""
+    return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def form_fields(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step) -> tuple[TextField, ...]:
+    """The form for a free-text step: it and the next ones of its section, pre-filled, a kept value's error shown."""
+    pending = _pending(flow)
+    out = []
+    for s in form_steps(flow, answers, step):
+        typed = pending.get(s.id)
+        error = ""
+        if typed is not None and (typed.strip() or s.required):
+            problem = S.validate_text(s, typed)[1]
+            error = ctx.t(problem.key, **dict(problem.params)) if problem else ""
+        own_hint = f"q.{s.id}.hint"
+        longest = s.max_len if s.kind == "text" else (s.max_items or 20) * (s.max_len + 2)
+        out.append(TextField(
+            s.id, ctx.t(f"q.{s.id}.short"), ctx.t(f"q.{s.id}.prompt"),
+            ctx.t(own_hint) if ctx.core.catalog.has(own_hint, ctx.lang) else _text_hint(ctx, s),
+            min_len=s.min_len if s.kind == "text" and s.required else 0, max_len=longest, required=s.required,
+            multiline=s.kind == "list" or s.max_len > 100,
+            value=typed if typed is not None else _as_typed(s, answers.get(s.id)), error=error))
+    return tuple(out)
+
+
+async def on_form(ctx: Context) -> None:
+    """A form's answers, stored in order like typed ones (each committed with the flow: restart-safe).
+
+    The first refused field stops there: the question comes back with that field's error, and the values not
+    stored yet are kept in the flow for the form to show again. An empty optional field skips its question.
+    """
+    flow, answers = await load(ctx)
+    pending = list(ctx.inbound.answers)
+    if flow is None or flow.status != "active" or confirming(flow) or flow.step != pending[0][0]:
+        ctx.refuse("err.stale_form")
+        return
+    while pending and flow is not None and flow.step == pending[0][0]:
+        step = S.step_by_id(flow.step)
+        text = pending[0][1]
+        if step is None or step.kind not in TEXT_KINDS:
+            break
+        value, problem = (None, None) if not step.required and not text.strip() else S.validate_text(step, text)
+        if problem is not None:
+            ctx.refuse("q.field_error", question=ctx.t(f"q.{step.id}.short"),
+                       problem=ctx.t(problem.key, **dict(problem.params)))
+            flow.draft = [f"{s}={t}" for s, t in pending]
+            await ctx.save_flow(flow)
+            ask(ctx, flow, answers)
+            return
+        await store(ctx, flow, answers, step, value, show=False)
+        ctx.say("q.form_answered", kind="settled", question=ctx.t(f"q.{step.id}.short"),
+                answer=_short(format_answer(ctx, step, value)))
+        pending.pop(0)
+        flow = ctx.flow
+    if flow is not None:
+        _show(ctx, flow, answers)
+
+
 def register(router: Router) -> None:
     router.text = on_text
+    router.form = on_form
     router.text_evidence = language_evidence
     router.on(Answer)(on_answer)
     router.on(Toggle)(on_toggle)

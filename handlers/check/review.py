@@ -161,11 +161,13 @@ def serving_pillar(draft: str, pillars: list[str]) -> str | None:
     text = normalize(draft)
     themes = NC.themes()
     best, score = None, 0
+    tags = {h.lower() for h in _HASHTAG.findall(draft)}
     for pillar in pillars:
         words = {w for w in _TOKEN.findall(pillar.lower()) if len(w) >= 4 and w not in r.stopwords}
         for theme in NC.pillar_themes(pillar):
             words.update(themes.get(theme, ()))
         found = sum(1 for w in words if (p := _words(w)) is not None and p.search(text))
+        found += 2 if "".join(_TOKEN.findall(pillar.lower().replace("'", ""))) in tags else 0
         if found > score:
             best, score = pillar, found
     return best

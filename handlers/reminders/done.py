@@ -28,18 +28,14 @@ def parse_day(day: str) -> date | None:
 
 
 async def mark(storage: Storage, user_id: int, day: date, kind: str) -> None:
-    await storage.write(("INSERT INTO nudge_done (user_id, day, kind, at) VALUES (?, ?, ?, ?)"
-                         " ON CONFLICT (user_id, day, kind) DO NOTHING",
-                         (user_id, day.isoformat(), kind, int(storage.clock.now().timestamp()))))
+    await NudgeStore(storage).mark_done(user_id, day.isoformat(), kind, int(storage.clock.now().timestamp()))
 
 
 async def done_days(storage: Storage, user_id: int, since: date) -> dict[str, set[date]]:
     """The days marked done since a date, per kind."""
     out: dict[str, set[date]] = {k: set() for k in DONE_KINDS}
-    async with storage.db.execute("SELECT day, kind FROM nudge_done WHERE user_id = ? AND day >= ?",
-                                  (user_id, since.isoformat())) as cur:
-        for day, kind in await cur.fetchall():
-            out.setdefault(kind, set()).add(date.fromisoformat(day))
+    for day, kind in await NudgeStore(storage).done_since(user_id, since.isoformat()):
+        out.setdefault(kind, set()).add(date.fromisoformat(day))
     return out
 
 

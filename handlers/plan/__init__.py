@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
 
@@ -17,10 +18,12 @@ from handlers.plan.build import Section, Tr, build_sections
 from handlers.plan.render import render_markdown, render_text
 from handlers.plan.spec import PlanRules, parse_rules
 
-__all__ = ["Section", "build_plan", "cmd_plan", "plan_rules", "register", "render_markdown", "render_text",
+__all__ = ["SECTION_HOOKS", "Section", "build_plan", "cmd_plan", "plan_rules", "register", "render_markdown", "render_text",
            "send_plan"]
 
 log = logging.getLogger(__name__)
+# Sections other features add at the end of the plan (e.g. the content calendar): (ctx, answers) -> a Section or None.
+SECTION_HOOKS: list[Callable[[Context, dict[str, Any]], Awaitable[Section | None]]] = []
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +59,7 @@ def build_plan(answers: dict[str, Any], t: Tr) -> list[Section]:
 async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
     """The plan as text and as a Markdown file."""
     sections = build_plan(answers, ctx.t)
+    sections += [s for s in [await hook(ctx, answers) for hook in SECTION_HOOKS] if s is not None]
     title = ctx.t("plan.title", name=answers.get("name", ""))
     md = render_markdown(title, sections).encode("utf-8")
     ctx.say("plan.title", text=render_text(title, sections))

@@ -10,6 +10,7 @@ from bot.actions import Action
 from bot.context import Context
 from handlers.reminders import actions as A
 from handlers.reminders import content as NC
+from handlers.reminders import done as D
 from handlers.reminders import manage as M
 from handlers.reminders import schedule as S
 from bot.router import Handler, Router
@@ -441,6 +442,7 @@ async def cmd_progress(ctx: Context) -> None:
     checkins = await store.checkins(ctx.user.id)
     n = streak(checkins, _week_now(ctx, settings))
     lines = [ctx.t("progress.title"), ctx.t("progress.streak", streak=n) if n else ctx.t("progress.streak_zero")]
+    lines += await D.progress_lines(ctx)
     if checkins:
         lines.append("")
         for c in checkins[:PROGRESS_WEEKS]:
@@ -499,6 +501,7 @@ def register(router: Router) -> None:
     router.on(A.CheckinPosts)(on_checkin_posts)
     router.on(A.CheckinOnTime)(on_checkin_on_time)
     router.on(A.CheckinSkipWin)(on_checkin_skip_win)
+    router.on(A.Done)(D.on_done)
     for name in ("tz", "quiet", "times"):  # a zone name or clock times say nothing about the user's language
         router.awaiting(name, on_typed, language_evidence=False, ttl=AWAIT_SECONDS)
     router.awaiting("win", on_win, ttl=AWAIT_SECONDS)

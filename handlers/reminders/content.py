@@ -11,6 +11,7 @@ from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
 from handlers.reminders.actions import CheckinPosts, Snooze
+from handlers.reminders.done import done_choice
 from bot.types import Choice, Outbound
 
 # How many of the last ideas sent to a user are not repeated.
@@ -30,6 +31,7 @@ class Kind:
     idea: bool
     checkin: bool
     variants: tuple[str, ...]
+    done: str | None = None  # a done button ("posted", "replied") on this kind's nudges
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def kinds() -> dict[str, Kind]:
     out = [Kind(id=k, order=int(v.get("order", 99)), times=tuple(v.get("times", ())), times_from=v.get("times_from"),
                 days=tuple(int(d) for d in v.get("days", ())), days_from=v.get("days_from"),
                 monthday=v.get("monthday"), idea=bool(v.get("idea")), checkin=bool(v.get("checkin")),
-                variants=tuple(v.get("variants", ("a",))))
+                variants=tuple(v.get("variants", ("a",))), done=v.get("done"))
            for k, v in raw.items()]
     return {k.id: k for k in sorted(out, key=lambda k: (k.order, k.id))}
 
@@ -155,7 +157,7 @@ def posts_choices(catalog: Catalog, lang: str, week: str) -> list[Choice]:
 
 def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int, sent_count: int,
            answers: dict[str, Any], times: list[str], days: list[int], week: str,
-           idea: tuple[Idea, str] | None) -> Outbound:
+           idea: tuple[Idea, str] | None, day: str = "") -> Outbound:
     """One nudge message: the kind's next variant, a post idea or check-in buttons, and snooze buttons."""
     p = params(catalog, lang, answers, times, days)
     variant = kind.variants[sent_count % len(kind.variants)] if kind.variants else "a"
@@ -174,6 +176,8 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
     if kind.checkin:
         parts.append(catalog.t(lang, "checkin.ask_posts"))
         choices.extend(posts_choices(catalog, lang, week))
+    if kind.done and day:
+        choices.append(done_choice(catalog, lang, kind.done, day))
     choices.extend(snooze_choices(catalog, lang, nudge_id, slot))
     return Outbound(text="\n\n".join(parts), key=key, choices=tuple(choices), private=True,
                     expects="choice" if kind.checkin else "", kind="nudge", lang=lang,
@@ -197,6 +201,7 @@ KIND_SCHEMA = schema.Table({
     "idea": schema.Field(bool),
     "checkin": schema.Field(bool),
     "variants": schema.Field(schema.ListOf(str), pattern=_ID),
+    "done": schema.Field(str, choices=("posted", "replied")),
 })
 SCHEMA = schema.Table({"kinds": schema.Field(schema.MapOf(schema.Field(KIND_SCHEMA), key_pattern=_ID), required=True)})
 IDEAS_SCHEMA = schema.Table({

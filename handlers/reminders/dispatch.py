@@ -194,8 +194,10 @@ class Dispatcher:
             recent = await self.store.recent_ideas(n.user_id)
             idea = C.pick_idea(answers, recent, f"{n.user_id}:{slot}:{n.sent_count}")
         week = S.iso_week(S.from_ts(slot), S.zone(due.tz))
+        day = S.from_ts(slot).astimezone(S.zone(due.tz)).strftime("%Y%m%d")
         return C.render(self.core.catalog, due.language or "id", kind, nudge_id=n.id, slot=slot,
-                        sent_count=n.sent_count, answers=answers, times=n.times, days=n.days, week=week, idea=idea)
+                        sent_count=n.sent_count, answers=answers, times=n.times, days=n.days, week=week, idea=idea,
+                        day=day)
 
     async def deliver(self, due: Due, stats: TickStats) -> None:
         """Claim, send, mark sent; or skip (too late), pause (unreachable), retry later (anything else)."""

@@ -7,9 +7,9 @@ from bot.router import Router
 
 # Registration order is also the order of event subscribers (the plan is sent before reminders are set up).
 MODULES = ("handlers.questionnaire", "handlers.plan", "handlers.commands", "handlers.privacy", "handlers.language",
-           "handlers.admin", "handlers.reminders")
+           "handlers.admin", "handlers.reminders", "handlers.pictures")
 # The command menu (/help and the platforms' menus), in this order.
-MENU = ("start", "plan", "edit", "back", "skip", "reminders", "progress", "language", "cancel", "reset", "export",
+MENU = ("start", "plan", "card", "edit", "back", "skip", "reminders", "progress", "language", "cancel", "reset", "export",
         "delete", "help")
 
 

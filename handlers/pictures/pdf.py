@@ -5,8 +5,9 @@ calendar) comes out like any other.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from handlers.pictures.fonts import BOLD, REGULAR, safe
 
@@ -21,8 +22,29 @@ class SectionLike(Protocol):
     lines: list[str]
 
 
+def _rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
+def _text(pdf: Any, height: float, text: str) -> None:
+    """A left-aligned paragraph; one with right-to-left script is shaped (visual order, joined Arabic letters)."""
+    shaped = _rtl(text) and _can_shape()
+    if shaped:
+        pdf.set_text_shaping(use_shaping_engine=True, features={"liga": False, "kern": False})
+    pdf.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    if shaped:
+        pdf.set_text_shaping(False)
+
+
+def _can_shape() -> bool:
+    """fpdf2 shapes text with uharfbuzz when it is installed; without it, right-to-left text stays in logical order."""
+    import importlib.util
+
+    return importlib.util.find_spec("uharfbuzz") is not None
+
+
 def _document(title: str, subtitle: str, sections: Sequence[SectionLike], size: float,
-              footer: str) -> tuple[bytes, int]:
+              footer: str) -> Any:
     from fpdf import FPDF
 
     class Doc(FPDF):
@@ -45,7 +67,7 @@ def _document(title: str, subtitle: str, sections: Sequence[SectionLike], size: 
     pdf.rect(0, 0, 210, 4, style="F")
     pdf.set_text_color(*INK)
     pdf.set_font(FAMILY, "B", size + 8)
-    pdf.multi_cell(0, (size + 8) * 0.5, title, align="L", new_x="LMARGIN", new_y="NEXT")
+    _text(pdf, (size + 8) * 0.5, title)
     pdf.set_font(FAMILY, "", size)
     pdf.set_text_color(*MUTED)
     pdf.multi_cell(0, line_h, subtitle, new_x="LMARGIN", new_y="NEXT")
@@ -62,8 +84,8 @@ def _document(title: str, subtitle: str, sections: Sequence[SectionLike], size: 
         for line in section.lines:
             pdf.set_x(pdf.l_margin)
             pdf.cell(4, line_h, "•")
-            pdf.multi_cell(0, line_h, safe(line), align="L", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output()), pdf.page_no()
+            _text(pdf, line_h, safe(line))
+    return pdf
 
 
 def render_pdf(title: str, subtitle: str, sections: Sequence[SectionLike], footer: str) -> bytes:
@@ -73,9 +95,8 @@ def render_pdf(title: str, subtitle: str, sections: Sequence[SectionLike], foote
 
 def render_pdf_pages(title: str, subtitle: str, sections: Sequence[SectionLike], footer: str) -> tuple[bytes, int]:
     """render_pdf, with the number of pages."""
-    data, pages = b"", 0
-    for size in SIZES:
-        data, pages = _document(safe(title), safe(subtitle), sections, size, safe(footer))
-        if pages <= MAX_PAGES:
+    for size in SIZES:  # laid out at each size until it fits; only the one kept is written (fonts subset) out
+        pdf = _document(safe(title), safe(subtitle), sections, size, safe(footer))
+        if pdf.page_no() <= MAX_PAGES:
             break
-    return data, pages
+    return bytes(pdf.output()), pdf.page_no()

@@ -34,6 +34,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run.add_argument("--console", action="store_true", help="also chat in this terminal, beside the platforms")
     syncing = sub.add_parser("sync-commands", help="sync the Discord slash commands now, then exit")
     syncing.add_argument("--guild", help="sync to this server only (instant, for development)")
+    render = sub.add_parser("render", help="write a stored user's plan card, plan PDF and progress chart to a folder")
+    render.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
+    render.add_argument("--user", required=True, help="the user's id on their platform")
+    render.add_argument("--platform", help="telegram, discord or console (when the id exists on several)")
+    render.add_argument("--out", required=True, help="folder to write the three files to")
     check = sub.add_parser("check-content", help="check content/*.toml and the message catalogs, then exit")
     check.add_argument("--content-dir", help="read content TOML from this directory (default: the packaged content)")
     check.add_argument("--locales-dir", help="read catalogs from this directory (default: the packaged locales)")
@@ -159,6 +164,14 @@ async def sync_now(config: Config) -> int:
     return 0
 
 
+def render_pictures(config: Config, args: argparse.Namespace) -> int:
+    """`brandcoach render`: the pictures feature's files for one user (it reads the database, so no lock)."""
+    import importlib
+
+    tool = importlib.import_module("handlers.pictures.cli")  # by name, as features are loaded: the engine imports none
+    return int(asyncio.run(tool.render_user(config.db_path, args.user, args.out, args.platform)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
@@ -177,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         return check_content(args) if args.command == "check-content" else 2
     if args.command == "sync-commands":  # no database lock: it only writes the small sync record beside it
         return asyncio.run(sync_now(config))
+    if args.command == "render":
+        return render_pictures(config, args)
     from bot.dblock import hold_or_exit  # one process per database (nudge rate limits): else exit 2
     hold_or_exit(config.db_path)
     code = 0

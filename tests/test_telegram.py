@@ -275,8 +275,11 @@ async def test_whole_questionnaire_in_indonesian_with_taps_sticker_and_edit(tg: 
         assert "Budi &lt;Santoso&gt; &amp; Co" in summary.params["text"]
         plan = await finish(chat, summary)
 
-    docs = [c for c in plan if c.method == "senddocument"]
+    docs = [c for c in plan if c.method == "senddocument" and c.files["document"]["filename"].endswith(".md")]
     assert len(docs) == 1
+    photos = [c for c in plan if c.method == "sendphoto"]
+    assert [p.files["photo"]["filename"] for p in photos] == [chat.t("pic.card.file_name")]  # the card, as a photo
+    assert any(c.files["document"]["data"].startswith(b"%PDF-") for c in plan if c.method == "senddocument")
     doc = docs[0].files["document"]
     assert doc["filename"] == chat.t("plan.file_name")
     assert doc["data"].decode("utf-8").startswith("# ")

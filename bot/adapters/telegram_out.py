@@ -18,6 +18,7 @@ from bot.types import Outbound
 
 log = logging.getLogger("bot.adapters.telegram")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+PHOTO_MIMES = ("image/png", "image/jpeg")  # sent as photos; any other file as a document
 
 
 class Outbox:
@@ -54,9 +55,10 @@ class Outbox:
                                 max_wait=max_wait)
         if msg.file is not None:
             file = msg.file
-            await self.net.call(lambda: bot.send_document(
-                chat_id, InputFile(file.data, filename=file.name, read_file_handle=False), caption=caption,
-                parse_mode=ParseMode.HTML if caption else None), max_wait=max_wait)
+            upload = InputFile(file.data, filename=file.name, read_file_handle=False)
+            send = bot.send_photo if file.mime in PHOTO_MIMES else bot.send_document  # a picture shows inline
+            await self.net.call(lambda: send(chat_id, upload, caption=caption,
+                                             parse_mode=ParseMode.HTML if caption else None), max_wait=max_wait)
 
     async def deliver(self, chat_id: int, messages: Sequence[Outbound], max_wait: float | None = None,
                        **extra: Any) -> None:

@@ -14,6 +14,7 @@ from bot.i18n import Catalog
 from bot.router import Router
 from bot.types import OutFile
 from handlers import steps as S
+from handlers.pictures import plan_pictures
 from handlers.plan.build import Section, Tr, build_sections
 from handlers.plan.render import render_markdown, render_text
 from handlers.plan.spec import PlanRules, parse_rules
@@ -57,13 +58,14 @@ def build_plan(answers: dict[str, Any], t: Tr) -> list[Section]:
 
 
 async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
-    """The plan as text and as a Markdown file."""
+    """The plan as text, as a Markdown file, and as pictures (the card and the PDF)."""
     sections = build_plan(answers, ctx.t)
     sections += [s for s in [await hook(ctx, answers) for hook in SECTION_HOOKS] if s is not None]
     title = ctx.t("plan.title", name=answers.get("name", ""))
     md = render_markdown(title, sections).encode("utf-8")
     ctx.say("plan.title", text=render_text(title, sections))
     ctx.say("plan.file_caption", file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
+    await plan_pictures(ctx, answers, title, sections)
     ctx.say("plan.next")
 
 

@@ -16,6 +16,7 @@ from handlers.reminders import schedule as S
 from bot.router import Handler, Router
 from bot.storage import Storage
 from bot.types import Choice
+from handlers.pictures import progress_picture
 from handlers.reminders.service import NudgeService
 from handlers.reminders.store import Nudge, NudgeStore, Settings
 
@@ -457,6 +458,8 @@ async def cmd_progress(ctx: Context) -> None:
         else:
             lines.append(ctx.t("progress.empty_no_review"))
     ctx.say("progress.title", text="\n".join(lines))
+    if checkins:
+        await progress_picture(ctx, checkins, _week_now(ctx, settings), S.prev_week, n)
 
 
 # -- registration ---------------------------------------------------------------------

@@ -344,10 +344,12 @@ def decide_language(state: LangState, text: str, locale_hint: str | None = None)
     sure_enough = guess.confidence >= CONFIDENT or (guess.local and guess.language == "id")
     lang = guess.language if sure_enough else None
     if lang == "en" and state.language != "en" and not guess.clear:
-        # loanwords, lists and noun phrases never switch (or set) English; plain short English may, twice in a row
+        # Loanwords, lists and noun phrases never switch (or set) English. Plain short English ("yes please") sets a
+        # language not known yet; in a chat settled in Indonesian it switches only when it comes twice in a row.
         settled = state.language is not None and state.pending != PROVISIONAL
-        lang = "en" if guess.plain and settled and state.pending == "en" else None
-        if guess.plain and settled and lang is None:
+        if not guess.plain:
+            lang = None
+        elif settled and state.pending != "en":
             return LangDecision(replace(state, pending="en", pending_count=1), False)
     if state.language is None:
         if lang is not None:

@@ -5,9 +5,11 @@ from typing import Any
 
 from bot.actions import Action, action
 from bot.context import Context
+from bot.i18n import LANGUAGES
 from bot.router import Router
 from bot.storage import Flow
 from bot.types import Choice, TextField
+from handlers import lexicon as L
 from handlers import steps as S
 from handlers.steps import Step
 
@@ -63,6 +65,16 @@ class EditAnswers(Action):
     pass
 
 
+@action("n:yes", role="submit")
+class NameYes(Action):
+    """Keep the name answer that read like a sentence."""
+
+
+@action("n:no", role="navigation")
+class NameNo(Action):
+    """Type the name again."""
+
+
 def confirming(flow: Flow | None) -> bool:
     """A yes/no confirmation (privacy's reset or delete) is open: questions wait for it."""
     return flow is not None and (flow.awaits or "").startswith("confirm:")
@@ -90,6 +102,13 @@ def format_answer(ctx: Context, step: Step, value: Any) -> str:
 
 def labels(ctx: Context, step: Step, answers: dict[str, Any]) -> dict[str, str]:
     return {v: lit or ctx.t(f"opt.{step.id}.{v}") for v, lit in S.options_for(step, answers)}
+
+
+def all_labels(ctx: Context, step: Step, answers: dict[str, Any]) -> dict[str, list[str]]:
+    """Option labels in every language (the user's first): people type either."""
+    langs = [ctx.lang] + [lang for lang in LANGUAGES if lang != ctx.lang]
+    return {v: [lit] if lit else [ctx.core.catalog.t(lang, f"opt.{step.id}.{v}") for lang in langs]
+            for v, lit in S.options_for(step, answers)}
 
 
 async def load(ctx: Context) -> tuple[Flow | None, dict[str, Any]]:
@@ -261,7 +280,7 @@ async def on_text(ctx: Context) -> None:
         ctx.say("plan.ready_menu")
         return
     if flow.status == "confirm":
-        show_summary(ctx, answers)
+        await _typed_confirm(ctx, flow, answers)
         return
     step = S.step_by_id(flow.step)
     if step is None:
@@ -269,19 +288,90 @@ async def on_text(ctx: Context) -> None:
         return
     text = ctx.inbound.text
     if step.kind in ("choice", "multi"):
-        picked = S.match_options(step, answers, text, labels(ctx, step, answers))
-        if picked is None:
-            ctx.refuse("err.pick_option")
-            ask(ctx, flow, answers)
-            return
-        await _answer_choice(ctx, flow, answers, step, picked)
+        await _typed_choice(ctx, flow, answers, step, text)
+        return
+    if step.asks_name and await _name_turn(ctx, flow, answers, step, text):
         return
     value, problem = S.validate_text(step, text)
     if problem is not None:
         ctx.refuse(problem.key, **dict(problem.params))
         ask(ctx, flow, answers)
         return
+    if step.asks_name and L.reads_like_sentence(value):
+        flow.draft = [value]
+        await ctx.save_flow(flow)
+        ctx.say("name.confirm", name=value, expects="choice",
+                choices=(Choice(NameYes(), ctx.t("btn.name_yes")), Choice(NameNo(), ctx.t("btn.name_no"))))
+        return
     await store(ctx, flow, answers, step, value)
+
+
+async def _typed_confirm(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
+    """Text at the summary: a yes confirms, a no (or 'ubah') lists the answers to change, anything else re-shows it."""
+    said = L.yes_no(ctx.inbound.text)
+    if said is True:
+        await _make_plan(ctx, flow)
+    elif said is False:
+        await cmd_edit(ctx)
+    else:
+        ctx.refuse("summary.yes_no")
+        show_summary(ctx, answers)
+
+
+async def _typed_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> None:
+    """A typed answer to a choice step: read as people type; unclear answers get the closest options named."""
+    names = all_labels(ctx, step, answers)
+    reading = S.read_options(step, answers, text, names)
+    if reading is None:
+        near = S.closest_options(step, answers, text, names)
+        if not near:
+            ctx.refuse("err.pick_option")
+            ask(ctx, flow, answers)
+            return
+        shown = labels(ctx, step, answers)
+        offered = list(shown)
+        ctx.refuse("err.pick_closest", options=ctx.t("common.or").join(
+            f"{offered.index(v) + 1}. {shown[v]}" for v in near))
+        return
+    if not reading.sure and S.check_choice(step, answers, reading.picked) is None:
+        shown = labels(ctx, step, answers)
+        ctx.say("q.understood", answer=", ".join(shown[v] for v in reading.picked))
+    await _answer_choice(ctx, flow, answers, step, reading.picked)
+
+
+async def _name_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
+    """Greetings and yes/no at the name question; True when the text was handled (not an answer)."""
+    if flow.draft:
+        said = L.yes_no(text)
+        if said is not None:
+            await _decide_name(ctx, flow, answers, step, said)
+            return True
+        flow.draft = []  # a new answer instead of yes/no: read it afresh
+    if not answers and (L.is_greeting(text) or L.asks_for_help(text)):
+        ctx.say("intro.greeting")
+        ask(ctx, flow, answers)
+        return True
+    return False
+
+
+async def _decide_name(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, keep: bool) -> None:
+    if keep:
+        await store(ctx, flow, answers, step, flow.draft[0])
+        return
+    flow.draft = []
+    await ctx.save_flow(flow)
+    ctx.say("name.retype")
+    ask(ctx, flow, answers)
+
+
+async def on_name(ctx: Context) -> None:
+    """The yes/no buttons under a name that read like a sentence."""
+    flow, answers = await load(ctx)
+    step = S.step_by_id(flow.step) if flow is not None and flow.status == "active" else None
+    if flow is None or step is None or not step.asks_name or not flow.draft or confirming(flow):
+        ctx.refuse("err.stale_button")
+        return
+    await _decide_name(ctx, flow, answers, step, isinstance(ctx.action, NameYes))
 
 
 async def _answer_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, picked: list[str]) -> None:
@@ -470,6 +560,11 @@ async def on_confirm(ctx: Context) -> None:
     if isinstance(ctx.action, EditAnswers):
         await cmd_edit(ctx)
         return
+    await _make_plan(ctx, flow)
+
+
+async def _make_plan(ctx: Context, flow: Flow) -> None:
+    """The answers are confirmed: the plan is made and the other features are told."""
     flow.status, flow.planned_at = "done", ctx.storage.now()
     await ctx.save_flow(flow)
     ctx.say("plan.done")
@@ -485,6 +580,9 @@ def language_evidence(ctx: Context) -> bool:
     """Names and typed option labels say nothing about the user's language: skip detection there."""
     flow = ctx.flow
     step = S.step_by_id(flow.step) if flow is not None and flow.status == "active" else None
+    if flow is not None and step is not None and step.asks_name and ctx.inbound.kind == "text" and not flow.draft:
+        text = ctx.inbound.text
+        return L.is_greeting(text) or L.asks_for_help(text) or L.reads_like_sentence(text)
     return step is None or (step.detect and step.kind in ("text", "list"))
 
 
@@ -592,6 +690,7 @@ def register(router: Router) -> None:
     router.on(Skip)(on_skip_button)
     router.on(EditPick)(on_edit_pick)
     router.on(ConfirmPlan, EditAnswers)(on_confirm)
+    router.on(NameYes, NameNo)(on_name)
     router.stale = on_stale
     router.command("edit", cmd_edit)
     router.command("back", cmd_back)

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
 from bot import schema
 from bot.content import content_doc, load_content
+from handlers import lexicon as L
+from handlers.lexicon import fold
 
 KINDS = ("text", "list", "choice", "multi")
 _ID = r"[a-z0-9_]+"
@@ -28,6 +32,7 @@ STEP_SCHEMA = schema.Table({
     "warn": schema.Field(schema.ListOf(str)),
     "warn_options": schema.Field(schema.ListOf(str)),
     "detect_language": schema.Field(bool),
+    "asks_name": schema.Field(bool),
 })
 SCHEMA = schema.Table({"steps": schema.Field(schema.ArrayOf(STEP_SCHEMA), required=True)})
 
@@ -48,6 +53,7 @@ class Step:
     warn: tuple[str, ...] = ()
     warn_options: tuple[str, ...] = ()
     detect: bool = True
+    asks_name: bool = False
 
 
 def step_findings(data: dict[str, Any]) -> list[schema.Finding]:
@@ -78,6 +84,8 @@ def _step_problems(raw: dict[str, Any], before: dict[str, dict[str, Any]]) -> li
     kind = raw.get("kind", "text")
     options = raw.get("options", [])
     out += [("options", f"duplicate option {o!r}") for o in schema.duplicates(options)]
+    if raw.get("asks_name") and kind != "text":
+        out.append(("asks_name", "asks_name is only for text steps"))
     if options and kind not in ("choice", "multi"):
         out.append(("options", f"options are only for choice or multi steps, not {kind!r}"))
     if kind in ("choice", "multi") and not options and not raw.get("options_from"):
@@ -155,7 +163,7 @@ def parse_steps(data: dict[str, Any]) -> tuple[Step, ...]:
             options_from=raw.get("options_from"), when=(when["step"], str(when["is"])) if when else None,
             warn=tuple(w.lower() for w in raw.get("warn", ())),
             warn_options=tuple(str(o) for o in raw.get("warn_options", ())),
-            detect=raw.get("detect_language", True),
+            detect=raw.get("detect_language", True), asks_name=raw.get("asks_name", False),
         ))
     return tuple(steps)
 
@@ -280,30 +288,160 @@ def validate_text(step: Step, raw: str) -> tuple[Any, Problem | None]:
     return text, None
 
 
-def match_options(step: Step, answers: dict[str, Any], text: str, labels: dict[str, str]) -> list[str] | None:
-    """Read a typed answer to a choice step: numbers ('2', '1,3') or option labels. None if unclear."""
-    opts = options_for(step, answers)
-    values = [v for v, _ in opts]
-    tokens = [t for t in re.split(r"[\s,;/]+", text.strip()) if t]
-    if tokens and all(t.isdigit() for t in tokens):
-        picked = []
-        for t in tokens:
-            n = int(t)
-            if not 1 <= n <= len(values):
-                return None
-            if values[n - 1] not in picked:
-                picked.append(values[n - 1])
-        return picked
-    wanted = [p.strip().lower() for p in re.split(r"[,;\n]+", text) if p.strip()]
-    by_label = {labels[v].lower(): v for v in values if v in labels}
-    by_label.update({v.lower(): v for v in values})
-    picked = []
-    for w in wanted:
-        if w not in by_label:
+Labels = Mapping[str, "str | Sequence[str]"]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a typed answer to a choice step picked; `sure` is False when the bot should say what it understood."""
+
+    picked: list[str]
+    sure: bool = True
+
+
+def numeric_values(step: Step) -> bool:
+    """Option values that are numbers (hours, posts per week): a typed number is read as the value, not a position."""
+    return bool(step.options) and all(v.isdigit() for v in step.options)
+
+
+def _label_list(raw: str | Sequence[str]) -> list[str]:
+    return [raw] if isinstance(raw, str) else list(raw)
+
+
+def _names(step: Step, values: list[str], labels: Labels) -> dict[str, list[str]]:
+    """{option: folded names}: the value, its labels (every language) and its aliases from the lexicon."""
+    found = L.aliases(step.id)
+    out: dict[str, list[str]] = {}
+    for v in values:
+        names = _label_list(labels.get(v, ()))
+        out[v] = [n for n in dict.fromkeys([fold(v), *(fold(n) for n in names), *found.get(v, ())]) if n]
+    return out
+
+
+def _token_hit(typed: str, known: str) -> bool:
+    """One typed word against one word of a name: equal, a clear prefix or stem, or a small typo in a long word."""
+    if typed == known:
+        return True
+    if typed.isdigit() or known.isdigit():
+        return False
+    if len(typed) >= 3 and known.startswith(typed):
+        return True
+    if len(typed) >= 4 and known.endswith(typed):
+        return True  # membalas / balas
+    return len(typed) >= 5 and len(known) >= 5 and SequenceMatcher(None, typed, known).ratio() >= 0.8
+
+
+def _one(step: Step, values: list[str], names: dict[str, list[str]], piece: str,
+         shown: dict[str, set[str]]) -> tuple[str, bool] | None:
+    """(option, sure) for one typed piece, or None."""
+    if piece.isdigit():
+        if numeric_values(step) and piece in values:
+            return piece, False  # the value wins over the position; say what was understood
+        n = int(piece)
+        return (values[n - 1], not numeric_values(step)) if 1 <= n <= len(values) else None
+    exact = [v for v in values if piece in names[v]]
+    if len(exact) == 1:
+        return exact[0], piece in shown[exact[0]]
+    fillers = L.words("fillers")
+    tokens = [t for t in piece.split() if t not in fillers] or piece.split()
+    if len(tokens) == 1 and tokens[0].isdigit():
+        return _one(step, values, names, tokens[0], shown)
+    short = " ".join(tokens)
+    exact = [v for v in values if short in names[v]]
+    if len(exact) == 1:
+        return exact[0], False
+    prefixed = [v for v in values if len(short) >= 3 and any(n.startswith(short) for n in names[v])]
+    if len(prefixed) == 1:
+        return prefixed[0], False
+    scores: dict[str, float] = {}
+    for v in values:
+        for name in names[v]:
+            words = name.split()
+            if all(any(_token_hit(t, w) for w in words) for t in tokens):
+                scores[v] = max(scores.get(v, 0.0), len(tokens) / len(words))
+    if not scores:
+        return None
+    best = max(scores.values())
+    top = [v for v, score in scores.items() if score == best]
+    return (top[0], False) if len(top) == 1 else None
+
+
+_SEPARATORS = re.compile(r"[\n;,/]+")
+
+
+def _pieces(text: str) -> list[str]:
+    """'ig sama tiktok', 'video pendek dan foto', '1, 3' -> the picks, folded."""
+    joiners = L.words("joiners")
+    out: list[str] = []
+    for part in _SEPARATORS.split(text):
+        current: list[str] = []
+        for token in fold(part).split():
+            if token in joiners:
+                out.append(" ".join(current))
+                current = []
+            elif token.isdigit() and current and all(c.isdigit() for c in current):
+                out += current
+                current = [token]
+            else:
+                current.append(token)
+        out.append(" ".join(current))
+    return [p for p in out if p]
+
+
+def read_options(step: Step, answers: dict[str, Any], text: str, labels: Labels) -> Reading | None:
+    """Read a typed answer to a choice step as people type it: numbers, labels (any language), clear prefixes,
+    aliases from content/lexicon.toml, small typos, several picks at once. None when unclear."""
+    values = [v for v, _ in options_for(step, answers)]
+    names = _names(step, values, labels)
+    whole = fold(text)
+    if not whole:
+        return None
+    shown = {v: {fold(n) for n in _label_list(labels.get(v, ()))} for v in values}
+    found = _one(step, values, names, whole, shown)
+    if found is not None:
+        return Reading([found[0]], found[1])
+    pieces = _pieces(text)
+    if len(pieces) < 2:
+        return None
+    picked: list[str] = []
+    sure = True
+    for piece in pieces:
+        one = _one(step, values, names, piece, shown)
+        if one is None:
             return None
-        if by_label[w] not in picked:
-            picked.append(by_label[w])
-    return picked or None
+        sure = sure and one[1]
+        if one[0] not in picked:
+            picked.append(one[0])
+    return Reading(picked, sure)
+
+
+def match_options(step: Step, answers: dict[str, Any], text: str, labels: Labels) -> list[str] | None:
+    """The options a typed answer picks (see read_options); None if unclear."""
+    reading = read_options(step, answers, text, labels)
+    return reading.picked if reading else None
+
+
+def closest_options(step: Step, answers: dict[str, Any], text: str, labels: Labels, limit: int = 3) -> list[str]:
+    """The options nearest to an unreadable answer (best first; empty when nothing is near)."""
+    values = [v for v, _ in options_for(step, answers)]
+    names = _names(step, values, labels)
+    typed = fold(text)
+    if not typed:
+        return []
+    tokens = typed.split()
+
+    def score(v: str) -> float:
+        best = 0.0
+        for name in names[v]:
+            ratio = SequenceMatcher(None, typed, name).ratio()
+            words = name.split()
+            overlap = sum(any(_token_hit(t, w) or SequenceMatcher(None, t, w).ratio() >= 0.7 for w in words)
+                          for t in tokens) / len(tokens)
+            best = max(best, ratio, overlap)
+        return best
+
+    scored = sorted(((score(v), i, v) for i, v in enumerate(values)), key=lambda x: (-x[0], x[1]))
+    return [v for s, _, v in scored[:limit] if s >= 0.5]
 
 
 def check_choice(step: Step, answers: dict[str, Any], picked: list[str]) -> Problem | None:

@@ -114,6 +114,8 @@ def typed(step: Step, answers: dict[str, Any], value: Any, labels: dict[str, str
     picked = _option_values(step, answers, value)
     if labels is not None:
         return ", ".join(labels[v] for v in picked)
+    if S.numeric_values(step):
+        return ",".join(picked)  # a typed number that is also a value in the labels is read as the value
     offered = [v for v, _ in S.options_for(step, answers)]
     return ",".join(str(offered.index(v) + 1) for v in picked)
 

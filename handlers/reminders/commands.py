@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.actions import Action
 from bot.context import Context
+from handlers import lexicon as L
 from handlers.reminders import actions as A
 from handlers.reminders import content as NC
 from handlers.reminders import done as D
@@ -181,6 +182,7 @@ async def on_kind_default(ctx: Context) -> None:
 
 
 async def on_zone_menu(ctx: Context) -> None:
+    await ctx.expect("tz")  # the prompt invites typing a zone or a place
     ctx.say("rem.ask_zone", expects="choice", choices=zone_choices(ctx))
 
 
@@ -232,6 +234,7 @@ async def on_pause(ctx: Context) -> None:
 
 
 async def on_stop(ctx: Context) -> None:
+    await ctx.expect("stop")  # a typed yes or no answers it too
     ctx.say("rem.confirm_stop", expects="choice", choices=[
         Choice(A.StopAllYes(), ctx.t("rem.btn_stop_yes")), Choice(A.RemindersMenu(), ctx.t("btn.no"))])
 
@@ -297,32 +300,52 @@ async def set_quiet(ctx: Context, start: str, end: str) -> None:
 # -- typed answers ----------------------------------------------------------------
 
 async def on_typed(ctx: Context) -> None:
-    """A zone, times or quiet hours typed while /reminders waits for them."""
+    """A zone, times or quiet hours typed while /reminders waits for them; a bad one keeps the question open."""
     what = ctx.awaits or ""
     text = ctx.inbound.text.strip()
-    await ctx.expect(None)
     if what == "tz":
         tz = S.parse_zone(text)
         if tz is None:
             ctx.refuse("rem.bad_zone", text=text[:40])
             return
+        await ctx.expect(None)
         await set_zone(ctx, tz)
     elif what == "quiet":
         quiet = S.parse_quiet(text)
         if quiet is None:
             ctx.refuse("rem.bad_quiet")
             return
+        await ctx.expect(None)
         await set_quiet(ctx, *quiet)
     elif what.startswith("times:"):
         kind = (await _series(ctx)).get(what.split(":", 1)[1])
         times = S.parse_times(text)
-        if kind is None or times is None:
+        if kind is None:
+            await ctx.expect(None)
+            ctx.refuse("err.stale_button")
+            return
+        if times is None:
             ctx.refuse("rem.bad_times")
             return
+        await ctx.expect(None)
         kind.times, kind.custom = times, True
         await _store(ctx).update(kind.id, times=times, custom=True)
         await M.reschedule(_store(ctx), kind, await _settings(ctx), ctx.storage.clock.now())
         ctx.say("rem.times_set", label=_label(ctx, kind.kind), times=", ".join(times))
+
+
+async def on_typed_stop(ctx: Context) -> None:
+    """A typed yes or no to stopping every reminder."""
+    said = L.yes_no(ctx.inbound.text)
+    if said is None:
+        ctx.refuse("confirm.use_buttons")
+        await on_stop(ctx)
+        return
+    await ctx.expect(None)
+    if said:
+        await on_stop_yes(ctx)
+    else:
+        await show_main(ctx)
 
 
 async def on_win(ctx: Context) -> None:
@@ -479,6 +502,7 @@ async def on_plan_confirmed(ctx: Context) -> None:
     await M.reschedule_user(ctx.storage, ctx.user.id)  # back on after a /reset held them
     if first:
         ctx.out = [m for m in ctx.out if m.key != "plan.next"]
+        await ctx.expect("tz")  # a typed place or zone ("jakarta", "Asia/Tokyo") answers it too
         ctx.say("rem.first_zone", expects="choice", choices=zone_choices(ctx, back=False))
 
 
@@ -507,6 +531,7 @@ def register(router: Router) -> None:
     router.on(A.Done)(D.on_done)
     for name in ("tz", "quiet", "times"):  # a zone name or clock times say nothing about the user's language
         router.awaiting(name, on_typed, language_evidence=False, ttl=AWAIT_SECONDS)
+    router.awaiting("stop", on_typed_stop, language_evidence=False, ttl=AWAIT_SECONDS)
     router.awaiting("win", on_win, ttl=AWAIT_SECONDS)
     router.subscribe("plan.confirmed", on_plan_confirmed)
     router.subscribe("answers.reset", on_answers_reset)

@@ -207,7 +207,7 @@ async def test_a_failed_drawing_keeps_the_text(core: Core, monkeypatch: pytest.M
     def broken(*args: Any) -> Any:
         raise OSError("disk full")
 
-    monkeypatch.setattr(P, "card_file", broken)
+    monkeypatch.setattr(P, "card_facts", broken)
     await A.walk(core, USER, PERSONA_ID)
     out = await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
     keys = [m.key for m in out]

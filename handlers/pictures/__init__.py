@@ -1,7 +1,8 @@
 """Pictures people keep and share: the plan card (PNG), the plan as a PDF, and the progress chart (PNG).
 
 Other features call the hooks: the plan adds `plan_pictures`, /progress adds `progress_picture`; /card sends the
-card alone. Drawing runs in a worker thread (it takes tens of milliseconds), and a failure to draw never loses the
+card alone. The texts are prepared here; drawing runs in a small process pool (`pool.py`: it takes tens of
+milliseconds of CPU, which in this process would stall everyone's replies), and a failure to draw never loses the
 text reply: it is logged and the user is told the text has everything.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from bot.context import Context
 from bot.router import Router
 from bot.types import OutFile
+from handlers.pictures import pool
 
 log = logging.getLogger(__name__)
 Tr = Callable[..., str]
@@ -22,11 +24,37 @@ CHART_WEEKS = 12
 PNG, PDF = "image/png", "application/pdf"
 
 
-def card_file(answers: Mapping[str, Any], t: Tr) -> OutFile:
-    """The plan card as a PNG file (pure but for the drawing)."""
-    from handlers.pictures.card import card_facts, render_card
+def card_facts(answers: Mapping[str, Any], t: Tr) -> Any:
+    """What the card shows, in the user's language (plain data: it can be drawn in another process)."""
+    from handlers.pictures.card import card_facts as facts
 
-    return OutFile(t("pic.card.file_name"), render_card(card_facts(answers, t)).png, PNG)
+    return facts(answers, t)
+
+
+def card_png(facts: Any) -> bytes:
+    """Draw the card (runs in the drawing pool)."""
+    from handlers.pictures.card import render_card
+
+    return render_card(facts).png
+
+
+def pdf_bytes(title: str, made: str, sections: Sequence[Any]) -> bytes:
+    """Write the PDF (runs in the drawing pool)."""
+    from handlers.pictures.pdf import render_pdf
+
+    return render_pdf(title, made, [_plain(s) for s in sections], "brandcoach")
+
+
+def _plain(section: Any) -> Any:
+    """A section as plain data (title and lines), whatever feature made it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(title=str(section.title), lines=[str(line) for line in section.lines])
+
+
+def card_file(answers: Mapping[str, Any], t: Tr) -> OutFile:
+    """The plan card as a PNG file, drawn here (for the command line and tests)."""
+    return OutFile(t("pic.card.file_name"), card_png(card_facts(answers, t)), PNG)
 
 
 def pdf_file(title: str, sections: Sequence[Any], t: Tr, when: datetime) -> OutFile:
@@ -59,10 +87,17 @@ async def _drawn(ctx: Context, draw: Callable[[], list[OutFile]]) -> list[OutFil
 
 async def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections: Sequence[Any]) -> None:
     """Hook for the plan: the card (a photo) and the PDF (a document) after the plan's text."""
-    now = ctx.storage.clock.now()
-    files = await _drawn(ctx, lambda: [card_file(answers, ctx.t), pdf_file(title, sections, ctx.t, now)])
-    for file, caption in zip(files, ("pic.card.caption", "pic.pdf.caption")):
-        ctx.say(caption, file=file)
+    made = ctx.t("pic.pdf.made", date=ctx.storage.clock.now().strftime("%Y-%m-%d"))
+    try:
+        facts = card_facts(answers, ctx.t)
+        plain = [_plain(s) for s in sections]
+        card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, plain))
+    except Exception:
+        log.exception("drawing the plan's pictures failed")
+        ctx.say("pic.failed")
+        return
+    ctx.say("pic.card.caption", file=OutFile(ctx.t("pic.card.file_name"), card, PNG))
+    ctx.say("pic.pdf.caption", file=OutFile(ctx.t("pic.pdf.file_name"), pdf, PDF))
 
 
 async def progress_picture(ctx: Context, checkins: Sequence[Mapping[str, object]], current_week: str,
@@ -81,8 +116,13 @@ async def cmd_card(ctx: Context) -> None:
         ctx.say("pic.no_plan")
         return
     answers = await ctx.storage.answers(ctx.user.id)
-    for file in await _drawn(ctx, lambda: [card_file(answers, ctx.t)]):
-        ctx.say("pic.card.caption", file=file)
+    try:
+        png = await pool.run(card_png, card_facts(answers, ctx.t))
+    except Exception:
+        log.exception("drawing the card failed")
+        ctx.say("pic.failed")
+        return
+    ctx.say("pic.card.caption", file=OutFile(ctx.t("pic.card.file_name"), png, PNG))
 
 
 def register(router: Router) -> None:

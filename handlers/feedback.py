@@ -31,11 +31,13 @@ RULE = schema.Table({
     "unless": schema.Field(schema.ListOf(str)),
     "needs": schema.Field(str, pattern=_ID),
     "pillars": schema.Field(str, pattern=_ID),
+    "share": schema.Field(float, min=0, max=1),
 })
 SCHEMA = schema.Table({
     "lexicon": schema.Field(schema.Table({"measure_words": schema.Field(schema.ListOf(str)),
                                           "stopwords": schema.Field(schema.ListOf(str))}), required=True),
     "rules": schema.Field(schema.ArrayOf(RULE), required=True),
+    "related": schema.Field(schema.ArrayOf(schema.Table({"words": schema.Field(schema.ListOf(str), required=True)}))),
 })
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 
@@ -70,14 +72,29 @@ def _items(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else ([str(value)] if value is not None else [])
 
 
-def _split_needs(text: str) -> list[str]:
-    parts = re.split(r"[\n;,]+|\s(?:dan|serta|and|&)\s", text)
-    return [p.strip(" .") for p in parts if len(p.strip(" .")) >= 3]
+def _split_needs(text: str, max_words: int = 6) -> list[str]:
+    """The needs in a typed answer, when it reads as a list (short pieces); prose is one need. A one-word piece
+    joins the next one ("Simple, cheap ways to ...")."""
+    parts = [p.strip(" .") for p in re.split(r"[\n;,]+|\s(?:dan|serta|and|&)\s", text) if len(p.strip(" .")) >= 3]
+    if any(len(words(p)) > max_words for p in parts):
+        return [text.strip()] if text.strip() else []
+    out: list[str] = []
+    carry = ""
+    for n, part in enumerate(parts):
+        if len(words(part)) == 1 and n + 1 < len(parts):
+            carry += part + ", "
+            continue
+        out.append(carry + part)
+        carry = ""
+    return out
 
 
 @lru_cache(maxsize=1)
 def _themes() -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(w.lower() for w in ws) for ws in load_content("ideas").get("themes", {}).values())
+    """Groups of words that relate: content/ideas.toml's themes and content/feedback.toml's [[related]]."""
+    groups = list(load_content("ideas").get("themes", {}).values())
+    groups += [g.get("words", []) for g in load_content("feedback").get("related", [])]
+    return tuple(tuple(w.lower() for w in ws) for ws in groups)
 
 
 def _stems(text: str, stop: frozenset[str]) -> set[str]:
@@ -90,12 +107,12 @@ def _close(a: str, b: str) -> bool:
     return short == long_ or (len(short) >= 4 and short in long_)
 
 
-def relates(a: str, b: str, stop: frozenset[str]) -> bool:
-    """Two texts share a meaningful word (any ending) or a theme of content/ideas.toml."""
+def relates(a: str, b: str, stop: frozenset[str], *, loose: bool = True) -> bool:
+    """Two texts share a meaningful word (any ending), or (loose) a theme or a group of related words."""
     wa, wb = _stems(a, stop), _stems(b, stop)
     if any(_close(x, y) for x in wa for y in wb):
         return True
-    return any(any(_has(a, w) for w in theme) and any(_has(b, w) for w in theme) for theme in _themes())
+    return loose and any(any(_has(a, w) for w in theme) and any(_has(b, w) for w in theme) for theme in _themes())
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,7 @@ class Rule:
     unless: tuple[str, ...] = ()
     needs: str = "needs"
     pillars: str = "pillars"
+    share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -123,7 +141,8 @@ def rules() -> Rules:
     lex = data["lexicon"]
     return Rules(tuple(Rule(r["id"], tuple(r["steps"]), r["test"], int(r.get("min_words", 5)),
                             tuple(w.lower() for w in r.get("words", ())), tuple(w.lower() for w in r.get("unless", ())),
-                            r.get("needs", "needs"), r.get("pillars", "pillars")) for r in data["rules"]),
+                            r.get("needs", "needs"), r.get("pillars", "pillars"), float(r.get("share", 0.0)))
+                       for r in data["rules"]),
                  frozenset(w.lower() for w in lex.get("measure_words", ())),
                  frozenset(w.lower() for w in lex.get("stopwords", ())))
 
@@ -167,7 +186,7 @@ def _fires(rule: Rule, value: Any, answers: Mapping[str, Any], lex: Rules) -> tu
         items = _items(value)
         for n, a in enumerate(items):
             for b in items[n + 1:]:
-                if relates(a, b, lex.stop):
+                if relates(a, b, lex.stop, loose=False):
                     return (("a", a), ("b", b))
         return None
     if rule.test == "reply_budget":
@@ -177,11 +196,11 @@ def _fires(rule: Rule, value: Any, answers: Mapping[str, Any], lex: Rules) -> tu
     if not needs or not pillars:
         return None
     if rule.test == "unserved_needs":
-        hit = next((n for n in needs if not any(relates(n, p, lex.stop) for p in pillars)), None)
-        return (("item", hit),) if hit else None
+        alone = [n for n in needs if not any(relates(n, p, lex.stop) for p in pillars)]
+        return (("item", alone[0]),) if alone and len(alone) > rule.share * len(needs) else None
     if rule.test == "idle_pillars":
-        hit = next((p for p in pillars if not any(relates(n, p, lex.stop) for n in needs)), None)
-        return (("item", hit),) if hit else None
+        alone = [p for p in pillars if not any(relates(n, p, lex.stop) for n in needs)]
+        return (("item", alone[0]),) if alone and len(alone) > rule.share * len(pillars) else None
     return None
 
 
@@ -217,8 +236,10 @@ def findings(data: dict[str, Any], step_ids: Sequence[str]) -> list[schema.Findi
     raws = data["rules"]
     found += [("rules", f"duplicate rule id {d!r}") for d in schema.duplicates([r["id"] for r in raws])]
     for n, r in enumerate(raws):
-        found += [(f"rules[{n}].steps", f"unknown step id {s!r} (not in content/questionnaire.toml)")
-                  for s in r["steps"] + [r[k] for k in ("needs", "pillars") if k in r] if s not in step_ids]
+        # A rule about a question the questionnaire no longer asks never fires; a rule that reads no asked
+        # question at all is a mistake.
+        if not [s for s in r["steps"] if s in step_ids]:
+            found.append((f"rules[{n}].steps", f"none of {r['steps']} is a step of content/questionnaire.toml"))
         if r["test"] in ("words", "item_is") and not r.get("words"):
             found.append((f"rules[{n}].words", f"test {r['test']!r} needs words"))
     return found

@@ -137,7 +137,7 @@ def findings(data: dict[str, Any], steps: list[dict[str, Any]]) -> list[schema.F
     by_step = {s.get("id"): s for s in steps}
     for key in sorted(mapped):
         sid, option = key.split(".", 1)
-        if option not in (by_step.get(sid) or {}).get("warn_options", []):
+        if sid in by_step and option not in by_step[sid].get("warn_options", []):
             found.append(("tactics", f"option {key!r} is not in the warn_options of step {sid!r}"))
     for s in steps:
         found += [("tactics", f"step {s.get('id')!r}: warned option {o!r} maps to no tactic")

@@ -46,9 +46,10 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
     reply routine (never more rounds than the minutes pay for), posting days, reputation risks."""
     schedule = schedule or Schedule()
     tactics = risky_tactics(steps, answers)
-    out: dict[str, Any] = {"warned": bool(tactics), "tactics": tactics,
-                           "noticed_risky": any(courts_controversy(s, answers.get(s.id)) for s in steps.values()
-                                                if s.warn and s.kind in ("text", "list"))}
+    out: dict[str, Any] = {"warned": bool(tactics), "tactics": tactics}
+    typed = [s for s in steps.values() if s.warn and s.kind in ("text", "list") and present(answers.get(s.id))]
+    if typed:  # a way to get noticed that the guard warns about is not listed as the strategy
+        out["noticed_risky"] = any(courts_controversy(s, answers.get(s.id)) for s in typed)
     days = schedule.post_days
     if days is None and present(answers.get(plan.posting_days.step)):
         days = tuple(plan.posting_days.get(answers[plan.posting_days.step]))

@@ -26,8 +26,8 @@ SCHEMA = schema.Table({
     })), required=True),
 })
 _TOKEN = re.compile(r"[\w'’-]+|[.,;:!?()\n]")
-# A word of the lexicon also matches with a common ending ("hujatan", "dramanya", "scandals").
-_ENDING = re.compile(r"^(?:nya|an|kan|i|s|es|ed|ing|er|ers)?$")
+# A word of the lexicon also matches with a common ending ("hujatan", "dramanya", "nyinyirin", "scandals").
+_ENDING = re.compile(r"^(?:nya|an|kan|in|i|s|es|ed|ing|er|ers)?$")
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def render_line(line: Line, values: Mapping[str, Any], steps: Mapping[str, Step]
     cycles = {name: list(answers.get(sid) or []) for name, sid in line.cycle}
     out = []
     others = 0  # items not matched so far (they take the variants in turn)
-    for n, item in enumerate(items if isinstance(items, list) else [items]):
+    for n, item in enumerate(list(dict.fromkeys(items)) if isinstance(items, list) else [items]):
         bound = dict(scope, item=item_label(steps[line.each], item, t), n=n + 1)
         for name, sid in line.cycle:
             if cycles[name]:

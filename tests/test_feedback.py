@@ -241,3 +241,22 @@ async def test_a_negated_tactic_gets_no_warning(core: Core) -> None:
 async def _answers(core: Core) -> dict[str, Any]:
     u = await core.storage.find_user(ANA.platform, ANA.user_id)
     return await core.storage.answers(u.id)  # type: ignore[union-attr]
+
+
+async def test_on_the_console_a_number_keeps_the_weak_answer(core: Core, tmp_path: Any) -> None:
+    import io
+
+    from bot.adapters.console import ConsoleAdapter
+
+    script = A.lines(None, "id", confirm=False)
+    at = [s.id for s, _ in A.script(None, "id")].index("vision")
+    lines = [*script[:at], "Aku mau terkenal", "2", *script[at + 1:], "1"]  # "2": the second choice, Keep
+    out = io.StringIO()
+    console = ConsoleAdapter(core, user_id="c1", stdin=io.StringIO("".join(x + "\n" for x in lines)), stdout=out,
+                             files_dir=str(tmp_path))
+    await console.listen()
+    text = out.getvalue()
+    assert CATALOG.t("id", "fb.intro") in text and CATALOG.t("id", "fb.btn_keep") in text
+    u = await core.storage.find_user("console", "c1")
+    assert (await core.storage.answers(u.id))["vision"] == "Aku mau terkenal"  # type: ignore[union-attr]
+    assert CATALOG.t("id", "plan.title", name=A.plan_answers()["name"]) in text  # and on to the finished plan

@@ -147,26 +147,23 @@ def rules() -> Rules:
                  frozenset(w.lower() for w in lex.get("stopwords", ())))
 
 
-def _fit_label(answers: Mapping[str, Any], rounds: int) -> str | None:
-    """The response-time option with the most reply windows that still fit `rounds` (the value)."""
-    plan = load_content("plan")
-    table = plan["reply_windows"]["options"]
-    fitting = [(len(ws), opt) for opt, ws in table.items() if len(ws) <= rounds]
-    return max(fitting)[1] if fitting else None
+def _fit_label(plan: Mapping[str, Any], rounds: int) -> str | None:
+    """The response-time option with the most reply windows that still fit `rounds` (its label's catalog key)."""
+    fitting = [(len(ws), opt) for opt, ws in plan["reply_windows"]["options"].items() if len(ws) <= rounds]
+    return f"opt.{plan['reply_windows']['step']}.{max(fitting)[1]}" if fitting else None
 
 
 def _reply_budget(answers: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """The reply-time target asks for more reply rounds than the time budget pays for (content/plan.toml)."""
     plan = load_content("plan")
-    step, minutes = plan["budget"]["step"], answers.get(plan["budget"]["step"])
-    target = answers.get(plan["reply_windows"]["step"])
-    if minutes is None or target is None or not str(minutes).isdigit():
+    minutes = answers.get(plan["budget"]["step"])
+    if answers.get(plan["reply_windows"]["step"]) is None or minutes is None or not str(minutes).isdigit():
         return None
     fit, needed = budget.default_windows(answers, plan)
-    if len(fit) >= needed:
+    best = _fit_label(plan, len(fit))
+    if len(fit) >= needed or best is None:
         return None
-    best = _fit_label(answers, len(fit))
-    return (("minutes", int(str(minutes))), ("rounds", len(fit)), ("needed", needed),
-            ("fit", f"opt.{plan['reply_windows']['step']}.{best}" if best else "")) if step else None
+    return (("minutes", int(str(minutes))), ("rounds", len(fit)), ("needed", needed), ("fit", best))
 
 
 def _fires(rule: Rule, value: Any, answers: Mapping[str, Any], lex: Rules) -> tuple[tuple[str, Any], ...] | None:

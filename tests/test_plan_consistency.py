@@ -181,6 +181,7 @@ async def test_the_plan_follows_the_reminder_times_the_user_set(core: Core, lang
     user = await done_user(core, lang=lang, answers={**NUDGE_ANSWERS, "response_time": "1", "daily_minutes": "60",
                                                      "segments": ["mahasiswa"], "priority_segment": "mahasiswa",
                                                      "focus_platforms": ["instagram"], "needs": "lagu akustik"})
+    await only(core, user, "respond")  # reminders that follow the answers: the plan's own (fitted) windows
     out = await cmd(core, user, "plan")
     before = out[0].text
     assert "7" in re.search(r"(\d+) (kali|times) (sehari|a day)", before).group(1)  # type: ignore[union-attr]
@@ -189,7 +190,7 @@ async def test_the_plan_follows_the_reminder_times_the_user_set(core: Core, lang
     assert re.search(r"\b2 (kali|times) (sehari|a day)", after) and "09:00, 19:00" in after
     store = NudgeStore(core.storage)
     post = next(n for n in await store.series(user.id) if n.kind == "post")
-    await store.update(post.id, days=[1, 3], enabled=True)
+    await store.update(post.id, days=[1, 3], enabled=True, custom=True)
     days = (await cmd(core, user, "plan"))[0].text
     assert re.search(r"\b2 (kali|times) (sehari|a day)", days)
     head = CATALOG.t(lang, "plan.cadence", cadence="\x00", days="").split("\x00")[0]

@@ -486,13 +486,14 @@ async def on_answers_reset(ctx: Context) -> None:
 
 
 async def plan_schedule(storage: Storage, user_id: int) -> tuple[list[str] | None, list[int] | None]:
-    """For the plan: (reply times, posting days) of the user's enabled reminders, None where there is none."""
+    """For the plan: (reply times, posting days) of the enabled reminders the user set themselves; None where they
+    follow the plan's answers (the defaults, which a confirmed plan refreshes after the plan is sent)."""
     kinds = NC.kinds()
     reply: list[str] | None = None
     days: list[int] | None = None
     for n in await NudgeStore(storage).series(user_id):
         kind = kinds.get(n.kind)
-        if kind is None or not n.enabled:
+        if kind is None or not n.enabled or not n.custom:
             continue
         if kind.times_from == "response_time" and n.times:
             reply = list(n.times)

@@ -71,7 +71,7 @@ def check(answers: dict[str, Any], schedule: Schedule | None = None) -> None:
     platform_lines = [k for k in keys if k in (*NARROWING, "plan.platforms")]
     assert len(platform_lines) == 1, platform_lines
     if platform_lines[0] in NARROWING:
-        assert "plan.rec.add_youtube" not in keys
+        assert "plan.rec.add_youtube" not in keys and "plan.rec.video" not in keys
     # reputation: the warning once, one line per tactic, the risky way to get noticed not listed as the strategy
     tactics = risky_tactics(STEPS, answers)
     assert keys.count("plan.rec.guard_warning") == (1 if tactics else 0)

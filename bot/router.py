@@ -48,6 +48,9 @@ class Router:
     unknown_command: Handler | None = None
     stale: Handler | None = None
     services: list[Callable[..., Any]] = field(default_factory=list)  # factories(core, config) -> start()/stop()
+    # Named read-only lookups one feature offers another without importing it (e.g. "reminders.schedule"): the
+    # asking feature treats a missing provider as "nothing stored".
+    providers: dict[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
     # Called with (storage, user id, reachable) when a platform refuses a user, or the user writes again.
     reachability: list[Callable[[Any, int, bool], Awaitable[None]]] = field(default_factory=list)
 
@@ -74,6 +77,12 @@ class Router:
         if name in self.awaits:
             raise ValueError(f"awaited input {name!r} is registered twice")
         self.awaits[name] = Awaited(handler, language_evidence, ttl)
+
+    def provide(self, name: str, fn: Callable[..., Awaitable[Any]]) -> None:
+        """Offer a named lookup to other features (called as `await fn(storage, user_id)`)."""
+        if name in self.providers:
+            raise ValueError(f"provider {name!r} is registered twice")
+        self.providers[name] = fn
 
     def subscribe(self, event: str, handler: Handler) -> None:
         self.events.setdefault(event, []).append(handler)

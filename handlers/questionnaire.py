@@ -9,6 +9,7 @@ from bot.i18n import LANGUAGES
 from bot.router import Router
 from bot.storage import Flow
 from bot.types import Choice, TextField
+from handlers import feedback as F
 from handlers import lexicon as L
 from handlers import steps as S
 from handlers.steps import Step
@@ -230,22 +231,62 @@ async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str 
 
 
 async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, value: Any, *,
-                show: bool = True) -> None:
-    """Commit one answer with the next state (and drop answers that depended on it), then ask what is next."""
+                show: bool = True) -> bool:
+    """Commit one answer with the next state (and drop answers that depended on it), then ask what is next
+    (unless `show` is False: a form stores several answers, then shows what follows once).
+
+    When the answer is weak (content/feedback.toml), the flow stays on this question and one suggestion is shown
+    with Improve / Keep buttons; typing a new answer also works. Returns False then, True when the flow moved on.
+    """
+    previous = answers.get(step.id)
     answers[step.id] = value
     # Dependent answers (e.g. the priority segment picked from the segments) are dropped when their source changes.
     drop = tuple(o.id for o in S.all_steps() if o.options_from == step.id and o.id in answers)
     for other in drop:
         answers.pop(other)
-    moved = _moved(flow, *_target(flow, answers, step.id))
+    new_tactics = _new_tactics(step, value, previous, answers)
+    tip = None if new_tactics else F.review(step.id, value, answers, previous)
+    moved = _held(flow, step) if tip else _moved(flow, *_target(flow, answers, step.id))
     await ctx.storage.save_answer(ctx.user.id, step.id, value, moved, drop=drop)
     ctx.flow = moved
     if ctx.inbound.kind == "choice":
         ctx.settle(format_answer(ctx, step, value))
-    if S.courts_controversy(step, value):
-        ctx.say("warn.controversy")
+    _warn(ctx, new_tactics, answers, step)
+    if tip:
+        _suggest(ctx, step, tip)
+        return False
     if show:
         _show(ctx, moved, answers)
+    return True
+
+
+def _held(flow: Flow, step: Step) -> Flow:
+    """The flow kept on `step` (after a suggestion): Keep moves on, a new answer replaces this one."""
+    return Flow(flow.user_id, "active", step.id, flow.return_to, [], flow.awaits, flow.planned_at, flow.awaits_at)
+
+
+def _suggest(ctx: Context, step: Step, tip: F.Tip) -> None:
+    ctx.say(tip.key, text=F.render(tip, ctx.t), step=step.id,
+            expects="text" if step.kind in ("text", "list") else "choice",
+            choices=(Choice(F.Improve(step.id), ctx.t("fb.btn_improve")), Choice(Keep(step.id), ctx.t("fb.btn_keep"))))
+
+
+def _new_tactics(step: Step, value: Any, previous: Any, answers: dict[str, Any]) -> list[str]:
+    """Risky tactics this answer plans that no other answer (nor its previous version) was warned about."""
+    seen = set(S.tactics_in(step, previous))
+    for other in S.all_steps():
+        if other.id != step.id:
+            seen.update(S.tactics_in(other, answers.get(other.id)))
+    return [t for t in S.tactics_in(step, value) if t not in seen]
+
+
+def _warn(ctx: Context, tactics: list[str], answers: dict[str, Any], step: Step) -> None:
+    """The reputation warning, once: the article's reasoning the first time, then each new tactic's alternative."""
+    if not tactics:
+        return
+    first = not any(S.tactics_in(s, answers.get(s.id)) for s in S.all_steps() if s.id != step.id)
+    parts = ([ctx.t("warn.controversy")] if first else []) + [ctx.t(f"rep.{t}.alt") for t in tactics]
+    ctx.say("warn.controversy" if first else f"rep.{tactics[0]}.alt", text="\n\n".join(parts))
 
 
 def show_summary(ctx: Context, answers: dict[str, Any]) -> None:
@@ -472,6 +513,13 @@ async def skip_current(ctx: Context, flow: Flow, answers: dict[str, Any], step: 
     await store(ctx, flow, answers, step, None)
 
 
+async def on_improve(ctx: Context) -> None:
+    """After a suggestion: the same question again (its current answer shown, Keep still offered)."""
+    found = await _current(ctx, ctx.action.step) if isinstance(ctx.action, F.Improve) else None
+    if found:
+        ask(ctx, *found[:2])
+
+
 async def on_skip_button(ctx: Context) -> None:
     found = await _step_button(ctx)
     if found:
@@ -670,11 +718,15 @@ async def on_form(ctx: Context) -> None:
             await ctx.save_flow(flow)
             ask(ctx, flow, answers)
             return
-        await store(ctx, flow, answers, step, value, show=False)
+        moved_on = await store(ctx, flow, answers, step, value, show=False)
         ctx.say("q.form_answered", kind="settled", question=ctx.t(f"q.{step.id}.short"),
                 answer=_short(format_answer(ctx, step, value)))
         pending.pop(0)
         flow = ctx.flow
+        if not moved_on and flow is not None:  # a suggestion holds this question: keep the rest for the form
+            flow.draft = [f"{s}={t}" for s, t in pending]
+            await ctx.save_flow(flow)
+            return
     if flow is not None:
         _show(ctx, flow, answers)
 
@@ -687,6 +739,7 @@ def register(router: Router) -> None:
     router.on(Toggle)(on_toggle)
     router.on(Submit)(on_done)
     router.on(Keep)(on_keep)
+    router.on(F.Improve)(on_improve)
     router.on(Skip)(on_skip_button)
     router.on(EditPick)(on_edit_pick)
     router.on(ConfirmPlan, EditAnswers)(on_confirm)

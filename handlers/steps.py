@@ -12,6 +12,7 @@ from bot import schema
 from bot.content import content_doc, load_content
 from handlers import lexicon as L
 from handlers.lexicon import fold
+from handlers import reputation
 
 KINDS = ("text", "list", "choice", "multi")
 _ID = r"[a-z0-9_]+"
@@ -29,7 +30,7 @@ STEP_SCHEMA = schema.Table({
     "options": schema.Field(schema.ListOf(str), pattern=_ID),
     "options_from": schema.Field(str),
     "when": schema.Field(schema.Table({"step": schema.Field(str, required=True), "is": schema.Field(str, required=True)})),
-    "warn": schema.Field(schema.ListOf(str)),
+    "warn": schema.Field(schema.ListOf(str), pattern=_ID),
     "warn_options": schema.Field(schema.ListOf(str)),
     "detect_language": schema.Field(bool),
     "asks_name": schema.Field(bool),
@@ -467,16 +468,13 @@ def stored_value(step: Step, answers: dict[str, Any], picked: list[str]) -> Any:
     return picked[0] if step.kind == "choice" else picked
 
 
+def tactics_in(step: Step, value: Any) -> list[str]:
+    """The reputation-risky tactics an answer plans (content/reputation.toml), negated or educational mentions not."""
+    if value is None or not (step.warn or step.warn_options):
+        return []
+    return reputation.answer_tactics(step.id, step.warn, step.warn_options, value)
+
+
 def courts_controversy(step: Step, value: Any) -> bool:
     """True when an answer plans controversy or provocation (the reputation guard warns)."""
-    if value is None:
-        return False
-    if step.warn_options:
-        chosen = value if isinstance(value, list) else [value]
-        if any(str(v) in step.warn_options for v in chosen):
-            return True
-    if step.warn:
-        text = " ".join(value) if isinstance(value, list) else str(value)
-        low = " " + re.sub(r"[^\w\s]", " ", text.lower()) + " "
-        return any(re.search(r"\b" + re.escape(w), low) for w in step.warn)
-    return False
+    return bool(tactics_in(step, value))

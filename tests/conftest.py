@@ -32,7 +32,7 @@ PERSONA_ID: dict[str, Any] = {
     "competitors": "Band indie lain di Bandung, aku lebih akustik",
     "needs": "Lagu yang jujur dan cerita di balik lagunya",
     "focus_platforms": ["instagram", "tiktok"],
-    "pillars": ["proses kreatif", "kehidupan sehari-hari", "kolaborasi"],
+    "pillars": ["proses kreatif lagu", "kehidupan sehari-hari", "kolaborasi"],
     "formats": ["short_video", "photo"],
     "cadence": "3",
     "creative_angle": "Cerita lagu lewat sketsa tangan",

@@ -41,7 +41,7 @@ SCRIPT_ID: dict[str, tuple[Any, ...]] = {
     "competitors": ("text", "Band indie lain di Bandung, aku lebih akustik"),
     "needs": ("text", "Lagu yang jujur dan cerita di balik lagunya"),
     "focus_platforms": ("multi", ["t:focus_platforms:instagram", "t:focus_platforms:tiktok"]),
-    "pillars": ("text", "proses kreatif, kehidupan sehari-hari, kolaborasi"),
+    "pillars": ("text", "proses kreatif lagu, kehidupan sehari-hari, kolaborasi"),
     "formats": ("multi", ["t:formats:short_video", "t:formats:photo"]),
     "cadence": ("pick", "a:cadence:3"),
     "creative_angle": ("text", "Cerita lagu lewat sketsa tangan"),

@@ -82,9 +82,13 @@ def _document(title: str, subtitle: str, sections: Sequence[SectionLike], size: 
         pdf.set_text_color(*INK)
         pdf.set_font(FAMILY, "", size)
         for line in section.lines:
+            text = safe(line)
+            rows = len(pdf.multi_cell(pdf.epw - 4, line_h, text, dry_run=True, output="LINES"))
+            if pdf.get_y() + rows * line_h > pdf.page_break_trigger:
+                pdf.add_page()  # a bullet is never split across two pages
             pdf.set_x(pdf.l_margin)
             pdf.cell(4, line_h, "•")
-            _text(pdf, line_h, safe(line))
+            _text(pdf, line_h, text)
     return pdf
 
 

@@ -15,11 +15,12 @@ from bot.router import Router
 from bot.types import OutFile
 from handlers import steps as S
 from handlers.pictures import plan_pictures
-from handlers.plan.build import Section, Tr, build_sections
+from handlers.plan.build import Schedule, Section, Tr, build_sections
 from handlers.plan.render import render_markdown, render_text
 from handlers.plan.spec import PlanRules, parse_rules
 
-__all__ = ["SECTION_HOOKS", "Section", "build_plan", "cmd_plan", "plan_rules", "register", "render_markdown", "render_text",
+__all__ = ["SECTION_HOOKS", "Schedule", "Section", "build_plan", "cmd_plan", "plan_rules", "register",
+           "render_markdown", "render_text",
            "send_plan"]
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,27 @@ def check_plan_content() -> list[schema.Issue]:
 schema.register_check("plan", check_plan_content)
 
 
-def build_plan(answers: dict[str, Any], t: Tr) -> list[Section]:
-    """The plan's sections, each a title and lines, with recommendations from the answers."""
-    return build_sections(plan_rules(), S.all_steps(), answers, t)
+def build_plan(answers: dict[str, Any], t: Tr, schedule: Schedule | None = None) -> list[Section]:
+    """The plan's sections, each a title and lines, with recommendations from the answers (and the reminder
+    settings, when the user has them)."""
+    return build_sections(plan_rules(), S.all_steps(), answers, t, schedule)
+
+
+SCHEDULE_PROVIDER = "reminders.schedule"  # (reply times, posting days) stored by the reminders feature
+
+
+async def stored_schedule(ctx: Context) -> Schedule | None:
+    """The user's reminder times and days, through the reminders' provider (None without one or without settings)."""
+    provider = ctx.core.router.providers.get(SCHEDULE_PROVIDER)
+    if provider is None:
+        return None
+    times, days = await provider(ctx.storage, ctx.user.id)
+    return Schedule(tuple(times) if times else None, tuple(days) if days else None)
 
 
 async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
     """The plan as text, as a Markdown file, and as pictures (the card and the PDF)."""
-    sections = build_plan(answers, ctx.t)
+    sections = build_plan(answers, ctx.t, await stored_schedule(ctx))
     sections += [s for s in [await hook(ctx, answers) for hook in SECTION_HOOKS] if s is not None]
     title = ctx.t("plan.title", name=answers.get("name", ""))
     md = render_markdown(title, sections).encode("utf-8")

@@ -12,13 +12,16 @@ from handlers.steps import Step
 
 SOURCE = "content/plan.toml"
 # Values the plan computes from the answers and the tables below; templates and conditions may use them.
-CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "days", "warned")
+CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "reply_needed", "reply_short",
+         "days", "warned", "noticed_risky", "tactics")
+# Computed lists an `each` line may walk, with the catalog key each item shows as.
+CALC_LISTS = {"tactics": "rep.{}.plan"}
 EACH_NAMES = ("item", "n")
 ANSWER_NAMES = ("question", "answer")
 PARAM_MODES = ("first", "after", "count")
 TOP_KEYS = {"reply_windows", "posting_days", "budget", "answer_text", "sections"}
 SECTION_KEYS = {"id", "title", "lines", "collect"}
-LINE_KEYS = {"text", "when", "each", "match", "match_text", "cycle", "params", "fallback", "one_of"}
+LINE_KEYS = {"text", "when", "each", "match", "match_text", "variants", "cycle", "params", "fallback", "one_of"}
 CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
 Messages = Mapping[str, Mapping[str, str]]  # language -> catalog key -> template
@@ -47,6 +50,7 @@ class Line:
     params: tuple[Param, ...] = ()
     fallback: tuple[tuple[str, str], ...] = ()
     one_of: tuple[Line, ...] = ()
+    variants: tuple[str, ...] = ()  # on an each line: the texts used in turn for the items `match` does not pick
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class PlanRules:
     posting_days: Table
     budget_step: str
     create_share: float
+    min_reply_minutes: int
     answer_text: str
     shown: frozenset[str]  # step ids some rule mentions; the other answers are listed by collect
 
@@ -192,14 +197,22 @@ def _line(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -
     each = raw.get("each")
     allowed = set(steps) | set(CALCS)
     if each is not None:
-        _step(where, each, steps, ("list", "multi"))
+        if each not in CALC_LISTS:
+            _step(where, each, steps, ("list", "multi"))
         allowed |= set(EACH_NAMES)
     match, match_text = raw.get("match"), raw.get("match_text")
+    if each in CALC_LISTS and (match is not None or raw.get("cycle")):
+        raise fail(where, f"match and cycle go on an each line over an answer, not over {each!r}")
     if (match is None) != (match_text is None) or (match is not None and each is None):
         raise fail(where, "match and match_text go together, on an each line")
     if match is not None:
         _step(where, match, steps)
         names |= _key(where, match_text, messages)
+    variants = raw.get("variants") or []
+    if variants and (each is None or each in CALC_LISTS or not isinstance(variants, list)):
+        raise fail(where, "variants is a list of catalog keys, on an each line over an answer")
+    for key in variants:
+        names |= _key(where, key, messages)
     cycle = tuple((name, _step(where, sid, steps, ("list", "multi")).id) for name, sid in (raw.get("cycle") or {}).items())
     if cycle and each is None:
         raise fail(where, "cycle goes on an each line")
@@ -216,7 +229,8 @@ def _line(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -
     unknown_names = names - allowed
     if unknown_names:
         raise fail(where, f"template placeholder(s) {sorted(unknown_names)} name no step, computed value or param")
-    return Line(where, raw["text"], names, when, each, match, match_text, cycle, params, fallback)
+    return Line(where, raw["text"], names, when, each, match, match_text, cycle, params, fallback,
+                variants=tuple(variants))
 
 
 def _mentions(line: Line) -> set[str]:
@@ -260,6 +274,11 @@ def _parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Mes
     share = budget.get("create_share")
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
         raise fail("[budget]", f"create_share must be a fraction between 0 and 1, not {share!r}")
+    min_round = budget.get("min_reply_minutes", 3)
+    if isinstance(min_round, bool) or not isinstance(min_round, int) or min_round < 1:
+        raise fail("[budget]", f"min_reply_minutes must be a whole number of minutes, not {min_round!r}")
+    if set(budget) - {"step", "create_share", "min_reply_minutes"}:
+        raise fail("[budget]", f"unknown key(s) {sorted(set(budget) - {'step', 'create_share', 'min_reply_minutes'})}")
     answer_text = data.get("answer_text")
     if _key("answer_text", answer_text, messages) - set(ANSWER_NAMES):
         raise fail("answer_text", f"{answer_text!r} may only use {{question}} and {{answer}}")
@@ -284,5 +303,5 @@ def _parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Mes
     for sec in sections:
         for line in sec.lines:
             shown |= _mentions(line)
-    return PlanRules(tuple(sections), windows, days, budget_step.id, float(share), str(answer_text),
+    return PlanRules(tuple(sections), windows, days, budget_step.id, float(share), min_round, str(answer_text),
                      frozenset(shown & set(by_id)))

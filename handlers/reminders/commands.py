@@ -514,6 +514,23 @@ async def on_answers_reset(ctx: Context) -> None:
     await store.delete_once(ctx.user.id)
 
 
+async def plan_schedule(storage: Storage, user_id: int) -> tuple[list[str] | None, list[int] | None]:
+    """For the plan: (reply times, posting days) of the enabled reminders the user set themselves; None where they
+    follow the plan's answers (the defaults, which a confirmed plan refreshes after the plan is sent)."""
+    kinds = NC.kinds()
+    reply: list[str] | None = None
+    days: list[int] | None = None
+    for n in await NudgeStore(storage).series(user_id):
+        kind = kinds.get(n.kind)
+        if kind is None or not n.enabled or not n.custom:
+            continue
+        if kind.times_from == "response_time" and n.times:
+            reply = list(n.times)
+        if kind.days_from == "cadence" and n.days:
+            days = list(n.days)
+    return reply, days
+
+
 async def on_reachability(storage: Storage, user_id: int, reachable: bool) -> None:
     """A blocked user's nudges leave the due index until they write again (then they come back as they were)."""
     await NudgeStore(storage).park(user_id, not reachable)
@@ -537,3 +554,4 @@ def register(router: Router) -> None:
     router.subscribe("answers.reset", on_answers_reset)
     router.services.append(NudgeService)
     router.reachability.append(on_reachability)
+    router.provide("reminders.schedule", plan_schedule)

@@ -10,6 +10,7 @@ from typing import Any
 from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
+from handlers.plan import budget
 from handlers.reminders.actions import CheckinPosts, Snooze
 from handlers.reminders.done import done_choice
 from bot.types import Choice, Outbound
@@ -69,8 +70,9 @@ def plan_table(name: str, answers: dict[str, Any]) -> list[Any]:
 
 
 def default_schedule(kind: Kind, answers: dict[str, Any]) -> tuple[list[str], list[int], int | None]:
-    """(times, days, monthday) for a kind, written from the user's plan answers."""
-    times = plan_table("reply_windows", answers) if kind.times_from == "response_time" else list(kind.times)
+    """(times, days, monthday) for a kind, written from the user's plan answers (reply windows: as many as the
+    time budget pays for, the same the plan's reply routine shows)."""
+    times = budget.default_windows(answers)[0] if kind.times_from == "response_time" else list(kind.times)
     days = plan_table("posting_days", answers) if kind.days_from == "cadence" else list(kind.days)
     return times, [int(d) for d in days], kind.monthday
 

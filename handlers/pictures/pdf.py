@@ -83,7 +83,8 @@ def _document(title: str, subtitle: str, sections: Sequence[SectionLike], size: 
         pdf.set_font(FAMILY, "", size)
         for line in section.lines:
             text = safe(line)
-            rows = len(pdf.multi_cell(pdf.epw - 4, line_h, text, dry_run=True, output="LINES"))
+            lines: Any = pdf.multi_cell(pdf.epw - 4, line_h, text, dry_run=True, output="LINES")
+            rows = len(lines)
             if pdf.get_y() + rows * line_h > pdf.page_break_trigger:
                 pdf.add_page()  # a bullet is never split across two pages
             pdf.set_x(pdf.l_margin)

@@ -46,6 +46,9 @@ class Inbound:
     private: bool = True   # only this user sees the replies (a private chat, a DM, an ephemeral answer)
     shared: bool = False   # said in a group chat others read: nothing is collected there
     step: str = ""  # a form's answer names the question it answers (a stale form is refused, not taken)
+    # The platform's id of the update (Telegram update_id) when it may deliver the same update again after a crash:
+    # the core drops a copy it already took, and records the id in the same commit as the handler's writes.
+    update_id: int | None = None
 
 
 @dataclass(frozen=True)

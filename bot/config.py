@@ -15,6 +15,7 @@ class Config:
     telegram_webhook_url: str | None = None
     telegram_webhook_port: int = 8443
     telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_paid_broadcast: bool = False   # nudges use allow_paid_broadcast (up to 1,000 msg/s, paid in Stars)
     discord_token: str | None = field(default=None, repr=False)
     discord_guild_id: int | None = None
     admins: frozenset[str] = frozenset()
@@ -56,6 +57,7 @@ def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> C
         telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
         telegram_webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443),
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        telegram_paid_broadcast=env.get("TELEGRAM_PAID_BROADCAST", "").strip() == "1",
         discord_token=env.get("DISCORD_BOT_TOKEN") or None,
         discord_guild_id=guild_id(env.get("DISCORD_GUILD_ID", "")),
         admins=frozenset(a.strip() for a in env.get("BRANDCOACH_ADMINS", "").split(",") if a.strip()),

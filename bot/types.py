@@ -48,6 +48,9 @@ class Inbound:
     step: str = ""  # a form's answer names the question it answers (a stale form is refused, not taken)
     # A form with several questions: (step, text) in the form's order; `step`/`text` repeat the first of them.
     answers: tuple[tuple[str, str], ...] = ()
+    # The platform's id of the update (Telegram update_id) when it may deliver the same update again after a crash:
+    # the core drops a copy it already took, and records the id in the same commit as the handler's writes.
+    update_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ never a burst of stale copies.
 from __future__ import annotations
 
 import asyncio
+import zlib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -53,6 +54,14 @@ class TickStats:
     def add(self, other: TickStats) -> None:
         for name in ("sent", "skipped", "deferred", "unknown", "retried", "unreachable", "created"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def wave_order(rows: list[Due]) -> list[Due]:
+    """Send order within a batch: earliest due first (the users whose local time came first), and among nudges
+    due at the same moment (a wave: everyone's 09:00 in one zone) an order that rotates every occurrence, so the
+    same users are not always at the tail of a wave that takes minutes to send."""
+    return sorted(rows, key=lambda d: (d.nudge.due_at or 0,
+                                       zlib.crc32(f"{d.nudge.user_id}:{d.nudge.due_at}".encode())))
 
 
 class Dispatcher:
@@ -165,7 +174,7 @@ class Dispatcher:
 
     async def _deliver_all(self, rows: list[Due], stats: TickStats) -> None:
         queue: asyncio.Queue[Due] = asyncio.Queue()
-        for row in rows:
+        for row in wave_order(rows):
             queue.put_nowait(row)
 
         async def worker() -> None:

@@ -31,6 +31,9 @@ def is_group(platform: str, chat: str) -> bool:
 # Telegram: 30 messages/s overall, 1/s per chat, 20/min per group chat; Discord: 50 requests/s. The windows carry
 # a small safety margin so that jitter between here and the platform never shows one message too many.
 LIMITS: dict[str, Limit] = {"telegram": Limit(30, 1.02, 1.05, 20, 61.0), "discord": Limit(50, 1.02, 0.0)}
+# Telegram's paid broadcast (allow_paid_broadcast, TELEGRAM_PAID_BROADCAST=1): up to 1,000 messages/s overall;
+# the per-chat and group limits stay.
+PAID_LIMITS: dict[str, Limit] = {**LIMITS, "telegram": Limit(1000, 1.02, 1.05, 20, 61.0)}
 
 
 class _Bucket:

@@ -128,3 +128,20 @@ def recorder() -> RecordingAdapter:
 
 def inbound_text(user: UserRef, text: str, locale: str | None = None) -> Inbound:
     return Inbound(user, "text", text=text, locale=locale)
+
+
+@pytest.fixture
+async def harness(core: Core) -> AsyncIterator[Any]:
+    """A Discord adapter on the test core, prepared offline (no login), driven by raw payloads (discord_fakes)."""
+    from discord_fakes import GUILD_ID, Harness
+
+    from bot.adapters.discord import DiscordAdapter
+    from bot.config import Config
+
+    adapter = DiscordAdapter(core, Config(discord_guild_id=GUILD_ID))
+    core.add_adapter(adapter)
+    h = await Harness.create(adapter)
+    try:
+        yield h
+    finally:
+        await adapter.disconnect()

@@ -344,3 +344,4 @@ class Harness:
                 "mentions": [], "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "type": 0,
                 "flags": 0, "components": []}
         return await self.feed("MESSAGE_CREATE", data)
+

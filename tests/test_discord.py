@@ -1,7 +1,6 @@
 """The Discord adapter, offline: raw gateway payloads into a real discord.Client, HTTP side captured."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -82,16 +81,6 @@ SCRIPT_EN: dict[str, tuple[Any, ...]] = {
     "get_noticed": ("text", "Guest posts and podcasts"),
 }
 
-
-@pytest.fixture
-async def harness(core: Core) -> AsyncIterator[Harness]:
-    adapter = DiscordAdapter(core, Config(discord_guild_id=GUILD_ID))
-    core.add_adapter(adapter)
-    h = await Harness.create(adapter)
-    try:
-        yield h
-    finally:
-        await adapter.disconnect()
 
 
 def messages(calls: list[Call]) -> list[dict[str, Any]]:

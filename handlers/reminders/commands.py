@@ -306,7 +306,7 @@ async def on_typed(ctx: Context) -> None:
     if what == "tz":
         tz = S.parse_zone(text)
         if tz is None:
-            ctx.refuse("rem.bad_zone", text=text[:40])
+            ctx.refuse("rem.bad_zone", zone=text[:40])
             return
         await ctx.expect(None)
         await set_zone(ctx, tz)

@@ -6,7 +6,8 @@ before every Bot API / Discord request that posts or edits a message. Only one p
 Telegram (Bots FAQ): about 30 messages a second overall; in one chat "avoid more than one message per second" with
 short bursts tolerated; at most 20 messages a minute in one group. python-telegram-bot's AIORateLimiter paces only
 the overall rate and groups (not private chats) and halts every request after a 429; here a private chat gets a
-small burst (3 in any ~3 s: a tap's answer, an edit plus the next question, goes out at once) and 1/s on average.
+small burst of new messages (3 in any ~3 s: a long answer in parts goes out at once) and 1/s on average; edits
+(a tap's answer shown on the tapped message) count toward the overall and group limits only.
 Discord: 50 requests a second globally; its per-route (per-channel) limits are kept by discord.py from the
 rate-limit headers it reads, and it waits out their 429s itself.
 """
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 Sleep = Callable[[float], Awaitable[None]]
 REPLY, NUDGE = 0, 1  # lanes: an answer to what a user just did; an unprompted message
 LANE: ContextVar[int] = ContextVar("send_lane", default=REPLY)
+_TAKEN: ContextVar[tuple[str, str] | None] = ContextVar("slot_taken", default=None)
 EPS = 1e-6  # waits shorter than this count as none (rounding must not leave a sleeper waking forever)
 
 
@@ -38,6 +40,17 @@ def unprompted() -> Iterator[None]:
         yield
     finally:
         LANE.reset(token)
+
+
+@contextmanager
+def slot_taken(platform: str, chat: str) -> Iterator[None]:
+    """The next send to `chat` inside this block uses a slot acquired beforehand (the nudge dispatcher takes it
+    before claiming the nudge, so that a crash leaves no claimed nudge waiting in the limiter)."""
+    token = _TAKEN.set((platform, chat))
+    try:
+        yield
+    finally:
+        _TAKEN.reset(token)
 
 
 @dataclass(frozen=True)
@@ -118,21 +131,21 @@ class _Bucket:
             wait = max(wait, gap)  # a reply is waiting for the window: it goes first
         return wait
 
-    def chat_wait(self, chat: str, now: float) -> float:
+    def chat_wait(self, chat: str, now: float, message: bool) -> float:
         lim = self.limit
         wait = 0.0
-        if lim.chat_burst and chat in self.chats:
+        if message and lim.chat_burst and chat in self.chats:
             wait = _wait(self.chats[chat], lim.chat_burst, lim.chat_window, now)
         if lim.group_per_window and chat in self.groups:
             wait = max(wait, _wait(self.groups[chat], lim.group_per_window, lim.group_window, now))
         return wait
 
-    def record(self, platform: str, chat: str, now: float, lane: int) -> None:
+    def record(self, platform: str, chat: str, now: float, lane: int, message: bool) -> None:
         lim = self.limit
         self.sent.append(now)
         if lane == REPLY:
             self.replies.append(now)
-        if lim.chat_burst:
+        if message and lim.chat_burst:
             self.chats.setdefault(chat, deque()).append(now)
         if lim.group_per_window and is_group(platform, chat):
             self.groups.setdefault(chat, deque()).append(now)
@@ -151,6 +164,8 @@ class RateLimiter:
         self.monotonic = monotonic
         self.sleep = sleep
         self._buckets: dict[str, _Bucket] = {}
+        # Called with (time, platform, chat, lane, message) on every slot granted: tests count them.
+        self.on_grant: Callable[[float, str, str, int, bool], None] | None = None
 
     @classmethod
     def virtual(cls, limits: dict[str, Limit] | None = None) -> RateLimiter:
@@ -166,11 +181,15 @@ class RateLimiter:
             self._buckets[platform] = _Bucket(limit)
         return self._buckets[platform]
 
-    async def acquire(self, platform: str, chat: str, lane: int | None = None) -> None:
-        """Wait until one more message to `chat` on `platform` fits the limits, then count it as sent. The lane
-        is the context's (unprompted() for nudges) unless given."""
+    async def acquire(self, platform: str, chat: str, lane: int | None = None, *, message: bool = True) -> None:
+        """Wait until one more request for `chat` on `platform` fits the limits, then count it as sent. The lane
+        is the context's (unprompted() for nudges) unless given; an edit (message=False) is not held to the
+        per-chat allowance of new messages."""
         bucket = self._bucket(platform)
         if bucket is None:
+            return
+        if _TAKEN.get() == (platform, chat):
+            _TAKEN.set(None)  # its slot was taken before the block (slot_taken); re-sends take new ones
             return
         lane = LANE.get() if lane is None else lane
         while True:
@@ -184,9 +203,11 @@ class RateLimiter:
                         if wait <= EPS:
                             break
                         await self.sleep(wait)  # the head of the lane waits; the lane behind it keeps its order
-                    chat_wait = bucket.chat_wait(chat, now)
+                    chat_wait = bucket.chat_wait(chat, now, message)
                     if chat_wait <= EPS:
-                        bucket.record(platform, chat, now, lane)
+                        bucket.record(platform, chat, now, lane, message)
+                        if self.on_grant is not None:
+                            self.on_grant(now, platform, chat, lane, message)
                         return
             finally:
                 if lane == REPLY:

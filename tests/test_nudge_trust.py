@@ -210,12 +210,7 @@ async def test_re_sends_after_429_take_a_limiter_slot_and_no_second_holds_more_t
     core.limiter = RateLimiter(LIMITS, monotonic=lambda: now[0], sleep=sleep)  # the production limits
     core.add_adapter(telegram(core, bot, waits))
     acquired: list[float] = []
-    original = core.limiter.acquire
-
-    async def counting(platform: str, chat: str, lane: int | None = None) -> None:
-        await original(platform, chat, lane)
-        acquired.append(now[0])
-    core.limiter.acquire = counting  # type: ignore[method-assign]
+    core.limiter.on_grant = lambda t, *_: acquired.append(t)  # every slot granted
     clock.set(utc(2026, 1, 5, 0, 0))
     for i in range(45):
         user = await done_user(core, uid=str(9000 + i), platform="telegram")

@@ -55,7 +55,7 @@ async def send_dm(client: discord.Client, core: Core, platform: str, user_id: st
             channel = await client.create_dm(discord.Object(id=int(user_id)))
         except (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise RetryLater(30.0, f"opening the DM: {type(exc).__name__}") from exc  # nothing was sent yet
-        send = paced(core.limiter, channel.id, channel.send)
+        send = paced(core.limiter, user_id, channel.send)  # keyed as the dispatcher keys it
         for post in compose(messages, user_id, core.catalog):
             await send(**post.kwargs())
             delivered += 1

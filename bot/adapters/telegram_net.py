@@ -119,10 +119,10 @@ class Transport:
         delay = 1.0
         failures = 0
         paced = self.limiter if chat is not None else None
-        is_send = None
+        is_send = self.is_send(make) if paced is not None else None
         while True:
             if paced is not None:
-                await paced.acquire("telegram", str(chat))
+                await paced.acquire("telegram", str(chat), message=bool(is_send))
             try:
                 return await make()
             except RetryAfter as exc:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
+from bot.ratelimit import NUDGE, slot_taken
 from handlers.reminders import content as C
 from handlers.reminders import schedule as S
 from handlers.reminders.manage import ensure_defaults, next_slot
@@ -229,10 +230,14 @@ class Dispatcher:
             stats.retried += 1
             return
         assert n.due_at is not None
+        # The first send's slot is taken before the claim: a claimed nudge never waits in the limiter, so a crash
+        # leaves few claimed-but-unsent nudges. The adapter paces every further attempt (re-sends) itself.
+        await self.core.limiter.acquire(due.platform, due.platform_user_id, NUDGE)
         if not await self.store.claim(n.id, self.now(), n.due_at):
             return
-        try:  # the adapter paces every attempt through core.limiter (send_to puts it in the nudge lane)
-            await self.core.send_to(due.platform, due.platform_user_id, [message])
+        try:
+            with slot_taken(due.platform, due.platform_user_id):
+                await self.core.send_to(due.platform, due.platform_user_id, [message])
         except UserUnreachable:
             # The user blocked the bot / closed DMs: reachable=0 parks all their nudges (out of the due index)
             # until they write again.

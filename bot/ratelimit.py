@@ -14,6 +14,7 @@ rate-limit headers it reads, and it waits out their 429s itself.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -76,6 +77,15 @@ PAID_LIMITS: dict[str, Limit] = {**LIMITS, "telegram": replace(TELEGRAM, per_win
 def limits_for(config: Config) -> dict[str, Limit]:
     """The limits a process serving `config` keeps."""
     return PAID_LIMITS if config.telegram_paid_broadcast else LIMITS
+
+
+def limiter_for(config: Config) -> RateLimiter:
+    """The process's limiter: real time, or virtual time for a test against a fake API (BRANDCOACH_PACING=virtual:
+    the same limits counted and ordered, never waited out; never for a real platform)."""
+    if config.virtual_pacing:
+        logging.getLogger(__name__).warning("BRANDCOACH_PACING=virtual: sends are not paced in real time (tests)")
+        return RateLimiter.virtual(limits_for(config))
+    return RateLimiter(limits_for(config))
 
 
 def is_group(platform: str, chat: str) -> bool:

@@ -345,7 +345,7 @@ async def dispatch(n: int, workdir: str) -> dict[str, float]:
 
 async def wave(n: int, paid: bool) -> float:
     """Seconds until the last of n sends of one wave leaves the limiter (simulated clock)."""
-    from handlers.reminders.limiter import PAID_LIMITS, RateLimiter
+    from bot.ratelimit import NUDGE, PAID_LIMITS, RateLimiter
 
     now = [0.0]
 
@@ -354,7 +354,7 @@ async def wave(n: int, paid: bool) -> float:
 
     limiter = RateLimiter(PAID_LIMITS if paid else None, monotonic=lambda: now[0], sleep=sleep)
     for user in range(n):
-        await limiter.acquire("telegram", str(100_000 + user))
+        await limiter.acquire("telegram", str(100_000 + user), NUDGE)
     return now[0]
 
 

@@ -13,6 +13,7 @@ from importlib import metadata
 from bot import __version__, redact
 from bot.config import Config, from_env
 from bot.core import Core
+from bot.ratelimit import limiter_for
 from bot.storage import Storage
 
 log = logging.getLogger("brandcoach")
@@ -71,7 +72,7 @@ async def run_chat(config: Config, user: str = "local", lang: str | None = None)
     from bot.adapters.console import ConsoleAdapter
 
     redact.watch_loop()
-    core = Core(Storage(config.db_path), admins=config.admins)
+    core = Core(Storage(config.db_path), admins=config.admins, limiter=limiter_for(config))
     await core.start()
     try:
         console = ConsoleAdapter(core, user_id=user, locale=lang)

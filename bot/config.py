@@ -22,6 +22,7 @@ class Config:
     grace_hours: float = 6.0
     start_attempts: int = 5         # connect tries per platform at start (network errors, 5xx)
     start_backoff: float = 2.0      # seconds before the second try, doubling
+    virtual_pacing: bool = False    # BRANDCOACH_PACING=virtual: limits counted on virtual time (tests on a fake API)
 
     @property
     def has_platform(self) -> bool:
@@ -64,4 +65,5 @@ def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> C
         grace_hours=float(env.get("BRANDCOACH_GRACE_HOURS") or 6.0),
         start_attempts=max(1, int(env.get("BRANDCOACH_START_ATTEMPTS") or 5)),
         start_backoff=max(0.0, float(env.get("BRANDCOACH_START_BACKOFF") or 2.0)),
+        virtual_pacing=env.get("BRANDCOACH_PACING", "").strip() == "virtual",
     )

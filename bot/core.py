@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import Context
 from bot.dispatcher import KeyedSerializer
 from bot.i18n import DEFAULT_LANGUAGE, Catalog
+from bot.ratelimit import RateLimiter, unprompted
 from bot.router import Router
 from bot.storage import Storage, User
 from bot.throttle import Throttle
@@ -51,7 +52,8 @@ class Core:
 
     def __init__(self, storage: Storage, router: Router | None = None, catalog: Catalog | None = None,
                  clock: Clock | None = None, throttle: Throttle | None | bool = True,
-                 admins: frozenset[str] = frozenset()) -> None:
+                 admins: frozenset[str] = frozenset(), limiter: RateLimiter | None = None) -> None:
+        injected = clock is not None or storage.clock is not None
         self.clock = clock or storage.clock or SystemClock()
         self.storage = storage
         self.catalog = catalog or Catalog()
@@ -65,6 +67,9 @@ class Core:
         # A flood from one user is refused for that user alone; the local terminal is never throttled.
         self.throttle: Throttle | None = Throttle(self.clock) if throttle is True else (throttle or None)
         self.unthrottled_platforms = {"console"}
+        # Every send (replies, nudges, re-sends) takes a slot here. With an injected clock (tests) the limits are
+        # kept on virtual time that only the limiter's own waits move: counted and ordered, never slept through.
+        self.limiter = limiter or (RateLimiter.virtual() if injected else RateLimiter())
         storage.on_delete = self.forget  # after /delete: adapters drop what they keep outside the database
 
     async def start(self) -> None:
@@ -223,8 +228,10 @@ class Core:
             ctx.say("lang.switched")
 
     async def send_to(self, platform: str, user_id: str, messages: list[Outbound]) -> None:
-        """Deliver unprompted messages (nudges) through the user's platform adapter."""
+        """Deliver unprompted messages (nudges) through the user's platform adapter, in the limiter's nudge lane
+        (behind replies)."""
         adapter = self.adapters.get(platform)
         if adapter is None:
             raise LookupError(f"no adapter for platform {platform!r}")
-        await adapter.send(user_id, messages)
+        with unprompted():
+            await adapter.send(user_id, messages)

@@ -14,7 +14,7 @@ from bot.i18n import LANGUAGES, Catalog, placeholders
 from handlers.reminders import content as C
 from handlers.reminders import schedule as S
 from handlers.reminders.dispatch import Dispatcher
-from handlers.reminders.limiter import Limit, RateLimiter
+from bot.ratelimit import Limit, RateLimiter
 from handlers.reminders.store import NudgeStore
 from bot.storage import Storage
 from conftest import RecordingAdapter
@@ -292,7 +292,7 @@ async def test_retry_later_and_other_failures_are_retried_not_lost(core: Core, c
     user = await done_user(core)
     n = await only(core, user, "respond", times=["08:00"])
     svc = service(core)
-    svc.dispatcher.limiter = RateLimiter({})
+    core.limiter = RateLimiter({})
     recorder.fail = RetryLater(30)
     clock.set(utc(2026, 1, 5, 1, 0))
     assert (await svc.tick()).retried == 1
@@ -389,7 +389,7 @@ async def test_sliding_window_limiter_never_exceeds_thirty_in_any_second() -> No
     async def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    limiter = RateLimiter({"telegram": Limit(30, 1.02, 1.05)}, monotonic=lambda: now[0], sleep=sleep)
+    limiter = RateLimiter({"telegram": Limit(30, 1.02, 1, 1.05)}, monotonic=lambda: now[0], sleep=sleep)
     stamps: list[float] = []
     for i in range(300):
         await limiter.acquire("telegram", f"chat{i % 200}")

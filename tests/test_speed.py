@@ -8,7 +8,7 @@ from bot.config import from_env
 from bot.core import Core
 from bot.types import Inbound, UserRef
 from handlers.reminders.dispatch import wave_order
-from handlers.reminders.limiter import LIMITS, PAID_LIMITS
+from bot.ratelimit import LIMITS, PAID_LIMITS, limits_for
 from handlers.reminders.service import NudgeService
 from handlers.reminders.store import Due, Nudge
 
@@ -65,14 +65,17 @@ def test_paid_broadcast_is_opt_in() -> None:
     assert not from_env({"TELEGRAM_PAID_BROADCAST": "yes please"}).telegram_paid_broadcast
     assert from_env({"TELEGRAM_PAID_BROADCAST": "1"}).telegram_paid_broadcast
     assert PAID_LIMITS["telegram"].per_window == 1000 and LIMITS["telegram"].per_window == 30
-    assert PAID_LIMITS["telegram"].per_chat_gap == LIMITS["telegram"].per_chat_gap
+    paid, free = PAID_LIMITS["telegram"], LIMITS["telegram"]
+    assert (paid.chat_burst, paid.chat_window, paid.group_per_window) == (free.chat_burst, free.chat_window, 20)
+    assert paid.reply_per_window == 30  # replies are not paid broadcasts: they keep the free 30/s
 
 
-async def test_the_service_paces_by_the_paid_limits_only_when_asked(core: Core) -> None:
+async def test_the_process_paces_by_the_paid_limits_only_when_asked(core: Core) -> None:
     paid = NudgeService(core, from_env({"TELEGRAM_PAID_BROADCAST": "1"}))
     standard = NudgeService(core, from_env({}))
-    assert paid.dispatcher.limiter.limits["telegram"].per_window == 1000
-    assert standard.dispatcher.limiter.limits["telegram"].per_window == 30
+    assert paid.dispatcher.concurrency > standard.dispatcher.concurrency
+    assert limits_for(from_env({"TELEGRAM_PAID_BROADCAST": "1"}))["telegram"].per_window == 1000
+    assert limits_for(from_env({}))["telegram"].per_window == 30
 
 
 def due(user_id: int, due_at: int) -> Due:

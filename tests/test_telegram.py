@@ -18,6 +18,7 @@ from bot.adapters.base import RetryLater, UserUnreachable
 from bot.adapters.telegram import TelegramAdapter
 from bot.config import Config
 from bot.core import Core
+from bot.ratelimit import RateLimiter
 from bot.storage import Storage
 from bot.types import Choice, Outbound
 from handlers import MENU as COMMANDS
@@ -48,7 +49,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 @contextlib.asynccontextmanager
 async def running(tg: FakeTelegram, db: str, **config: Any) -> AsyncIterator[Running]:
     """A bot process: core + Telegram adapter polling the fake server; stopped as SIGTERM would."""
-    core = Core(Storage(db))
+    core = Core(Storage(db), limiter=RateLimiter.virtual())  # the real limits, on virtual time: never slept through
     await core.start()
     adapter = TelegramAdapter(core, Config(db_path=db, telegram_token=tg.token, telegram_api_url=tg.api_url,
                                            **config))
@@ -433,11 +434,13 @@ async def test_forged_and_stale_callbacks_change_nothing(tg: FakeTelegram, db_pa
 async def test_429_waits_as_told_then_sends_and_network_errors_retry(tg: FakeTelegram, db_path: str) -> None:
     async with running(tg, db_path) as run:
         chat = Chat(tg, run.core, UID_ID, "id")
+        grants: list[float] = []  # when the limiter let each send or edit go (its virtual time)
+        run.core.limiter.on_grant = lambda t, *_: grants.append(t)
         tg.fail("sendMessage", 429, retry_after=7)
         mark = tg.mark()
         await tg.say(chat.user, "/start")
         await chat.question("name", mark)
-        assert 7.0 in run.waits
+        assert grants[1] - grants[0] >= 7.0  # the re-send waited as told, in the limiter (every send waits)
         assert [c.status for c in tg.calls[mark:] if c.method == "sendmessage"][0] == 429
         welcome = [c for c in tg.sent(UID_ID, mark) if "brandcoach" in c.text]
         assert len(welcome) == 1  # delivered once, not dropped
@@ -452,9 +455,11 @@ async def test_429_waits_as_told_then_sends_and_network_errors_retry(tg: FakeTel
         # Unprompted sends (nudges): a short 429 is waited out, a long one becomes RetryLater.
         tg.fail("sendMessage", 429, retry_after=3)
         run.waits.clear()
+        grants.clear()
         mark = tg.mark()
         await run.core.send_to("telegram", str(UID_ID), [Outbound(text="Jangan lupa posting hari ini!")])
-        assert run.waits == [3.0] and tg.sent(UID_ID, mark)[0].text == "Jangan lupa posting hari ini!"
+        assert len(grants) == 2 and grants[1] - grants[0] >= 3.0 and run.waits == []
+        assert tg.sent(UID_ID, mark)[0].text == "Jangan lupa posting hari ini!"
         tg.fail("sendMessage", 429, retry_after=600)
         with pytest.raises(RetryLater) as info:
             await run.core.send_to("telegram", str(UID_ID), [Outbound(text="Nanti saja")])

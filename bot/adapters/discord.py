@@ -14,7 +14,7 @@ from bot.adapters.discord_commands import (CatalogTranslator, Client, InFlight, 
                                            owned, refuse, slash_commands)
 from bot.adapters.discord_dm import dm_inbound, send_dm
 from bot.adapters.discord_forms import GENERIC_INPUT, form_for, form_to_open, form_values, preface_of
-from bot.adapters.discord_reply import compose, send_posts, settled_text, show
+from bot.adapters.discord_reply import compose, paced, send_posts, settled_text, show
 from bot.adapters.discord_sync import sync, sync_state_path
 from bot.adapters.discord_ui import NO_STEP, build_view, lang_of, parse_open
 from bot.config import Config
@@ -213,7 +213,7 @@ class DiscordAdapter:
         replies = await self.core.handle(dm_inbound(self._user(message.author), message, self.core))
         try:
             posts = compose(replies, str(message.author.id), self.core.catalog)
-            await send_posts(posts, message.channel.send, ephemeral=None)
+            await send_posts(posts, paced(self.core.limiter, message.channel.id, message.channel.send), ephemeral=None)
         except discord.HTTPException:
             log.exception("replying to a Discord DM failed")
 
@@ -227,19 +227,20 @@ class DiscordAdapter:
         ephemeral = interaction.guild_id is not None
         uid = str(interaction.user.id)
         redraw = next((m for m in replies if m.kind == "redraw"), None)
+        edit = paced(self.core.limiter, interaction.channel_id, interaction.edit_original_response)
+        followup = paced(self.core.limiter, interaction.channel_id, interaction.followup.send)
         try:
             if redraw is not None:
-                await interaction.edit_original_response(view=build_view(redraw, uid, self.core.catalog))
+                await edit(view=build_view(redraw, uid, self.core.catalog))
             if in_place and replies and all(m.kind == "refusal" for m in replies):
                 # A stale press or an input refused alone: a notice, the question stays as it is.
-                await send_posts(compose(replies, uid, self.core.catalog), interaction.followup.send,
-                                 ephemeral=ephemeral)
+                await send_posts(compose(replies, uid, self.core.catalog), followup, ephemeral=ephemeral)
                 return
             if not replies and not in_place:
                 lang = lang_of(interaction.locale)
                 replies = [Outbound(self.core.catalog.t(lang, "discord.done"), key="discord.done", lang=lang)]
             posts = compose(replies, uid, self.core.catalog, lead=settled_text(replies))
-            await show(interaction, posts, ephemeral=ephemeral)
+            await show(edit, followup, posts, ephemeral=ephemeral)
         except discord.HTTPException:
             log.exception("sending Discord replies failed")
 

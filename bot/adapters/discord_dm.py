@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
-from bot.adapters.base import RetryLater, UserUnreachable
+from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.discord_commands import core_command
-from bot.adapters.discord_reply import compose, send_posts
+from bot.adapters.discord_reply import compose, paced
 from bot.types import Inbound, Outbound, UserRef, parse_command
 
 if TYPE_CHECKING:
@@ -30,13 +30,35 @@ def dm_inbound(user: UserRef, message: discord.Message, core: Core) -> Inbound:
     return Inbound(user, "other", other=other)
 
 
+def after_send(exc: BaseException, delivered: int) -> Exception | None:
+    """What a failed DM send means for the caller: RetryLater only when nothing reached Discord (a rate limit or a
+    5xx answered before anything went out, no connection at all); DeliveryUnknown when the request may have been
+    processed (a timeout or a connection dropped after it went out) or an earlier post of it already arrived."""
+    if isinstance(exc, (discord.RateLimited, discord.DiscordServerError, aiohttp.ClientConnectorError)):
+        if delivered:
+            return DeliveryUnknown(f"discord: {delivered} post(s) delivered, then {type(exc).__name__}")
+        after = exc.retry_after if isinstance(exc, discord.RateLimited) else 30.0
+        return RetryLater(after, type(exc).__name__)
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ClientError, OSError)):
+        return DeliveryUnknown(f"discord send may have arrived: {type(exc).__name__}")
+    return None
+
+
 async def send_dm(client: discord.Client, core: Core, platform: str, user_id: str, messages: list[Outbound]) -> None:
-    """Deliver messages by DM; closed DMs or an unknown user mark the user unreachable."""
+    """Deliver messages by DM, each post paced by the core's limiter; closed DMs or an unknown user mark the user
+    unreachable. Raises RetryLater (provably not delivered) or DeliveryUnknown (maybe delivered: never re-sent)."""
+    delivered = 0
     try:
         if not user_id.isdigit():
             raise UserUnreachable(f"not a Discord user id: {user_id!r}")
-        channel = await client.create_dm(discord.Object(id=int(user_id)))
-        await send_posts(compose(messages, user_id, core.catalog), channel.send, ephemeral=None)
+        try:
+            channel = await client.create_dm(discord.Object(id=int(user_id)))
+        except (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise RetryLater(30.0, f"opening the DM: {type(exc).__name__}") from exc  # nothing was sent yet
+        send = paced(core.limiter, user_id, channel.send)  # keyed as the dispatcher keys it
+        for post in compose(messages, user_id, core.catalog):
+            await send(**post.kwargs())
+            delivered += 1
     except (discord.Forbidden, discord.NotFound) as exc:
         log.info("Discord user unreachable (code %s): nudges paused", exc.code)
         await core.unreachable(platform, user_id)
@@ -44,9 +66,9 @@ async def send_dm(client: discord.Client, core: Core, platform: str, user_id: st
     except UserUnreachable:
         await core.unreachable(platform, user_id)
         raise
-    except discord.RateLimited as exc:
-        log.warning("Discord rate limit on a DM: retry in %.1fs", exc.retry_after)
-        raise RetryLater(exc.retry_after, "rate limited") from exc
-    except (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-        log.warning("Discord DM failed for now: %s", type(exc).__name__)
-        raise RetryLater(30.0, type(exc).__name__) from exc
+    except (discord.RateLimited, discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError,
+            OSError) as exc:
+        meaning = after_send(exc, delivered)
+        assert meaning is not None
+        log.warning("Discord DM failed (%s): %s", type(exc).__name__, type(meaning).__name__)
+        raise meaning from exc

@@ -9,6 +9,7 @@ import discord
 
 from bot.adapters.discord_ui import MESSAGE_LIMIT, SendFn, build_view, localize_commands, split_text
 from bot.i18n import Catalog
+from bot.ratelimit import RateLimiter
 from bot.types import Outbound, OutFile
 
 FILES_PER_MESSAGE = 10
@@ -76,6 +77,16 @@ def compose(replies: list[Outbound], owner: str, catalog: Catalog, lead: str = "
     return posts
 
 
+def paced(limiter: RateLimiter, chat: object, send: SendFn) -> SendFn:
+    """`send` behind a slot of the core's limiter (Discord's 50 requests/s; replies ahead of nudges). discord.py
+    waits out a route's 429 and re-sends by itself, per its own per-route buckets."""
+
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        await limiter.acquire("discord", str(chat))
+        return await send(*args, **kwargs)
+    return run
+
+
 async def send_posts(posts: list[Post], send: SendFn, *, ephemeral: bool | None) -> None:
     """Each post as a new message (ephemeral in a server when asked)."""
     for post in posts:
@@ -85,8 +96,9 @@ async def send_posts(posts: list[Post], send: SendFn, *, ephemeral: bool | None)
         await send(**kwargs)
 
 
-async def show(interaction: discord.Interaction, posts: list[Post], *, ephemeral: bool) -> None:
-    """The first post replaces the interaction's message (the pressed one, or the deferred answer); more follow."""
+async def show(edit: SendFn, followup: SendFn, posts: list[Post], *, ephemeral: bool) -> None:
+    """The first post replaces the interaction's message (`edit`: the pressed one, or the deferred answer); more
+    follow (`followup`)."""
     if not posts:
         return
     first = posts[0]
@@ -94,5 +106,5 @@ async def show(interaction: discord.Interaction, posts: list[Post], *, ephemeral
     kwargs.setdefault("view", None)  # components of the question just answered go
     if "files" in kwargs:
         kwargs["attachments"] = kwargs.pop("files")
-    await interaction.edit_original_response(**kwargs)
-    await send_posts(posts[1:], interaction.followup.send, ephemeral=ephemeral)
+    await edit(**kwargs)
+    await send_posts(posts[1:], followup, ephemeral=ephemeral)

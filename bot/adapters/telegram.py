@@ -48,7 +48,7 @@ class TelegramAdapter:
         self.config = config
         self.poll_timeout = 30.0            # long-polling wait per getUpdates (seconds)
         self.webhook_listen = "0.0.0.0"     # interface of the webhook server
-        self.net = Transport(config.telegram_webhook_secret or secrets.token_urlsafe(32))
+        self.net = Transport(config.telegram_webhook_secret or secrets.token_urlsafe(32), limiter=core.limiter)
         self.username = ""
         self.out = Outbox(self.net, lambda: self.username, lambda uid: core.unreachable(PLATFORM, uid))
         self._stop = asyncio.Event()

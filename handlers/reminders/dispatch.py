@@ -5,7 +5,8 @@ before it is sent and marked sent right after. A nudge found still claimed after
 between claim and mark, so it may or may not have gone out) is not sent again: it is counted in `unknown`
 (delivery unknown) and its series moves on. The same holds for a send the adapter reports as DeliveryUnknown
 (a timeout after the request went out): only a send that provably did not reach the platform (RetryLater) is
-tried again, and every re-send, in the adapter or here, takes a slot of the one rate limiter.
+tried again. Every attempt, re-sends included, takes a slot of the core's rate limiter (the adapter takes it, in
+the nudge lane: replies go first).
 
 Quiet hours: a catch-up or a retry that falls inside them is deferred to their end, and its lateness is then
 measured from that deferred time (sched_at is moved there): it is sent once at the end of the quiet hours,
@@ -24,10 +25,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.adapters.base import RESEND_GATE, DeliveryUnknown, RetryLater, UserUnreachable
+from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
+from bot.ratelimit import NUDGE, slot_taken
 from handlers.reminders import content as C
 from handlers.reminders import schedule as S
-from handlers.reminders.limiter import RateLimiter
 from handlers.reminders.manage import ensure_defaults, next_slot
 from handlers.reminders.store import Due, NudgeStore
 from bot.types import Outbound
@@ -68,14 +69,13 @@ class Dispatcher:
     """Reads due nudges from SQLite and delivers them through core.send_to."""
 
     def __init__(self, core: Core, grace_hours: float = 6.0, *, batch: int = 100, concurrency: int = 64,
-                 lease_seconds: int = 300, limiter: RateLimiter | None = None) -> None:
+                 lease_seconds: int = 300) -> None:
         self.core = core
         self.store = NudgeStore(core.storage)
         self.grace = int(grace_hours * 3600)
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease_seconds
-        self.limiter = limiter or RateLimiter()
         self.stopping = False
         self._sweep_cursor: int | None = 0
 
@@ -230,19 +230,14 @@ class Dispatcher:
             stats.retried += 1
             return
         assert n.due_at is not None
-        await self.limiter.acquire(due.platform, due.platform_user_id)
+        # The first send's slot is taken before the claim: a claimed nudge never waits in the limiter, so a crash
+        # leaves few claimed-but-unsent nudges. The adapter paces every further attempt (re-sends) itself.
+        await self.core.limiter.acquire(due.platform, due.platform_user_id, NUDGE)
         if not await self.store.claim(n.id, self.now(), n.due_at):
             return
-
-        async def gate(pause: float) -> None:
-            """Before the adapter re-sends (after a 429 or a network error): the same limiter as first sends."""
-            if pause > 0:
-                self.limiter.pause(due.platform, pause)
-            await self.limiter.acquire(due.platform, due.platform_user_id)
-
-        token = RESEND_GATE.set(gate)
         try:
-            await self.core.send_to(due.platform, due.platform_user_id, [message])
+            with slot_taken(due.platform, due.platform_user_id):
+                await self.core.send_to(due.platform, due.platform_user_id, [message])
         except UserUnreachable:
             # The user blocked the bot / closed DMs: reachable=0 parks all their nudges (out of the due index)
             # until they write again.
@@ -259,7 +254,7 @@ class Dispatcher:
             stats.unknown += 1
             return
         except RetryLater as exc:
-            self.limiter.pause(due.platform, exc.after)
+            self.core.limiter.pause(due.platform, exc.after)
             await self.store.release(n.id, self.now() + max(1, int(exc.after + 0.999)))
             stats.retried += 1
             return
@@ -269,8 +264,6 @@ class Dispatcher:
             await self.store.release(n.id, self.now() + backoff)
             stats.retried += 1
             return
-        finally:
-            RESEND_GATE.reset(token)
         await self._move_on(due, sent_at=self.now())
         if message.source:
             await self.store.log_idea(n.user_id, message.source, self.now())

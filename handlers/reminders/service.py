@@ -9,7 +9,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from handlers.reminders.dispatch import Dispatcher, TickStats
-from handlers.reminders.limiter import PAID_LIMITS, RateLimiter
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -29,15 +28,14 @@ class NudgeService:
     """
 
     def __init__(self, core: Core, config: Config | None = None, *, interval: float = TICK_SECONDS,
-                 limiter: RateLimiter | None = None, batch: int = 100) -> None:
+                 batch: int = 100) -> None:
         self.core = core
         self.interval = interval
         grace = config.grace_hours if config is not None else 6.0
         paid = config is not None and config.telegram_paid_broadcast
-        if limiter is None and paid:
-            limiter = RateLimiter(PAID_LIMITS)
         # Enough sends in flight to fill the platform's rate: ~0.1-0.3 s a request at up to 1,000 msg/s when paid.
-        self.dispatcher = Dispatcher(core, grace, limiter=limiter, batch=batch * (10 if paid else 1),
+        # Pacing is the core's limiter (core.limiter, PAID_LIMITS when paid: see bot/ratelimit.py limits_for).
+        self.dispatcher = Dispatcher(core, grace, batch=batch * (10 if paid else 1),
                                      concurrency=256 if paid else 64)
         self.scheduler: AsyncIOScheduler | None = None
         self.totals = TickStats()

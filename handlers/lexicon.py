@@ -141,6 +141,27 @@ def names_button(text: str, word_list: str, labels: list[str]) -> bool:
     return folded in names or short in names
 
 
+def pick_label(text: str, labels: list[str]) -> int | None:
+    """The index of the one menu label a typed text names ('ubah jam' for '🕘 Ubah jam', '2' for the second,
+    'quiet' for '🌙 Quiet hours'); None when none or several fit."""
+    folded = fold(text)
+    if folded.isdigit():
+        n = int(folded)
+        return n - 1 if 1 <= n <= len(labels) else None
+    names = [fold(label) for label in labels]
+    if not folded:
+        return None
+    for fits in (lambda n: n == folded,
+                 lambda n: len(folded) >= 4 and n.startswith(folded),
+                 lambda n: set(folded.split()) <= set(n.split())):
+        hits = [i for i, n in enumerate(names) if n and fits(n)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            return None
+    return None
+
+
 _NAME_INTRO = re.compile(
     r"^\s*(?:hi|hai|halo|hello|hey)?[\s,!]*(?:i'?m|i am|my name is|name'?s|call me|nama saya|namaku|nama aku|"
     r"nama gue|panggil aku|panggil saya|saya|aku|gue)\s+(.+)$", re.IGNORECASE)

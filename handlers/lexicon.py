@@ -10,7 +10,7 @@ from zoneinfo import available_timezones
 from bot import schema
 from bot.content import content_doc, load_content
 
-WORD_LISTS = ("yes", "no", "greetings", "help", "sentence", "fillers", "joiners")
+WORD_LISTS = ("yes", "no", "greetings", "help", "sentence", "fillers", "joiners", "keep", "skip", "improve", "all")
 SCHEMA = schema.Table({
     "words": schema.Field(schema.Table({name: schema.Field(schema.ListOf(str), required=True)
                                         for name in WORD_LISTS}), required=True),
@@ -100,8 +100,14 @@ def _all_of(tokens: list[str], main: frozenset[str], extra: frozenset[str]) -> b
     return bool(tokens) and any(t in main for t in tokens) and all(t in main or t in extra for t in tokens)
 
 
+def _phrases_in(folded: str, phrases: frozenset[str]) -> bool:
+    padded = f" {folded} "
+    return any(f" {p} " in padded for p in phrases if p)
+
+
 def yes_no(text: str) -> bool | None:
-    """True for a yes ('ya', 'iya dong', 'oke siap', 'sure'), False for a no ('nggak', 'belum', 'no thanks'), else None."""
+    """True for a yes ('ya', 'iya hapus aja', 'oke siap', 'sure'), False for a no ('nggak', 'gak jadi deh',
+    'no thanks'), else None: a yes or no word anywhere in a short message, and no word of the other side."""
     folded = fold(text)
     yes, no = words("yes"), words("no")
     if folded in yes:
@@ -109,11 +115,72 @@ def yes_no(text: str) -> bool | None:
     if folded in no:
         return False
     tokens = folded.split()
-    if not tokens or len(tokens) > 5:
+    if not tokens or len(tokens) > 6:
         return None
-    soft = words("fillers") - yes - no - {"no"}
-    said_yes, said_no = _all_of(tokens, yes, soft), _all_of(tokens, no, soft)
-    return said_yes if said_yes != said_no else None
+    said_yes, said_no = _phrases_in(folded, yes), _phrases_in(folded, no)
+    if said_yes and said_no:
+        # 'gak jadi deh ya': a yes word that is also a filler ('ya') does not contradict a no
+        strong_yes = _phrases_in(folded, yes - words("fillers")) or tokens[0] in yes
+        return False if not strong_yes else None
+    return True if said_yes else False if said_no else None
+
+
+def names_button(text: str, word_list: str, labels: list[str]) -> bool:
+    """A whole message that names a navigation button: its label, the label's first word, or a word of
+    [words].<word_list> ('tetap', 'lewat aja', 'gak ada', 'keep', '-'); never a loose prefix of a real answer."""
+    folded = fold(text)
+    if not folded:
+        return text.strip() in {"-", "--", "—", "–"} and "-" in _data()["words"][word_list]
+    names = set(words(word_list)) - {""}
+    for label in labels:
+        f = fold(label)
+        if f:
+            names |= {f, f.split()[0]}
+    fillers = words("fillers")
+    short = " ".join(t for t in folded.split() if t not in fillers)
+    return folded in names or short in names
+
+
+def pick_label(text: str, labels: list[str]) -> int | None:
+    """The index of the one menu label a typed text names ('ubah jam' for '🕘 Ubah jam', '2' for the second,
+    'quiet' for '🌙 Quiet hours'); None when none or several fit."""
+    folded = fold(text)
+    if folded.isdigit():
+        n = int(folded)
+        return n - 1 if 1 <= n <= len(labels) else None
+    names = [fold(label) for label in labels]
+    if not folded:
+        return None
+    for fits in (lambda n: n == folded,
+                 lambda n: len(folded) >= 4 and n.startswith(folded),
+                 lambda n: set(folded.split()) <= set(n.split())):
+        hits = [i for i, n in enumerate(names) if n and fits(n)]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            return None
+    return None
+
+
+_NAME_INTRO = re.compile(
+    r"^\s*(?:hi|hai|halo|hello|hey)?[\s,!]*(?:i'?m|i am|my name is|name'?s|call me|nama saya|namaku|nama aku|"
+    r"nama gue|panggil aku|panggil saya|saya|aku|gue)\s+(.+)$", re.IGNORECASE)
+_NAME_STOP = re.compile(r"[,.;:!?()\n]|\s(?:a|an|and|the|from|who|dari|dan|yang|seorang|sebagai|mau|ingin|and i|ya|kak|"
+                        r"deh|dong|aja|nih)\b", re.IGNORECASE)
+
+
+def name_in(text: str) -> str | None:
+    """'I'm Alex, a travel vlogger' -> 'Alex'; 'nama saya Rina dari toko batik' -> 'Rina'; None without an intro."""
+    found = _NAME_INTRO.match(text.strip())
+    if not found:
+        return None
+    rest = found.group(1)
+    stop = _NAME_STOP.search(" " + rest)
+    name = (" " + rest)[: stop.start()].strip() if stop else rest.strip()
+    tokens = name.split()
+    if not tokens or len(tokens) > 3 or not any(c.isalpha() for c in name):
+        return None
+    return name
 
 
 def is_greeting(text: str) -> bool:

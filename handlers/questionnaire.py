@@ -76,6 +76,18 @@ class NameNo(Action):
     """Type the name again."""
 
 
+SUGGESTED = "?"  # a draft entry "?<option>": the option a "Did you mean ...?" offered (a typed yes accepts it)
+
+
+def ticks(flow: Flow) -> list[str]:
+    """The ticked options of a multi step (the draft without a remembered suggestion)."""
+    return [d for d in flow.draft if not d.startswith(SUGGESTED)]
+
+
+def _suggested(flow: Flow) -> str | None:
+    return next((d[len(SUGGESTED):] for d in flow.draft if d.startswith(SUGGESTED)), None)
+
+
 def confirming(flow: Flow | None) -> bool:
     """A yes/no confirmation (privacy's reset or delete) is open: questions wait for it."""
     return flow is not None and (flow.awaits or "").startswith("confirm:")
@@ -135,7 +147,7 @@ def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = Fa
         choices = [Choice(Answer(step.id, v), lbl) for v, lbl in labels(ctx, step, answers).items()]
         expects = "choice"
     elif step.kind == "multi":
-        chosen = set(flow.draft)
+        chosen = set(ticks(flow))
         choices = [Choice(Toggle(step.id, v), lbl, v in chosen) for v, lbl in labels(ctx, step, answers).items()]
         choices.append(Choice(Submit(step.id), ctx.t("btn.done")))
         hint = ctx.t("q.multi_hint")
@@ -328,23 +340,52 @@ async def on_text(ctx: Context) -> None:
         await advance(ctx, flow, answers, None)
         return
     text = ctx.inbound.text
+    if not (step.asks_name and flow.draft) and await _typed_button(ctx, flow, answers, step, text):
+        return
     if step.kind in ("choice", "multi"):
         await _typed_choice(ctx, flow, answers, step, text)
         return
     if step.asks_name and await _name_turn(ctx, flow, answers, step, text):
         return
     value, problem = S.validate_text(step, text)
+    if problem is None and step.asks_name and not any(c.isalpha() for c in value):
+        problem = S.Problem("err.name_letters")  # '😀🔥💯' is no name
     if problem is not None:
         ctx.refuse(problem.key, **dict(problem.params))
         ask(ctx, flow, answers)
         return
     if step.asks_name and L.reads_like_sentence(value):
-        flow.draft = [value]
+        name = L.name_in(value) or value  # 'I'm Alex, a travel vlogger': offer 'Alex'
+        flow.draft = [name]
         await ctx.save_flow(flow)
-        ctx.say("name.confirm", name=value, expects="choice",
+        ctx.say("name.confirm", name=name, expects="choice",
                 choices=(Choice(NameYes(), ctx.t("btn.name_yes")), Choice(NameNo(), ctx.t("btn.name_no"))))
         return
     await store(ctx, flow, answers, step, value)
+
+
+def _button_labels(ctx: Context, *keys: str) -> list[str]:
+    return [ctx.core.catalog.t(lang, key) for key in keys for lang in LANGUAGES]
+
+
+async def _typed_button(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
+    """A typed word that names a navigation button offered here (Keep, Improve, Skip) presses it; True if so.
+
+    On a choice step an option's own name wins ('tidak ada' can be an option)."""
+    if step.kind in ("choice", "multi") and S.read_options(step, answers, text, all_labels(ctx, step, answers)):
+        return False
+    if step.id in answers and L.names_button(text, "keep", _button_labels(ctx, "btn.keep", "fb.btn_keep")):
+        ctx.say("q.understood", answer=_short(format_answer(ctx, step, answers[step.id])))
+        await advance(ctx, flow, answers, step.id)
+        return True
+    if step.id in answers and L.names_button(text, "improve", _button_labels(ctx, "fb.btn_improve")):
+        ask(ctx, flow, answers)
+        return True
+    if not step.required and L.names_button(text, "skip", _button_labels(ctx, "btn.skip")):
+        ctx.say("q.understood", answer=ctx.t("common.skipped"))
+        await skip_current(ctx, flow, answers, step)
+        return True
+    return False
 
 
 async def _typed_confirm(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
@@ -362,6 +403,17 @@ async def _typed_confirm(ctx: Context, flow: Flow, answers: dict[str, Any]) -> N
 async def _typed_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> None:
     """A typed answer to a choice step: read as people type; unclear answers get the closest options named."""
     names = all_labels(ctx, step, answers)
+    suggested = _suggested(flow)
+    if suggested is not None:
+        said = _accepts(step, answers, text, names, suggested)
+        flow.draft = ticks(flow)
+        if said is True:
+            await _answer_choice(ctx, flow, answers, step, [suggested])
+            return
+        await ctx.save_flow(flow)
+        if said is False:
+            ask(ctx, flow, answers)
+            return
     reading = S.read_options(step, answers, text, names)
     if reading is None:
         near = S.closest_options(step, answers, text, names)
@@ -373,11 +425,27 @@ async def _typed_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step:
         offered = list(shown)
         ctx.refuse("err.pick_closest", options=ctx.t("common.or").join(
             f"{offered.index(v) + 1}. {shown[v]}" for v in near))
+        if len(near) == 1 and step.kind == "choice":  # 'Did you mean 2. X?': a typed yes takes it
+            flow.draft = [SUGGESTED + near[0]]
+            await ctx.save_flow(flow)
         return
-    if not reading.sure and S.check_choice(step, answers, reading.picked) is None:
+    if (not reading.sure or step.kind == "multi") and S.check_choice(step, answers, reading.picked) is None:
         shown = labels(ctx, step, answers)
         ctx.say("q.understood", answer=", ".join(shown[v] for v in reading.picked))
     await _answer_choice(ctx, flow, answers, step, reading.picked)
+
+
+def _accepts(step: Step, answers: dict[str, Any], text: str, names: dict[str, list[str]],
+             suggested: str) -> bool | None:
+    """A reply to 'Did you mean X?': True for a yes ('iya', 'iya 2', 'yes that one'), False for a no, else None."""
+    said = L.yes_no(text)
+    if said is not None:
+        return said
+    tokens = L.fold(text).split()
+    rest = " ".join(t for t in tokens if t not in L.words("yes"))
+    if rest and len(rest.split()) < len(tokens):
+        return True if S.match_options(step, answers, rest, names) == [suggested] else None
+    return None
 
 
 async def _name_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
@@ -418,7 +486,10 @@ async def on_name(ctx: Context) -> None:
 async def _answer_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, picked: list[str]) -> None:
     problem = S.check_choice(step, answers, picked)
     if problem is not None:
-        ctx.refuse(problem.key, **dict(problem.params))
+        params = dict(problem.params)
+        if problem.key == "err.pick_alone":
+            params["option"] = option_label(ctx, step, str(params["option"]), answers)
+        ctx.refuse(problem.key, **params)
         ask(ctx, flow, answers)
         return
     await store(ctx, flow, answers, step, S.stored_value(step, answers, picked))
@@ -489,7 +560,7 @@ async def on_done(ctx: Context) -> None:
     found = await _step_button(ctx)
     if found:
         flow, answers, step = found
-        await _answer_choice(ctx, flow, answers, step, list(flow.draft))
+        await _answer_choice(ctx, flow, answers, step, ticks(flow))
 
 
 async def on_keep(ctx: Context) -> None:
@@ -590,7 +661,8 @@ async def _edit(ctx: Context, step_id: str) -> None:
     if flow is None or step is None or step.id not in answers or confirming(flow):
         ctx.refuse("err.stale_button")
         return
-    back_to = "confirm" if flow.status in ("confirm", "done") else flow.step
+    at_summary = flow.status in ("confirm", "done") or (flow.status == "paused" and flow.step is None)
+    back_to = "confirm" if at_summary else flow.step
     if back_to == step.id:
         back_to = None
     flow.status, flow.step, flow.return_to, flow.draft = "active", step.id, back_to, _draft(step, answers)

@@ -32,6 +32,7 @@ STEP_SCHEMA = schema.Table({
     "when": schema.Field(schema.Table({"step": schema.Field(str, required=True), "is": schema.Field(str, required=True)})),
     "warn": schema.Field(schema.ListOf(str), pattern=_ID),
     "warn_options": schema.Field(schema.ListOf(str)),
+    "exclusive": schema.Field(schema.ListOf(str)),
     "detect_language": schema.Field(bool),
     "asks_name": schema.Field(bool),
 })
@@ -53,6 +54,7 @@ class Step:
     when: tuple[str, str] | None = None
     warn: tuple[str, ...] = ()
     warn_options: tuple[str, ...] = ()
+    exclusive: tuple[str, ...] = ()  # options of a multi step that exclude every other ('none')
     detect: bool = True
     asks_name: bool = False
 
@@ -100,6 +102,9 @@ def _step_problems(raw: dict[str, Any], before: dict[str, dict[str, Any]]) -> li
         elif before[source].get("kind", "text") != "list":
             out.append(("options_from", f"{source!r} is not a list step"))
     out += [("warn_options", f"{w!r} is not one of the options") for w in raw.get("warn_options", []) if w not in options]
+    out += [("exclusive", f"{w!r} is not one of the options") for w in raw.get("exclusive", []) if w not in options]
+    if raw.get("exclusive") and kind != "multi":
+        out.append(("exclusive", "exclusive is only for multi steps"))
     for low, high in (("min_len", "max_len"), ("min_items", "max_items")):
         lo, hi = raw.get(low), raw.get(high)
         if lo is not None and hi and lo > hi:
@@ -164,6 +169,7 @@ def parse_steps(data: dict[str, Any]) -> tuple[Step, ...]:
             options_from=raw.get("options_from"), when=(when["step"], str(when["is"])) if when else None,
             warn=tuple(w.lower() for w in raw.get("warn", ())),
             warn_options=tuple(str(o) for o in raw.get("warn_options", ())),
+            exclusive=tuple(str(o) for o in raw.get("exclusive", ())),
             detect=raw.get("detect_language", True), asks_name=raw.get("asks_name", False),
         ))
     return tuple(steps)
@@ -386,7 +392,38 @@ def _pieces(text: str) -> list[str]:
             else:
                 current.append(token)
         out.append(" ".join(current))
-    return [p for p in out if p]
+    fillers = L.words("fillers")
+    return [p for p in out if p and not all(t in fillers for t in p.split())]
+
+
+_RANGE = re.compile(r"\b(\d{1,2})\s*(?:-|–|—|s/d|sd|sampai|sampe|to)\s*(\d{1,2})\b")
+_NEGATIVE = re.compile(r"(?:^|[\s,;])[-−]\s*\d")
+
+
+def _expand_ranges(text: str, count: int) -> str | None:
+    """'1-4' -> '1, 2, 3, 4' (positions of a multi step); None when a range runs outside the options."""
+    def one(m: re.Match[str]) -> str:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if not 1 <= lo < hi <= count:
+            raise ValueError(m.group(0))
+        return ", ".join(str(n) for n in range(lo, hi + 1))
+    try:
+        return _RANGE.sub(one, text)
+    except ValueError:
+        return None
+
+
+def _every_word(step: Step, values: list[str], names: dict[str, list[str]], text: str) -> list[str] | None:
+    """'ig tiktok youtube': every word (fillers aside) is exactly one option's name; None otherwise."""
+    fillers = L.words("fillers") | L.words("joiners")
+    tokens = [t for t in fold(text).split() if t not in fillers]
+    picked: list[str] = []
+    for token in tokens:
+        hits = [v for v in values if token in names[v]]
+        if len(hits) != 1:
+            return None
+        picked += [hits[0]] if hits[0] not in picked else []
+    return picked if len(tokens) >= 2 else None
 
 
 def read_options(step: Step, answers: dict[str, Any], text: str, labels: Labels) -> Reading | None:
@@ -394,25 +431,33 @@ def read_options(step: Step, answers: dict[str, Any], text: str, labels: Labels)
     aliases from content/lexicon.toml, small typos, several picks at once. None when unclear."""
     values = [v for v, _ in options_for(step, answers)]
     names = _names(step, values, labels)
+    if step.kind == "multi" and not numeric_values(step):
+        expanded = _expand_ranges(text, len(values))  # '1-4' is 1 to 4
+        if expanded is None:
+            return None
+        text = expanded
     whole = fold(text)
-    if not whole:
-        return None
+    if not whole or _NEGATIVE.search(text):
+        return None  # '-1' is no position
+    if step.kind == "multi" and whole in L.words("all"):
+        return Reading([v for v in values if v not in step.exclusive], False)
     shown = {v: {fold(n) for n in _label_list(labels.get(v, ()))} for v in values}
     found = _one(step, values, names, whole, shown)
     if found is not None:
         return Reading([found[0]], found[1])
     pieces = _pieces(text)
     if len(pieces) < 2:
-        return None
+        words = _every_word(step, values, names, text) if step.kind == "multi" else None
+        return Reading(words, False) if words else None
     picked: list[str] = []
     sure = True
     for piece in pieces:
         one = _one(step, values, names, piece, shown)
-        if one is None:
+        words = [one[0]] if one else _every_word(step, values, names, piece) if step.kind == "multi" else None
+        if not words:
             return None
-        sure = sure and one[1]
-        if one[0] not in picked:
-            picked.append(one[0])
+        sure = sure and one is not None and one[1]
+        picked += [w for w in words if w not in picked]
     return Reading(picked, sure)
 
 
@@ -457,6 +502,9 @@ def check_choice(step: Step, answers: dict[str, Any], picked: list[str]) -> Prob
             return Problem("err.pick_more", (("min", step.min_items),))
         if step.max_items and len(picked) > step.max_items:
             return Problem("err.pick_fewer", (("max", step.max_items),))
+        alone = [p for p in picked if p in step.exclusive]
+        if alone and len(picked) > 1:
+            return Problem("err.pick_alone", (("option", alone[0]),))
     return None
 
 

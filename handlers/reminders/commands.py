@@ -25,6 +25,8 @@ AWAIT_SECONDS = 3600
 WIN_MAX = 300
 QUIET_PRESETS = ("2200-0700", "2100-0600", "2300-0500")
 PROGRESS_WEEKS = 6
+MENU = "menu"  # awaited while a /reminders menu is shown: 'menu:main', 'menu:kind:<kind>'
+
 
 
 def _store(ctx: Context) -> NudgeStore:
@@ -85,7 +87,6 @@ async def show_main(ctx: Context) -> None:
     """Zone, quiet hours, status and each kind with its schedule; buttons for every setting."""
     settings = await _settings(ctx)
     series = await _series(ctx)
-    kinds = NC.kinds()
     lines = [ctx.t("rem.title"), ctx.t("rem.zone", zone=_zone_label(settings.tz))]
     if settings.quiet_start and settings.quiet_end:
         lines.append(ctx.t("rem.quiet", start=settings.quiet_start, end=settings.quiet_end))
@@ -93,16 +94,22 @@ async def show_main(ctx: Context) -> None:
         lines.append(ctx.t("rem.quiet_off"))
     lines.append(ctx.t("rem.status_paused") if settings.paused else ctx.t("rem.status_on"))
     lines.append("")
-    choices: list[Choice] = []
-    for kind_id in kinds:
+    for kind_id in NC.kinds():
         n = series.get(kind_id)
-        if n is None:
-            continue
-        lines.append(ctx.t("rem.kind_line", mark=ctx.t("rem.on") if n.enabled else ctx.t("rem.off"),
-                           label=_label(ctx, kind_id), when=describe_when(ctx, n.times, n.days, n.monthday)))
-        choices.append(Choice(A.KindMenu(kind_id), _label(ctx, kind_id)))
+        if n is not None:
+            lines.append(ctx.t("rem.kind_line", mark=ctx.t("rem.on") if n.enabled else ctx.t("rem.off"),
+                               label=_label(ctx, kind_id), when=describe_when(ctx, n.times, n.days, n.monthday)))
     lines.append("")
     lines.append(ctx.t("rem.pick"))
+    await ctx.expect(MENU + ":main")  # a typed label works like its button
+    ctx.say("rem.title", text="\n".join(lines), choices=await main_choices(ctx), expects="choice")
+
+
+async def main_choices(ctx: Context) -> list[Choice]:
+    """The /reminders overview's buttons: each kind, zone, quiet hours, pause or resume, stop or all on."""
+    settings = await _settings(ctx)
+    series = await _series(ctx)
+    choices = [Choice(A.KindMenu(k), _label(ctx, k)) for k in NC.kinds() if k in series]
     choices.append(Choice(A.ZoneMenu(), ctx.t("rem.btn_zone")))
     choices.append(Choice(A.QuietMenu(), ctx.t("rem.btn_quiet")))
     choices.append(Choice(A.PauseAll(False), ctx.t("rem.btn_resume")) if settings.paused
@@ -111,19 +118,23 @@ async def show_main(ctx: Context) -> None:
         choices.append(Choice(A.StopAll(), ctx.t("rem.btn_stop")))
     else:
         choices.append(Choice(A.AllOn(), ctx.t("rem.btn_all_on")))
-    ctx.say("rem.title", text="\n".join(lines), choices=choices, expects="choice")
+    return choices
 
 
 def show_kind(ctx: Context, n: Nudge) -> None:
     text = ctx.t("rem.kind_title", label=_label(ctx, n.kind), when=describe_when(ctx, n.times, n.days, n.monthday),
                  state=ctx.t("rem.state_on") if n.enabled else ctx.t("rem.state_off"))
+    ctx.say("rem.kind_title", text=text, choices=kind_choices(ctx, n), expects="choice")
+
+
+def kind_choices(ctx: Context, n: Nudge) -> list[Choice]:
     toggle = (Choice(A.KindSwitch(n.kind, False), ctx.t("rem.btn_turn_off")) if n.enabled
               else Choice(A.KindSwitch(n.kind, True), ctx.t("rem.btn_turn_on")))
     choices = [toggle, Choice(A.KindTimes(n.kind), ctx.t("rem.btn_times"))]
     if n.custom:
         choices.append(Choice(A.KindDefault(n.kind), ctx.t("rem.btn_default")))
     choices.append(Choice(A.RemindersMenu(), ctx.t("rem.btn_back")))
-    ctx.say("rem.kind_title", text=text, choices=choices, expects="choice")
+    return choices
 
 
 async def _kind(ctx: Context, kind: str) -> Nudge | None:
@@ -142,6 +153,7 @@ async def on_kind_menu(ctx: Context) -> None:
     assert isinstance(ctx.action, A.KindMenu)
     kind = await _kind(ctx, ctx.action.kind)
     if kind is not None:
+        await ctx.expect(f"{MENU}:kind:{kind.kind}")  # a typed label (or times) works too
         show_kind(ctx, kind)
 
 
@@ -199,11 +211,15 @@ async def on_zone_pick(ctx: Context) -> None:
     await set_zone(ctx, S.ZONE_ALIASES[ctx.action.alias])
 
 
-async def on_quiet_menu(ctx: Context) -> None:
+def quiet_choices(ctx: Context) -> list[Choice]:
     choices = [Choice(A.QuietPick(p), f"{p[:2]}:{p[2:4]}–{p[5:7]}:{p[7:]}") for p in QUIET_PRESETS]
-    choices += [Choice(A.QuietType(), ctx.t("rem.btn_type")), Choice(A.QuietOff(), ctx.t("rem.btn_quiet_off")),
-                Choice(A.RemindersMenu(), ctx.t("rem.btn_back"))]
-    ctx.say("rem.ask_quiet", expects="choice", choices=choices)
+    return choices + [Choice(A.QuietType(), ctx.t("rem.btn_type")), Choice(A.QuietOff(), ctx.t("rem.btn_quiet_off")),
+                      Choice(A.RemindersMenu(), ctx.t("rem.btn_back"))]
+
+
+async def on_quiet_menu(ctx: Context) -> None:
+    await ctx.expect("quiet")  # typed quiet hours ('jam 10 malam sampai jam 8 pagi') answer it too
+    ctx.say("rem.ask_quiet", expects="choice", choices=quiet_choices(ctx))
 
 
 async def on_quiet_type(ctx: Context) -> None:
@@ -299,10 +315,44 @@ async def set_quiet(ctx: Context, start: str, end: str) -> None:
 
 # -- typed answers ----------------------------------------------------------------
 
+async def _typed_label(ctx: Context, choices: list[Choice]) -> bool:
+    """A typed menu label presses its button (as if tapped); True if one was named."""
+    found = L.pick_label(ctx.inbound.text, [c.label for c in choices])
+    handler = SETTINGS.get(type(choices[found].action)) if found is not None else None
+    if found is None or handler is None:
+        return False
+    ctx.action = choices[found].action
+    await _setting(handler)(ctx)
+    return True
+
+
+async def on_menu_typed(ctx: Context) -> None:
+    """Text while a /reminders menu is shown: a label picks it, times typed at a kind's menu set them; anything
+    else leaves the menu (the default text route answers it)."""
+    what = (ctx.awaits or "").split(":")
+    series = await _series(ctx)
+    if what[1:2] == ["kind"] and len(what) > 2 and what[2] in series:
+        kind = series[what[2]]
+        if await _typed_label(ctx, kind_choices(ctx, kind)):
+            return
+        if S.parse_times(ctx.inbound.text.strip()) is not None:
+            await ctx.expect(f"times:{kind.kind}")
+            await on_typed(ctx)
+            return
+    elif what[1:2] == ["main"] and await _typed_label(ctx, await main_choices(ctx)):
+        return
+    await ctx.expect(None)
+    if ctx.core.router.text is not None:
+        await ctx.core.router.text(ctx)
+
+
 async def on_typed(ctx: Context) -> None:
     """A zone, times or quiet hours typed while /reminders waits for them; a bad one keeps the question open."""
     what = ctx.awaits or ""
     text = ctx.inbound.text.strip()
+    if what in ("tz", "quiet") and await _typed_label(
+            ctx, zone_choices(ctx) if what == "tz" else quiet_choices(ctx)):
+        return
     if what == "tz":
         tz = S.parse_zone(text)
         if tz is None:
@@ -549,6 +599,7 @@ def register(router: Router) -> None:
     for name in ("tz", "quiet", "times"):  # a zone name or clock times say nothing about the user's language
         router.awaiting(name, on_typed, language_evidence=False, ttl=AWAIT_SECONDS)
     router.awaiting("stop", on_typed_stop, language_evidence=False, ttl=AWAIT_SECONDS)
+    router.awaiting(MENU, on_menu_typed, language_evidence=False, ttl=AWAIT_SECONDS)
     router.awaiting("win", on_win, ttl=AWAIT_SECONDS)
     router.subscribe("plan.confirmed", on_plan_confirmed)
     router.subscribe("answers.reset", on_answers_reset)

@@ -20,7 +20,6 @@ TESTS = {  # test -> the placeholders its text may use
     "few_words": frozenset({"min"}), "words": frozenset({"word"}), "item_is": frozenset({"item"}),
     "no_measure": frozenset({"examples"}), "overlap": frozenset({"a", "b"}), "unserved_needs": frozenset({"item"}),
     "idle_pillars": frozenset({"item"}), "reply_budget": frozenset({"minutes", "rounds", "needed", "fit"}),
-    "content_budget": frozenset({"minutes", "weekly", "posts"}),
 }
 _ID = r"[a-z0-9_]+"
 RULE = schema.Table({
@@ -200,10 +199,6 @@ def _fires(rule: Rule, value: Any, answers: Mapping[str, Any], lex: Rules) -> tu
         return None
     if rule.test == "reply_budget":
         return _reply_budget(answers)
-    if rule.test == "content_budget":
-        fit = budget.content_fit(answers)
-        minutes = budget.minutes_of(answers)
-        return (("minutes", minutes), ("weekly", fit["weekly"]), ("posts", fit["posts"])) if "advice" in fit else None
     needs = _split_needs(" , ".join(_items(answers.get(rule.needs))))
     pillars = _items(answers.get(rule.pillars))
     if not needs or not pillars:

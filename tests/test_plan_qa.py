@@ -230,13 +230,3 @@ async def test_progress_before_a_plan_says_to_finish_the_plan(core: Core, lang: 
     assert CATALOG.t(lang, "progress.empty_no_plan") in text
     assert CATALOG.t(lang, "progress.empty_no_review") not in text
 
-
-
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_the_time_question_suggests_when_the_formats_do_not_fit(lang: str) -> None:
-    earlier = {"formats": ["long_video", "short_video"], "cadence": "3", "response_time": "24"}
-    tip = F.review("daily_minutes", "15", earlier)
-    assert tip is not None and tip.rule == "content_budget"
-    weekly = B.content_fit({**earlier, "daily_minutes": "15"})["weekly"]
-    assert str(weekly) in F.render(tip, t_of(lang))
-    assert F.review("daily_minutes", "120", {**earlier, "formats": ["photo"]}) is None

@@ -230,3 +230,11 @@ async def test_progress_before_a_plan_says_to_finish_the_plan(core: Core, lang: 
     assert CATALOG.t(lang, "progress.empty_no_plan") in text
     assert CATALOG.t(lang, "progress.empty_no_review") not in text
 
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_card_shows_the_platforms_the_plan_keeps(lang: str) -> None:
+    from handlers.pictures.card import card_facts
+
+    facts = card_facts(B.kept_answers(qa(lang)), t_of(lang))
+    assert facts.platforms == CATALOG.t(lang, f"opt.focus_platforms.{SIX[0]}")

@@ -170,3 +170,15 @@ def reply_routine(answers: Mapping[str, Any], reply_times: Sequence[str] | None 
     if minutes is None or not times:
         return times, 0
     return times, split(minutes, _budget(plan)[1])[1] // len(times)
+
+
+def kept_answers(answers: Mapping[str, Any], plan: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The answers with the focus platforms and formats the plan keeps (for the card and other summaries)."""
+    plan = plan if plan is not None else load_content("plan")
+    out = dict(answers)
+    platforms, formats = kept_platforms(answers, plan), content_fit(answers, plan)["kept"]
+    if platforms:
+        out[str((plan.get("focus") or {}).get("step", "focus_platforms"))] = platforms
+    if formats:
+        out[str((plan.get("content_budget") or {}).get("step", "formats"))] = formats
+    return out

@@ -18,7 +18,7 @@ from handlers.plan import budget
 
 TESTS = {  # test -> the placeholders its text may use
     "few_words": frozenset({"min"}), "words": frozenset({"word"}), "item_is": frozenset({"item"}),
-    "no_measure": frozenset(), "overlap": frozenset({"a", "b"}), "unserved_needs": frozenset({"item"}),
+    "no_measure": frozenset({"examples"}), "overlap": frozenset({"a", "b"}), "unserved_needs": frozenset({"item"}),
     "idle_pillars": frozenset({"item"}), "reply_budget": frozenset({"minutes", "rounds", "needed", "fit"}),
 }
 _ID = r"[a-z0-9_]+"
@@ -32,6 +32,7 @@ RULE = schema.Table({
     "needs": schema.Field(str, pattern=_ID),
     "pillars": schema.Field(str, pattern=_ID),
     "share": schema.Field(float, min=0, max=1),
+    "examples": schema.Field(str, pattern=_ID),
 })
 SCHEMA = schema.Table({
     "lexicon": schema.Field(schema.Table({"measure_words": schema.Field(schema.ListOf(str)),
@@ -126,6 +127,7 @@ class Rule:
     needs: str = "needs"
     pillars: str = "pillars"
     share: float = 0.0
+    examples: str = ""  # a choice step whose answer picks the text's {examples} (fb.examples.<rule>.<option>)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ def rules() -> Rules:
     lex = data["lexicon"]
     return Rules(tuple(Rule(r["id"], tuple(r["steps"]), r["test"], int(r.get("min_words", 5)),
                             tuple(w.lower() for w in r.get("words", ())), tuple(w.lower() for w in r.get("unless", ())),
-                            r.get("needs", "needs"), r.get("pillars", "pillars"), float(r.get("share", 0.0)))
+                            r.get("needs", "needs"), r.get("pillars", "pillars"), float(r.get("share", 0.0)),
+                            str(r.get("examples", "")))
                        for r in data["rules"]),
                  frozenset(w.lower() for w in lex.get("measure_words", ())),
                  frozenset(w.lower() for w in lex.get("stopwords", ())))
@@ -166,6 +169,14 @@ def _reply_budget(answers: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | N
     return (("minutes", int(str(minutes))), ("rounds", len(fit)), ("needed", needed), ("fit", best))
 
 
+def _examples(rule: Rule, answers: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The catalog key of the examples that fit the user's answer to the rule's `examples` step (e.g. their role)."""
+    if not rule.examples:
+        return ()
+    option = answers.get(rule.examples)
+    return (("examples", f"fb.examples.{rule.id}.{option if option is not None else 'other'}"),)
+
+
 def _fires(rule: Rule, value: Any, answers: Mapping[str, Any], lex: Rules) -> tuple[tuple[str, Any], ...] | None:
     """The text's parameters when the rule finds the answer weak, else None."""
     text = " ".join(_items(value))
@@ -178,7 +189,7 @@ def _fires(rule: Rule, value: Any, answers: Mapping[str, Any], lex: Rules) -> tu
         hit = next((i for i in _items(value) if " ".join(words(i)) in rule.words), None)
         return (("item", hit),) if hit else None
     if rule.test == "no_measure":
-        return None if re.search(r"\d", text) or set(words(text)) & lex.measure else ()
+        return None if re.search(r"\d", text) or set(words(text)) & lex.measure else _examples(rule, answers)
     if rule.test == "overlap":
         items = _items(value)
         for n, a in enumerate(items):
@@ -215,14 +226,14 @@ def review(step_id: str, value: Any, answers: Mapping[str, Any], previous: Any =
         if params is None:
             continue
         if previous is not None and _fires(rule, previous, before, lex) is not None:
-            return None  # heard this one already: the user kept or retyped a similar answer
+            continue  # heard this one already (kept or retyped a similar answer); another rule may still speak
         return Tip(rule.id, params)
     return None
 
 
 def render(tip: Tip, t: Any) -> str:
     """The suggestion's text (a catalog key among its params is translated: the fitting option's label)."""
-    params = {k: (t(v) if isinstance(v, str) and v.startswith("opt.") else v) for k, v in tip.params}
+    params = {k: (t(v) if isinstance(v, str) and v.startswith(("opt.", "fb.examples.")) else v) for k, v in tip.params}
     return t("fb.intro") + "\n" + t(tip.key, **params)
 
 
@@ -244,7 +255,13 @@ def findings(data: dict[str, Any], step_ids: Sequence[str]) -> list[schema.Findi
 
 def texts(data: dict[str, Any]) -> list[schema.Text]:
     out = [schema.Text(f"fb.{k}", "rules") for k in ("intro", "btn_improve", "btn_keep")]
-    return out + [schema.Text(f"fb.{r['id']}", f"rules[{n}].id", TESTS[r["test"]]) for n, r in enumerate(data["rules"])]
+    out += [schema.Text(f"fb.{r['id']}", f"rules[{n}].id", TESTS[r["test"]]) for n, r in enumerate(data["rules"])]
+    steps = {str(s.get("id")): s for s in load_content("questionnaire").get("steps") or [] if isinstance(s, dict)}
+    for n, r in enumerate(data["rules"]):
+        if r.get("examples"):
+            options = [str(o) for o in steps.get(r["examples"], {}).get("options") or []]
+            out += [schema.Text(f"fb.examples.{r['id']}.{o}", f"rules[{n}].examples") for o in [*options, "other"]]
+    return out
 
 
 def check() -> list[schema.Issue]:

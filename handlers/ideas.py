@@ -14,6 +14,7 @@ from bot.actions import Action, action
 from bot.context import Context
 from bot.router import Router
 from bot.types import Choice
+from handlers.plan import budget
 from handlers.reminders import content as NC
 from handlers.reminders.store import NudgeStore
 
@@ -33,8 +34,14 @@ def user_pillars(answers: dict[str, Any]) -> list[str]:
     return [str(p) for p in (answers.get("pillars") or []) if str(p).strip()]
 
 
-def user_formats(answers: dict[str, Any]) -> list[str]:
-    return [str(f) for f in (answers.get("formats") or [])] or ["photo"]
+def user_formats(answers: dict[str, Any], post_days: Sequence[int] | None = None) -> list[str]:
+    """The formats the plan keeps (the user's, less those the time budget leaves for later)."""
+    return budget.kept_formats(answers, None, post_days)
+
+
+def fits_format(idea: NC.Idea, fmt: str, platform: str | None = None) -> bool:
+    """Whether an idea can be made as this format (and on this platform, when given)."""
+    return idea.fits(fmt, [platform] if platform else None)
 
 
 def ranked(pillar: str, purposes: Sequence[str], seed: str) -> list[NC.Idea]:
@@ -57,10 +64,12 @@ def ranked(pillar: str, purposes: Sequence[str], seed: str) -> list[NC.Idea]:
     return out
 
 
-def pick(pillar: str, purposes: Sequence[str], recent: Sequence[str], seed: str) -> NC.Idea | None:
-    """The best idea for the pillar that is not among the user's last NO_REPEAT ideas."""
+def pick(pillar: str, purposes: Sequence[str], recent: Sequence[str], seed: str, fmt: str | None = None,
+         platforms: Sequence[str] | None = None) -> NC.Idea | None:
+    """The best idea for the pillar (and format, on one of the platforms) not among the user's last NO_REPEAT ideas."""
     skip = set(recent[:NO_REPEAT])
-    return next((i for i in ranked(pillar, purposes, seed) if i.id not in skip), None)
+    return next((i for i in ranked(pillar, purposes, seed)
+                 if i.id not in skip and i.fits(fmt, list(platforms or []))), None)
 
 
 def format_words(t: Tr, fmt: str, has: Callable[[str], bool]) -> str:
@@ -102,7 +111,8 @@ async def give_idea(ctx: Context, pillar_at: int | None, format_at: int | None) 
         digest % len(pillars) if pillars else -1)
     f_at = format_at if format_at is not None and 0 <= format_at < len(formats) else digest // 7 % len(formats)
     pillar = pillars[p_at] if p_at >= 0 else ""
-    idea = pick(pillar, [str(p) for p in answers.get("purposes") or []], recent, seed)
+    idea = pick(pillar, [str(p) for p in answers.get("purposes") or []], recent, seed, formats[f_at],
+                budget.kept_platforms(answers))
     if idea is None:
         ctx.say("ideas.none")
         return

@@ -21,8 +21,9 @@ CATALOG = Catalog()
 
 # (step, answer, earlier answers, the rule that must fire or None): weak answers in both languages, and good ones.
 CASES: list[tuple[str, Any, dict[str, Any], str | None]] = [
-    ("vision", "Terkenal", {}, "vision_short"),
-    ("vision", "Famous", {}, "vision_short"),
+    ("vision", "Terkenal", {}, "vision_fame"),  # fame-only before too-short: the stronger suggestion
+    ("vision", "Famous", {}, "vision_fame"),
+    ("vision", "Gitar", {}, "vision_short"),
     ("vision", "Aku ingin jadi orang yang terkenal dan viral", {}, "vision_fame"),
     ("vision", "I want to be famous and go viral everywhere", {}, "vision_fame"),
     ("vision", "Dikenal sebagai guru musik yang sabar oleh anak muda Bandung", {}, None),

@@ -63,7 +63,11 @@ def check(answers: dict[str, Any], schedule: Schedule | None = None) -> None:
         assert ", ".join(NC.default_schedule(respond, answers)[0]) == calcs["reply_times"]
     else:
         assert calcs["reply_times"] == ", ".join(schedule.reply_times)
-    assert ("plan.rec.reply_short" in keys) == bool(calcs.get("reply_short"))
+    shorts = [k for k in keys if k.startswith("plan.rec.reply_short")]
+    assert len(shorts) == (1 if calcs.get("reply_short") else 0)
+    if shorts:  # the user's own reply times are named as their choice, not as what the minutes pay for
+        custom = schedule is not None and schedule.reply_times is not None
+        assert shorts[0] == ("plan.rec.reply_short_chosen" if custom else "plan.rec.reply_short")
     # posting days: the cadence's, or the user's own
     days = schedule.post_days if schedule and schedule.post_days else RULES.posting_days.get(answers["cadence"])
     assert calcs["days"].count(",") + 1 == len(days)

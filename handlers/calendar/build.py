@@ -13,6 +13,7 @@ from typing import Any, Literal
 from bot import schema
 from bot.content import load_content
 from handlers import ideas as I
+from handlers.plan import budget
 from handlers.reminders.content import Idea
 
 KIND_POST: Literal["post"] = "post"
@@ -49,23 +50,30 @@ def content() -> dict[str, Any]:
     return load_content("calendar")
 
 
-def minutes_split(answers: dict[str, Any]) -> tuple[int, int]:
-    """(minutes to create a post, minutes per reply round) from the time budget in content/plan.toml."""
+def minutes_split(answers: dict[str, Any], reply_times: tuple[str, ...] = ()) -> tuple[int, int]:
+    """(minutes to create a post, minutes per reply round): the plan's time budget (handlers/plan/budget.py), so
+    the calendar says what the plan says."""
     cal = content()
-    budget = load_content("plan").get("budget", {})
-    raw = str(answers.get(budget.get("step", "daily_minutes")) or "")
-    share = float(budget.get("create_share", 0.6))
-    floor = int(cal.get("min_minutes", 5))
-    if not raw.isdigit():
-        return int(cal.get("post_minutes", 30)), floor
-    total = int(raw)
-    create = round(total * share)
-    return max(floor, create), total - create
+    plan = load_content("plan")
+    minutes = budget.minutes_of(answers, plan)
+    if minutes is None:
+        return int(cal.get("post_minutes", 30)), 0
+    create = budget.split(minutes, float((plan.get("budget") or {}).get("create_share", 0.6)))[0]
+    return max(int(cal.get("min_minutes", 5)), create), budget.reply_routine(answers, reply_times, plan)[1]
 
 
 def platforms(answers: dict[str, Any]) -> list[str]:
-    found = [str(p) for p in (answers.get("focus_platforms") or answers.get("platforms_now") or []) if p != "none"]
-    return found
+    """The platforms the plan keeps (its focus, narrowed for a small budget), else the ones used now."""
+    return budget.kept_platforms(answers) or budget.chosen(answers, "platforms_now")
+
+
+def post_time_clear(post: str, replies: tuple[str, ...], reply_minutes: int) -> str:
+    """The post's time, moved past a reply round that starts at the same time (so the two never clash)."""
+    if post not in replies:
+        return post
+    hour, minute = (int(x) for x in post.split(":"))
+    total = min(23 * 60 + 55, hour * 60 + minute + max(15, -(-reply_minutes // 15) * 15))
+    return f"{total // 60:02d}:{total % 60:02d}"
 
 
 def _platform_for(fmt: str, mine: list[str], used: int) -> str:
@@ -81,14 +89,13 @@ def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: d
     end = start + timedelta(days=days)
     window = int(content().get("days", 30))
     pillars = I.user_pillars(answers) or [""]
-    formats = I.user_formats(answers)
+    formats = I.user_formats(answers, settings.post_days)
     purposes = [str(p) for p in answers.get("purposes") or []]
     mine = platforms(answers)
-    create, interact = minutes_split(answers)
-    floor = int(content().get("min_minutes", 5))
-    reply_minutes = max(floor, interact // max(1, len(settings.reply_times))) if settings.reply_times else 0
+    create, reply_minutes = minutes_split(answers, settings.reply_times)
     post_days = set(settings.post_days)
-    post_time = settings.post_times[0] if settings.post_times else "09:00"
+    post_time = post_time_clear(settings.post_times[0] if settings.post_times else "09:00", settings.reply_times,
+                                reply_minutes)
     orders = {p: I.ranked(p, purposes, f"{settings.seed}:{p}") for p in set(pillars)}
     last_used: dict[str, date] = {}
     per_format: dict[str, int] = {}
@@ -99,13 +106,14 @@ def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: d
         if day.weekday() in post_days:
             pillar = pillars[n % len(pillars)]
             fmt = formats[(n + n // len(pillars)) % len(formats)]
-            idea = _choose(orders[pillar], last_used, day, window)
-            if idea:
-                last_used[idea] = day
             used = per_format.get(fmt, 0)
             per_format[fmt] = used + 1
+            platform = _platform_for(fmt, mine, used)
+            idea = _choose([i for i in orders[pillar] if I.fits_format(i, fmt, platform)], last_used, day, window)
+            if idea:
+                last_used[idea] = day
             if day >= start:
-                out.append(Entry(day, post_time, KIND_POST, create, pillar, fmt, _platform_for(fmt, mine, used), idea))
+                out.append(Entry(day, post_time, KIND_POST, create, pillar, fmt, platform, idea))
             n += 1
         if day >= start:
             out += [Entry(day, t, KIND_REPLY, reply_minutes) for t in settings.reply_times]

@@ -49,7 +49,7 @@ def build_ics(entries: list[Entry], tz: str, describe: Describe, *, stamp: datet
         event.add("uid", f"{uid_seed}-{e.kind}-{e.day.isoformat()}-{e.time.replace(':', '')}@brandcoach")
         event.add("dtstamp", stamp.astimezone(timezone.utc))
         event.add("dtstart", begin)
-        event.add("dtend", begin + timedelta(minutes=e.minutes))
+        event.add("dtend", begin + timedelta(minutes=e.minutes or 5))
         event.add("summary", summary)
         if description:
             event.add("description", description)

@@ -15,6 +15,7 @@ from bot.router import Router
 from bot.types import OutFile
 from handlers import steps as S
 from handlers.pictures import plan_pictures
+from handlers.plan import budget
 from handlers.plan.build import Schedule, Section, Tr, build_sections
 from handlers.plan.render import render_markdown, render_text
 from handlers.plan.spec import PlanRules, parse_rules
@@ -79,7 +80,7 @@ async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
     md = render_markdown(title, sections).encode("utf-8")
     ctx.say("plan.title", text=render_text(title, sections))
     ctx.say("plan.file_caption", file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
-    await plan_pictures(ctx, answers, title, sections)
+    await plan_pictures(ctx, budget.kept_answers(answers), title, sections)  # the card shows what the plan keeps
     ctx.say("plan.next")
 
 

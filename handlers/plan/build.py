@@ -7,7 +7,8 @@ from typing import Any
 
 from handlers.plan import budget
 from handlers.plan.rules import holds, present
-from handlers.plan.spec import CALC_LISTS, Line, Param, PlanRules
+from bot.content import load_content
+from handlers.plan.spec import CALC_LISTS, CYCLE_CALCS, Line, Param, PlanRules
 from handlers.steps import Step, courts_controversy, tactics_in
 
 Tr = Callable[..., str]
@@ -59,7 +60,9 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
     if minutes is not None:
         create, interact = budget.split(minutes, plan.create_share)
         out.update(minutes=minutes, create=create, interact=interact)
+    raw = load_content("plan")
     windows: list[str] | None = list(schedule.reply_times) if schedule.reply_times else None
+    out["reply_custom"] = windows is not None
     if present(answers.get(plan.reply_windows.step)):
         wanted = list(plan.reply_windows.get(answers[plan.reply_windows.step]))
         if windows is None:
@@ -69,7 +72,15 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
     if windows:
         out.update(reply_count=len(windows), reply_times=", ".join(windows))
         if "interact" in out:
-            out["reply_minutes"] = out["interact"] // len(windows)
+            out["reply_minutes"] = budget.reply_routine(answers, windows, raw)[1]
+    out["focus_keep"] = budget.narrowed(answers, raw) or 0
+    fit = budget.content_fit(answers, raw, schedule.post_days)
+    out["kept_formats"] = fit["kept"]
+    labels = steps.get("formats")
+    if "advice" in fit and labels is not None:
+        out.update(content_advice=fit["advice"], content_weekly=fit["weekly"], content_posts=fit["posts"],
+                   content_fit=fit.get("fit", fit["posts"]), content_kept=answer_text(labels, fit["kept"], t),
+                   content_dropped=answer_text(labels, fit["dropped"], t))
     return out
 
 
@@ -124,14 +135,15 @@ def render_line(line: Line, values: Mapping[str, Any], steps: Mapping[str, Step]
     items = answers.get(line.each)
     if not present(items):
         return []
-    cycles = {name: list(answers.get(sid) or []) for name, sid in line.cycle}
+    cycles = {name: list((calcs.get(sid) if sid in CYCLE_CALCS else answers.get(sid)) or [])
+              for name, sid in line.cycle}
     out = []
     others = 0  # items not matched so far (they take the variants in turn)
     for n, item in enumerate(list(dict.fromkeys(items)) if isinstance(items, list) else [items]):
         bound = dict(scope, item=item_label(steps[line.each], item, t), n=n + 1)
         for name, sid in line.cycle:
             if cycles[name]:
-                bound[name] = item_label(steps[sid], cycles[name][n % len(cycles[name])], t)
+                bound[name] = item_label(steps[CYCLE_CALCS.get(sid, sid)], cycles[name][n % len(cycles[name])], t)
         matched = line.match is not None and item == answers.get(line.match)
         text = line.match_text if matched else line.text
         if not matched and line.variants:

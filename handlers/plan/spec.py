@@ -13,13 +13,16 @@ from handlers.steps import Step
 SOURCE = "content/plan.toml"
 # Values the plan computes from the answers and the tables below; templates and conditions may use them.
 CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "reply_needed", "reply_short",
-         "days", "warned", "noticed_risky", "tactics")
+         "days", "warned", "noticed_risky", "tactics", "reply_custom", "focus_keep", "content_advice",
+         "content_weekly", "content_posts", "content_fit", "content_kept", "content_dropped", "kept_formats")
+# Computed lists a `cycle` may walk instead of an answer, with the step whose option labels they show.
+CYCLE_CALCS = {"kept_formats": "formats"}
 # Computed lists an `each` line may walk, with the catalog key each item shows as.
 CALC_LISTS = {"tactics": "rep.{}.plan"}
 EACH_NAMES = ("item", "n")
 ANSWER_NAMES = ("question", "answer")
 PARAM_MODES = ("first", "after", "count")
-TOP_KEYS = {"reply_windows", "posting_days", "budget", "answer_text", "sections"}
+TOP_KEYS = {"reply_windows", "posting_days", "budget", "focus", "content_budget", "answer_text", "sections"}
 SECTION_KEYS = {"id", "title", "lines", "collect"}
 LINE_KEYS = {"text", "when", "each", "match", "match_text", "variants", "cycle", "params", "fallback", "one_of"}
 CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
@@ -213,7 +216,8 @@ def _line(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -
         raise fail(where, "variants is a list of catalog keys, on an each line over an answer")
     for key in variants:
         names |= _key(where, key, messages)
-    cycle = tuple((name, _step(where, sid, steps, ("list", "multi")).id) for name, sid in (raw.get("cycle") or {}).items())
+    cycle = tuple((name, sid if sid in CYCLE_CALCS else _step(where, sid, steps, ("list", "multi")).id)
+                  for name, sid in (raw.get("cycle") or {}).items())
     if cycle and each is None:
         raise fail(where, "cycle goes on an each line")
     params = _params(where, raw.get("params"), steps)
@@ -235,7 +239,8 @@ def _line(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -
 
 def _mentions(line: Line) -> set[str]:
     """Step ids a line reads, in its template, condition, list, params or fallbacks."""
-    out = set(line.names) | {s for _, s in line.cycle} | {p.step for p in line.params} | {n for n, _ in line.fallback}
+    out = set(line.names) | {CYCLE_CALCS.get(s, s) for _, s in line.cycle} | {p.step for p in line.params}
+    out |= {n for n, _ in line.fallback}
     out |= {s for s in (line.each, line.match) if s}
     if line.when is not None:
         out |= rules.condition_steps(line.when)
@@ -279,6 +284,8 @@ def _parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Mes
         raise fail("[budget]", f"min_reply_minutes must be a whole number of minutes, not {min_round!r}")
     if set(budget) - {"step", "create_share", "min_reply_minutes"}:
         raise fail("[budget]", f"unknown key(s) {sorted(set(budget) - {'step', 'create_share', 'min_reply_minutes'})}")
+    _check_focus(data.get("focus") or {}, by_id)
+    _check_costs(data.get("content_budget") or {}, by_id)
     answer_text = data.get("answer_text")
     if _key("answer_text", answer_text, messages) - set(ANSWER_NAMES):
         raise fail("answer_text", f"{answer_text!r} may only use {{question}} and {{answer}}")
@@ -305,3 +312,38 @@ def _parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Mes
             shown |= _mentions(line)
     return PlanRules(tuple(sections), windows, days, budget_step.id, float(share), min_round, str(answer_text),
                      frozenset(shown & set(by_id)))
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _check_focus(focus: Mapping[str, Any], steps: Mapping[str, Step]) -> None:
+    """[focus]: the platforms step, limits of whole numbers, formats that are options of the formats step."""
+    if set(focus) - {"step", "limits", "defer_formats"}:
+        raise fail("[focus]", f"unknown key(s) {sorted(set(focus) - {'step', 'limits', 'defer_formats'})}")
+    if not focus:
+        return
+    _step("[focus]", focus.get("step"), steps, ("multi", "list"))
+    for limit in focus.get("limits") or []:
+        if not isinstance(limit, Mapping) or set(limit) != {"max_minutes", "keep"} \
+                or not all(_whole(v) for v in limit.values()):
+            raise fail("[focus] limits", f"each limit is {{ max_minutes = n, keep = n }}, not {limit!r}")
+    options = steps["formats"].options if "formats" in steps else ()
+    bad = [f for f in focus.get("defer_formats") or [] if f not in options]
+    if bad:
+        raise fail("[focus] defer_formats", f"not options of the formats step: {bad}")
+
+
+def _check_costs(costs: Mapping[str, Any], steps: Mapping[str, Step]) -> None:
+    """[content_budget]: minutes per post for every option of its formats step."""
+    if not costs:
+        return
+    if set(costs) - {"step", "minutes_per_post"}:
+        raise fail("[content_budget]", f"unknown key(s) {sorted(set(costs) - {'step', 'minutes_per_post'})}")
+    step = _step("[content_budget]", costs.get("step"), steps, ("multi",))
+    table = costs.get("minutes_per_post") or {}
+    missing = [o for o in step.options if o not in table]
+    bad = [k for k, v in table.items() if k not in step.options or not _whole(v)]
+    if missing or bad:
+        raise fail("[content_budget] minutes_per_post", f"missing {missing}, bad {bad} (whole minutes per option)")

@@ -528,6 +528,8 @@ async def cmd_progress(ctx: Context) -> None:
         weekly = (await _series(ctx)).get("weekly") if settings else None
         if weekly is not None and weekly.enabled and weekly.days and weekly.times:
             lines.append(ctx.t("progress.empty", day=ctx.t(f"day.{weekly.days[0]}"), time=weekly.times[0]))
+        elif settings is None:  # no reminders yet: they are set up from the confirmed plan
+            lines.append(ctx.t("progress.empty_no_plan"))
         else:
             lines.append(ctx.t("progress.empty_no_review"))
     ctx.say("progress.title", text="\n".join(lines))

@@ -40,6 +40,14 @@ class Idea:
     id: str
     purposes: tuple[str, ...]
     themes: tuple[str, ...]
+    formats: tuple[str, ...] = ()    # the formats it can be made as; () = any
+    platforms: tuple[str, ...] = ()  # the platforms it needs; () = any
+
+    def fits(self, fmt: str | None = None, platforms: list[str] | tuple[str, ...] | None = None) -> bool:
+        """Whether the idea can be made as this format (None: any) on one of these platforms (None/empty: any)."""
+        if fmt and self.formats and fmt not in self.formats:
+            return False
+        return not (platforms and self.platforms and not set(platforms) & set(self.platforms))
 
 
 def kinds() -> dict[str, Kind]:
@@ -54,7 +62,8 @@ def kinds() -> dict[str, Kind]:
 
 
 def ideas() -> list[Idea]:
-    return [Idea(i["id"], tuple(i.get("purposes", ())), tuple(i.get("themes", ())))
+    return [Idea(i["id"], tuple(i.get("purposes", ())), tuple(i.get("themes", ())), tuple(i.get("formats", ())),
+                 tuple(i.get("platforms", ())))
             for i in load_content("ideas").get("ideas", [])]
 
 
@@ -101,8 +110,9 @@ def pick_idea(answers: dict[str, Any], recent: list[str], seed: str) -> tuple[Id
     digest = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
     pillar = pillars[digest % len(pillars)]
     fits = pillar_themes(pillar)
+    formats, mine = budget.kept_formats(answers), budget.kept_platforms(answers)
     pool = [i for i in ideas() if (not i.purposes or not purposes or purposes & set(i.purposes))
-            and (not i.themes or fits & set(i.themes))]
+            and (not i.themes or fits & set(i.themes)) and any(i.fits(f, mine) for f in formats)]
     if not pool:
         return None
     themed = [i for i in pool if i.themes]
@@ -168,8 +178,9 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
     choices: list[Choice] = []
     if kind.idea and idea is not None:
         chosen, pillar = idea
-        formats = answers.get("formats") or ["photo"]
-        chosen_format = formats[slot % len(formats)]
+        formats = budget.kept_formats(answers)
+        suits = [f for f in formats if chosen.fits(f)] or formats
+        chosen_format = suits[slot % len(suits)]
         # mid-sentence wording of the format ("video pendek"), falling back to the option label
         fmt = catalog.t(lang, f"idea_format.{chosen_format}") if catalog.has(f"idea_format.{chosen_format}", lang) \
             else catalog.t(lang, f"opt.formats.{chosen_format}")
@@ -212,6 +223,8 @@ IDEAS_SCHEMA = schema.Table({
         "id": schema.Field(str, required=True, pattern=_ID),
         "purposes": schema.Field(schema.ListOf(str)),
         "themes": schema.Field(schema.ListOf(str)),
+        "formats": schema.Field(schema.ListOf(str)),
+        "platforms": schema.Field(schema.ListOf(str)),
     })), required=True),
 })
 
@@ -280,7 +293,8 @@ def unsent_text_issues(data: dict[str, Any], catalogs: dict[str, dict[str, schem
     return out
 
 
-def idea_findings(data: dict[str, Any], purposes: list[str] | None) -> list[schema.Finding]:
+def idea_findings(data: dict[str, Any], purposes: list[str] | None,
+                  options: dict[str, list[str] | None] | None = None) -> list[schema.Finding]:
     """Schema violations, duplicate ids, unknown themes and purposes (None: purposes unknown) in ideas content."""
     found = schema.validate(data, IDEAS_SCHEMA)
     raws = data.get("ideas")
@@ -295,16 +309,21 @@ def idea_findings(data: dict[str, Any], purposes: list[str] | None) -> list[sche
             continue
         found += [(f"ideas[{i}].themes", f"unknown theme {t!r} (not in [themes])") for t in raw.get("themes", [])
                   if t not in themes_known]
+        for field, step in (("formats", "formats"), ("platforms", "focus_platforms")):
+            known = (options or {}).get(step)
+            if known is not None:
+                found += [(f"ideas[{i}].{field}", f"{v!r} is not an option of the {step!r} step")
+                          for v in raw.get(field, []) if v not in known]
         if purposes is not None:
             found += [(f"ideas[{i}].purposes", f"{p!r} is not an option of the 'purposes' step ({', '.join(purposes)})")
                       for p in raw.get("purposes", []) if p not in purposes]
     return found
 
 
-def _purpose_options() -> list[str] | None:
-    """The options of the questionnaire's 'purposes' step, which ideas are matched against."""
+def _purpose_options(step: str = "purposes") -> list[str] | None:
+    """The options of a questionnaire step (purposes, formats, platforms), which ideas are matched against."""
     steps = load_content("questionnaire").get("steps")
-    found = [s.get("options") for s in steps or [] if isinstance(s, dict) and s.get("id") == "purposes"]
+    found = [s.get("options") for s in steps or [] if isinstance(s, dict) and s.get("id") == step]
     return [str(o) for o in found[0]] if found and isinstance(found[0], list) else None
 
 
@@ -317,7 +336,8 @@ def check() -> list[schema.Issue]:
     nudges, ideas_doc = content_doc("nudges"), content_doc("ideas")
     out = nudges.issues(kind_findings(nudges.data))
     out += schema.text_issues(nudges, kind_texts(nudges.data), catalogs) + unsent_text_issues(nudges.data, catalogs)
-    out += ideas_doc.issues(idea_findings(ideas_doc.data, _purpose_options()))
+    out += ideas_doc.issues(idea_findings(ideas_doc.data, _purpose_options(), {
+        s: _purpose_options(s) for s in ("formats", "focus_platforms")}))
     raws = ideas_doc.data.get("ideas")
     texts = [schema.Text(f"idea.{r['id']}", f"ideas[{i}].id", IDEA_FILLS) for i, r in enumerate(raws)
              if isinstance(r, dict) and isinstance(r.get("id"), str)] if isinstance(raws, list) else []

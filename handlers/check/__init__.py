@@ -6,13 +6,14 @@ from typing import Any
 
 from bot import schema
 from bot.context import Context
+from bot.core import MAX_INBOUND_CHARS
 from bot.router import Router
 from handlers.check.review import CAPS, Review, review
 
 __all__ = ["register", "review", "review_text"]
 
 AWAIT_SECONDS = 3600
-MAX_DRAFT = 10000
+MAX_DRAFT = MAX_INBOUND_CHARS  # a longer message is cut at the door (one character over: still refused)
 
 
 def review_text(ctx: Context, r: Review, answers: dict[str, Any]) -> str:
@@ -58,11 +59,12 @@ async def ask(ctx: Context) -> None:
 
 
 async def cmd_check(ctx: Context) -> None:
-    """/check <draft> reviews it; /check alone waits for the draft."""
-    if ctx.inbound.args:
+    """/check <draft> reviews it (the whole message after the command, line breaks kept); /check alone waits."""
+    draft = ctx.inbound.text or " ".join(ctx.inbound.args)
+    if draft.strip():
         if ctx.awaits == "check":
             await ctx.expect(None)
-        await reply(ctx, " ".join(ctx.inbound.args))
+        await reply(ctx, draft)
     else:
         await ask(ctx)
 

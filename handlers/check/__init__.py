@@ -98,8 +98,8 @@ SCHEMA = schema.Table({
     "brand": schema.Field(schema.Table({"stopwords": _WORDS})),
 })
 TEXTS = ("check.title", "check.on_brand", "check.off_brand", "check.fame", "check.no_risk", "check.over_chars",
-         "check.over_hashtags", "check.fits", "check.cta_yes", "check.cta_no", "check.cta_withheld", "check.tags", "check.ask",
-         "check.too_long", f"check.risk.{CAPS}")
+         "check.over_hashtags", "check.fits", "check.cta_yes", "check.cta_no", "check.cta_withheld", "check.tags",
+         "check.ask", "check.too_long", f"check.risk.{CAPS}")
 
 
 def findings(data: dict[str, Any], platforms: list[str] | None) -> list[schema.Finding]:

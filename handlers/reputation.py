@@ -5,7 +5,7 @@ Lexicons and tactics live in content/reputation.toml; this module is pure (given
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,7 +25,7 @@ SCHEMA = schema.Table({
     "innocent": schema.Field(schema.Table({"phrases": _WORDS})),
     "spelling": schema.Field(schema.MapOf(schema.Field(str), key_pattern=r"[a-z0-9']+")),
     "read": schema.Field(schema.Table({"kinds": schema.Field(schema.ListOf(str), choices=("text", "list")),
-                                       "skip": _WORDS})),
+                                       "skip": _WORDS, "hold_back": _WORDS})),
     "tactics": schema.Field(schema.ArrayOf(schema.Table({
         "id": schema.Field(str, required=True, pattern=_ID),
         "words": schema.Field(schema.ListOf(str)),
@@ -57,6 +57,7 @@ class Lexicon:
     innocent: tuple[tuple[str, ...], ...] = ()  # phrases that are never a tactic ("serangan jantung", "roasting kopi")
     read_kinds: frozenset[str] = frozenset()    # typed steps read for every tactic unless they list their own `warn`
     read_skip: frozenset[str] = frozenset()
+    hold_back: tuple[str, ...] = ()             # list steps whose risky items are never scheduled (pillars)
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +93,8 @@ def lexicon() -> Lexicon:
         after=tuple(p for w in neg.get("after", ()) if (p := _phrase(w))), after_window=int(neg.get("after_window", 2)),
         innocent=tuple(p for w in data.get("innocent", {}).get("phrases", ()) if (p := _phrase(w))),
         read_kinds=frozenset(data.get("read", {}).get("kinds", ())),
-        read_skip=frozenset(data.get("read", {}).get("skip", ())))
+        read_skip=frozenset(data.get("read", {}).get("skip", ())),
+        hold_back=tuple(data.get("read", {}).get("hold_back", ())))
 
 
 def _matches(toks: Sequence[str], at: int, phrase: tuple[str, ...]) -> bool:
@@ -172,6 +174,26 @@ def answer_tactics(step_id: str, warn: Sequence[str], warn_options: Sequence[str
     return found
 
 
+def held_back(answers: Mapping[str, Any]) -> list[str]:
+    """Items of the [read].hold_back list answers that are themselves a risky tactic ("sindir lawan")."""
+    out: list[str] = []
+    for sid in lexicon().hold_back:
+        value = answers.get(sid)
+        for item in value if isinstance(value, list) else []:
+            if str(item).strip() and text_tactics(str(item)) and str(item) not in out:
+                out.append(str(item))
+    return out
+
+
+def usable_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers without the held-back items: what calendars, ideas, collaborations and hashtags may use."""
+    risky = set(held_back(answers))
+    if not risky:
+        return dict(answers)
+    return {k: [i for i in v if str(i) not in risky] if k in lexicon().hold_back and isinstance(v, list) else v
+            for k, v in answers.items()}
+
+
 def tactic_ids() -> list[str]:
     return [t.id for t in lexicon().tactics]
 
@@ -192,8 +214,11 @@ def findings(data: dict[str, Any], steps: list[dict[str, Any]]) -> list[schema.F
         sid, option = key.split(".", 1)
         if sid in by_step and option not in by_step[sid].get("warn_options", []):
             found.append(("tactics", f"option {key!r} is not in the warn_options of step {sid!r}"))
-    found += [("read.skip", f"{sid!r} is not a step of the questionnaire")
-              for sid in data.get("read", {}).get("skip", []) if steps and sid not in by_step]
+    read = data.get("read", {})
+    found += [(f"read.{key}", f"{sid!r} is not a step of the questionnaire")
+              for key in ("skip", "hold_back") for sid in read.get(key, []) if steps and sid not in by_step]
+    found += [("read.hold_back", f"{sid!r} is not a list step") for sid in read.get("hold_back", [])
+              if sid in by_step and by_step[sid].get("kind") != "list"]
     for s in steps:
         found += [("tactics", f"step {s.get('id')!r}: warned option {o!r} maps to no tactic")
                   for o in s.get("warn_options", []) if f"{s.get('id')}.{o}" not in mapped]

@@ -91,3 +91,48 @@ async def test_the_vision_and_mission_warn_once_per_tactic(core: Core, lang: str
     assert not any(m.key == "warn.controversy" for m in out)  # the reasoning once; then each new tactic's alternative
     assert [m.key for m in out if m.key.startswith("rep.")] == ["rep.attack.alt"]
     assert CATALOG.t(lang, "rep.attack.alt") in " ".join(m.text for m in out)
+
+
+# --- a pillar that is itself a risky tactic is never scheduled; the plan says to replace it ---
+
+RISKY_PILLARS: dict[str, Any] = {"role": "politician", "pillars": ["program kerja", "kegiatan blusukan", "sindir lawan"]}
+
+
+@pytest.mark.parametrize(("lang", "risky"), [("id", "sindir lawan"), ("en", "trolling my rivals")])
+def test_a_risky_pillar_gets_no_posts_ideas_collaborations_or_hashtags(lang: str, risky: str) -> None:
+    from datetime import date
+
+    from handlers import reputation as R
+    from handlers.calendar.build import CalendarSettings, build_calendar
+    from handlers.check.review import review
+    from handlers.ideas import user_pillars
+    from handlers.plan import build_plan
+    from handlers.reminders import content as NC
+    from nudge_helpers import ANSWERS
+
+    answers = {**ANSWERS, "role": "politician", "pillars": ["program kerja", "kegiatan blusukan", risky]}
+    assert R.held_back(answers) == [risky]
+    assert user_pillars(answers) == ["program kerja", "kegiatan blusukan"]
+    entries = build_calendar(answers, CalendarSettings(), date(2026, 3, 2))
+    assert entries and all(e.pillar != risky for e in entries)
+    assert all(NC.pick_idea(answers, [], f"seed{n}")[1] != risky for n in range(30))  # type: ignore[index]
+    tag = "#" + risky.replace(" ", "")
+    assert tag not in review("Blusukan ke pasar pagi ini.", answers).suggestions
+    t = lambda key, **kw: CATALOG.t(lang, key, **kw)  # noqa: E731
+    sections = build_plan(answers, t)
+    lines = [line for s in sections for line in s.lines]
+    replace = t("plan.held_back", item=risky)
+    assert replace in lines
+    assert [line for line in lines if risky in line] == [replace]  # no pillar line, no collaboration, nothing else
+    assert t("rep.attack.plan" if lang == "id" else "rep.provoke.plan") in "\n".join(lines)  # the alternative
+
+
+def test_every_pillar_risky_still_gives_one_stakeholder_line_per_segment() -> None:
+    from handlers.plan import build_plan
+    from nudge_helpers import ANSWERS
+
+    answers = {**ANSWERS, "needs": "jalan desa", "segments": ["warga desa", "anak muda"], "priority_segment": "anak muda",
+               "pillars": ["sindir lawan", "serang balik"]}
+    lines = [line for s in build_plan(answers, lambda k, **kw: CATALOG.t("id", k, **kw)) for line in s.lines]
+    assert sum(1 for line in lines if line.startswith(("warga desa", "anak muda"))) == 2
+    assert not any("sindir lawan" in line and "plan" not in line and "⛔" not in line for line in lines)

@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.core import MAX_INBOUND_CHARS
 from bot.router import Router
 from handlers.check.review import CAPS, Review, review
+from handlers.reputation import usable_answers
 
 __all__ = ["register", "review", "review_text"]
 
@@ -18,7 +19,7 @@ MAX_DRAFT = MAX_INBOUND_CHARS  # a longer message is cut at the door (one charac
 
 def review_text(ctx: Context, r: Review, answers: dict[str, Any]) -> str:
     """The review as a few short lines: brand, reputation, limits, call to action, hashtags."""
-    pillars = [str(p) for p in answers.get("pillars") or []]
+    pillars = [str(p) for p in usable_answers(answers).get("pillars") or []]
     lines = [ctx.t("check.title")]
     if r.withheld:
         pass  # no praise for a draft that insults, baits or spreads a rumour: the risks come first

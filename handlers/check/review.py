@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.content import load_content
 from handlers.reminders import content as NC
-from handlers.reputation import respell
+from handlers.reputation import respell, usable_answers
 
 CAPS = "caps"
 _ENDINGS = r"(?:nya|lah|kah|pun|mu|ku|kan|an|s|es|ed)?"
@@ -218,7 +218,7 @@ def suggest_tags(draft: str, pillars: list[str], first: str | None, most: int = 
 def review(draft: str, answers: dict[str, Any]) -> Review:
     """The whole review of a draft for this user's pillars and platforms."""
     r = rules()
-    pillars = [str(p) for p in answers.get("pillars") or [] if str(p).strip()]
+    pillars = [str(p) for p in usable_answers(answers).get("pillars") or [] if str(p).strip()]
     platforms = [str(p) for p in (answers.get("focus_platforms") or answers.get("platforms_now") or []) if p != "none"]
     chars, tags = len(draft), len(_HASHTAG.findall(draft))
     checked = tuple(p for p in platforms if p in r.limits)

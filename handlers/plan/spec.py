@@ -13,9 +13,9 @@ from handlers.steps import Step
 SOURCE = "content/plan.toml"
 # Values the plan computes from the answers and the tables below; templates and conditions may use them.
 CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "reply_needed", "reply_short",
-         "days", "warned", "noticed_risky", "tactics")
-# Computed lists an `each` line may walk, with the catalog key each item shows as.
-CALC_LISTS = {"tactics": "rep.{}.plan"}
+         "days", "warned", "noticed_risky", "tactics", "held_back")
+# Computed lists an `each` line may walk, with the catalog key each item shows as ("": the item's own text).
+CALC_LISTS = {"tactics": "rep.{}.plan", "held_back": ""}
 EACH_NAMES = ("item", "n")
 ANSWER_NAMES = ("question", "answer")
 PARAM_MODES = ("first", "after", "count")

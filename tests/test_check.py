@@ -90,7 +90,12 @@ async def test_check_alone_waits_for_the_draft_and_stores_nothing(core: Core) ->
 ])
 def test_bait_and_insults_get_no_praise(draft: str) -> None:
     r = review(draft, ANSWERS)
-    assert r.risks and r.withheld and not r.cta
+    assert r.risks and r.withheld and not r.cta and r.bait_cta
+
+
+def test_a_risky_draft_without_any_ask_is_not_called_bait() -> None:
+    r = review("Toko batik sebelah itu penipu", ANSWERS)
+    assert r.risks == ("accuse",) and not r.cta and not r.bait_cta
 
 
 def test_chat_spellings_are_read_as_words() -> None:

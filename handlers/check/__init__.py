@@ -38,7 +38,7 @@ def review_text(ctx: Context, r: Review, answers: dict[str, Any]) -> str:
     if r.checked and not r.over:
         lines.append(ctx.t("check.fits", platforms=", ".join(ctx.t(f"opt.focus_platforms.{p}") for p in r.checked),
                            chars=r.chars, hashtags=r.hashtags))
-    lines.append(ctx.t("check.cta_yes") if r.cta else ctx.t("check.cta_withheld") if r.withheld else
+    lines.append(ctx.t("check.cta_yes") if r.cta else ctx.t("check.cta_withheld") if r.bait_cta else
                  ctx.t("check.cta_no"))
     if r.suggestions:
         lines.append(ctx.t("check.tags", tags=" ".join(r.suggestions)))

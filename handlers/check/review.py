@@ -40,6 +40,7 @@ class Review:
     cta: bool                      # asks readers to do something (never when `withheld`)
     suggestions: tuple[str, ...]   # hashtags from the pillars, not already in the draft
     withheld: tuple[str, ...] = ()  # risk classes found that withhold praise ([praise].withheld_by): bait is no CTA
+    bait_cta: bool = False          # it asks readers to do something, but that ask is withheld (bait, insult...)
 
 
 def normalize(text: str) -> str:
@@ -231,7 +232,7 @@ def review(draft: str, answers: dict[str, Any]) -> Review:
             over.append(Limit(p, "hashtags", tags, lim["hashtags"]))
     found = risks(draft)
     withheld = tuple(f for f in found if f in r.withheld_by)
-    cta = not withheld and ((r.cta is not None and bool(r.cta.search(normalize(draft)))) or "?" in draft.strip()[-80:])
+    asks = (r.cta is not None and bool(r.cta.search(normalize(draft)))) or "?" in draft.strip()[-80:]
     pillar = serving_pillar(draft, pillars)
-    return Review(pillar, found, tuple(over), checked, chars, tags, cta, suggest_tags(draft, pillars, pillar),
-                  withheld)
+    return Review(pillar, found, tuple(over), checked, chars, tags, asks and not withheld,
+                  suggest_tags(draft, pillars, pillar), withheld, asks and bool(withheld))

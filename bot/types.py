@@ -30,7 +30,8 @@ class Inbound:
 
     kind "text": free text in `text`.
     kind "choice": a tapped option in `choice`, or a whole selection in `values`.
-    kind "command": `command` (no slash, lower case) with `args`.
+    kind "command": `command` (no slash, lower case) with `args`, and in `text` the raw rest of the message after
+    the command word (line breaks kept), for a command that takes free text (/check <draft>).
     kind "other": a non-text message; `other` names it (sticker, photo, voice...).
     """
 
@@ -130,7 +131,8 @@ class Outbound:
 
 def command(user: UserRef, name: str, *args: str, locale: str | None = None) -> Inbound:
     """Build a command inbound (helper for adapters and tests)."""
-    return Inbound(user=user, kind="command", command=name.lower(), args=tuple(args), locale=locale)
+    return Inbound(user=user, kind="command", command=name.lower(), args=tuple(args), text=" ".join(args),
+                   locale=locale)
 
 
 def text(user: UserRef, body: str, locale: str | None = None) -> Inbound:
@@ -152,3 +154,9 @@ def parse_command(line: str) -> tuple[str, tuple[str, ...]] | None:
     if not name or not all(c.isalnum() or c == "_" for c in name):
         return None
     return name, tuple(rest)
+
+
+def command_text(line: str) -> str:
+    """The raw rest of a command message after '/cmd@bot' (line breaks kept, outer whitespace trimmed)."""
+    parts = line.strip()[1:].split(None, 1)
+    return parts[1].strip() if len(parts) > 1 else ""

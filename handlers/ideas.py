@@ -14,6 +14,7 @@ from bot.actions import Action, action
 from bot.context import Context
 from bot.router import Router
 from bot.types import Choice
+from handlers import reputation
 from handlers.plan import budget
 from handlers.reminders import content as NC
 from handlers.reminders.store import NudgeStore
@@ -31,7 +32,9 @@ class IdeaMore(Action):
 
 
 def user_pillars(answers: dict[str, Any]) -> list[str]:
-    return [str(p) for p in (answers.get("pillars") or []) if str(p).strip()]
+    """The pillars ideas and the calendar use: a pillar that is itself a risky tactic is left out."""
+    usable = reputation.usable_answers(answers)
+    return [str(p) for p in (usable.get("pillars") or []) if str(p).strip()]
 
 
 def user_formats(answers: dict[str, Any], post_days: Sequence[int] | None = None) -> list[str]:

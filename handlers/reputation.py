@@ -5,7 +5,7 @@ Lexicons and tactics live in content/reputation.toml; this module is pure (given
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -14,11 +14,18 @@ from bot import schema
 from bot.content import content_doc, load_content
 
 _ID = r"[a-z0-9_]+"
-_LEX = schema.Table({"window": schema.Field(int, min=0, max=12), "words": schema.Field(schema.ListOf(str))})
+_WORDS = schema.Field(schema.ListOf(str))
+_LEX = schema.Table({"window": schema.Field(int, min=0, max=12), "words": _WORDS})
 SCHEMA = schema.Table({
-    "negation": schema.Field(_LEX, required=True),
+    "negation": schema.Field(schema.Table({"window": schema.Field(int, min=0, max=12), "words": _WORDS,
+                                           "after": _WORDS, "after_window": schema.Field(int, min=0, max=6)}),
+                             required=True),
     "context": schema.Field(_LEX, required=True),
-    "clause": schema.Field(schema.Table({"words": schema.Field(schema.ListOf(str))})),
+    "clause": schema.Field(schema.Table({"words": _WORDS})),
+    "innocent": schema.Field(schema.Table({"phrases": _WORDS})),
+    "spelling": schema.Field(schema.MapOf(schema.Field(str), key_pattern=r"[a-z0-9']+")),
+    "read": schema.Field(schema.Table({"kinds": schema.Field(schema.ListOf(str), choices=("text", "list")),
+                                       "skip": _WORDS, "hold_back": _WORDS})),
     "tactics": schema.Field(schema.ArrayOf(schema.Table({
         "id": schema.Field(str, required=True, pattern=_ID),
         "words": schema.Field(schema.ListOf(str)),
@@ -45,11 +52,28 @@ class Lexicon:
     context: frozenset[str]
     context_window: int
     clause: frozenset[str]
+    after: tuple[tuple[str, ...], ...] = ()   # phrases that reject a word said just before ("sensasi? no way")
+    after_window: int = 2
+    innocent: tuple[tuple[str, ...], ...] = ()  # phrases that are never a tactic ("serangan jantung", "roasting kopi")
+    read_kinds: frozenset[str] = frozenset()    # typed steps read for every tactic unless they list their own `warn`
+    read_skip: frozenset[str] = frozenset()
+    hold_back: tuple[str, ...] = ()             # list steps whose risky items are never scheduled (pillars)
+
+
+@lru_cache(maxsize=1)
+def _spelling() -> dict[str, tuple[str, ...]]:
+    return {k.lower(): tuple(v.lower().split()) for k, v in load_content("reputation").get("spelling", {}).items()}
+
+
+def respell(text: str) -> str:
+    """Chat spellings written out, word by word, in lower-cased text ("yg gak" -> "yang gak")."""
+    spell = _spelling()
+    return re.sub(r"[\w']+", lambda m: " ".join(spell.get(m.group(), (m.group(),))), text)
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case words and clause punctuation, in order."""
-    return _TOKEN.findall(text.lower().replace("’", "'"))
+    """Lower-case words (chat spellings written out) and clause punctuation, in order."""
+    return _TOKEN.findall(respell(text.lower().replace("’", "'")))
 
 
 def _phrase(text: str) -> tuple[str, ...]:
@@ -65,7 +89,12 @@ def lexicon() -> Lexicon:
                              tuple(t.get("options", ()))) for t in data["tactics"]),
         negation=frozenset(w.lower() for w in neg.get("words", ())), negation_window=int(neg.get("window", 4)),
         context=frozenset(w.lower() for w in ctx.get("words", ())), context_window=int(ctx.get("window", 4)),
-        clause=frozenset(w.lower() for w in data.get("clause", {}).get("words", ())))
+        clause=frozenset(w.lower() for w in data.get("clause", {}).get("words", ())),
+        after=tuple(p for w in neg.get("after", ()) if (p := _phrase(w))), after_window=int(neg.get("after_window", 2)),
+        innocent=tuple(p for w in data.get("innocent", {}).get("phrases", ()) if (p := _phrase(w))),
+        read_kinds=frozenset(data.get("read", {}).get("kinds", ())),
+        read_skip=frozenset(data.get("read", {}).get("skip", ())),
+        hold_back=tuple(data.get("read", {}).get("hold_back", ())))
 
 
 def _matches(toks: Sequence[str], at: int, phrase: tuple[str, ...]) -> bool:
@@ -76,8 +105,22 @@ def _matches(toks: Sequence[str], at: int, phrase: tuple[str, ...]) -> bool:
     return list(toks[at:at + len(head)]) == head and word.startswith(last) and bool(_ENDING.match(word[len(last):]))
 
 
-def _cancelled(toks: Sequence[str], at: int, lex: Lexicon) -> bool:
-    """A negation or an educational context shortly before position `at`, in the same clause."""
+def _rejected(toks: Sequence[str], end: int, lex: Lexicon) -> bool:
+    """A rejection among the first words after a mention, punctuation between allowed ("sensasi? no way")."""
+    words = [i for i in range(end, len(toks)) if toks[i][0].isalnum() or toks[i][0] == "'"][:lex.after_window]
+    return any(_matches(toks, i, p) for i in words for p in lex.after)
+
+
+def _innocent(toks: Sequence[str], lex: Lexicon) -> set[int]:
+    """Positions covered by a phrase that is never a tactic."""
+    return {j for i in range(len(toks)) for p in lex.innocent if _matches(toks, i, p) for j in range(i, i + len(p))}
+
+
+def _cancelled(toks: Sequence[str], at: int, lex: Lexicon, length: int = 1) -> bool:
+    """A negation or an educational context shortly before position `at`, in the same clause, or a rejection just
+    after the mention."""
+    if lex.after and _rejected(toks, at + length, lex):
+        return True
     for back in range(1, max(lex.negation_window, lex.context_window) + 1):
         i = at - back
         if i < 0 or not (toks[i][0].isalnum() or toks[i][0] == "'") or toks[i] in lex.clause:
@@ -93,13 +136,25 @@ def text_tactics(text: str, allowed: Iterable[str] | None = None) -> list[str]:
     lex = lexicon()
     wanted = set(allowed) if allowed is not None else None
     toks = tokens(text)
+    skip = _innocent(toks, lex)
     found = []
     for tactic in lex.tactics:
         if wanted is not None and tactic.id not in wanted:
             continue
-        if any(_matches(toks, i, p) and not _cancelled(toks, i, lex) for p in tactic.words for i in range(len(toks))):
+        if any(i not in skip and _matches(toks, i, p) and not _cancelled(toks, i, lex, len(p))
+               for p in tactic.words for i in range(len(toks))):
             found.append(tactic.id)
     return found
+
+
+def read_for(step_id: str, kind: str, warn: Sequence[str]) -> tuple[str, ...]:
+    """The tactics a typed step is read for: its own `warn`, else every tactic when [read] covers its kind."""
+    lex = lexicon()
+    if warn:
+        return tuple(warn)
+    if kind in lex.read_kinds and step_id not in lex.read_skip:
+        return tuple(t.id for t in lex.tactics)
+    return ()
 
 
 def option_tactics(step_id: str, chosen: Iterable[str]) -> list[str]:
@@ -117,6 +172,26 @@ def answer_tactics(step_id: str, warn: Sequence[str], warn_options: Sequence[str
     if warn:
         found += [t for t in text_tactics(" . ".join(items), warn) if t not in found]
     return found
+
+
+def held_back(answers: Mapping[str, Any]) -> list[str]:
+    """Items of the [read].hold_back list answers that are themselves a risky tactic ("sindir lawan")."""
+    out: list[str] = []
+    for sid in lexicon().hold_back:
+        value = answers.get(sid)
+        for item in value if isinstance(value, list) else []:
+            if str(item).strip() and text_tactics(str(item)) and str(item) not in out:
+                out.append(str(item))
+    return out
+
+
+def usable_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers without the held-back items: what calendars, ideas, collaborations and hashtags may use."""
+    risky = set(held_back(answers))
+    if not risky:
+        return dict(answers)
+    return {k: [i for i in v if str(i) not in risky] if k in lexicon().hold_back and isinstance(v, list) else v
+            for k, v in answers.items()}
 
 
 def tactic_ids() -> list[str]:
@@ -139,6 +214,11 @@ def findings(data: dict[str, Any], steps: list[dict[str, Any]]) -> list[schema.F
         sid, option = key.split(".", 1)
         if sid in by_step and option not in by_step[sid].get("warn_options", []):
             found.append(("tactics", f"option {key!r} is not in the warn_options of step {sid!r}"))
+    read = data.get("read", {})
+    found += [(f"read.{key}", f"{sid!r} is not a step of the questionnaire")
+              for key in ("skip", "hold_back") for sid in read.get(key, []) if steps and sid not in by_step]
+    found += [("read.hold_back", f"{sid!r} is not a list step") for sid in read.get("hold_back", [])
+              if sid in by_step and by_step[sid].get("kind") != "list"]
     for s in steps:
         found += [("tactics", f"step {s.get('id')!r}: warned option {o!r} maps to no tactic")
                   for o in s.get("warn_options", []) if f"{s.get('id')}.{o}" not in mapped]

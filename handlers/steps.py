@@ -518,9 +518,10 @@ def stored_value(step: Step, answers: dict[str, Any], picked: list[str]) -> Any:
 
 def tactics_in(step: Step, value: Any) -> list[str]:
     """The reputation-risky tactics an answer plans (content/reputation.toml), negated or educational mentions not."""
-    if value is None or not (step.warn or step.warn_options):
+    warn = reputation.read_for(step.id, step.kind, step.warn)
+    if value is None or not (warn or step.warn_options):
         return []
-    return reputation.answer_tactics(step.id, step.warn, step.warn_options, value)
+    return reputation.answer_tactics(step.id, warn, step.warn_options, value)
 
 
 def courts_controversy(step: Step, value: Any) -> bool:

@@ -80,3 +80,39 @@ async def test_check_alone_waits_for_the_draft_and_stores_nothing(core: Core) ->
     assert after["answers"] == before["answers"]
     flow = await core.storage.get_flow(user.id)
     assert flow is not None and flow.awaits is None  # the next message is not taken as a draft
+
+
+@pytest.mark.parametrize("draft", [
+    "Warga etnis X itu pemalas semua, jangan pilih calon dari agama Y! #jatim #pilkada #kopipagi",
+    "Share before they delete this! Kopi pagi secret.",
+    "Idiots who buy fake batik deserve it. Buy kopi pagi from us instead!",
+    "yg gak share berarti pendukung penipu. Kopi pagi!",
+])
+def test_bait_and_insults_get_no_praise(draft: str) -> None:
+    r = review(draft, ANSWERS)
+    assert r.risks and r.withheld and not r.cta and r.bait_cta
+
+
+def test_a_risky_draft_without_any_ask_is_not_called_bait() -> None:
+    r = review("Toko batik sebelah itu penipu", ANSWERS)
+    assert r.risks == ("accuse",) and not r.cta and not r.bait_cta
+
+
+def test_chat_spellings_are_read_as_words() -> None:
+    assert risks("yg gak share berarti pendukung penipu") == ("bait",)
+    assert risks("yang nggak share berarti pendukung penipu") == ("bait",)
+    assert risks("Yg tdk share berarti gak sayang ibu") == ("bait",)
+
+
+async def test_a_risky_draft_is_not_praised_in_either_language(core: Core) -> None:
+    for uid, lang in (("u1", "id"), ("u2", "en")):
+        user = await done_user(core, uid=uid, lang=lang)
+        draft = "Warga etnis X itu pemalas semua, jangan pilih calon dari agama Y! Kopi pagi #kopipagi"
+        out = await cmd(core, user, "check", *draft.split())
+        text = out[0].text
+        t = core.catalog.t
+        assert t(lang, "check.risk.sara") in text and t(lang, "check.cta_withheld") in text
+        assert t(lang, "check.cta_yes") not in text and t(lang, "check.no_risk") not in text
+        assert t(lang, "check.on_brand", pillar="kopi pagi") not in text
+        clean = await cmd(core, user, "check", *"Kopi pagi kalian apa? Tulis di komentar".split())
+        assert t(lang, "check.cta_yes") in clean[0].text and t(lang, "check.on_brand", pillar="kopi pagi") in clean[0].text

@@ -9,7 +9,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, TextIO
 
-from bot.types import Choice, Inbound, Outbound, UserRef, parse_command
+from bot.types import Choice, Inbound, Outbound, UserRef, command_text, parse_command
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -50,7 +50,8 @@ class ConsoleAdapter:
         line = line.rstrip("\r\n")
         cmd = parse_command(line)
         if cmd is not None:
-            return Inbound(self.user, "command", command=cmd[0], args=cmd[1], locale=self.locale)
+            return Inbound(self.user, "command", command=cmd[0], args=cmd[1], text=command_text(line),
+                           locale=self.locale)
         if self._choices and _NUMBERS.match(line):
             nums = [int(n) for n in re.split(r"[,\s]+", line.strip()) if n]
             if all(1 <= n <= len(self._choices) for n in nums):

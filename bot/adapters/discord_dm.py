@@ -11,7 +11,7 @@ import discord
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.discord_commands import core_command
 from bot.adapters.discord_reply import compose, paced
-from bot.types import Inbound, Outbound, UserRef, parse_command
+from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -24,7 +24,8 @@ def dm_inbound(user: UserRef, message: discord.Message, core: Core) -> Inbound:
     content = message.content or ""
     if content.strip():
         cmd = parse_command(content)
-        return (Inbound(user, "command", command=core_command(cmd[0], core.catalog), args=cmd[1])
+        return (Inbound(user, "command", command=core_command(cmd[0], core.catalog), args=cmd[1],
+                        text=command_text(content))
                 if cmd is not None else Inbound(user, "text", text=content))
     other = "attachment" if message.attachments else "sticker" if message.stickers else "other"
     return Inbound(user, "other", other=other)

@@ -23,7 +23,7 @@ from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.telegram_net import ALLOWED_UPDATES, PerChatUpdateProcessor, Transport
 from bot.adapters.telegram_out import Outbox
 from bot.i18n import LANGUAGES
-from bot.types import Inbound, Outbound, UserRef, parse_command
+from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -186,7 +186,8 @@ class TelegramAdapter:
         if target is not None and parsed is not None:
             if target[1] and target[1].lower() != self.username.lower():
                 return  # addressed to another bot
-            inbound = self._inbound(user, message.chat, "command", update_id, command=parsed[0], args=parsed[1])
+            inbound = self._inbound(user, message.chat, "command", update_id, command=parsed[0], args=parsed[1],
+                                    text=command_text(text or ""))
         elif text is not None:
             inbound = self._inbound(user, message.chat, "text", update_id, text=text)
         elif (other := F.other_kind(message)) is not None:

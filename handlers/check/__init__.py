@@ -6,20 +6,24 @@ from typing import Any
 
 from bot import schema
 from bot.context import Context
+from bot.core import MAX_INBOUND_CHARS
 from bot.router import Router
 from handlers.check.review import CAPS, Review, review
+from handlers.reputation import usable_answers
 
 __all__ = ["register", "review", "review_text"]
 
 AWAIT_SECONDS = 3600
-MAX_DRAFT = 10000
+MAX_DRAFT = MAX_INBOUND_CHARS  # a longer message is cut at the door (one character over: still refused)
 
 
 def review_text(ctx: Context, r: Review, answers: dict[str, Any]) -> str:
     """The review as a few short lines: brand, reputation, limits, call to action, hashtags."""
-    pillars = [str(p) for p in answers.get("pillars") or []]
+    pillars = [str(p) for p in usable_answers(answers).get("pillars") or []]
     lines = [ctx.t("check.title")]
-    if r.pillar:
+    if r.withheld:
+        pass  # no praise for a draft that insults, baits or spreads a rumour: the risks come first
+    elif r.pillar:
         lines.append(ctx.t("check.on_brand", pillar=r.pillar))
     elif pillars:
         lines.append(ctx.t("check.off_brand", pillars=", ".join(pillars)))
@@ -34,7 +38,8 @@ def review_text(ctx: Context, r: Review, answers: dict[str, Any]) -> str:
     if r.checked and not r.over:
         lines.append(ctx.t("check.fits", platforms=", ".join(ctx.t(f"opt.focus_platforms.{p}") for p in r.checked),
                            chars=r.chars, hashtags=r.hashtags))
-    lines.append(ctx.t("check.cta_yes") if r.cta else ctx.t("check.cta_no"))
+    lines.append(ctx.t("check.cta_yes") if r.cta else ctx.t("check.cta_withheld") if r.bait_cta else
+                 ctx.t("check.cta_no"))
     if r.suggestions:
         lines.append(ctx.t("check.tags", tags=" ".join(r.suggestions)))
     return "\n".join(lines)
@@ -58,11 +63,12 @@ async def ask(ctx: Context) -> None:
 
 
 async def cmd_check(ctx: Context) -> None:
-    """/check <draft> reviews it; /check alone waits for the draft."""
-    if ctx.inbound.args:
+    """/check <draft> reviews it (the whole message after the command, line breaks kept); /check alone waits."""
+    draft = ctx.inbound.text or " ".join(ctx.inbound.args)
+    if draft.strip():
         if ctx.awaits == "check":
             await ctx.expect(None)
-        await reply(ctx, " ".join(ctx.inbound.args))
+        await reply(ctx, draft)
     else:
         await ask(ctx)
 
@@ -81,8 +87,10 @@ SCHEMA = schema.Table({
     "education": schema.Field(schema.Table({"phrases": _WORDS})),
     "risks": schema.Field(schema.MapOf(schema.Field(schema.Table({
         "terms": _WORDS, "with": _WORDS, "near": _WORDS, "target": schema.Field(bool),
-        "education": schema.Field(bool)})), key_pattern=r"[a-z_]+"), required=True),
-    "target": schema.Field(schema.Table({"titles": _WORDS})),
+        "education": schema.Field(bool), "scope": schema.Field(str, choices=("sentence", "draft"))})),
+        key_pattern=r"[a-z_]+"), required=True),
+    "target": schema.Field(schema.Table({"titles": _WORDS, "phrases": _WORDS})),
+    "praise": schema.Field(schema.Table({"withheld_by": _WORDS})),
     "caps": schema.Field(schema.Table({"min_words": schema.Field(int, min=2), "min_share": schema.Field(float, min=0,
                                                                                                       max=1)})),
     "limits": schema.Field(schema.MapOf(schema.Field(schema.Table({
@@ -91,8 +99,8 @@ SCHEMA = schema.Table({
     "brand": schema.Field(schema.Table({"stopwords": _WORDS})),
 })
 TEXTS = ("check.title", "check.on_brand", "check.off_brand", "check.fame", "check.no_risk", "check.over_chars",
-         "check.over_hashtags", "check.fits", "check.cta_yes", "check.cta_no", "check.tags", "check.ask",
-         "check.too_long", f"check.risk.{CAPS}")
+         "check.over_hashtags", "check.fits", "check.cta_yes", "check.cta_no", "check.cta_withheld", "check.tags",
+         "check.ask", "check.too_long", f"check.risk.{CAPS}")
 
 
 def findings(data: dict[str, Any], platforms: list[str] | None) -> list[schema.Finding]:
@@ -112,6 +120,9 @@ def findings(data: dict[str, Any], platforms: list[str] | None) -> list[schema.F
         for key in ("terms", "with", "near"):
             found += [(f"risks.{name}.{key}", f"{t!r}: '*' cannot start or end a phrase") for t in risk.get(key, [])
                       if t.split()[:1] == ["*"] or t.split()[-1:] == ["*"]]
+    known = set(data.get("risks", {})) | {CAPS}
+    found += [("praise.withheld_by", f"{n!r} is not a risk class") for n in data.get("praise", {}).get("withheld_by", [])
+              if n not in known]
     found += [(f"limits.{p}", f"{p!r} is not an option of the 'focus_platforms' step")
               for p in data.get("limits", {}) if platforms is not None and p not in platforms]
     return found

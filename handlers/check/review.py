@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.content import load_content
 from handlers.reminders import content as NC
+from handlers.reputation import respell, usable_answers
 
 CAPS = "caps"
 _ENDINGS = r"(?:nya|lah|kah|pun|mu|ku|kan|an|s|es|ed)?"
@@ -36,14 +37,17 @@ class Review:
     checked: tuple[str, ...]       # the user's platforms that have limits
     chars: int
     hashtags: int
-    cta: bool
+    cta: bool                      # asks readers to do something (never when `withheld`)
     suggestions: tuple[str, ...]   # hashtags from the pillars, not already in the draft
+    withheld: tuple[str, ...] = ()  # risk classes found that withhold praise ([praise].withheld_by): bait is no CTA
+    bait_cta: bool = False          # it asks readers to do something, but that ask is withheld (bait, insult...)
 
 
 def normalize(text: str) -> str:
-    """Lower case, straight apostrophes, a letter repeated 3+ times once ("bodoooh" -> "bodoh")."""
+    """Lower case, straight apostrophes, a letter repeated 3+ times once ("bodoooh" -> "bodoh"), chat spellings
+    written out ("yg gak" -> "yang gak", content/reputation.toml [spelling])."""
     text = re.sub(r"(?<=\w)’(?=\w)", "'", text)
-    return re.sub(r"([^\W\d_])\1{2,}", r"\1", text.lower())
+    return respell(re.sub(r"([^\W\d_])\1{2,}", r"\1", text.lower()))
 
 
 def _pattern(terms: list[str]) -> re.Pattern[str] | None:
@@ -56,14 +60,27 @@ def _pattern(terms: list[str]) -> re.Pattern[str] | None:
 
 
 @dataclass(frozen=True)
+class _Class:
+    name: str
+    terms: re.Pattern[str] | None
+    with_: re.Pattern[str] | None
+    near: re.Pattern[str] | None
+    target: bool
+    education: bool
+    whole_draft: bool   # `with` and `near` may stand in different sentences of the draft
+
+
+@dataclass(frozen=True)
 class _Rules:
     negation: frozenset[str]
     breaks: frozenset[str]
     window: int
     education: re.Pattern[str] | None
-    classes: tuple[tuple[str, re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None, bool, bool], ...]
+    classes: tuple[_Class, ...]
     titles: re.Pattern[str]
+    targets: re.Pattern[str] | None
     cta: re.Pattern[str] | None
+    withheld_by: frozenset[str]
     min_caps: int
     caps_share: float
     limits: dict[str, dict[str, int]]
@@ -74,17 +91,20 @@ class _Rules:
 def rules() -> _Rules:
     data = load_content("check")
     neg = data.get("negation", {})
-    classes = tuple((name, _pattern(r.get("terms", [])), _pattern(r.get("with", [])), _pattern(r.get("near", [])),
-                     bool(r.get("target")), bool(r.get("education", True)))
+    classes = tuple(_Class(name, _pattern(r.get("terms", [])), _pattern(r.get("with", [])), _pattern(r.get("near", [])),
+                           bool(r.get("target")), bool(r.get("education", True)), r.get("scope") == "draft")
                     for name, r in data.get("risks", {}).items())
-    titles = "|".join(re.escape(t) for t in data.get("target", {}).get("titles", [])) or "(?!)"
+    target = data.get("target", {})
+    titles = "|".join(re.escape(t) for t in target.get("titles", [])) or "(?!)"
     return _Rules(
         negation=frozenset(w.lower() for w in neg.get("words", [])),
         breaks=frozenset(w.lower() for w in neg.get("clause_breaks", [])),
         window=int(neg.get("window", 4)), education=_pattern(data.get("education", {}).get("phrases", [])),
         classes=classes,
         titles=re.compile(r"(?:@\w{2,}|(?<!\w)(?i:" + titles + r")\.?\s+[A-Z][\w'-]+)"),
+        targets=_pattern(target.get("phrases", [])),
         cta=_pattern(data.get("cta", {}).get("phrases", [])),
+        withheld_by=frozenset(data.get("praise", {}).get("withheld_by", [])),
         min_caps=int(data.get("caps", {}).get("min_words", 4)),
         caps_share=float(data.get("caps", {}).get("min_share", 0.6)),
         limits={k: dict(v) for k, v in data.get("limits", {}).items()},
@@ -122,30 +142,42 @@ def shouting(text: str, r: _Rules) -> bool:
     return len(caps) >= r.min_caps and len(caps) >= r.caps_share * len(words)
 
 
+def _masked(pattern: re.Pattern[str], text: str, r: _Rules) -> str:
+    """`text` with the live hits of `pattern` blanked out, so that their own words ("jangan pilih", "don't vote")
+    do not read as a negation of the other half of a pair."""
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    spans = [m.span() for m in pattern.finditer(text)
+             if not any(a <= m.start() < b for a, b in quoted) and not negated(text, m.start(), r)]
+    for a, b in reversed(spans):
+        text = text[:a] + " " * (b - a) + text[b:]
+    return text
+
+
+def _paired(c: _Class, sentences: list[str], normal: list[str], r: _Rules) -> bool:
+    """A `with` word together with its other half: a `near` word (same sentence or, scope "draft", anywhere), or a
+    named target in the same sentence."""
+    if c.with_ is None:
+        return False
+    if c.near is not None:
+        near = c.near
+        if c.whole_draft:
+            return any(_live(near, s, r) for s in normal) and any(_live(c.with_, _masked(near, s, r), r)
+                                                                  for s in normal)
+        return any(_live(near, s, r) and _live(c.with_, _masked(near, s, r), r) for s in normal)
+    if c.target:
+        return any(_live(c.with_, s, r) and (bool(r.titles.search(original)) or _live(r.targets, s, r))
+                   for original, s in zip(sentences, normal))
+    return any(_live(c.with_, s, r) for s in normal)
+
+
 def risks(draft: str) -> tuple[str, ...]:
     """The reputation risk classes a draft shows."""
     r = rules()
     sentences = [s for s in _SENTENCE.split(draft) if s.strip()]
     normal = [normalize(s) for s in sentences]
     teaching = r.education is not None and bool(r.education.search(normalize(draft)))
-    found = []
-    for name, terms, with_, near, target, education in r.classes:
-        if education and teaching:
-            continue
-        hit = any(_live(terms, s, r) for s in normal)
-        for original, s in zip(sentences, normal):
-            if hit:
-                break
-            if with_ is None or not _live(with_, s, r):
-                continue
-            if near is not None:
-                hit = _live(near, s, r)
-            elif target:
-                hit = bool(r.titles.search(original))
-            else:
-                hit = True
-        if hit:
-            found.append(name)
+    found = [c.name for c in r.classes if not (c.education and teaching)
+             and (any(_live(c.terms, s, r) for s in normal) or _paired(c, sentences, normal, r))]
     if shouting(draft, r):
         found.append(CAPS)
     return tuple(found)
@@ -187,7 +219,7 @@ def suggest_tags(draft: str, pillars: list[str], first: str | None, most: int = 
 def review(draft: str, answers: dict[str, Any]) -> Review:
     """The whole review of a draft for this user's pillars and platforms."""
     r = rules()
-    pillars = [str(p) for p in answers.get("pillars") or [] if str(p).strip()]
+    pillars = [str(p) for p in usable_answers(answers).get("pillars") or [] if str(p).strip()]
     platforms = [str(p) for p in (answers.get("focus_platforms") or answers.get("platforms_now") or []) if p != "none"]
     chars, tags = len(draft), len(_HASHTAG.findall(draft))
     checked = tuple(p for p in platforms if p in r.limits)
@@ -198,6 +230,9 @@ def review(draft: str, answers: dict[str, Any]) -> Review:
             over.append(Limit(p, "chars", chars, lim["chars"]))
         if "hashtags" in lim and tags > lim["hashtags"]:
             over.append(Limit(p, "hashtags", tags, lim["hashtags"]))
-    cta = (r.cta is not None and bool(r.cta.search(normalize(draft)))) or "?" in draft.strip()[-80:]
+    found = risks(draft)
+    withheld = tuple(f for f in found if f in r.withheld_by)
+    asks = (r.cta is not None and bool(r.cta.search(normalize(draft)))) or "?" in draft.strip()[-80:]
     pillar = serving_pillar(draft, pillars)
-    return Review(pillar, risks(draft), tuple(over), checked, chars, tags, cta, suggest_tags(draft, pillars, pillar))
+    return Review(pillar, found, tuple(over), checked, chars, tags, asks and not withheld,
+                  suggest_tags(draft, pillars, pillar), withheld, asks and bool(withheld))

@@ -5,6 +5,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers import reputation
 from handlers.plan import budget
 from handlers.plan.rules import holds, present
 from bot.content import load_content
@@ -47,7 +48,7 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
     reply routine (never more rounds than the minutes pay for), posting days, reputation risks."""
     schedule = schedule or Schedule()
     tactics = risky_tactics(steps, answers)
-    out: dict[str, Any] = {"warned": bool(tactics), "tactics": tactics}
+    out: dict[str, Any] = {"warned": bool(tactics), "tactics": tactics, "held_back": reputation.held_back(answers)}
     typed = [s for s in steps.values() if s.warn and s.kind in ("text", "list") and present(answers.get(s.id))]
     if typed:  # a way to get noticed that the guard warns about is not listed as the strategy
         out["noticed_risky"] = any(courts_controversy(s, answers.get(s.id)) for s in typed)
@@ -130,7 +131,8 @@ def render_line(line: Line, values: Mapping[str, Any], steps: Mapping[str, Step]
     if line.each is None:
         return [t(line.text, **scope)] if line.names <= set(scope) else []
     if line.each in CALC_LISTS:
-        return [t(line.text, **dict(scope, item=t(CALC_LISTS[line.each].format(item)), n=n + 1))
+        key = CALC_LISTS[line.each]
+        return [t(line.text, **dict(scope, item=t(key.format(item)) if key else item, n=n + 1))
                 for n, item in enumerate(calcs.get(line.each) or ())]
     items = answers.get(line.each)
     if not present(items):
@@ -159,8 +161,9 @@ def build_sections(plan: PlanRules, steps: tuple[Step, ...], answers: Mapping[st
     """Pure: the plan's sections for these answers (and reminder settings); answers no rule shows are listed where
     `collect` puts them."""
     by_id = {s.id: s for s in steps}
-    values = {s.id: answer_text(s, answers[s.id], t) for s in steps if present(answers.get(s.id))}
     calcs = computed(plan, by_id, answers, t, schedule)
+    answers = reputation.usable_answers(answers)  # a pillar that is itself a risky tactic is not scheduled
+    values = {s.id: answer_text(s, answers[s.id], t) for s in steps if present(answers.get(s.id))}
     seen: set[str] = set()
     sections = []
     for rule in plan.sections:

@@ -14,11 +14,12 @@ SOURCE = "content/plan.toml"
 # Values the plan computes from the answers and the tables below; templates and conditions may use them.
 CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "reply_needed", "reply_short",
          "days", "warned", "noticed_risky", "tactics", "reply_custom", "focus_keep", "content_advice",
-         "content_weekly", "content_posts", "content_fit", "content_kept", "content_dropped", "kept_formats")
+         "content_weekly", "content_posts", "content_fit", "content_kept", "content_dropped", "kept_formats",
+         "held_back")
 # Computed lists a `cycle` may walk instead of an answer, with the step whose option labels they show.
 CYCLE_CALCS = {"kept_formats": "formats"}
-# Computed lists an `each` line may walk, with the catalog key each item shows as.
-CALC_LISTS = {"tactics": "rep.{}.plan"}
+# Computed lists an `each` line may walk, with the catalog key each item shows as ("": the item's own text).
+CALC_LISTS = {"tactics": "rep.{}.plan", "held_back": ""}
 EACH_NAMES = ("item", "n")
 ANSWER_NAMES = ("question", "answer")
 PARAM_MODES = ("first", "after", "count")

@@ -10,6 +10,7 @@ from typing import Any
 from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
+from handlers import reputation
 from handlers.plan import budget
 from handlers.reminders.actions import CheckinPosts, Snooze
 from handlers.reminders.done import done_choice
@@ -105,7 +106,7 @@ def pillar_themes(pillar: str) -> set[str]:
 
 def pick_idea(answers: dict[str, Any], recent: list[str], seed: str) -> tuple[Idea, str] | None:
     """An idea for one of the user's pillars and purposes that is not among the recent ones."""
-    pillars = [str(p) for p in (answers.get("pillars") or [])] or [""]
+    pillars = [str(p) for p in (reputation.usable_answers(answers).get("pillars") or [])] or [""]
     purposes = set(answers.get("purposes") or [])
     digest = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
     pillar = pillars[digest % len(pillars)]
@@ -134,7 +135,7 @@ def params(catalog: Catalog, lang: str, answers: dict[str, Any], times: list[str
         return catalog.t(lang, f"opt.{step}.{value if value is not None else default}")
 
     minutes = int(answers.get("daily_minutes") or 30)
-    pillars = [str(p) for p in (answers.get("pillars") or [])]
+    pillars = [str(p) for p in (reputation.usable_answers(answers).get("pillars") or [])]
     dash = "-"
     return {
         "name": str(answers.get("name") or "").strip() or catalog.t(lang, "nudge.friend"),

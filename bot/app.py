@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.core import Core
-from bot.storage import Storage
+from bot.storage import open_storage
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class App:
 
 async def build_app(config: Config, console: bool = False) -> App:
     """Start the core and build the adapters whose tokens are set (and a terminal chat beside them if asked)."""
-    core = Core(Storage(config.db_path), admins=config.admins)
+    core = Core(open_storage(config.db_path), admins=config.admins)
     await core.start()
     try:
         return _assemble(core, config, console)

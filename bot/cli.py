@@ -12,7 +12,7 @@ from importlib import metadata
 from bot import __version__, redact
 from bot.config import Config, from_env
 from bot.core import Core
-from bot.storage import Storage
+from bot.storage import is_postgres, open_storage
 
 log = logging.getLogger("brandcoach")
 VERSION = next((d.version for d in metadata.distributions(name="brandcoach")), __version__)  # installed, else source
@@ -20,7 +20,7 @@ VERSION = next((d.version for d in metadata.distributions(name="brandcoach")), _
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="brandcoach", description="Personal branding coach chatbot.")
-    parser.add_argument("--db", help="SQLite file (default: $BRANDCOACH_DB or ./brandcoach.sqlite3)")
+    parser.add_argument("--db", help="SQLite file or postgresql:// URL (default: $BRANDCOACH_DB or ./brandcoach.sqlite3)")
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     sub = parser.add_subparsers(dest="command")
@@ -31,6 +31,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run = sub.add_parser("run", help="run the platforms configured in the environment")
     run.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
     run.add_argument("--console", action="store_true", help="also chat in this terminal, beside the platforms")
+    mig = sub.add_parser("migrate", help="bring the database's schema up to date (or copy SQLite into PostgreSQL)")
+    mig.add_argument("--from", dest="src", metavar="SQLITE", help="copy every table of this SQLite file ...")
+    mig.add_argument("--to", dest="dst", metavar="URL", help="... into this PostgreSQL database (idempotent)")
     check = sub.add_parser("check-content", help="check content/*.toml and the message catalogs, then exit")
     check.add_argument("--content-dir", help="read content TOML from this directory (default: the packaged content)")
     check.add_argument("--locales-dir", help="read catalogs from this directory (default: the packaged locales)")
@@ -63,7 +66,7 @@ async def run_chat(config: Config, user: str = "local", lang: str | None = None)
     from bot.adapters.console import ConsoleAdapter
 
     redact.watch_loop()
-    core = Core(Storage(config.db_path), admins=config.admins)
+    core = Core(open_storage(config.db_path), admins=config.admins)
     await core.start()
     try:
         console = ConsoleAdapter(core, user_id=user, locale=lang)
@@ -132,6 +135,31 @@ def serve(config: Config, console: bool = False) -> int:
     return 0
 
 
+def migrate(db: str, src: str | None, dst: str | None) -> int:
+    """`brandcoach migrate`: apply the migrations to the database, or copy SQLite `src` into PostgreSQL `dst`."""
+    if bool(src) != bool(dst) or (dst and not is_postgres(dst)):
+        print("brandcoach migrate: give both --from SQLITE_FILE and --to postgresql://...", file=sys.stderr)
+        return 2
+    if src and dst:
+        from bot.copydb import copy
+
+        asyncio.run(copy(src, dst))
+        return 0
+
+    async def apply() -> int:
+        storage = open_storage(db)
+        await storage.open()  # opening applies what is missing
+        try:
+            row = await storage.fetch_one("SELECT max(version) FROM schema_version" if storage.shared
+                                          else "PRAGMA user_version")
+            return int(row[0] or 0)
+        finally:
+            await storage.close()
+
+    print(f"schema at version {asyncio.run(apply())}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
@@ -141,8 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     redact.install_hooks(config.secrets)
     if args.command == "check-content" or check_content(startup=True):
         return check_content(args) if args.command == "check-content" else 2
-    from bot.dblock import hold_or_exit  # one process per database (nudge rate limits): else exit 2
-    hold_or_exit(config.db_path)
+    if args.command == "migrate":
+        return migrate(config.db_path, args.src, args.dst)
+    if not is_postgres(config.db_path):  # PostgreSQL: any number of workers share its limits and locks
+        from bot.dblock import hold_or_exit  # one process per SQLite database (nudge rate limits): else exit 2
+        hold_or_exit(config.db_path)
     code = 0
     try:
         if args.command == "chat" or (args.command is None and not config.has_platform):

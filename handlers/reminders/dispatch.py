@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from bot.adapters.base import RESEND_GATE, DeliveryUnknown, RetryLater, UserUnreachable
 from handlers.reminders import content as C
 from handlers.reminders import schedule as S
-from handlers.reminders.limiter import RateLimiter
+from handlers.reminders.limiter import RateLimiter, SharedRateLimiter, default_limiter
 from handlers.reminders.manage import ensure_defaults, next_slot
 from handlers.reminders.store import Due, NudgeStore
 from bot.types import Outbound
@@ -59,14 +59,14 @@ class Dispatcher:
     """Reads due nudges from SQLite and delivers them through core.send_to."""
 
     def __init__(self, core: Core, grace_hours: float = 6.0, *, batch: int = 100, concurrency: int = 64,
-                 lease_seconds: int = 300, limiter: RateLimiter | None = None) -> None:
+                 lease_seconds: int = 300, limiter: RateLimiter | SharedRateLimiter | None = None) -> None:
         self.core = core
         self.store = NudgeStore(core.storage)
         self.grace = int(grace_hours * 3600)
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease_seconds
-        self.limiter = limiter or RateLimiter()
+        self.limiter = limiter or default_limiter(core.storage)
         self.stopping = False
         self._sweep_cursor: int | None = 0
 

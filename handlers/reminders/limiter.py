@@ -6,6 +6,9 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+
+from bot.storage import Storage
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -108,3 +111,45 @@ class RateLimiter:
         bucket = self._bucket(platform)
         if bucket is not None:
             bucket.blocked_until = max(bucket.blocked_until, self.monotonic() + max(0.0, seconds))
+
+
+class SharedRateLimiter:
+    """The same limits for every worker on one PostgreSQL database: a slot is taken in the database
+    (brandcoach_send_slot, migration 0007_workers.pg.sql) before each send, so N workers together never exceed
+    what one is allowed. Kept in PostgreSQL because every worker already shares it (no other store to run) and
+    the load is tiny: one short transaction per message, at most 30 a second."""
+
+    def __init__(self, storage: Storage, limits: dict[str, Limit] | None = None, sleep: Sleep = asyncio.sleep) -> None:
+        self.storage = storage
+        self.limits = LIMITS if limits is None else limits
+        self.sleep = sleep
+        self._pauses: set[asyncio.Task[Any]] = set()
+
+    async def acquire(self, platform: str, chat: str) -> None:
+        """Wait until one more message to `chat` fits the limits shared by all workers, then count it as sent."""
+        lim = self.limits.get(platform)
+        if lim is None:
+            return
+        while True:
+            row = await self.storage.fetch_one(
+                "SELECT brandcoach_send_slot(?, ?, ?, ?, ?, ?, ?, ?)",
+                (platform, chat, lim.per_window, lim.window, lim.per_chat_gap, lim.group_per_window,
+                 lim.group_window, is_group(platform, chat)))
+            wait = float(row[0])
+            if wait <= EPS:
+                return
+            await self.sleep(wait)
+
+    def pause(self, platform: str, seconds: float) -> None:
+        """The platform said 'too many requests': no worker sends on it for `seconds` (recorded in the database)."""
+        task = asyncio.ensure_future(self.storage.write((
+            "INSERT INTO send_pauses (platform, blocked_until) VALUES (?, extract(epoch FROM clock_timestamp()) + ?)"
+            " ON CONFLICT (platform) DO UPDATE SET blocked_until = greatest(send_pauses.blocked_until,"
+            " excluded.blocked_until)", (platform, float(max(0.0, seconds))))))
+        self._pauses.add(task)
+        task.add_done_callback(self._pauses.discard)
+
+
+def default_limiter(storage: Storage) -> RateLimiter | SharedRateLimiter:
+    """In memory for one process (SQLite), in the database where several workers share it (PostgreSQL)."""
+    return SharedRateLimiter(storage) if storage.shared else RateLimiter()

@@ -18,6 +18,9 @@ START_ATTEMPTS = 5       # connect() tries per platform when the network or the 
 START_BACKOFF = 2.0      # seconds before the 2nd attempt, doubling after each
 EXIT_CONFIG = 2          # a token missing or rejected: restarting will not help
 EXIT_UNAVAILABLE = 3     # the platform could not be reached: a supervisor may restart later
+# One gateway connection per bot: with several workers (PostgreSQL) the Discord adapter runs on the elected leader
+# only (an advisory lock held by its connection; a leader that dies hands over to another worker).
+LEADER_ONLY = frozenset({"discord"})
 TOKEN_VARS = {"telegram": ("TELEGRAM_BOT_TOKEN", "Telegram"), "discord": ("DISCORD_BOT_TOKEN", "Discord")}
 
 
@@ -123,6 +126,11 @@ class App:
     async def start(self) -> None:
         """Connect every adapter (retrying the network, see connect_with_retries), then start the services."""
         for adapter in self.adapters:
+            if adapter.platform in LEADER_ONLY and self.core.storage.shared:
+                task = asyncio.create_task(self._lead(adapter), name=f"listen-{adapter.platform}")
+                task.add_done_callback(self._listen_ended)
+                self._tasks.append(task)
+                continue
             await connect_with_retries(adapter, self.attempts, self.backoff, self.sleep, self.report)
             if adapter.platform != "console":
                 self.report(describe(adapter))
@@ -131,6 +139,13 @@ class App:
             self._tasks.append(task)
         for service in self.services:
             await service.start()
+
+    async def _lead(self, adapter: Any) -> None:
+        """Several workers: only the leader holds the platform's gateway; the others wait to take over."""
+        async with self.core.storage.leadership(f"{adapter.platform}-gateway"):
+            await connect_with_retries(adapter, self.attempts, self.backoff, self.sleep, self.report)
+            self.report(describe(adapter) + " (this worker leads its gateway)")
+            await adapter.listen()
 
     def _listen_ended(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:

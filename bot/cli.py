@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from importlib import metadata
@@ -42,7 +43,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def check_content(args: argparse.Namespace | None = None, startup: bool = False) -> int:
     """Run every registered content check, print one line per problem; 0 if clean, else 1 (2 at start-up)."""
-    import os
 
     from bot import checks, schema
 
@@ -164,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in filter(None, os.environ.get("BRANDCOACH_DEBUG_LOGGERS", "").split(",")):  # e.g. bot.adapters.telegram
+        logging.getLogger(name.strip()).setLevel(logging.DEBUG)
     config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
     redact.install(config.secrets)
     redact.install_hooks(config.secrets)

@@ -144,10 +144,9 @@ class PgStorage(Storage):
                 await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(_MIGRATE_KEY))
 
     async def take_update(self, platform: str, platform_user_id: str, update_id: int, window: int) -> bool | None:
-        """One atomic upsert: of two workers handed the same update, exactly one gets True."""
-        user = await self.find_user(platform, platform_user_id)
-        if user is None:
-            return None
+        """One atomic upsert: of two workers handed the same update, exactly one gets True. An unknown user is
+        created first (several workers may be handed their very first update at once)."""
+        user = await self.get_or_create_user(platform, platform_user_id)
         now = int(self.clock.now().timestamp())
         rows = await self.write_returning(
             "INSERT INTO telegram_updates (user_id, last_update_id, taken_at) VALUES (?, ?, ?)"

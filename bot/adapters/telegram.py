@@ -172,6 +172,7 @@ class TelegramAdapter:
             await self._on_member(update)
         if first is None and user is not None and chat is not None and chat.type == ChatType.PRIVATE:
             await self.core.first_delivery(PLATFORM, str(user.id), update.update_id)  # a new user's first update
+        log.debug("telegram update %s handled", update.update_id)  # the multi-worker proof counts these
 
     def _inbound(self, user: Any, chat: Any, kind: str, **fields: Any) -> Inbound:
         name = (user.first_name or user.username or "").strip()

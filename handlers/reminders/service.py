@@ -28,12 +28,15 @@ class NudgeService:
     FakeClock (the clock is the core's).
     """
 
-    def __init__(self, core: Core, config: Config | None = None, *, interval: float = TICK_SECONDS,
-                 limiter: RateLimiter | None = None, batch: int = 100) -> None:
+    def __init__(self, core: Core, config: Config | None = None, *, interval: float | None = None,
+                 limiter: RateLimiter | None = None, batch: int | None = None) -> None:
         self.core = core
-        self.interval = interval
+        self.interval = interval or (config.nudge_tick if config is not None else TICK_SECONDS)
         grace = config.grace_hours if config is not None else 6.0
-        self.dispatcher = Dispatcher(core, grace, limiter=limiter, batch=batch)
+        self.dispatcher = Dispatcher(core, grace, limiter=limiter,
+                                     batch=batch or (config.nudge_batch if config is not None else 100))
+        if config is not None:
+            self.dispatcher.store.reserve = config.nudge_reserve
         self.scheduler: AsyncIOScheduler | None = None
         self.totals = TickStats()
         self._task: asyncio.Task[TickStats] | None = None

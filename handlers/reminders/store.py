@@ -110,6 +110,7 @@ class NudgeStore:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self.reserve = RESERVE_SECONDS  # how long a tick's batch stays reserved (several workers)
 
     async def _one(self, sql: str, args: tuple[Any, ...]) -> Any:
         return await self.storage.fetch_one(sql, args)
@@ -196,7 +197,7 @@ class NudgeStore:
     # -- the tick --------------------------------------------------------------
     async def due(self, now: int, limit: int) -> list[Due]:
         if self.storage.shared:
-            rows = await self.storage.write_returning(PG_DUE_SQL, (1, now, now, limit, now + RESERVE_SECONDS))
+            rows = await self.storage.write_returning(PG_DUE_SQL, (1, now, now, limit, now + self.reserve))
             return [_due(r) for r in rows]
         return [_due(r) for r in await self._all(DUE_SQL, (1, now, limit))]
 

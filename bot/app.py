@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.core import Core
-from bot.storage import open_storage
+from bot.backends import open_storage
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from importlib import metadata
 from bot import __version__, redact
 from bot.config import Config, from_env
 from bot.core import Core
-from bot.storage import is_postgres, open_storage
+from bot.backends import is_postgres, open_storage
 
 log = logging.getLogger("brandcoach")
 VERSION = next((d.version for d in metadata.distributions(name="brandcoach")), __version__)  # installed, else source

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.storage import Storage, open_storage
+from bot.backends import open_storage
+from bot.storage import Storage
 
 BATCH = 1000
 

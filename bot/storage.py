@@ -92,20 +92,6 @@ class Flow:
     awaits_at: int | None = None
 
 
-def is_postgres(db: str) -> bool:
-    """A `postgresql://` (or `postgres://`) URL selects the PostgreSQL backend; anything else is a SQLite path."""
-    return db.startswith(("postgresql://", "postgres://"))
-
-
-def open_storage(db: str = DEFAULT_DB, clock: Clock | None = None) -> Storage:
-    """The storage for BRANDCOACH_DB / --db: PostgreSQL for a URL (asyncpg, imported only then), else SQLite."""
-    if is_postgres(db):
-        from bot.pg import PgStorage
-
-        return PgStorage(db, clock=clock)
-    return Storage(db, clock=clock)
-
-
 def migrations(features: tuple[str, ...] = DEFAULT_FEATURES, dialect: str = "sqlite") -> list[tuple[int, str, str]]:
     """(number, name, sql) of every migration, in order: the engine's (bot/migrations) and those a feature owns
     (a `migrations/` folder in a feature package, e.g. handlers/reminders/migrations). One numbering for all, so

@@ -12,7 +12,7 @@ import answers as A
 from answers import SKIP
 from bot.clock import FakeClock
 from bot.core import Core
-from bot.storage import open_storage
+from bot.backends import open_storage
 from bot.types import Inbound, Outbound, UserRef
 
 # Two users' answers to the questions the tests look at; every other step gets a generated valid answer

@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.storage import open_storage
+from bot.backends import open_storage
 from fake_telegram import FakeTelegram, unused_port
 import answers as A
 

@@ -12,7 +12,7 @@ import answers as A
 from answers import SKIP
 from bot.core import Core
 from bot.router import Router
-from bot.storage import open_storage
+from bot.backends import open_storage
 from bot.types import Inbound, Outbound, UserRef
 
 from conftest import table_names  # noqa: E402

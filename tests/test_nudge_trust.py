@@ -81,7 +81,7 @@ from handlers.reminders.dispatch import Dispatcher  # noqa: E402
 from handlers.reminders.limiter import Limit, RateLimiter  # noqa: E402
 from handlers.reminders.manage import reschedule_user  # noqa: E402
 from handlers.reminders.store import NudgeStore  # noqa: E402
-from bot.storage import open_storage  # noqa: E402
+from bot.backends import open_storage  # noqa: E402
 from bot.types import Outbound  # noqa: E402
 from nudge_helpers import cmd, done_user, only, service  # noqa: E402
 

@@ -16,7 +16,7 @@ from handlers.reminders import schedule as S
 from handlers.reminders.dispatch import Dispatcher
 from handlers.reminders.limiter import Limit, RateLimiter
 from handlers.reminders.store import NudgeStore
-from bot.storage import open_storage
+from bot.backends import open_storage
 from conftest import RecordingAdapter
 from nudge_helpers import ANSWERS, cmd, done_user, only, series, service, tap
 

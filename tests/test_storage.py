@@ -13,7 +13,8 @@ from bot import pg
 from bot.clock import FakeClock
 from bot.copydb import copy
 from bot.core import Core
-from bot.storage import Storage, migrations, open_storage
+from bot.backends import open_storage
+from bot.storage import Storage, migrations
 from handlers.reminders.limiter import Limit, SharedRateLimiter
 from handlers.reminders.store import NudgeStore
 from nudge_helpers import done_user

@@ -171,11 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     redact.install_hooks(config.secrets)
     if args.command == "check-content" or check_content(startup=True):
         return check_content(args) if args.command == "check-content" else 2
-    if args.command == "migrate":
-        return migrate(config.db_path, args.src, args.dst)
     if not is_postgres(config.db_path):  # PostgreSQL: any number of workers share its limits and locks
         from bot.dblock import hold_or_exit  # one process per SQLite database (nudge rate limits): else exit 2
-        hold_or_exit(config.db_path)
+        hold_or_exit(args.src if args.command == "migrate" and args.src else config.db_path)
+    if args.command == "migrate":
+        return migrate(config.db_path, args.src, args.dst)
     code = 0
     try:
         if args.command == "chat" or (args.command is None and not config.has_platform):

@@ -81,8 +81,10 @@ class Worker:
         self.port = unused_port()
         self.log = logdir / f"worker{n}.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.generation = 0  # restarts so far
 
     def start(self) -> None:
+        self.generation += 1
         drop = {"DISCORD_BOT_TOKEN", "BRANDCOACH_DB"}
         env = {k: v for k, v in os.environ.items() if k not in drop}
         env.update(PYTHONPATH=f"{ROOT}", TELEGRAM_BOT_TOKEN=self.tg.token, TELEGRAM_API_URL=self.tg.api_url,
@@ -133,6 +135,7 @@ class Balancer:
         self.duplicate_every = duplicate_every
         self.count = 0
         self.duplicated = 0
+        self.holders: dict[int, list[tuple[Worker, int]]] = {}  # update id -> workers (and their lives) that took it
         self.runner: web.AppRunner | None = None
         self.http: aiohttp.ClientSession | None = None
 
@@ -156,11 +159,13 @@ class Balancer:
 
     async def _forward(self, body: bytes, headers: dict[str, str], n: int) -> int:
         assert self.http is not None
+        update_id = json.loads(body)["update_id"]
         for k in range(len(self.workers)):
             worker = self.workers[(n + k) % len(self.workers)]
             try:
                 async with self.http.post(f"http://127.0.0.1:{worker.port}/hook", data=body, headers=headers) as r:
                     if r.status == 200:
+                        self.holders.setdefault(update_id, []).append((worker, worker.generation))
                         return n + k
             except (aiohttp.ClientError, asyncio.TimeoutError):
                 continue
@@ -229,17 +234,18 @@ class Cluster:
         w.start()
         await w.ready()
 
-    async def deliver(self, body: dict[str, Any]) -> None:
-        """Telegram's webhook delivery: POST until the balancer accepts it."""
+    async def deliver(self, body: dict[str, Any]) -> int:
+        """Telegram's webhook delivery: POST until the balancer accepts it; the update id."""
         assert self.lb is not None
         self.tg.next_update_id += 1
-        payload = json.dumps({"update_id": self.tg.next_update_id, **body})
+        update_id = self.tg.next_update_id
+        payload = json.dumps({"update_id": update_id, **body})
         async with aiohttp.ClientSession() as http:
             for _ in range(600):
                 async with http.post(self.lb.url, data=payload, headers={
                         "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}) as r:
                     if r.status == 200:
-                        return
+                        return update_id
                 await asyncio.sleep(0.05)
         raise AssertionError("no worker took the update")
 
@@ -247,12 +253,17 @@ class Cluster:
         """Send one message, wait (bounded) for the bot's reply; True if it came."""
         ev = self.events.setdefault(uid, asyncio.Event())
         ev.clear()
-        await self.deliver({"message": self.tg._incoming(self.tg.user(uid), text=text)})
-        try:
-            await asyncio.wait_for(ev.wait(), timeout)
-            return True
-        except asyncio.TimeoutError:
-            return False
+        update_id = await self.deliver({"message": self.tg._incoming(self.tg.user(uid), text=text)})
+        while True:
+            try:
+                await asyncio.wait_for(ev.wait(), timeout)
+                return True
+            except asyncio.TimeoutError:
+                assert self.lb is not None
+                holders = self.lb.holders.get(update_id, [])
+                if all(w.generation != gen for w, gen in holders):
+                    return False  # every worker that took it was killed since: the message is lost, type it again
+                # else a live worker still has it (just slow): keep waiting, as a user would
 
     async def current_step(self, uid: int) -> str | None:
         row = await self.storage.fetch_one("SELECT f.step FROM flows f JOIN users u ON u.id = f.user_id"

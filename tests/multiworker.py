@@ -254,7 +254,7 @@ class Cluster:
         ev = self.events.setdefault(uid, asyncio.Event())
         ev.clear()
         update_id = await self.deliver({"message": self.tg._incoming(self.tg.user(uid), text=text)})
-        while True:
+        for waited in range(1, 100):
             try:
                 await asyncio.wait_for(ev.wait(), timeout)
                 return True
@@ -263,7 +263,11 @@ class Cluster:
                 holders = self.lb.holders.get(update_id, [])
                 if all(w.generation != gen for w, gen in holders):
                     return False  # every worker that took it was killed since: the message is lost, type it again
-                # else a live worker still has it (just slow): keep waiting, as a user would
+                # A live worker also took it: either still working on it (slow: wait, as a user would) or it
+                # dropped it as already taken by the killed one (which died before replying: nothing will come).
+                if waited >= 3 and any(w.generation != gen for w, gen in holders):
+                    return False
+        return False
 
     async def current_step(self, uid: int) -> str | None:
         row = await self.storage.fetch_one("SELECT f.step FROM flows f JOIN users u ON u.id = f.user_id"

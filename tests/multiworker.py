@@ -276,10 +276,10 @@ class Cluster:
 
     async def moved_on(self, uid: int, step: str) -> bool:
         """The whole reply has come: the conversation is past `step` (a user reads before typing the next answer)."""
-        for _ in range(200):
+        for _ in range(600):  # up to 60 s: a message that came may be the tail of the previous reply
             if await self.current_step(uid) != step:
                 return True
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.1)
         return False
 
     async def user(self, uid: int, report: Report, progress: asyncio.Queue[int], timeout: float) -> set[str]:

@@ -1,11 +1,18 @@
 """Benchmark language detection (prints figures, never pass/fail): ours vs langdetect as shipped.
 
-Usage: python bench/language.py [--data ../shared/data/langid-dev.tsv] [--users 400] [--seed 7]
+Usage: python bench/language.py [--data ../shared/data/langid-dev.tsv] [--mixed tests/data/codemixed.tsv]
+       [--users 400] [--seed 7]
 
 Input: a TSV with columns slice, label, words, text; label is "id", "en", "other" (an Indonesian
 local language) or "none" (no language). Scoring: "other" counts as correct when the answer is "id"
 or None (the bot replies to those users in Indonesian; "en" is wrong); "none" is correct only for None.
 Without --data it runs on the project's own set, tests/data/chat_lang.tsv.
+
+Code-mixed report (--mixed, default tests/data/codemixed.tsv, written for this project, CC0, see tests/data/README.md):
+for Indonesian-majority messages, the share read as English (target <= 0.5%) and the share that switch a chat
+set to Indonesian; for English-majority ones, the share recognised as English (target >= 90%) and the share that
+switch at once. Three detectors, like with like: ours, langdetect as shipped, and langdetect restricted to en+id
+(as the bot uses it).
 
 Data attribution for ../shared/data/langid-dev.tsv (quote it with any figure from it):
 - Tatoeba English-Indonesian sentence pairs (manythings.org export of tatoeba.org), CC-BY 2.0 FR,
@@ -76,6 +83,57 @@ def shipped() -> tuple[Callable[[str], str | None], float]:
         return lang if lang in ("id", "en") else None
 
     return detect, cost
+
+
+def restricted() -> tuple[Callable[[str], str | None], float]:
+    """langdetect restricted to the en and id profiles (seeded), as the bot uses it, without our word lists."""
+    from langdetect.detector_factory import DetectorFactory
+    from langdetect.lang_detect_exception import LangDetectException
+
+    start = time.perf_counter()
+    factory = DetectorFactory()
+    factory.seed = 0
+    factory.load_json_profile([language._profile_json(lang) for lang in ("en", "id")])
+    cost = time.perf_counter() - start
+
+    def detect(text: str) -> str | None:
+        detector = factory.create()
+        detector.append(text)
+        try:
+            return str(detector.detect())
+        except LangDetectException:
+            return None
+
+    return detect, cost
+
+
+def mixed_report(rows: list[Row]) -> None:
+    """Code-mixed messages: Indonesian-majority read as English / switching; English-majority recognised."""
+    by_label: dict[str, list[Row]] = {}
+    for row in rows:
+        by_label.setdefault(row[1], []).append(row)
+    ids, ens = by_label.get("id", []), by_label.get("en", [])
+    lists = [r for r in ids if r[0] == "mixed_id_list"]
+    print(f"code-mixed: {len(ids)} Indonesian-majority ({len(lists)} list answers), {len(ens)} English-majority")
+    for name, (detect, _) in (("ours", ours()), ("langdetect en+id (as the bot uses it)", restricted()),
+                              ("langdetect as shipped", shipped())):
+        read_en = sum(detect(r[3]) == "en" for r in ids)
+        list_en = sum(detect(r[3]) == "en" for r in lists)
+        got_en = sum(detect(r[3]) == "en" for r in ens)
+        print(f"  {name:38s} id-majority read as en {100 * read_en / max(1, len(ids)):5.1f}% ({read_en})"
+              f" | lists read as en {list_en} of {len(lists)} | en-majority recognised"
+              f" {100 * got_en / max(1, len(ens)):5.1f}% ({got_en} of {len(ens)})")
+    settled_id = LangState("id")
+    switched = sum(decide_language(settled_id, r[3]).changed for r in ids)
+    list_switched = sum(decide_language(settled_id, r[3]).changed for r in lists)
+    at_once = sum(decide_language(settled_id, r[3]).changed for r in ens)
+    twice = 0
+    for r in ens:
+        first = decide_language(settled_id, r[3])
+        twice += first.changed or decide_language(first.state, r[3]).changed
+    print(f"  decide_language from a chat in Indonesian: id-majority switch {switched} of {len(ids)}"
+          f" (lists {list_switched} of {len(lists)}) | en-majority switch at once {at_once} of {len(ens)},"
+          f" within two messages {twice} of {len(ens)}")
 
 
 def ours() -> tuple[Callable[[str], str | None], float]:
@@ -157,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     """Parse arguments, run both detectors and the simulation, print figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "chat_lang.tsv")
+    parser.add_argument("--mixed", type=Path, default=ROOT / "tests" / "data" / "codemixed.tsv")
     parser.add_argument("--users", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
@@ -165,8 +224,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.data.resolve() != (ROOT / "tests" / "data" / "chat_lang.tsv").resolve():
         print(ATTRIBUTION)
     measure("langdetect as shipped (all, seeded)", *shipped(), rows)
+    measure("langdetect en+id (as the bot uses it)", *restricted(), rows)
     measure("ours (word lists + langdetect en/id)", *ours(), rows)
     simulate(rows, args.users, args.seed)
+    mixed_report(load(args.mixed))
 
 
 if __name__ == "__main__":

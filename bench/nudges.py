@@ -18,6 +18,10 @@ Usage: python bench/nudges.py [--sizes 10000,100000,1000000] [--baseline 10000,1
    users.reachable). The measured process opens
    the database as the bot does (Storage.open: WAL, synchronous=NORMAL, no ANALYZE); the build child's
    synchronous=OFF applies only to its own connection. No scheduler runs while a query is timed.
+5. Wave (--wave N): N users all due at 09:00 in one zone, paced by the real RateLimiter on a simulated clock
+   (no network): when the wave's last message goes out, at Telegram's standard 30 msg/s and with paid broadcast
+   (TELEGRAM_PAID_BROADCAST=1, 1,000 msg/s), against the grace window (BRANDCOACH_GRACE_HOURS, default 6 h).
+   Only the pacing: the real sends also need the requests' round trips to fit (256 in flight when paid).
 4. Dispatch: N due nudges delivered by the real dispatcher to a local fake HTTP endpoint on 127.0.0.1 that
    answers 429 beyond 30 messages in any second (like Telegram): messages/s sustained and 429s received.
 """
@@ -339,6 +343,21 @@ async def dispatch(n: int, workdir: str) -> dict[str, float]:
 
 # -- main -------------------------------------------------------------------------------------
 
+async def wave(n: int, paid: bool) -> float:
+    """Seconds until the last of n sends of one wave leaves the limiter (simulated clock)."""
+    from bot.ratelimit import NUDGE, PAID_LIMITS, RateLimiter
+
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    limiter = RateLimiter(PAID_LIMITS if paid else None, monotonic=lambda: now[0], sleep=sleep)
+    for user in range(n):
+        await limiter.acquire("telegram", str(100_000 + user), NUDGE)
+    return now[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="10000,100000,1000000")
@@ -346,6 +365,7 @@ def main() -> None:
     ap.add_argument("--dispatch", type=int, default=10000, help="due nudges to dispatch (0 = skip)")
     ap.add_argument("--blocked", default="0,1,10", help="percentages of blocked users for the due query")
     ap.add_argument("--blocked-size", type=int, default=1000000, help="users in the blocked-users database")
+    ap.add_argument("--wave", type=int, default=1000000, help="users in the 09:00 wave (0 = skip)")
     ap.add_argument("--keep", default=None, help="build the databases in this folder and keep them")
     ap.add_argument("--child-build", nargs=2, metavar=("PATH", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--child-ours", metavar="PATH", help=argparse.SUPPRESS)
@@ -425,6 +445,13 @@ def main() -> None:
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(path + suffix):
                     os.remove(path + suffix)
+    if a.wave:
+        print(f"\n== wave: {a.wave} users due at 09:00 in one zone, paced by the real limiter (simulated clock) ==")
+        for paid in (False, True):
+            secs = asyncio.run(wave(a.wave, paid))
+            label = "paid broadcast (1,000 msg/s)" if paid else "standard (30 msg/s)"
+            print(f"{label:<30} last message at 09:00 + {secs / 3600:.2f} h ({secs:,.0f} s); grace window 6 h: "
+                  f"{'inside' if secs < 6 * 3600 else 'EXCEEDED'}")
     if a.dispatch:
         print(f"\n== dispatch: {a.dispatch} due nudges -> fake HTTP endpoint on 127.0.0.1 (429 beyond 30 msg/s) ==")
         d = asyncio.run(dispatch(a.dispatch, tmp))

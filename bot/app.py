@@ -11,6 +11,7 @@ from typing import Any
 from bot.config import Config
 from bot.core import Core
 from bot.backends import open_storage
+from bot.ratelimit import limiter_for, shared_slots
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,8 @@ class App:
 
 async def build_app(config: Config, console: bool = False) -> App:
     """Start the core and build the adapters whose tokens are set (and a terminal chat beside them if asked)."""
-    core = Core(open_storage(config.db_path), admins=config.admins)
+    storage = open_storage(config.db_path)
+    core = Core(storage, admins=config.admins, limiter=limiter_for(config, shared_slots(storage)))
     await core.start()
     try:
         return _assemble(core, config, console)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -14,6 +15,7 @@ from bot import __version__, redact
 from bot.config import Config, from_env
 from bot.core import Core
 from bot.backends import is_postgres, open_storage
+from bot.ratelimit import limiter_for, shared_slots
 
 log = logging.getLogger("brandcoach")
 VERSION = next((d.version for d in metadata.distributions(name="brandcoach")), __version__)  # installed, else source
@@ -35,6 +37,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mig = sub.add_parser("migrate", help="bring the database's schema up to date (or copy SQLite into PostgreSQL)")
     mig.add_argument("--from", dest="src", metavar="SQLITE", help="copy every table of this SQLite file ...")
     mig.add_argument("--to", dest="dst", metavar="URL", help="... into this PostgreSQL database (idempotent)")
+    syncing = sub.add_parser("sync-commands", help="sync the Discord slash commands now, then exit")
+    syncing.add_argument("--guild", help="sync to this server only (instant, for development)")
+    render = sub.add_parser("render", help="write a stored user's plan card, plan PDF and progress chart to a folder")
+    render.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
+    render.add_argument("--user", required=True, help="the user's id on their platform")
+    render.add_argument("--platform", help="telegram, discord or console (when the id exists on several)")
+    render.add_argument("--out", required=True, help="folder to write the three files to")
     check = sub.add_parser("check-content", help="check content/*.toml and the message catalogs, then exit")
     check.add_argument("--content-dir", help="read content TOML from this directory (default: the packaged content)")
     check.add_argument("--locales-dir", help="read catalogs from this directory (default: the packaged locales)")
@@ -66,7 +75,8 @@ async def run_chat(config: Config, user: str = "local", lang: str | None = None)
     from bot.adapters.console import ConsoleAdapter
 
     redact.watch_loop()
-    core = Core(open_storage(config.db_path), admins=config.admins)
+    storage = open_storage(config.db_path)
+    core = Core(storage, admins=config.admins, limiter=limiter_for(config, shared_slots(storage)))
     await core.start()
     try:
         console = ConsoleAdapter(core, user_id=user, locale=lang)
@@ -160,17 +170,60 @@ def migrate(db: str, src: str | None, dst: str | None) -> int:
     return 0
 
 
+async def sync_now(config: Config) -> int:
+    """`brandcoach sync-commands`: log in, sync the slash commands (forced), record it; 0, or 2 with one line."""
+    import discord
+
+    from bot.adapters.discord import DiscordAdapter
+
+    if not config.discord_token:
+        print("brandcoach sync-commands: DISCORD_BOT_TOKEN is not set.", file=sys.stderr)
+        return 2
+    adapter = DiscordAdapter(Core(open_storage(config.db_path)), config)
+    try:
+        await adapter.prepare()
+        await adapter.client.login(config.discord_token)
+        synced = await adapter.sync_commands(force=True) or []
+    except (discord.LoginFailure, discord.HTTPException) as exc:
+        print(f"brandcoach sync-commands: {redact.redact(str(exc), config.secrets)}", file=sys.stderr)
+        return 2
+    finally:
+        await adapter.disconnect()
+    where = f"to server {config.discord_guild_id}" if config.discord_guild_id else "globally"
+    print(f"synced {len(synced)} slash commands {where}.")
+    return 0
+
+
+def render_pictures(config: Config, args: argparse.Namespace) -> int:
+    """`brandcoach render`: the pictures feature's files for one user (it reads the database, so no lock)."""
+    import importlib
+
+    tool = importlib.import_module("handlers.pictures.cli")  # by name, as features are loaded: the engine imports none
+    return int(asyncio.run(tool.render_user(config.db_path, args.user, args.out, args.platform)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in filter(None, os.environ.get("BRANDCOACH_DEBUG_LOGGERS", "").split(",")):  # e.g. bot.adapters.telegram
         logging.getLogger(name.strip()).setLevel(logging.DEBUG)
-    config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
+    from bot.config import ConfigError, guild_id
+    try:
+        config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
+        if getattr(args, "guild", None):
+            config = dataclasses.replace(config, discord_guild_id=guild_id(args.guild))
+    except ConfigError as exc:
+        print(f"brandcoach: {exc}", file=sys.stderr)
+        return 2
     redact.install(config.secrets)
     redact.install_hooks(config.secrets)
     if args.command == "check-content" or check_content(startup=True):
         return check_content(args) if args.command == "check-content" else 2
+    if args.command == "sync-commands":  # no database lock: it only writes the small sync record beside it
+        return asyncio.run(sync_now(config))
+    if args.command == "render":
+        return render_pictures(config, args)
     if not is_postgres(config.db_path):  # PostgreSQL: any number of workers share its limits and locks
         from bot.dblock import hold_or_exit  # one process per SQLite database (nudge rate limits): else exit 2
         hold_or_exit(args.src if args.command == "migrate" and args.src else config.db_path)

@@ -15,6 +15,7 @@ class Config:
     telegram_webhook_url: str | None = None
     telegram_webhook_port: int = 8443
     telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_paid_broadcast: bool = False   # nudges use allow_paid_broadcast (up to 1,000 msg/s, paid in Stars)
     discord_token: str | None = field(default=None, repr=False)
     discord_guild_id: int | None = None
     admins: frozenset[str] = frozenset()
@@ -24,6 +25,7 @@ class Config:
     nudge_tick: float = 30.0        # seconds between nudge ticks
     nudge_batch: int = 100          # due nudges a tick takes at a time
     nudge_reserve: int = 60         # seconds a worker's taken batch stays its own (PostgreSQL, several workers)
+    virtual_pacing: bool = False    # BRANDCOACH_PACING=virtual: limits counted on virtual time (tests on a fake API)
 
     @property
     def has_platform(self) -> bool:
@@ -35,10 +37,23 @@ class Config:
         return [s for s in (self.telegram_token, self.discord_token, self.telegram_webhook_secret) if s]
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be right (said in one line, the process exits 2)."""
+
+
+def guild_id(raw: str) -> int | None:
+    """DISCORD_GUILD_ID: a Discord server id (digits) or empty; anything else is an error, never a silent global."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 15 <= len(raw) <= 21:
+        raise ConfigError(f"DISCORD_GUILD_ID must be a Discord server id (15-21 digits), got {raw[:30]!r}")
+    return int(raw)
+
+
 def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> Config:
     """Read BRANDCOACH_*, TELEGRAM_* and DISCORD_* variables (command-line --db wins over BRANDCOACH_DB)."""
     env = dict(os.environ if env is None else env)
-    guild = env.get("DISCORD_GUILD_ID", "").strip()
     return Config(
         db_path=db_path or env.get("BRANDCOACH_DB") or DEFAULT_DB,
         telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
@@ -46,8 +61,9 @@ def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> C
         telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
         telegram_webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT") or 8443),
         telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        telegram_paid_broadcast=env.get("TELEGRAM_PAID_BROADCAST", "").strip() == "1",
         discord_token=env.get("DISCORD_BOT_TOKEN") or None,
-        discord_guild_id=int(guild) if guild.isdigit() else None,
+        discord_guild_id=guild_id(env.get("DISCORD_GUILD_ID", "")),
         admins=frozenset(a.strip() for a in env.get("BRANDCOACH_ADMINS", "").split(",") if a.strip()),
         grace_hours=float(env.get("BRANDCOACH_GRACE_HOURS") or 6.0),
         start_attempts=max(1, int(env.get("BRANDCOACH_START_ATTEMPTS") or 5)),
@@ -55,4 +71,5 @@ def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> C
         nudge_tick=max(0.1, float(env.get("BRANDCOACH_NUDGE_TICK") or 30.0)),
         nudge_batch=max(1, int(env.get("BRANDCOACH_NUDGE_BATCH") or 100)),
         nudge_reserve=max(1, int(env.get("BRANDCOACH_NUDGE_RESERVE") or 60)),
+        virtual_pacing=env.get("BRANDCOACH_PACING", "").strip() == "virtual",
     )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.actions import Action
 from bot.storage import Flow, Storage, User
-from bot.types import Choice, Inbound, Outbound, OutFile, ReplyKind
+from bot.types import Choice, Inbound, Outbound, OutFile, ReplyKind, TextField
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -42,14 +42,14 @@ class Context:
 
     def say(self, key: str, *, choices: tuple[Choice, ...] | list[Choice] = (), multi: bool = False,
             expects: str = "", max_len: int = 0, step: str = "", file: OutFile | None = None,
-            private: bool = True, text: str | None = None, kind: ReplyKind | None = None,
-            **params: Any) -> Outbound:
+            private: bool = True, text: str | None = None, kind: ReplyKind | None = None, hint: str = "",
+            fields: tuple[TextField, ...] = (), **params: Any) -> Outbound:
         """Queue a reply rendered from `key` (or the given `text`); its kind follows from what it carries."""
         if kind is None:
             kind = "question" if choices or expects else "document" if file is not None else "message"
         msg = Outbound(text=text if text is not None else self.t(key, **params), key=key, choices=tuple(choices),
                        multi=multi, expects=expects, max_len=max_len, step=step, file=file, private=private,
-                       kind=kind, lang=self.lang)
+                       kind=kind, lang=self.lang, hint=hint, fields=fields)
         self.out.append(msg)
         return msg
 

@@ -12,8 +12,9 @@ from bot.clock import Clock, SystemClock
 from bot.context import Context
 from bot.dispatcher import KeyedSerializer
 from bot.i18n import DEFAULT_LANGUAGE, Catalog
+from bot.ratelimit import RateLimiter, unprompted
 from bot.router import Router
-from bot.storage import Storage
+from bot.storage import Storage, User
 from bot.throttle import Throttle
 from bot.types import Choice, Inbound, Outbound
 
@@ -51,7 +52,8 @@ class Core:
 
     def __init__(self, storage: Storage, router: Router | None = None, catalog: Catalog | None = None,
                  clock: Clock | None = None, throttle: Throttle | None | bool = True,
-                 admins: frozenset[str] = frozenset()) -> None:
+                 admins: frozenset[str] = frozenset(), limiter: RateLimiter | None = None) -> None:
+        injected = clock is not None or storage.clock is not None
         self.clock = clock or storage.clock or SystemClock()
         self.storage = storage
         self.catalog = catalog or Catalog()
@@ -65,6 +67,9 @@ class Core:
         # A flood from one user is refused for that user alone; the local terminal is never throttled.
         self.throttle: Throttle | None = Throttle(self.clock) if throttle is True else (throttle or None)
         self.unthrottled_platforms = {"console"}
+        # Every send (replies, nudges, re-sends) takes a slot here. With an injected clock (tests) the limits are
+        # kept on virtual time that only the limiter's own waits move: counted and ordered, never slept through.
+        self.limiter = limiter or (RateLimiter.virtual() if injected else RateLimiter())
         storage.on_delete = self.forget  # after /delete: adapters drop what they keep outside the database
 
     async def start(self) -> None:
@@ -88,15 +93,13 @@ class Core:
         base = os.getcwd() if path == ":memory:" or self.storage.shared else os.path.dirname(os.path.abspath(path))
         return os.path.join(base, "brandcoach-files")
 
+    def db_file(self) -> str | None:
+        """The database's path, for an adapter's small record beside it (None for an in-memory database)."""
+        path = self.storage.path
+        return None if path == ":memory:" else os.path.abspath(path)
+
     def knows_command(self, name: str) -> bool:
         return name in self.router.commands
-
-    async def first_delivery(self, platform: str, user_id: str, update_id: int) -> bool | None:
-        """False when this platform update was already taken (a re-delivery after a crash): drop it.
-
-        None when the user is not known yet: ask again after handling the update (it then records it).
-        """
-        return await self.storage.take_update(platform, user_id, update_id, REDELIVERY_WINDOW)
 
     async def unreachable(self, platform: str, user_id: str) -> None:
         """The platform refuses delivery to this user (blocked bot, closed DMs): nudges pause until they write."""
@@ -146,31 +149,46 @@ class Core:
             user = await self.storage.get_or_create_user(
                 inbound.user.platform, inbound.user.user_id, inbound.user.display_name, inbound.locale)
             lang = user.language or lang
-            ctx = Context(self, inbound, user, flow=await self.storage.get_flow(user.id))
-            if inbound.kind == "choice":
-                ctx.actions = tuple(decode(v) for v in inbound.values) if inbound.values else ()
-                ctx.action = ctx.actions[0] if ctx.actions else decode(inbound.choice)
-                if any(a is None or type(a) is not type(ctx.action) for a in ctx.actions):
-                    ctx.action = None  # a forged or mixed selection is stale as a whole
-            await self._expire_wait(ctx)
-            if not user.reachable:
-                await self.storage.set_reachable(user.platform, user.platform_user_id, True)
-                for hook in self.router.reachability:  # e.g. the reminders unpark their nudges
-                    await hook(self.storage, user.id, True)
-                user.reachable = True
-                ctx.say("reach.back")
-                if not inbound.private and self.catalog.has(f"{user.platform}.dm_closed", ctx.lang):
-                    ctx.say(f"{user.platform}.dm_closed")  # e.g. Discord: how to open DMs again, said in a server
-            await self._settle_language(ctx)
-            handler = self.router.resolve(ctx)
-            if handler is not None:
-                await handler(ctx)
-            return ctx.replies()
+            if inbound.update_id is not None:
+                if await self.storage.update_taken(user.id, inbound.update_id, REDELIVERY_WINDOW):
+                    log.info("%s update %s was already handled before a restart: dropped", user.platform,
+                             inbound.update_id)
+                    return []
+                mark = self.storage.mark_update(user.id, inbound.update_id)
+                try:
+                    return await self._answer(inbound, user)
+                finally:
+                    await self.storage.finish_update(mark)
+                    log.debug("%s update %s handled", user.platform, inbound.update_id)  # multi-worker proof counts
+            return await self._answer(inbound, user)
         except Exception:
             log.exception("handler failed for %s user (kind=%s, command=%s)", inbound.user.platform,
                           inbound.kind, inbound.command or "-")
             return [Outbound(text=self.catalog.t(lang, "error.apology"), key="error.apology", private=True,
                              kind="refusal", lang=lang)]
+
+    async def _answer(self, inbound: Inbound, user: User) -> list[Outbound]:
+        """Run the inbound's handler for a private user (its writes carry the update's mark, see _handle)."""
+        ctx = Context(self, inbound, user, flow=await self.storage.get_flow(user.id))
+        if inbound.kind == "choice":
+            ctx.actions = tuple(decode(v) for v in inbound.values) if inbound.values else ()
+            ctx.action = ctx.actions[0] if ctx.actions else decode(inbound.choice)
+            if any(a is None or type(a) is not type(ctx.action) for a in ctx.actions):
+                ctx.action = None  # a forged or mixed selection is stale as a whole
+        await self._expire_wait(ctx)
+        if not user.reachable:
+            await self.storage.set_reachable(user.platform, user.platform_user_id, True)
+            for hook in self.router.reachability:  # e.g. the reminders unpark their nudges
+                await hook(self.storage, user.id, True)
+            user.reachable = True
+            ctx.say("reach.back")
+            if not inbound.private and self.catalog.has(f"{user.platform}.dm_closed", ctx.lang):
+                ctx.say(f"{user.platform}.dm_closed")  # e.g. Discord: how to open DMs again, said in a server
+        await self._settle_language(ctx)
+        handler = self.router.resolve(ctx)
+        if handler is not None:
+            await handler(ctx)
+        return ctx.replies()
 
     async def _in_group(self, inbound: Inbound) -> list[Outbound]:
         """A chat others see: nothing is collected there; our commands get a pointer to a private chat."""
@@ -216,8 +234,10 @@ class Core:
             ctx.say("lang.switched")
 
     async def send_to(self, platform: str, user_id: str, messages: list[Outbound]) -> None:
-        """Deliver unprompted messages (nudges) through the user's platform adapter."""
+        """Deliver unprompted messages (nudges) through the user's platform adapter, in the limiter's nudge lane
+        (behind replies)."""
         adapter = self.adapters.get(platform)
         if adapter is None:
             raise LookupError(f"no adapter for platform {platform!r}")
-        await adapter.send(user_id, messages)
+        with unprompted():
+            await adapter.send(user_id, messages)

@@ -197,3 +197,46 @@ WEAK_ENGLISH: frozenset[str] = _words("""
     thanks thank thx thankyou sorry nice please pls plz cool good great awesome amazing
     yes no sure bye goodbye morning guys noted done hello
 """)
+
+# English words Indonesians use inside Indonesian social-media talk ("review produk skincare", "daily outfit"):
+# on their own they say nothing about the language of the chat.
+LOANWORDS: frozenset[str] = _words("""
+    review reviews tutorial tutorials makeup make-up skincare outfit outfits ootd daily tips tip trick tricks
+    mix match scene scenes haul unboxing giveaway storytelling testimoni testimonial customer customers sharing
+    share interview career advice financial planning planner plan life music cover band editing edit before after
+    event events coffee shop routine travel backpacker hotel parenting session engagement reach insight insights
+    upload uploads posting post posts content contents niche template draft caption captions hook hooks series
+    thread threads collab collaboration ads budget deadline weekend online offline weekly monthly shooting launching
+    launch fashion lifestyle healthy self improvement healing struggle upgrade skill skills public speaking soft hard
+    selling awareness owner fresh graduate full time remote workout diet progress update gadget gadgets
+    entertainment meal prep fun random micro judge netizen hate comment comments like likes view views viewers
+    audience target rate sustainable local style simple trend trending mindset support value quality goals vibes
+    vibe aesthetic moodboard photoshoot shoot endorse endorsement affiliate link bio reminder series weekly set
+    feedback insight tools tool live product products launching marketing digital social media tiktoker
+    selebgram followers follower reels story stories feed video videos photo photos foto vlog vlogs creator
+    office team meeting job project projects freelance freelancer startup design designer sale sales promo
+    discount voucher flash challenge trend best seller bestseller brand branding personal hijab gamis
+    tiktok podcast webinar workshop class course mentoring coaching coach
+""")
+
+# Whole loan phrases, removed before words are weighed ("behind the scene" is not an English sentence).
+LOAN_PHRASES: tuple[str, ...] = (
+    "behind the scenes", "behind the scene", "behind the bar", "mix and match", "get ready with me", "tips and tricks",
+    "tips and trick", "tips & trick", "tips & tricks", "before after", "q&a", "q & a", "day in my life",
+    "what's in my bag", "how to", "to do list", "work from home", "on the way", "by the way", "self reward",
+    "quality time", "work life balance", "call to action", "first impression", "one day one post", "open order",
+    "pre order", "ready stock", "best seller", "after office", "after work", "full time", "part time",
+    "fresh graduate", "public speaking", "soft selling", "hard selling", "brand awareness", "content plan",
+    "content planning", "personal branding", "personal brand", "self improvement", "healthy lifestyle",
+    "slow living", "slow fashion", "meal prep", "live session", "live music", "daily life", "daily vlog",
+)
+
+# Words that make an English sentence (pronouns, auxiliaries, modals, question words): a switch to English needs them.
+EN_SENTENCE: frozenset[str] = _words("""
+    i i'm im i've i'll i'd you you're you've you'll we we're we've we'll they they're he she it it's
+    my your our their me us them his her
+    is am are was were be been being do does did don't doesn't didn't have has had haven't hasn't
+    will would shall should can could may might must won't wouldn't can't cannot couldn't isn't aren't wasn't
+    let's that's what's what how why where when which who there this that these those not
+    want wanted need needed think know please thank thanks really just
+""")

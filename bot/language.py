@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from bot.lang_words import AMBIGUOUS, ENGLISH, INDONESIAN, LOCAL, NEUTRAL, WEAK_ENGLISH
+from bot.lang_words import (AMBIGUOUS, EN_SENTENCE, ENGLISH, INDONESIAN, LOAN_PHRASES, LOANWORDS, LOCAL, NEUTRAL,
+                            WEAK_ENGLISH)
 
 # Marker kept in LangState.pending: the language was set from the platform locale (or the default),
 # not from anything the user wrote, so the first confident text message may override it at once.
@@ -71,6 +72,8 @@ class LangGuess:
     confidence: float
     words: int
     local: bool = False
+    clear: bool = False  # a clear English sentence (not a list of loanwords or a noun phrase): enough to switch
+    plain: bool = False  # English words only, not a list ("see you tomorrow"): counts towards a switch, two in a row
 
 
 _NONE = LangGuess(None, 0.0, 0)
@@ -88,7 +91,7 @@ def _variants(word: str) -> list[str]:
 def _lookup(word: str) -> tuple[float, float, bool] | None:
     """(english, indonesian, local) weight of a listed word, (0, 0, False) if neutral, None if unknown."""
     for w in _variants(word):
-        if w in NEUTRAL or w in AMBIGUOUS or _LAUGH.match(w):
+        if w in NEUTRAL or w in AMBIGUOUS or w in LOANWORDS or _LAUGH.match(w):
             return 0.0, 0.0, False
         en = w in ENGLISH
         idn = w in INDONESIAN
@@ -200,10 +203,48 @@ def _statistical(words: list[str]) -> float:
     return math.log(p_en / (1 - p_en))
 
 
+_LOAN_PHRASE = re.compile(r"(?<![\w&])(?:" + "|".join(re.escape(p) for p in LOAN_PHRASES) + r")(?![\w&])", re.I)
+_LIST_SPLIT = re.compile(r"[,;\n•]+|\s-\s")
+
+
+def _is_list(text: str) -> bool:
+    """A list answer ('review produk, tutorial makeup, daily outfit'): short items, no sentence among them."""
+    items = [i.strip() for i in _LIST_SPLIT.split(text) if i.strip()]
+    return len(items) >= 2 and all(len(i.split()) <= 5 for i in items)
+
+
+def _clear_english(words: list[str], en: float, idn: float) -> bool:
+    """English sentences, not loanwords: two sentence words (pronouns, auxiliaries, modals) and little Indonesian."""
+    markers = sum(w in EN_SENTENCE for w in words)
+    return (markers >= 2 and idn <= en / 2) or (markers >= 1 and en >= 3 and idn == 0)
+
+
 def analyse(text: str) -> LangGuess:
-    """Detect the language of a chat message, with a confidence and the number of content words."""
+    """Detect the language of a chat message, with a confidence and the number of content words.
+
+    English loanwords and loan phrases inside Indonesian ("behind the scene", "daily outfit") weigh nothing; a list of
+    short items or a noun phrase is weak evidence: it is read as English only without a single Indonesian word, and
+    only a clear English sentence (`clear`) may switch a chat to English (see decide_language)."""
     if text.lstrip().startswith("/"):
         return _NONE  # a bot command (and its arguments) says nothing about the user's language
+    plain = _LOAN_PHRASE.sub(" , ", text)
+    guess = _analyse(plain)
+    if guess.language != "en":
+        return guess
+    words = [w for w, _ in _split_words(plain)]
+    en = sum(1.0 for w in words if w in ENGLISH and w not in INDONESIAN and w not in LOANWORDS)
+    idn = sum(1.0 for w in words if (w in INDONESIAN or w in LOCAL) and w not in ENGLISH)
+    clear = _clear_english(words, en, idn)
+    if clear:
+        return replace(guess, clear=True)
+    if idn == 0 and en >= 1 and not _is_list(text):
+        return replace(guess, plain=True)
+    if idn > 0 and (_is_list(text) or idn >= en):
+        return LangGuess("id", 0.5, guess.words, guess.local)  # loanwords inside Indonesian: Indonesian, weakly
+    return replace(guess, confidence=min(guess.confidence, 0.7)) if _is_list(text) else guess
+
+
+def _analyse(text: str) -> LangGuess:
     en = idn = 0.0
     local = False
     content: list[str] = []  # words that carry language (listed, or unknown and not a proper noun)
@@ -302,6 +343,14 @@ def decide_language(state: LangState, text: str, locale_hint: str | None = None)
     guess = analyse(text) if text else _NONE
     sure_enough = guess.confidence >= CONFIDENT or (guess.local and guess.language == "id")
     lang = guess.language if sure_enough else None
+    if lang == "en" and state.language != "en" and not guess.clear:
+        # Loanwords, lists and noun phrases never switch (or set) English. Plain short English ("yes please") sets a
+        # language not known yet; in a chat settled in Indonesian it switches only when it comes twice in a row.
+        settled = state.language is not None and state.pending != PROVISIONAL
+        if not guess.plain:
+            lang = None
+        elif settled and state.pending != "en":
+            return LangDecision(replace(state, pending="en", pending_count=1), False)
     if state.language is None:
         if lang is not None:
             return LangDecision(LangState(lang, False, None, 0), False)

@@ -1,8 +1,10 @@
 """PostgreSQL storage (asyncpg): the same interface as the SQLite Storage, for several workers on one database.
 
 The PostgreSQL dialect lives here: `?` placeholders become `$1..$n`, migrations are recorded in `schema_version`
-(applied under an advisory lock, so workers starting together apply each once), the update de-dup is one atomic
-upsert, per-user exclusion is a session advisory lock held by the connection that runs the user's request.
+(applied under an advisory lock, so workers starting together apply each once), the update de-dup row is committed
+in the transaction of the answer's first write (Storage.mark_update), per-user exclusion is a session advisory
+lock held by the connection that runs the user's request, the sending limits shared by every worker are a slot
+source for the engine's limiter (send_slot/send_pause, bot/ratelimit.py SharedRateLimiter).
 No cross-process cache: every request reads users, flows and answers from PostgreSQL (a worker never answers
 from a state another worker has since changed).
 """
@@ -19,7 +21,7 @@ from typing import Any
 import asyncpg
 
 from bot.clock import Clock
-from bot.storage import Storage, migrations
+from bot.storage import PENDING_MARK, Storage, UpdateMark, migrations
 from bot.writer import Statement
 
 POOL_SIZE = 20
@@ -117,9 +119,25 @@ class PgStorage(Storage):
             return list(await conn.fetch(pg_sql(sql), *args))
 
     async def write(self, *statements: Statement, counted: bool = False) -> list[int]:
-        """The statements as one transaction, committed before returning; each statement's row count."""
+        """The statements as one transaction, committed before returning; each statement's row count. The
+        platform update being handled (PENDING_MARK) is recorded as taken in the same transaction as the first
+        write of its handling: an answer and its update are durable together, on every worker."""
+        mark = PENDING_MARK.get()
+        todo = list(statements) if mark is None or mark.done else [*statements, mark.statement()]
         async with self._conn() as conn, conn.transaction():
-            return [_count(await conn.execute(pg_sql(sql), *params)) for sql, params in statements]
+            counts = [_count(await conn.execute(pg_sql(sql), *params)) for sql, params in todo]
+        if mark is not None:
+            mark.done = True
+        return counts[:len(statements)]
+
+    async def finish_update(self, mark: UpdateMark) -> None:
+        """Record the update as taken if no write did yet (a read-only reply), and stop marking writes."""
+        PENDING_MARK.set(None)
+        if not mark.done:
+            sql, params = mark.statement()
+            async with self._conn() as conn:
+                await conn.execute(pg_sql(sql), *params)
+            mark.done = True
 
     async def write_returning(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         async with self._conn() as conn, conn.transaction():
@@ -143,17 +161,21 @@ class PgStorage(Storage):
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(_MIGRATE_KEY))
 
-    async def take_update(self, platform: str, platform_user_id: str, update_id: int, window: int) -> bool | None:
-        """One atomic upsert: of two workers handed the same update, exactly one gets True. An unknown user is
-        created first (several workers may be handed their very first update at once)."""
-        user = await self.get_or_create_user(platform, platform_user_id)
-        now = int(self.clock.now().timestamp())
-        rows = await self.write_returning(
-            "INSERT INTO telegram_updates (user_id, last_update_id, taken_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET last_update_id = excluded.last_update_id,"
-            " taken_at = excluded.taken_at WHERE telegram_updates.last_update_id < excluded.last_update_id"
-            " OR excluded.taken_at - telegram_updates.taken_at >= ? RETURNING 1", (user.id, update_id, now, window))
-        return bool(rows)
+    async def send_slot(self, platform: str, chat: str, per_window: int, window: float, chat_gap: float,
+                        group_per_window: int, group_window: float, group: bool) -> float:
+        """Take a sending slot shared by every worker (brandcoach_send_slot, 0008_workers.pg.sql): 0 when taken,
+        else the seconds to wait before asking again."""
+        row = await self.fetch_one("SELECT brandcoach_send_slot(?, ?, ?, ?, ?, ?, ?, ?)",
+                                   (platform, chat, per_window, window, chat_gap, group_per_window, group_window,
+                                    group))
+        return float(row[0])
+
+    async def send_pause(self, platform: str, seconds: float) -> None:
+        """The platform said 'too many requests': no worker sends on it for `seconds` (the database's clock)."""
+        await self.write((
+            "INSERT INTO send_pauses (platform, blocked_until) VALUES (?, extract(epoch FROM clock_timestamp()) + ?)"
+            " ON CONFLICT (platform) DO UPDATE SET blocked_until = greatest(send_pauses.blocked_until,"
+            " excluded.blocked_until)", (platform, float(max(0.0, seconds)))))
 
     async def user_tables(self) -> list[str]:
         rows = await self.fetch_all("SELECT table_name FROM information_schema.columns WHERE column_name = 'user_id'"

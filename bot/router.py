@@ -2,6 +2,7 @@
 
 - commands by name (each with its place in the command menu, or none);
 - taps by the type of their decoded action (bot.actions); an undecodable tap goes to `stale`;
+- a form's answers that name their questions to `form`;
 - free text by what the conversation awaits (``flows.awaits``, e.g. ``"tz"`` or ``"confirm:delete"``, routed by
   the part before the first colon), else to the default text handler (the questionnaire);
 - anything else (stickers, photos...) to `other`.
@@ -41,11 +42,15 @@ class Router:
     awaits: dict[str, Awaited] = field(default_factory=dict)
     events: dict[str, list[Handler]] = field(default_factory=dict)
     text: Handler | None = None
+    form: Handler | None = None  # a form's answers naming their questions (Inbound.answers)
     text_evidence: Evidence | None = None  # does the default text route's input tell the user's language?
     other: Handler | None = None
     unknown_command: Handler | None = None
     stale: Handler | None = None
     services: list[Callable[..., Any]] = field(default_factory=list)  # factories(core, config) -> start()/stop()
+    # Named read-only lookups one feature offers another without importing it (e.g. "reminders.schedule"): the
+    # asking feature treats a missing provider as "nothing stored".
+    providers: dict[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
     # Called with (storage, user id, reachable) when a platform refuses a user, or the user writes again.
     reachability: list[Callable[[Any, int, bool], Awaitable[None]]] = field(default_factory=list)
 
@@ -73,6 +78,12 @@ class Router:
             raise ValueError(f"awaited input {name!r} is registered twice")
         self.awaits[name] = Awaited(handler, language_evidence, ttl)
 
+    def provide(self, name: str, fn: Callable[..., Awaitable[Any]]) -> None:
+        """Offer a named lookup to other features (called as `await fn(storage, user_id)`)."""
+        if name in self.providers:
+            raise ValueError(f"provider {name!r} is registered twice")
+        self.providers[name] = fn
+
     def subscribe(self, event: str, handler: Handler) -> None:
         self.events.setdefault(event, []).append(handler)
 
@@ -88,6 +99,8 @@ class Router:
             act = ctx.action
             return self.actions.get(type(act), self.stale) if act is not None else self.stale
         if inbound.kind == "text":
+            if inbound.answers and self.form is not None:
+                return self.form
             route = self.awaited_route(ctx.awaits)
             return route.handler if route is not None else self.text
         return self.other

@@ -9,6 +9,7 @@ SQLite records the version in PRAGMA user_version.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import os
 import re
@@ -27,6 +28,26 @@ from bot.writer import GroupCommitWriter, Statement
 
 DEFAULT_DB = "brandcoach.sqlite3"
 CACHE_USERS = 20_000  # users whose rows are kept in memory (write-through; SQLite stays the source of truth)
+# (A user deleted in the same transaction has no row left to mark: the SELECT then inserts nothing.)
+_MARK_SQL = ("INSERT INTO telegram_updates (user_id, last_update_id, taken_at) SELECT id, ?, ? FROM users WHERE id = ?"
+             " ON CONFLICT (user_id) DO UPDATE SET last_update_id = excluded.last_update_id,"
+             " taken_at = excluded.taken_at")
+
+
+class UpdateMark:
+    """A platform update being handled: recorded as taken in the first write the handling commits."""
+
+    __slots__ = ("user_id", "update_id", "taken_at", "done")
+
+    def __init__(self, user_id: int, update_id: int, taken_at: int) -> None:
+        self.user_id, self.update_id, self.taken_at, self.done = user_id, update_id, taken_at, False
+
+    def statement(self) -> Statement:
+        return (_MARK_SQL, (self.update_id, self.taken_at, self.user_id))
+
+
+# The update the current task is handling (set by the core around one inbound's handling).
+PENDING_MARK: contextvars.ContextVar[UpdateMark | None] = contextvars.ContextVar("pending_update_mark", default=None)
 
 
 class _LRU(OrderedDict):  # type: ignore[type-arg]
@@ -155,6 +176,7 @@ class Storage:
         self._user_keys = _LRU(cache_size)  # user id -> (platform, platform_user_id)
         self._flows = _LRU(cache_size)    # user id -> Flow | None
         self._answers = _LRU(cache_size)  # user id -> {step: value}
+        self._taken = _LRU(cache_size)    # user id -> (last platform update id taken, when)
         self._seq = 0
         self._written = _LRU(cache_size * 4)  # user id or (platform, id) -> sequence number of its last write
         # Called with (platform, platform user id) after delete_user, so adapters drop files they keep (Core sets it).
@@ -173,7 +195,7 @@ class Storage:
     def forget(self, user_id: int | None = None) -> None:
         """Drop cached rows (of one user, or all): the next read comes from SQLite."""
         if user_id is None:
-            for cache in (self._users, self._user_keys, self._flows, self._answers):
+            for cache in (self._users, self._user_keys, self._flows, self._answers, self._taken):
                 cache.clear()
             return
         key = self._user_keys.pop(user_id, None)
@@ -181,6 +203,7 @@ class Storage:
             self._users.pop(key, None)
         self._flows.pop(user_id, None)
         self._answers.pop(user_id, None)
+        self._taken.pop(user_id, None)
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -228,7 +251,16 @@ class Storage:
         """
         if self._writer is None:
             raise RuntimeError("storage is not open")
-        return await self._writer.write(list(statements), counted)
+        mark = PENDING_MARK.get()
+        if mark is None or mark.done:
+            return await self._writer.write(list(statements), counted)
+        counts = await self._writer.write([*statements, mark.statement()], counted)
+        self._mark_taken(mark)
+        return counts[:-1]
+
+    def _mark_taken(self, mark: UpdateMark) -> None:
+        mark.done = True
+        self._taken.put(mark.user_id, (mark.update_id, mark.taken_at))
 
     async def fetch_one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         """One row of a read (a feature's own tables); writes go through write()."""
@@ -301,6 +333,7 @@ class Storage:
         assert user is not None
         self._flows.pop(user.id, None)  # a reused row id starts with nothing cached
         self._answers.pop(user.id, None)
+        self._taken.pop(user.id, None)
         return user
 
     async def find_user(self, platform: str, platform_user_id: str) -> User | None:
@@ -352,25 +385,38 @@ class Storage:
         if cached is not None:
             cached.reachable = reachable
 
-    async def take_update(self, platform: str, platform_user_id: str, update_id: int, window: int) -> bool | None:
-        """Record a platform update as taken; False if it (or a later one) was taken within `window` seconds.
+    async def update_taken(self, user_id: int, update_id: int, window: int) -> bool:
+        """Whether this platform update (or a later one) was taken for the user within `window` seconds.
 
         A platform that re-delivers an update after a crash (Telegram, when the getUpdates confirming it was lost)
-        must not have it applied twice, e.g. as the answer to the next question. None for an unknown user (nothing
-        to record it by yet: take it again once they exist).
+        must not have it applied twice, e.g. as the answer to the next question.
         """
-        user = await self.find_user(platform, platform_user_id)
-        if user is None:
-            return None
+        taken = self._taken.get_fresh(user_id)
+        if taken is None:
+            start = self._seq
+            row = await self.fetch_one("SELECT last_update_id, taken_at FROM telegram_updates WHERE user_id = ?",
+                                       (user_id,))
+            taken = (int(row[0]), int(row[1])) if row is not None else (-1, 0)
+            if self._unchanged_since(start, user_id):
+                self._taken.put(user_id, taken)
         now = int(self.clock.now().timestamp())
-        row = await self.fetch_one("SELECT last_update_id, taken_at FROM telegram_updates WHERE user_id = ?",
-                                   (user.id,))
-        if row is not None and update_id <= row[0] and now - row[1] < window:
-            return False
-        await self.write(("INSERT INTO telegram_updates (user_id, last_update_id, taken_at) VALUES (?, ?, ?)"
-                          " ON CONFLICT (user_id) DO UPDATE SET last_update_id = excluded.last_update_id,"
-                          " taken_at = excluded.taken_at", (user.id, update_id, now)))
-        return True
+        return update_id <= taken[0] and now - taken[1] < window
+
+    def mark_update(self, user_id: int, update_id: int) -> UpdateMark:
+        """Start handling a platform update: the first write of this task records it as taken, in the same commit
+        (an answer and its update are durable together). Pass the mark to `finish_update` when done."""
+        mark = UpdateMark(user_id, update_id, int(self.clock.now().timestamp()))
+        PENDING_MARK.set(mark)
+        return mark
+
+    async def finish_update(self, mark: UpdateMark) -> None:
+        """Record the update as taken if no write did yet (a read-only reply), and stop marking writes."""
+        PENDING_MARK.set(None)
+        if not mark.done and self._writer is not None:
+            self._touch(mark.user_id)
+            await self._writer.write([mark.statement()])
+            self._touch(mark.user_id)
+            self._mark_taken(mark)
 
     async def delete_user(self, user_id: int) -> None:
         """Erase the user and, by cascade, every row that refers to them."""

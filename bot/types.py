@@ -46,6 +46,11 @@ class Inbound:
     private: bool = True   # only this user sees the replies (a private chat, a DM, an ephemeral answer)
     shared: bool = False   # said in a group chat others read: nothing is collected there
     step: str = ""  # a form's answer names the question it answers (a stale form is refused, not taken)
+    # A form with several questions: (step, text) in the form's order; `step`/`text` repeat the first of them.
+    answers: tuple[tuple[str, str], ...] = ()
+    # The platform's id of the update (Telegram update_id) when it may deliver the same update again after a crash:
+    # the core drops a copy it already took, and records the id in the same commit as the handler's writes.
+    update_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,26 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class TextField:
+    """One free-text question a form may ask: its step, short label, the question in full, a hint, its bounds.
+
+    `value` pre-fills the field (the current answer, or what the user typed before); `error` says why that value
+    was refused. A question's `fields` are its own step and the free-text steps that follow it in its section.
+    """
+
+    step: str
+    label: str
+    prompt: str
+    hint: str = ""
+    min_len: int = 0
+    max_len: int = 0
+    required: bool = True
+    multiline: bool = False
+    value: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class OutFile:
     name: str
     data: bytes
@@ -82,7 +107,9 @@ class Outbound:
     `kind` says what the reply is (see ReplyKind); `key` is the catalog key the text came from (for tests and
     logs: adapters decide nothing from it); `expects` tells what the bot waits for next: "text" (free text, with
     `max_len`, for question `step`), "choice", "multi", or "" (nothing in particular); `source` names the content
-    item a nudge was made from (e.g. the post idea).
+    item a nudge was made from (e.g. the post idea). `hint` is the shared how-to-answer line (also a paragraph of
+    `text`): a platform with its own way of answering may show its own line in its place. `fields`: the free-text
+    questions one form may ask together, starting with `step` (an Inbound's `answers` brings them back).
     """
 
     text: str
@@ -97,6 +124,8 @@ class Outbound:
     kind: ReplyKind = "message"
     lang: str = "id"
     source: str = ""
+    hint: str = ""
+    fields: tuple[TextField, ...] = ()
 
 
 def command(user: UserRef, name: str, *args: str, locale: str | None = None) -> Inbound:

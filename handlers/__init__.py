@@ -7,10 +7,11 @@ from bot.router import Router
 
 # Registration order is also the order of event subscribers (the plan is sent before reminders are set up).
 MODULES = ("handlers.questionnaire", "handlers.plan", "handlers.commands", "handlers.privacy", "handlers.language",
-           "handlers.admin", "handlers.reminders")
+           "handlers.admin", "handlers.reminders", "handlers.calendar", "handlers.ideas", "handlers.check",
+           "handlers.pictures")
 # The command menu (/help and the platforms' menus), in this order.
-MENU = ("start", "plan", "edit", "back", "skip", "reminders", "progress", "language", "cancel", "reset", "export",
-        "delete", "help")
+MENU = ("start", "plan", "card", "edit", "back", "skip", "calendar", "idea", "check", "reminders", "progress",
+        "language", "cancel", "reset", "export", "delete", "help")
 
 
 def register(router: Router) -> None:

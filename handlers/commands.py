@@ -16,7 +16,8 @@ async def cmd_start(ctx: Context) -> None:
         flow.awaits = flow.awaits_at = None  # /start drops any open confirmation or typed setting
         await ctx.save_flow(flow)
     if flow.status == "paused":
-        flow.status = "active"
+        # paused at the summary (no open step, answers given): back to the summary, not to question 1
+        flow.status = "confirm" if flow.step is None and answers else "active"
         await ctx.save_flow(flow)
     if flow.status == "active":
         ctx.say("flow.welcome_back")

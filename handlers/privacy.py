@@ -7,6 +7,7 @@ from bot.actions import Action, action
 from bot.context import Context
 from bot.router import Router
 from bot.types import Choice, OutFile
+from handlers import lexicon as L
 from handlers import questionnaire as Q
 
 ACTIONS = ("reset", "delete")
@@ -35,9 +36,14 @@ async def _ask(ctx: Context, what: str) -> None:
 
 
 async def on_typed(ctx: Context) -> None:
-    """Text while a confirmation is open: ask for the buttons again."""
+    """Text while a confirmation is open: a yes or a no as people say it decides; anything else asks again."""
+    what = (ctx.awaits or "").split(":", 1)[-1]
+    said = L.yes_no(ctx.inbound.text)
+    if said is not None and what in ACTIONS:
+        await _decide(ctx, what, said)
+        return
     ctx.say("confirm.use_buttons")
-    ask_confirmation(ctx, (ctx.awaits or "").split(":", 1)[-1])
+    ask_confirmation(ctx, what)
 
 
 async def cmd_reset(ctx: Context) -> None:
@@ -55,7 +61,13 @@ async def on_confirm(ctx: Context) -> None:
     if not isinstance(act, (ConfirmDanger, CancelDanger)) or flow is None or flow.awaits != f"{AWAITS}:{act.what}":
         ctx.refuse("err.stale_button")
         return
-    what, yes = act.what, isinstance(act, ConfirmDanger)
+    await _decide(ctx, act.what, isinstance(act, ConfirmDanger))
+
+
+async def _decide(ctx: Context, what: str, yes: bool) -> None:
+    """Carry out (or cancel) the open reset or delete."""
+    flow = ctx.flow
+    assert flow is not None
     flow.awaits = flow.awaits_at = None
     if not yes:
         await ctx.save_flow(flow)

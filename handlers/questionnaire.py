@@ -5,14 +5,19 @@ from typing import Any
 
 from bot.actions import Action, action
 from bot.context import Context
+from bot.i18n import LANGUAGES
 from bot.router import Router
 from bot.storage import Flow
-from bot.types import Choice
+from bot.types import Choice, TextField
+from handlers import feedback as F
+from handlers import lexicon as L
 from handlers import steps as S
 from handlers.steps import Step
 
 PREVIEW = 60
 PLAN_CONFIRMED = "plan.confirmed"  # event: the user confirmed their answers and got the plan
+FORM_FIELDS = 5  # at most this many free-text questions offered together (Discord's form limit)
+TEXT_KINDS = ("text", "list")
 
 
 @action("a:{step}:{option}")
@@ -61,6 +66,28 @@ class EditAnswers(Action):
     pass
 
 
+@action("n:yes", role="submit")
+class NameYes(Action):
+    """Keep the name answer that read like a sentence."""
+
+
+@action("n:no", role="navigation")
+class NameNo(Action):
+    """Type the name again."""
+
+
+SUGGESTED = "?"  # a draft entry "?<option>": the option a "Did you mean ...?" offered (a typed yes accepts it)
+
+
+def ticks(flow: Flow) -> list[str]:
+    """The ticked options of a multi step (the draft without a remembered suggestion)."""
+    return [d for d in flow.draft if not d.startswith(SUGGESTED)]
+
+
+def _suggested(flow: Flow) -> str | None:
+    return next((d[len(SUGGESTED):] for d in flow.draft if d.startswith(SUGGESTED)), None)
+
+
 def confirming(flow: Flow | None) -> bool:
     """A yes/no confirmation (privacy's reset or delete) is open: questions wait for it."""
     return flow is not None and (flow.awaits or "").startswith("confirm:")
@@ -90,6 +117,13 @@ def labels(ctx: Context, step: Step, answers: dict[str, Any]) -> dict[str, str]:
     return {v: lit or ctx.t(f"opt.{step.id}.{v}") for v, lit in S.options_for(step, answers)}
 
 
+def all_labels(ctx: Context, step: Step, answers: dict[str, Any]) -> dict[str, list[str]]:
+    """Option labels in every language (the user's first): people type either."""
+    langs = [ctx.lang] + [lang for lang in LANGUAGES if lang != ctx.lang]
+    return {v: [lit] if lit else [ctx.core.catalog.t(lang, f"opt.{step.id}.{v}") for lang in langs]
+            for v, lit in S.options_for(step, answers)}
+
+
 async def load(ctx: Context) -> tuple[Flow | None, dict[str, Any]]:
     """The conversation state (as loaded for this message) and the answers."""
     return ctx.flow, await ctx.storage.answers(ctx.user.id)
@@ -108,18 +142,20 @@ def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = Fa
     if step.id in answers:
         parts.append(ctx.t("q.current", answer=_short(format_answer(ctx, step, answers[step.id]))))
     choices: list[Choice] = []
+    hint = ""
     if step.kind == "choice":
         choices = [Choice(Answer(step.id, v), lbl) for v, lbl in labels(ctx, step, answers).items()]
         expects = "choice"
     elif step.kind == "multi":
-        chosen = set(flow.draft)
+        chosen = set(ticks(flow))
         choices = [Choice(Toggle(step.id, v), lbl, v in chosen) for v, lbl in labels(ctx, step, answers).items()]
         choices.append(Choice(Submit(step.id), ctx.t("btn.done")))
-        parts.append(ctx.t("q.multi_hint"))
+        hint = ctx.t("q.multi_hint")
+        parts.append(hint)
         expects = "multi"
     else:
-        key = "q.list_hint" if step.kind == "list" else "q.text_hint"
-        parts.append(ctx.t(key, max=step.max_len, min_items=step.min_items, max_items=step.max_items or "-"))
+        hint = _text_hint(ctx, step)
+        parts.append(hint)
         expects = "text"
     if step.id in answers:
         choices.append(Choice(Keep(step.id), ctx.t("btn.keep")))
@@ -128,7 +164,8 @@ def ask(ctx: Context, flow: Flow, answers: dict[str, Any], *, replace: bool = Fa
         parts.append(ctx.t("q.optional_hint"))
     ctx.say(f"q.{step.id}.prompt", text="\n\n".join(parts), choices=choices, multi=step.kind == "multi",
             expects=expects, max_len=step.max_len if expects == "text" else 0, step=step.id,
-            kind="redraw" if replace else "question")
+            kind="redraw" if replace else "question", hint=hint,
+            fields=form_fields(ctx, flow, answers, step) if expects == "text" else ())
 
 
 def _short(text: str) -> str:
@@ -205,21 +242,63 @@ async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str 
     _show(ctx, moved, answers)
 
 
-async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, value: Any) -> None:
-    """Commit one answer with the next state (and drop answers that depended on it), then ask what is next."""
+async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, value: Any, *,
+                show: bool = True) -> bool:
+    """Commit one answer with the next state (and drop answers that depended on it), then ask what is next
+    (unless `show` is False: a form stores several answers, then shows what follows once).
+
+    When the answer is weak (content/feedback.toml), the flow stays on this question and one suggestion is shown
+    with Improve / Keep buttons; typing a new answer also works. Returns False then, True when the flow moved on.
+    """
+    previous = answers.get(step.id)
     answers[step.id] = value
     # Dependent answers (e.g. the priority segment picked from the segments) are dropped when their source changes.
     drop = tuple(o.id for o in S.all_steps() if o.options_from == step.id and o.id in answers)
     for other in drop:
         answers.pop(other)
-    moved = _moved(flow, *_target(flow, answers, step.id))
+    new_tactics = _new_tactics(step, value, previous, answers)
+    tip = None if new_tactics else F.review(step.id, value, answers, previous)
+    moved = _held(flow, step) if tip else _moved(flow, *_target(flow, answers, step.id))
     await ctx.storage.save_answer(ctx.user.id, step.id, value, moved, drop=drop)
     ctx.flow = moved
     if ctx.inbound.kind == "choice":
         ctx.settle(format_answer(ctx, step, value))
-    if S.courts_controversy(step, value):
-        ctx.say("warn.controversy")
-    _show(ctx, moved, answers)
+    _warn(ctx, new_tactics, answers, step)
+    if tip:
+        _suggest(ctx, step, tip)
+        return False
+    if show:
+        _show(ctx, moved, answers)
+    return True
+
+
+def _held(flow: Flow, step: Step) -> Flow:
+    """The flow kept on `step` (after a suggestion): Keep moves on, a new answer replaces this one."""
+    return Flow(flow.user_id, "active", step.id, flow.return_to, [], flow.awaits, flow.planned_at, flow.awaits_at)
+
+
+def _suggest(ctx: Context, step: Step, tip: F.Tip) -> None:
+    ctx.say(tip.key, text=F.render(tip, ctx.t), step=step.id,
+            expects="text" if step.kind in ("text", "list") else "choice",
+            choices=(Choice(F.Improve(step.id), ctx.t("fb.btn_improve")), Choice(Keep(step.id), ctx.t("fb.btn_keep"))))
+
+
+def _new_tactics(step: Step, value: Any, previous: Any, answers: dict[str, Any]) -> list[str]:
+    """Risky tactics this answer plans that no other answer (nor its previous version) was warned about."""
+    seen = set(S.tactics_in(step, previous))
+    for other in S.all_steps():
+        if other.id != step.id:
+            seen.update(S.tactics_in(other, answers.get(other.id)))
+    return [t for t in S.tactics_in(step, value) if t not in seen]
+
+
+def _warn(ctx: Context, tactics: list[str], answers: dict[str, Any], step: Step) -> None:
+    """The reputation warning, once: the article's reasoning the first time, then each new tactic's alternative."""
+    if not tactics:
+        return
+    first = not any(S.tactics_in(s, answers.get(s.id)) for s in S.all_steps() if s.id != step.id)
+    parts = ([ctx.t("warn.controversy")] if first else []) + [ctx.t(f"rep.{t}.alt") for t in tactics]
+    ctx.say("warn.controversy" if first else f"rep.{tactics[0]}.alt", text="\n\n".join(parts))
 
 
 def show_summary(ctx: Context, answers: dict[str, Any]) -> None:
@@ -254,33 +333,163 @@ async def on_text(ctx: Context) -> None:
         ctx.say("plan.ready_menu")
         return
     if flow.status == "confirm":
-        show_summary(ctx, answers)
+        await _typed_confirm(ctx, flow, answers)
         return
     step = S.step_by_id(flow.step)
     if step is None:
         await advance(ctx, flow, answers, None)
         return
     text = ctx.inbound.text
+    if not (step.asks_name and flow.draft) and await _typed_button(ctx, flow, answers, step, text):
+        return
     if step.kind in ("choice", "multi"):
-        picked = S.match_options(step, answers, text, labels(ctx, step, answers))
-        if picked is None:
-            ctx.refuse("err.pick_option")
-            ask(ctx, flow, answers)
-            return
-        await _answer_choice(ctx, flow, answers, step, picked)
+        await _typed_choice(ctx, flow, answers, step, text)
+        return
+    if step.asks_name and await _name_turn(ctx, flow, answers, step, text):
         return
     value, problem = S.validate_text(step, text)
+    if problem is None and step.asks_name and not any(c.isalpha() for c in value):
+        problem = S.Problem("err.name_letters")  # '😀🔥💯' is no name
     if problem is not None:
         ctx.refuse(problem.key, **dict(problem.params))
         ask(ctx, flow, answers)
         return
+    if step.asks_name and L.reads_like_sentence(value):
+        name = L.name_in(value) or value  # 'I'm Alex, a travel vlogger': offer 'Alex'
+        flow.draft = [name]
+        await ctx.save_flow(flow)
+        ctx.say("name.confirm", name=name, expects="choice",
+                choices=(Choice(NameYes(), ctx.t("btn.name_yes")), Choice(NameNo(), ctx.t("btn.name_no"))))
+        return
     await store(ctx, flow, answers, step, value)
+
+
+def _button_labels(ctx: Context, *keys: str) -> list[str]:
+    return [ctx.core.catalog.t(lang, key) for key in keys for lang in LANGUAGES]
+
+
+async def _typed_button(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
+    """A typed word that names a navigation button offered here (Keep, Improve, Skip) presses it; True if so.
+
+    On a choice step an option's own name wins ('tidak ada' can be an option)."""
+    if step.kind in ("choice", "multi") and S.read_options(step, answers, text, all_labels(ctx, step, answers)):
+        return False
+    if step.id in answers and L.names_button(text, "keep", _button_labels(ctx, "btn.keep", "fb.btn_keep")):
+        ctx.say("q.understood", answer=_short(format_answer(ctx, step, answers[step.id])))
+        await advance(ctx, flow, answers, step.id)
+        return True
+    if step.id in answers and L.names_button(text, "improve", _button_labels(ctx, "fb.btn_improve")):
+        ask(ctx, flow, answers)
+        return True
+    if not step.required and L.names_button(text, "skip", _button_labels(ctx, "btn.skip")):
+        ctx.say("q.understood", answer=ctx.t("common.skipped"))
+        await skip_current(ctx, flow, answers, step)
+        return True
+    return False
+
+
+async def _typed_confirm(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
+    """Text at the summary: a yes confirms, a no (or 'ubah') lists the answers to change, anything else re-shows it."""
+    said = L.yes_no(ctx.inbound.text)
+    if said is True:
+        await _make_plan(ctx, flow)
+    elif said is False:
+        await cmd_edit(ctx)
+    else:
+        ctx.refuse("summary.yes_no")
+        show_summary(ctx, answers)
+
+
+async def _typed_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> None:
+    """A typed answer to a choice step: read as people type; unclear answers get the closest options named."""
+    names = all_labels(ctx, step, answers)
+    suggested = _suggested(flow)
+    if suggested is not None:
+        said = _accepts(step, answers, text, names, suggested)
+        flow.draft = ticks(flow)
+        if said is True:
+            await _answer_choice(ctx, flow, answers, step, [suggested])
+            return
+        await ctx.save_flow(flow)
+        if said is False:
+            ask(ctx, flow, answers)
+            return
+    reading = S.read_options(step, answers, text, names)
+    if reading is None:
+        near = S.closest_options(step, answers, text, names)
+        if not near:
+            ctx.refuse("err.pick_option")
+            ask(ctx, flow, answers)
+            return
+        shown = labels(ctx, step, answers)
+        offered = list(shown)
+        ctx.refuse("err.pick_closest", options=ctx.t("common.or").join(
+            f"{offered.index(v) + 1}. {shown[v]}" for v in near))
+        if len(near) == 1 and step.kind == "choice":  # 'Did you mean 2. X?': a typed yes takes it
+            flow.draft = [SUGGESTED + near[0]]
+            await ctx.save_flow(flow)
+        return
+    if (not reading.sure or step.kind == "multi") and S.check_choice(step, answers, reading.picked) is None:
+        shown = labels(ctx, step, answers)
+        ctx.say("q.understood", answer=", ".join(shown[v] for v in reading.picked))
+    await _answer_choice(ctx, flow, answers, step, reading.picked)
+
+
+def _accepts(step: Step, answers: dict[str, Any], text: str, names: dict[str, list[str]],
+             suggested: str) -> bool | None:
+    """A reply to 'Did you mean X?': True for a yes ('iya', 'iya 2', 'yes that one'), False for a no, else None."""
+    said = L.yes_no(text)
+    if said is not None:
+        return said
+    tokens = L.fold(text).split()
+    rest = " ".join(t for t in tokens if t not in L.words("yes"))
+    if rest and len(rest.split()) < len(tokens):
+        return True if S.match_options(step, answers, rest, names) == [suggested] else None
+    return None
+
+
+async def _name_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
+    """Greetings and yes/no at the name question; True when the text was handled (not an answer)."""
+    if flow.draft:
+        said = L.yes_no(text)
+        if said is not None:
+            await _decide_name(ctx, flow, answers, step, said)
+            return True
+        flow.draft = []  # a new answer instead of yes/no: read it afresh
+    if not answers and (L.is_greeting(text) or L.asks_for_help(text)):
+        ctx.say("intro.greeting")
+        ask(ctx, flow, answers)
+        return True
+    return False
+
+
+async def _decide_name(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, keep: bool) -> None:
+    if keep:
+        await store(ctx, flow, answers, step, flow.draft[0])
+        return
+    flow.draft = []
+    await ctx.save_flow(flow)
+    ctx.say("name.retype")
+    ask(ctx, flow, answers)
+
+
+async def on_name(ctx: Context) -> None:
+    """The yes/no buttons under a name that read like a sentence."""
+    flow, answers = await load(ctx)
+    step = S.step_by_id(flow.step) if flow is not None and flow.status == "active" else None
+    if flow is None or step is None or not step.asks_name or not flow.draft or confirming(flow):
+        ctx.refuse("err.stale_button")
+        return
+    await _decide_name(ctx, flow, answers, step, isinstance(ctx.action, NameYes))
 
 
 async def _answer_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, picked: list[str]) -> None:
     problem = S.check_choice(step, answers, picked)
     if problem is not None:
-        ctx.refuse(problem.key, **dict(problem.params))
+        params = dict(problem.params)
+        if problem.key == "err.pick_alone":
+            params["option"] = option_label(ctx, step, str(params["option"]), answers)
+        ctx.refuse(problem.key, **params)
         ask(ctx, flow, answers)
         return
     await store(ctx, flow, answers, step, S.stored_value(step, answers, picked))
@@ -351,7 +560,7 @@ async def on_done(ctx: Context) -> None:
     found = await _step_button(ctx)
     if found:
         flow, answers, step = found
-        await _answer_choice(ctx, flow, answers, step, list(flow.draft))
+        await _answer_choice(ctx, flow, answers, step, ticks(flow))
 
 
 async def on_keep(ctx: Context) -> None:
@@ -373,6 +582,13 @@ async def skip_current(ctx: Context, flow: Flow, answers: dict[str, Any], step: 
         ask(ctx, flow, answers)
         return
     await store(ctx, flow, answers, step, None)
+
+
+async def on_improve(ctx: Context) -> None:
+    """After a suggestion: the same question again (its current answer shown, Keep still offered)."""
+    found = await _current(ctx, ctx.action.step) if isinstance(ctx.action, F.Improve) else None
+    if found:
+        ask(ctx, *found[:2])
 
 
 async def on_skip_button(ctx: Context) -> None:
@@ -445,7 +661,8 @@ async def _edit(ctx: Context, step_id: str) -> None:
     if flow is None or step is None or step.id not in answers or confirming(flow):
         ctx.refuse("err.stale_button")
         return
-    back_to = "confirm" if flow.status in ("confirm", "done") else flow.step
+    at_summary = flow.status in ("confirm", "done") or (flow.status == "paused" and flow.step is None)
+    back_to = "confirm" if at_summary else flow.step
     if back_to == step.id:
         back_to = None
     flow.status, flow.step, flow.return_to, flow.draft = "active", step.id, back_to, _draft(step, answers)
@@ -463,6 +680,11 @@ async def on_confirm(ctx: Context) -> None:
     if isinstance(ctx.action, EditAnswers):
         await cmd_edit(ctx)
         return
+    await _make_plan(ctx, flow)
+
+
+async def _make_plan(ctx: Context, flow: Flow) -> None:
+    """The answers are confirmed: the plan is made and the other features are told."""
     flow.status, flow.planned_at = "done", ctx.storage.now()
     await ctx.save_flow(flow)
     ctx.say("plan.done")
@@ -478,6 +700,9 @@ def language_evidence(ctx: Context) -> bool:
     """Names and typed option labels say nothing about the user's language: skip detection there."""
     flow = ctx.flow
     step = S.step_by_id(flow.step) if flow is not None and flow.status == "active" else None
+    if flow is not None and step is not None and step.asks_name and ctx.inbound.kind == "text" and not flow.draft:
+        text = ctx.inbound.text
+        return L.is_greeting(text) or L.asks_for_help(text) or L.reads_like_sentence(text)
     return step is None or (step.detect and step.kind in ("text", "list"))
 
 
@@ -490,16 +715,107 @@ async def cmd_answer(ctx: Context) -> None:
     ask(ctx, flow, answers)
 
 
+# -- forms: several free-text questions answered at once ---------------------------
+
+def _text_hint(ctx: Context, step: Step) -> str:
+    """The shared how-to-answer line of a text or list step."""
+    key = "q.list_hint" if step.kind == "list" else "q.text_hint"
+    return ctx.t(key, max=step.max_len, min_items=step.min_items, max_items=step.max_items or "-")
+
+
+def form_steps(flow: Flow, answers: dict[str, Any], step: Step) -> list[Step]:
+    """The free-text step asked now and those right after it in its section (only it after an /edit)."""
+    out = [step]
+    while not flow.return_to and len(out) < FORM_FIELDS:
+        nxt = S.next_step(answers, out[-1].id)
+        if nxt is None or nxt.section != step.section or nxt.kind not in TEXT_KINDS:
+            break
+        out.append(nxt)
+    return out
+
+
+def _pending(flow: Flow) -> dict[str, str]:
+    """Form values not stored yet (a field was refused): kept in the flow's draft as 'step=text'."""
+    return dict(d.split("=", 1) for d in flow.draft if "=" in d)
+
+
+def _as_typed(step: Step, value: Any) -> str:
+    if value is None:
+        return ""
+    return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def form_fields(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step) -> tuple[TextField, ...]:
+    """The form for a free-text step: it and the next ones of its section, pre-filled, a kept value's error shown."""
+    pending = _pending(flow)
+    out = []
+    for s in form_steps(flow, answers, step):
+        typed = pending.get(s.id)
+        error = ""
+        if typed is not None and (typed.strip() or s.required):
+            problem = S.validate_text(s, typed)[1]
+            error = ctx.t(problem.key, **dict(problem.params)) if problem else ""
+        own_hint = f"q.{s.id}.hint"
+        longest = s.max_len if s.kind == "text" else (s.max_items or 20) * (s.max_len + 2)
+        out.append(TextField(
+            s.id, ctx.t(f"q.{s.id}.short"), ctx.t(f"q.{s.id}.prompt"),
+            ctx.t(own_hint) if ctx.core.catalog.has(own_hint, ctx.lang) else _text_hint(ctx, s),
+            min_len=s.min_len if s.kind == "text" and s.required else 0, max_len=longest, required=s.required,
+            multiline=s.kind == "list" or s.max_len > 100,
+            value=typed if typed is not None else _as_typed(s, answers.get(s.id)), error=error))
+    return tuple(out)
+
+
+async def on_form(ctx: Context) -> None:
+    """A form's answers, stored in order like typed ones (each committed with the flow: restart-safe).
+
+    The first refused field stops there: the question comes back with that field's error, and the values not
+    stored yet are kept in the flow for the form to show again. An empty optional field skips its question.
+    """
+    flow, answers = await load(ctx)
+    pending = list(ctx.inbound.answers)
+    if flow is None or flow.status != "active" or confirming(flow) or flow.step != pending[0][0]:
+        ctx.refuse("err.stale_form")
+        return
+    while pending and flow is not None and flow.step == pending[0][0]:
+        step = S.step_by_id(flow.step)
+        text = pending[0][1]
+        if step is None or step.kind not in TEXT_KINDS:
+            break
+        value, problem = (None, None) if not step.required and not text.strip() else S.validate_text(step, text)
+        if problem is not None:
+            ctx.refuse("q.field_error", question=ctx.t(f"q.{step.id}.short"),
+                       problem=ctx.t(problem.key, **dict(problem.params)))
+            flow.draft = [f"{s}={t}" for s, t in pending]
+            await ctx.save_flow(flow)
+            ask(ctx, flow, answers)
+            return
+        moved_on = await store(ctx, flow, answers, step, value, show=False)
+        ctx.say("q.form_answered", kind="settled", question=ctx.t(f"q.{step.id}.short"),
+                answer=_short(format_answer(ctx, step, value)))
+        pending.pop(0)
+        flow = ctx.flow
+        if not moved_on and flow is not None:  # a suggestion holds this question: keep the rest for the form
+            flow.draft = [f"{s}={t}" for s, t in pending]
+            await ctx.save_flow(flow)
+            return
+    if flow is not None:
+        _show(ctx, flow, answers)
+
+
 def register(router: Router) -> None:
     router.text = on_text
+    router.form = on_form
     router.text_evidence = language_evidence
     router.on(Answer)(on_answer)
     router.on(Toggle)(on_toggle)
     router.on(Submit)(on_done)
     router.on(Keep)(on_keep)
+    router.on(F.Improve)(on_improve)
     router.on(Skip)(on_skip_button)
     router.on(EditPick)(on_edit_pick)
     router.on(ConfirmPlan, EditAnswers)(on_confirm)
+    router.on(NameYes, NameNo)(on_name)
     router.stale = on_stale
     router.command("edit", cmd_edit)
     router.command("back", cmd_back)

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
 from bot import schema
 from bot.content import content_doc, load_content
+from handlers import lexicon as L
+from handlers.lexicon import fold
+from handlers import reputation
 
 KINDS = ("text", "list", "choice", "multi")
 _ID = r"[a-z0-9_]+"
@@ -25,9 +30,11 @@ STEP_SCHEMA = schema.Table({
     "options": schema.Field(schema.ListOf(str), pattern=_ID),
     "options_from": schema.Field(str),
     "when": schema.Field(schema.Table({"step": schema.Field(str, required=True), "is": schema.Field(str, required=True)})),
-    "warn": schema.Field(schema.ListOf(str)),
+    "warn": schema.Field(schema.ListOf(str), pattern=_ID),
     "warn_options": schema.Field(schema.ListOf(str)),
+    "exclusive": schema.Field(schema.ListOf(str)),
     "detect_language": schema.Field(bool),
+    "asks_name": schema.Field(bool),
 })
 SCHEMA = schema.Table({"steps": schema.Field(schema.ArrayOf(STEP_SCHEMA), required=True)})
 
@@ -47,7 +54,9 @@ class Step:
     when: tuple[str, str] | None = None
     warn: tuple[str, ...] = ()
     warn_options: tuple[str, ...] = ()
+    exclusive: tuple[str, ...] = ()  # options of a multi step that exclude every other ('none')
     detect: bool = True
+    asks_name: bool = False
 
 
 def step_findings(data: dict[str, Any]) -> list[schema.Finding]:
@@ -78,6 +87,8 @@ def _step_problems(raw: dict[str, Any], before: dict[str, dict[str, Any]]) -> li
     kind = raw.get("kind", "text")
     options = raw.get("options", [])
     out += [("options", f"duplicate option {o!r}") for o in schema.duplicates(options)]
+    if raw.get("asks_name") and kind != "text":
+        out.append(("asks_name", "asks_name is only for text steps"))
     if options and kind not in ("choice", "multi"):
         out.append(("options", f"options are only for choice or multi steps, not {kind!r}"))
     if kind in ("choice", "multi") and not options and not raw.get("options_from"):
@@ -91,6 +102,9 @@ def _step_problems(raw: dict[str, Any], before: dict[str, dict[str, Any]]) -> li
         elif before[source].get("kind", "text") != "list":
             out.append(("options_from", f"{source!r} is not a list step"))
     out += [("warn_options", f"{w!r} is not one of the options") for w in raw.get("warn_options", []) if w not in options]
+    out += [("exclusive", f"{w!r} is not one of the options") for w in raw.get("exclusive", []) if w not in options]
+    if raw.get("exclusive") and kind != "multi":
+        out.append(("exclusive", "exclusive is only for multi steps"))
     for low, high in (("min_len", "max_len"), ("min_items", "max_items")):
         lo, hi = raw.get(low), raw.get(high)
         if lo is not None and hi and lo > hi:
@@ -155,7 +169,8 @@ def parse_steps(data: dict[str, Any]) -> tuple[Step, ...]:
             options_from=raw.get("options_from"), when=(when["step"], str(when["is"])) if when else None,
             warn=tuple(w.lower() for w in raw.get("warn", ())),
             warn_options=tuple(str(o) for o in raw.get("warn_options", ())),
-            detect=raw.get("detect_language", True),
+            exclusive=tuple(str(o) for o in raw.get("exclusive", ())),
+            detect=raw.get("detect_language", True), asks_name=raw.get("asks_name", False),
         ))
     return tuple(steps)
 
@@ -280,30 +295,199 @@ def validate_text(step: Step, raw: str) -> tuple[Any, Problem | None]:
     return text, None
 
 
-def match_options(step: Step, answers: dict[str, Any], text: str, labels: dict[str, str]) -> list[str] | None:
-    """Read a typed answer to a choice step: numbers ('2', '1,3') or option labels. None if unclear."""
-    opts = options_for(step, answers)
-    values = [v for v, _ in opts]
-    tokens = [t for t in re.split(r"[\s,;/]+", text.strip()) if t]
-    if tokens and all(t.isdigit() for t in tokens):
-        picked = []
-        for t in tokens:
-            n = int(t)
-            if not 1 <= n <= len(values):
-                return None
-            if values[n - 1] not in picked:
-                picked.append(values[n - 1])
-        return picked
-    wanted = [p.strip().lower() for p in re.split(r"[,;\n]+", text) if p.strip()]
-    by_label = {labels[v].lower(): v for v in values if v in labels}
-    by_label.update({v.lower(): v for v in values})
-    picked = []
-    for w in wanted:
-        if w not in by_label:
+Labels = Mapping[str, "str | Sequence[str]"]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a typed answer to a choice step picked; `sure` is False when the bot should say what it understood."""
+
+    picked: list[str]
+    sure: bool = True
+
+
+def numeric_values(step: Step) -> bool:
+    """Option values that are numbers (hours, posts per week): a typed number is read as the value, not a position."""
+    return bool(step.options) and all(v.isdigit() for v in step.options)
+
+
+def _label_list(raw: str | Sequence[str]) -> list[str]:
+    return [raw] if isinstance(raw, str) else list(raw)
+
+
+def _names(step: Step, values: list[str], labels: Labels) -> dict[str, list[str]]:
+    """{option: folded names}: the value, its labels (every language) and its aliases from the lexicon."""
+    found = L.aliases(step.id)
+    out: dict[str, list[str]] = {}
+    for v in values:
+        names = _label_list(labels.get(v, ()))
+        out[v] = [n for n in dict.fromkeys([fold(v), *(fold(n) for n in names), *found.get(v, ())]) if n]
+    return out
+
+
+def _token_hit(typed: str, known: str) -> bool:
+    """One typed word against one word of a name: equal, a clear prefix or stem, or a small typo in a long word."""
+    if typed == known:
+        return True
+    if typed.isdigit() or known.isdigit():
+        return False
+    if len(typed) >= 3 and known.startswith(typed):
+        return True
+    if len(typed) >= 4 and known.endswith(typed):
+        return True  # membalas / balas
+    return len(typed) >= 5 and len(known) >= 5 and SequenceMatcher(None, typed, known).ratio() >= 0.8
+
+
+def _one(step: Step, values: list[str], names: dict[str, list[str]], piece: str,
+         shown: dict[str, set[str]]) -> tuple[str, bool] | None:
+    """(option, sure) for one typed piece, or None."""
+    if piece.isdigit():
+        if numeric_values(step) and piece in values:
+            return piece, False  # the value wins over the position; say what was understood
+        n = int(piece)
+        return (values[n - 1], not numeric_values(step)) if 1 <= n <= len(values) else None
+    exact = [v for v in values if piece in names[v]]
+    if len(exact) == 1:
+        return exact[0], piece in shown[exact[0]]
+    fillers = L.words("fillers")
+    tokens = [t for t in piece.split() if t not in fillers] or piece.split()
+    if len(tokens) == 1 and tokens[0].isdigit():
+        return _one(step, values, names, tokens[0], shown)
+    short = " ".join(tokens)
+    exact = [v for v in values if short in names[v]]
+    if len(exact) == 1:
+        return exact[0], False
+    prefixed = [v for v in values if len(short) >= 3 and any(n.startswith(short) for n in names[v])]
+    if len(prefixed) == 1:
+        return prefixed[0], False
+    scores: dict[str, float] = {}
+    for v in values:
+        for name in names[v]:
+            words = name.split()
+            if all(any(_token_hit(t, w) for w in words) for t in tokens):
+                scores[v] = max(scores.get(v, 0.0), len(tokens) / len(words))
+    if not scores:
+        return None
+    best = max(scores.values())
+    top = [v for v, score in scores.items() if score == best]
+    return (top[0], False) if len(top) == 1 else None
+
+
+_SEPARATORS = re.compile(r"[\n;,/]+")
+
+
+def _pieces(text: str) -> list[str]:
+    """'ig sama tiktok', 'video pendek dan foto', '1, 3' -> the picks, folded."""
+    joiners = L.words("joiners")
+    out: list[str] = []
+    for part in _SEPARATORS.split(text):
+        current: list[str] = []
+        for token in fold(part).split():
+            if token in joiners:
+                out.append(" ".join(current))
+                current = []
+            elif token.isdigit() and current and all(c.isdigit() for c in current):
+                out += current
+                current = [token]
+            else:
+                current.append(token)
+        out.append(" ".join(current))
+    fillers = L.words("fillers")
+    return [p for p in out if p and not all(t in fillers for t in p.split())]
+
+
+_RANGE = re.compile(r"\b(\d{1,2})\s*(?:-|–|—|s/d|sd|sampai|sampe|to)\s*(\d{1,2})\b")
+_NEGATIVE = re.compile(r"(?:^|[\s,;])[-−]\s*\d")
+
+
+def _expand_ranges(text: str, count: int) -> str | None:
+    """'1-4' -> '1, 2, 3, 4' (positions of a multi step); None when a range runs outside the options."""
+    def one(m: re.Match[str]) -> str:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if not 1 <= lo < hi <= count:
+            raise ValueError(m.group(0))
+        return ", ".join(str(n) for n in range(lo, hi + 1))
+    try:
+        return _RANGE.sub(one, text)
+    except ValueError:
+        return None
+
+
+def _every_word(step: Step, values: list[str], names: dict[str, list[str]], text: str) -> list[str] | None:
+    """'ig tiktok youtube': every word (fillers aside) is exactly one option's name; None otherwise."""
+    fillers = L.words("fillers") | L.words("joiners")
+    tokens = [t for t in fold(text).split() if t not in fillers]
+    picked: list[str] = []
+    for token in tokens:
+        hits = [v for v in values if token in names[v]]
+        if len(hits) != 1:
             return None
-        if by_label[w] not in picked:
-            picked.append(by_label[w])
-    return picked or None
+        picked += [hits[0]] if hits[0] not in picked else []
+    return picked if len(tokens) >= 2 else None
+
+
+def read_options(step: Step, answers: dict[str, Any], text: str, labels: Labels) -> Reading | None:
+    """Read a typed answer to a choice step as people type it: numbers, labels (any language), clear prefixes,
+    aliases from content/lexicon.toml, small typos, several picks at once. None when unclear."""
+    values = [v for v, _ in options_for(step, answers)]
+    names = _names(step, values, labels)
+    if step.kind == "multi" and not numeric_values(step):
+        expanded = _expand_ranges(text, len(values))  # '1-4' is 1 to 4
+        if expanded is None:
+            return None
+        text = expanded
+    whole = fold(text)
+    if not whole or _NEGATIVE.search(text):
+        return None  # '-1' is no position
+    if step.kind == "multi" and whole in L.words("all"):
+        return Reading([v for v in values if v not in step.exclusive], False)
+    shown = {v: {fold(n) for n in _label_list(labels.get(v, ()))} for v in values}
+    found = _one(step, values, names, whole, shown)
+    if found is not None:
+        return Reading([found[0]], found[1])
+    pieces = _pieces(text)
+    if len(pieces) < 2:
+        words = _every_word(step, values, names, text) if step.kind == "multi" else None
+        return Reading(words, False) if words else None
+    picked: list[str] = []
+    sure = True
+    for piece in pieces:
+        one = _one(step, values, names, piece, shown)
+        words = [one[0]] if one else _every_word(step, values, names, piece) if step.kind == "multi" else None
+        if not words:
+            return None
+        sure = sure and one is not None and one[1]
+        picked += [w for w in words if w not in picked]
+    return Reading(picked, sure)
+
+
+def match_options(step: Step, answers: dict[str, Any], text: str, labels: Labels) -> list[str] | None:
+    """The options a typed answer picks (see read_options); None if unclear."""
+    reading = read_options(step, answers, text, labels)
+    return reading.picked if reading else None
+
+
+def closest_options(step: Step, answers: dict[str, Any], text: str, labels: Labels, limit: int = 3) -> list[str]:
+    """The options nearest to an unreadable answer (best first; empty when nothing is near)."""
+    values = [v for v, _ in options_for(step, answers)]
+    names = _names(step, values, labels)
+    typed = fold(text)
+    if not typed:
+        return []
+    tokens = typed.split()
+
+    def score(v: str) -> float:
+        best = 0.0
+        for name in names[v]:
+            ratio = SequenceMatcher(None, typed, name).ratio()
+            words = name.split()
+            overlap = sum(any(_token_hit(t, w) or SequenceMatcher(None, t, w).ratio() >= 0.7 for w in words)
+                          for t in tokens) / len(tokens)
+            best = max(best, ratio, overlap)
+        return best
+
+    scored = sorted(((score(v), i, v) for i, v in enumerate(values)), key=lambda x: (-x[0], x[1]))
+    return [v for s, _, v in scored[:limit] if s >= 0.5]
 
 
 def check_choice(step: Step, answers: dict[str, Any], picked: list[str]) -> Problem | None:
@@ -318,6 +502,9 @@ def check_choice(step: Step, answers: dict[str, Any], picked: list[str]) -> Prob
             return Problem("err.pick_more", (("min", step.min_items),))
         if step.max_items and len(picked) > step.max_items:
             return Problem("err.pick_fewer", (("max", step.max_items),))
+        alone = [p for p in picked if p in step.exclusive]
+        if alone and len(picked) > 1:
+            return Problem("err.pick_alone", (("option", alone[0]),))
     return None
 
 
@@ -329,16 +516,13 @@ def stored_value(step: Step, answers: dict[str, Any], picked: list[str]) -> Any:
     return picked[0] if step.kind == "choice" else picked
 
 
+def tactics_in(step: Step, value: Any) -> list[str]:
+    """The reputation-risky tactics an answer plans (content/reputation.toml), negated or educational mentions not."""
+    if value is None or not (step.warn or step.warn_options):
+        return []
+    return reputation.answer_tactics(step.id, step.warn, step.warn_options, value)
+
+
 def courts_controversy(step: Step, value: Any) -> bool:
     """True when an answer plans controversy or provocation (the reputation guard warns)."""
-    if value is None:
-        return False
-    if step.warn_options:
-        chosen = value if isinstance(value, list) else [value]
-        if any(str(v) in step.warn_options for v in chosen):
-            return True
-    if step.warn:
-        text = " ".join(value) if isinstance(value, list) else str(value)
-        low = " " + re.sub(r"[^\w\s]", " ", text.lower()) + " "
-        return any(re.search(r"\b" + re.escape(w), low) for w in step.warn)
-    return False
+    return bool(tactics_in(step, value))

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.core import Core
 from bot.types import Inbound, Outbound, UserRef
+from handlers import feedback as F
 from handlers import steps as S
 from handlers.steps import Step
 
@@ -31,16 +32,19 @@ class _Skip:
 SKIP: Any = _Skip()
 """Persona value: skip this (optional) step."""
 
+# Answers that draw no suggestion (content/feedback.toml): a measure (a number), needs that name the first
+# generated list items (so the pillars serve them), list items that share no word.
 FILLER = {
-    "id": "Saya ingin berbagi cerita yang jujur dan berguna untuk banyak orang setiap minggu",
-    "en": "I want to share honest and useful stories with many people every single week",
+    "id": "Saya ingin berbagi 2 cerita jujur untuk mahasiswa, pekerja muda dan ibu rumah tangga setiap minggu",
+    "en": "I want to share 2 honest stories with students, young workers and market traders every week",
 }
 ITEMS = {
     "id": ["mahasiswa", "pekerja muda", "ibu rumah tangga", "pedagang pasar", "guru sekolah", "komunitas musik",
            "pegawai kantor", "petani muda"],
-    "en": ["students", "young workers", "young parents", "market traders", "school teachers", "music fans",
+    "en": ["students", "young workers", "market traders", "young parents", "school teachers", "music fans",
            "office workers", "young farmers"],
 }
+NAME = "Rina Batik Nusantara"  # a step that asks the user's name gets a name, never a sentence (or a greeting)
 CONFIRM_TYPED = "1"      # the summary's first choice confirms it
 CONFIRM_TAP = "c:yes"
 
@@ -70,9 +74,9 @@ def _safe_values(step: Step, answers: dict[str, Any]) -> list[str]:
 
 
 def generated(step: Step, answers: dict[str, Any], lang: str = "id") -> Any:
-    """A valid stored value for `step` (no reputation warning), given the earlier answers."""
+    """A valid stored value for `step` (no reputation warning, no suggestion), given the earlier answers."""
     if step.kind == "text":
-        return fit(FILLER[lang], step.min_len, step.max_len)
+        return fit(NAME if step.asks_name else FILLER[lang], step.min_len, step.max_len)
     if step.kind == "list":
         want = max(step.min_items, 2)
         if step.max_items:
@@ -82,6 +86,8 @@ def generated(step: Step, answers: dict[str, Any], lang: str = "id") -> Any:
                 for i in range(want)]
     values = _safe_values(step, answers)
     if step.kind == "choice":
+        calm = [v for v in values if F.review(step.id, S.stored_value(step, answers, [v]), answers) is None]
+        values = calm or values
         return S.stored_value(step, answers, [values[0]])
     want = max(step.min_items, 1)
     return values[:want]
@@ -114,6 +120,8 @@ def typed(step: Step, answers: dict[str, Any], value: Any, labels: dict[str, str
     picked = _option_values(step, answers, value)
     if labels is not None:
         return ", ".join(labels[v] for v in picked)
+    if S.numeric_values(step):
+        return ",".join(picked)  # a typed number that is also a value in the labels is read as the value
     offered = [v for v, _ in S.options_for(step, answers)]
     return ",".join(str(offered.index(v) + 1) for v in picked)
 

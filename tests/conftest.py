@@ -33,7 +33,7 @@ PERSONA_ID: dict[str, Any] = {
     "competitors": "Band indie lain di Bandung, aku lebih akustik",
     "needs": "Lagu yang jujur dan cerita di balik lagunya",
     "focus_platforms": ["instagram", "tiktok"],
-    "pillars": ["proses kreatif", "kehidupan sehari-hari", "kolaborasi"],
+    "pillars": ["proses kreatif lagu", "kehidupan sehari-hari", "kolaborasi"],
     "formats": ["short_video", "photo"],
     "cadence": "3",
     "creative_angle": "Cerita lagu lewat sketsa tangan",
@@ -171,3 +171,20 @@ def recorder() -> RecordingAdapter:
 
 def inbound_text(user: UserRef, text: str, locale: str | None = None) -> Inbound:
     return Inbound(user, "text", text=text, locale=locale)
+
+
+@pytest.fixture
+async def harness(core: Core) -> AsyncIterator[Any]:
+    """A Discord adapter on the test core, prepared offline (no login), driven by raw payloads (discord_fakes)."""
+    from discord_fakes import GUILD_ID, Harness
+
+    from bot.adapters.discord import DiscordAdapter
+    from bot.config import Config
+
+    adapter = DiscordAdapter(core, Config(discord_guild_id=GUILD_ID))
+    core.add_adapter(adapter)
+    h = await Harness.create(adapter)
+    try:
+        yield h
+    finally:
+        await adapter.disconnect()

@@ -104,6 +104,8 @@ class FakeHTTP:
         self.dm_fail: dict[str, tuple[int, int, str]] = {}   # user id -> (status, code, message) on DM send
         self.dm_channels: dict[str, str] = {}                # DM channel id -> user id
         self.messages: dict[str, dict[str, Any]] = {}
+        self.originals: dict[str, str] = {}   # interaction token -> the message its @original is
+        self.created: list[str] = []          # ids of the messages posted, in order (callbacks, followups, DMs)
 
     def next_id(self) -> str:
         return str(next(self._ids))
@@ -128,11 +130,27 @@ class FakeHTTP:
         return msg
 
     def _answer(self, call: Call) -> tuple[int, Any]:
-        m = re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", call.path)
+        m = re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", call.path)
         if m:
+            kind = int((call.json or {}).get("type") or 0)
+            if kind in (4, 5):  # a new message (or its "thinking" placeholder): the interaction's @original
+                msg = self._message(str(GUILD_CHANNEL_ID), (call.json or {}).get("data") or {})
+                self.created.append(msg["id"])
+                self.originals[m.group(2)] = msg["id"]
+            elif kind == 7 and m.group(2) in self.originals:
+                self.messages[self.originals[m.group(2)]].update(_edited(call.json.get("data") or {}))
             return 200, {"interaction": {"id": m.group(1), "type": 2}}
-        if call.kind in ("followup", "edit_original"):
-            return 200, self._message(str(GUILD_CHANNEL_ID), call.json)
+        if call.kind == "edit_original":
+            token = call.path.split("/")[3]
+            target = self.messages.get(self.originals.get(token, ""))
+            if target is None:
+                return 404, {"code": 10008, "message": "Unknown Message"}
+            target.update(_edited(call.json or {}))
+            return 200, dict(target)
+        if call.kind == "followup":
+            msg = self._message(str(GUILD_CHANNEL_ID), call.json)
+            self.created.append(msg["id"])
+            return 200, msg
         if call.kind == "dm_open":
             user_id = str(call.json["recipient_id"])
             channel_id = next((c for c, u in self.dm_channels.items() if u == user_id), None) or self.next_id()
@@ -144,7 +162,9 @@ class FakeHTTP:
             fail = self.dm_fail.get(self.dm_channels.get(channel_id, ""))
             if fail is not None:
                 return fail[0], {"code": fail[1], "message": fail[2]}
-            return 200, self._message(channel_id, call.json)
+            msg = self._message(channel_id, call.json)
+            self.created.append(msg["id"])
+            return 200, msg
         if call.method == "GET" and call.path == "/users/@me":
             return 200, BOT_USER
         if call.method == "GET" and call.path == "/oauth2/applications/@me":
@@ -159,6 +179,11 @@ class FakeHTTP:
 
     async def close(self) -> None:
         return None
+
+
+def _edited(payload: dict[str, Any]) -> dict[str, Any]:
+    """The fields an edit changes (a missing key keeps the old value; components [] removes them)."""
+    return {k: payload[k] for k in ("content", "components", "attachments") if k in payload}
 
 
 def _decode(data: Any) -> tuple[Any, dict[str, bytes]]:
@@ -213,6 +238,8 @@ class Harness:
         self.adapter = adapter
         self.http = http
         self.client = adapter.client
+        self.interactions = 0   # INTERACTION_CREATE events fed
+        self.slowest = 0.0      # the longest an interaction took to be fully handled (seconds, for reports)
 
     @classmethod
     async def create(cls, adapter: DiscordAdapter) -> Harness:
@@ -238,11 +265,24 @@ class Harness:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def feed(self, event: str, data: dict[str, Any]) -> list[Call]:
-        """Parse a raw gateway event as the websocket would, run what it starts, return the new HTTP calls."""
+        """Parse a raw gateway event as the websocket would, run what it starts, return the new HTTP calls.
+
+        An interaction must be acknowledged exactly once, by its first request (nothing on the network before:
+        the adapter answers within Discord's 3 seconds unless the core itself is slow, see ack_budget).
+        """
         start = len(self.http.calls)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
         self.client._connection.parsers[event](data)
         await self.settle()
-        return self.http.calls[start:]
+        calls = self.http.calls[start:]
+        if event == "INTERACTION_CREATE":
+            self.interactions += 1
+            mine = [c for c in calls if f"/{data['token']}" in c.path]
+            callbacks = [c for c in mine if c.kind == "callback"]
+            assert len(callbacks) == 1 and mine[0] is callbacks[0], f"not acknowledged once and first: {mine}"
+            self.slowest = max(self.slowest, loop.time() - began)
+        return calls
 
     def _interaction(self, itype: int, data: dict[str, Any], user: dict[str, Any], *, guild: bool, locale: str,
                      message: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -268,6 +308,7 @@ class Harness:
             payload["user"] = user
         if message is not None:
             payload["message"] = message
+            self.http.originals[payload["token"]] = message["id"]
         return payload
 
     async def slash(self, user: dict[str, Any], name: str, options: dict[str, str] | None = None, *,
@@ -285,10 +326,13 @@ class Harness:
         return await self.feed("INTERACTION_CREATE",
                                self._interaction(3, data, user, guild=guild, locale=locale, message=msg))
 
-    async def submit(self, user: dict[str, Any], custom_id: str, text: str, *, message: dict[str, Any] | None = None,
-                     guild: bool = True, locale: str = "id") -> list[Call]:
+    async def submit(self, user: dict[str, Any], custom_id: str, text: str | dict[str, str], *,
+                     message: dict[str, Any] | None = None, guild: bool = True, locale: str = "id") -> list[Call]:
+        """A form submitted: one text (the input "answer"), or input custom id -> value in the form's order."""
+        values = {"answer": text} if isinstance(text, str) else text
         data = {"custom_id": custom_id, "components": [
-            {"type": 18, "id": 1, "component": {"type": 4, "id": 2, "custom_id": "answer", "value": text}}]}
+            {"type": 18, "id": 2 * n + 1, "component": {"type": 4, "id": 2 * n + 2, "custom_id": cid, "value": v}}
+            for n, (cid, v) in enumerate(values.items())]}
         return await self.feed("INTERACTION_CREATE",
                                self._interaction(5, data, user, guild=guild, locale=locale, message=message))
 
@@ -300,3 +344,4 @@ class Harness:
                 "mentions": [], "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "type": 0,
                 "flags": 0, "components": []}
         return await self.feed("MESSAGE_CREATE", data)
+

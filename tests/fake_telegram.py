@@ -317,6 +317,24 @@ class FakeTelegram:
             extra["caption"] = self._text(params, "caption", 1024)
         return self._store(chat_id, extra, str(params.get("caption", "")))
 
+    async def m_sendphoto(self, params: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Bot API method sendphoto: an uploaded PNG or JPEG of at most 10 MB, sides adding up to 10000 at most."""
+        chat_id = _int(params.get("chat_id"))
+        if chat_id is None or "photo" not in files:
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        data = files["photo"]["data"]
+        size = _image_size(data)
+        if size is None:
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        width, height = size
+        if len(data) > 10 * 1024 * 1024 or width + height > 10000 or max(width, height) > 20 * min(width, height):
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        extra: dict[str, Any] = {"photo": [{"file_id": f"photo{len(self.calls)}", "file_unique_id": "p",
+                                            "width": width, "height": height, "file_size": len(data)}]}
+        if params.get("caption"):
+            extra["caption"] = self._text(params, "caption", 1024)
+        return self._store(chat_id, extra, str(params.get("caption", "")))
+
     def _message(self, params: dict[str, Any]) -> tuple[tuple[int, int], dict[str, Any]]:
         key = (_int(params.get("chat_id")) or 0, _int(params.get("message_id")) or 0)
         if key not in self.messages:
@@ -469,8 +487,9 @@ class FakeTelegram:
                             timeout=timeout)
 
     def sent(self, chat_id: int, after: int = 0) -> list[Call]:
-        """Successful sendMessage/sendDocument calls to a chat, in order."""
-        return [c for c in self.calls[after:] if c.method in ("sendmessage", "senddocument") and c.status == 200
+        """Successful sendMessage/sendDocument/sendPhoto calls to a chat, in order."""
+        return [c for c in self.calls[after:] if c.method in ("sendmessage", "senddocument", "sendphoto")
+                and c.status == 200
                 and _int(c.params.get("chat_id")) == chat_id]
 
 
@@ -486,6 +505,23 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG, read from its header; None if it is neither."""
+    import struct
+
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", data[i + 5:i + 9])
+                return width, height
+            i += 2 + length
+    return None
 
 
 def unused_port() -> int:

@@ -90,7 +90,7 @@ class Worker:
         env.update(PYTHONPATH=f"{ROOT}", TELEGRAM_BOT_TOKEN=self.tg.token, TELEGRAM_API_URL=self.tg.api_url,
                    TELEGRAM_WEBHOOK_URL=self.lb_url, TELEGRAM_WEBHOOK_PORT=str(self.port),
                    TELEGRAM_WEBHOOK_SECRET=SECRET, BRANDCOACH_NUDGE_TICK="0.5", BRANDCOACH_NUDGE_BATCH="10",
-                   BRANDCOACH_NUDGE_RESERVE="3", BRANDCOACH_DEBUG_LOGGERS="bot.adapters.telegram")
+                   BRANDCOACH_NUDGE_RESERVE="3", BRANDCOACH_DEBUG_LOGGERS="bot.core")
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "bot", "--db", self.db, "--log-level", "WARNING", "run"],
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -351,6 +351,14 @@ def answered_twice(logdir: Path) -> int:
 
 async def nudge_wave(cluster: Cluster, report: Report, kill: bool, timeout: float = 120.0) -> None:
     """Make one nudge due now for every user, let the workers deliver them, SIGKILL one worker mid-wave."""
+    # Replies are paced too (a plan's several messages wait for the chat's allowance): let the questionnaire's
+    # last replies land first, so that the wave counts nudges only (no new message for 2 s, at most 30 s).
+    quiet, deadline = len(cluster.stamps), time.monotonic() + 30
+    while time.monotonic() < deadline:
+        await asyncio.sleep(2.0)
+        if len(cluster.stamps) == quiet:
+            break
+        quiet = len(cluster.stamps)
     now = int(time.time())
     await cluster.storage.write(("INSERT INTO nudges (user_id, kind, times, days, slot_at, sched_at, due_at)"
                                  " SELECT id, 'post', '[\"23:59\"]', '[0,1,2,3,4,5,6]', ?, ?, ? FROM users"

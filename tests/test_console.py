@@ -67,7 +67,7 @@ async def test_whole_questionnaire_in_english(core: Core, tmp_path: Path) -> Non
     assert n == A.total({}) and f"Step 1/{n}" in out and f"Step {n}/{n}" in out
     assert "Personal Branding Plan: Alex Rivera" in out
     # 15 minutes a day for two platforms -> focus on one platform
-    assert "With 15 minutes a day, focus on one platform first: LinkedIn." in out
+    assert "Focus platform: LinkedIn. With 15 minutes a day, start with one platform" in out
     assert "Reply routine: once a day, around 19:00" in out
     assert "Batch your content" in out and "How you will get noticed: Guest posts and podcasts" in out
     md = (tmp_path / "brandcoach-alex-personal-branding-plan.md").read_text(encoding="utf-8")

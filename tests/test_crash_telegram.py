@@ -50,10 +50,11 @@ MODES = ("now", "reply", "unconfirmed", "confirmed")
 class BotProcess:
     """`python -m bot --db X run` with the Telegram adapter pointed at the fake server."""
 
-    def __init__(self, tg: FakeTelegram, db: str, logfile: Path) -> None:
+    def __init__(self, tg: FakeTelegram, db: str, logfile: Path, pacing: str = "") -> None:
         drop = {"DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL", "BRANDCOACH_DB"}
         env = {k: v for k, v in os.environ.items() if k not in drop}
-        env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_URL=tg.api_url)
+        env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_URL=tg.api_url,
+                   BRANDCOACH_PACING=pacing)
         self.logfile = logfile
         with open(logfile, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "bot", "--db", db, "--log-level", "INFO", "run"],
@@ -61,10 +62,10 @@ class BotProcess:
                                          cwd=logfile.parent, env=env)
 
     @classmethod
-    async def start(cls, tg: FakeTelegram, db: str, logfile: Path) -> BotProcess:
+    async def start(cls, tg: FakeTelegram, db: str, logfile: Path, pacing: str = "") -> BotProcess:
         """Start it and wait (bounded) until it long-polls."""
         mark = tg.mark()
-        bot = cls(tg, db, logfile)
+        bot = cls(tg, db, logfile, pacing)
         try:
             await tg.wait_for(lambda c: c.method == "getupdates", after=mark, timeout=30)
         except AssertionError:
@@ -213,7 +214,8 @@ async def test_sigkill_telegram_bot_during_the_questionnaire(tmp_path: Path) -> 
     kills = 0
     try:
         while True:
-            bot = await BotProcess.start(tg, db, logfile)
+            # the fake user answers at machine speed: the limits are counted on virtual time, not waited out
+            bot = await BotProcess.start(tg, db, logfile, pacing="virtual")
             current = await q.settle()
             answers = stored(db)
             hi = q.highest()

@@ -1,28 +1,15 @@
 """Discord slash commands the bot does not know (or that fail) are answered at once, never left hanging."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 
 import pytest
-from discord_fakes import EPHEMERAL, GUILD_ID, Call, Harness, user_payload
+from discord_fakes import EPHEMERAL, Call, Harness, user_payload
 
-from bot.adapters.discord import DiscordAdapter
-from bot.config import Config
 from bot.core import Core
 
 SARI = user_payload("111111111111111111", "Sari")
 CALLBACK_MESSAGE = 4  # InteractionResponseType.channel_message: an immediate reply, not a deferral
 
-
-@pytest.fixture
-async def harness(core: Core) -> AsyncIterator[Harness]:
-    adapter = DiscordAdapter(core, Config(discord_guild_id=GUILD_ID))
-    core.add_adapter(adapter)
-    h = await Harness.create(adapter)
-    try:
-        yield h
-    finally:
-        await adapter.disconnect()
 
 
 def first_callback(calls: list[Call]) -> Call:

@@ -21,7 +21,7 @@ from bot.content import load_content
 from bot.i18n import LANGUAGES, Catalog
 from handlers import steps as S
 from handlers.plan import build_plan, plan_rules, render_markdown
-from handlers.plan.build import build_sections, computed
+from handlers.plan.build import Schedule, build_sections, computed
 from handlers.plan.rules import check_condition, holds
 from handlers.plan.spec import CALCS, Line, parse_rules
 
@@ -61,12 +61,27 @@ def random_answers(rng: random.Random, steps: tuple[S.Step, ...] = S.all_steps()
         elif step.kind == "list":
             count = rng.randint(step.min_items, step.max_items or step.min_items + 3)
             answers[step.id] = [f"{step.id} item {i}" for i in range(count)]
+        elif step.warn and rng.random() < 0.3:  # a way to get noticed the reputation guard warns about, or denies
+            answers[step.id] = rng.choice(RISKY_TEXTS)
         else:
             answers[step.id] = f"{step.id} text {rng.randint(0, 99)}"
     return answers
 
 
+RISKY_TEXTS = ["bikin sensasi biar viral", "Aku tidak mau pakai sensasi", "konten edukasi tentang hoaks",
+               "rage bait and clickbait", "I will never use clickbait"]
 PROFILES = [random_answers(random.Random(seed)) for seed in range(400)]
+
+
+def random_schedule(rng: random.Random) -> Schedule | None:
+    """The reminder settings a user may have stored (or none): their own reply times and posting days."""
+    if rng.random() < 0.5:
+        return None
+    times = sorted(rng.sample([f"{h:02d}:00" for h in range(6, 23)], rng.randint(1, 8)))
+    return Schedule(tuple(times), tuple(sorted(rng.sample(range(7), rng.randint(1, 7)))))
+
+
+SCHEDULES = [random_schedule(random.Random(1000 + seed)) for seed in range(400)]
 
 
 # --- the condition language (pure) ---
@@ -193,9 +208,9 @@ def expected_alternative(line: Line, answers: dict[str, Any], calcs: dict[str, A
 
 def test_each_recommendation_shows_exactly_when_its_condition_holds() -> None:
     fired: dict[str, set[bool]] = {}
-    for answers in PROFILES:
-        shown = set(keys_of(build_plan(answers, marker)))
-        calcs = computed(plan_rules(), STEPS, answers, marker)
+    for answers, schedule in zip(PROFILES, SCHEDULES, strict=True):
+        shown = set(keys_of(build_plan(answers, marker, schedule)))
+        calcs = computed(plan_rules(), STEPS, answers, marker, schedule)
         for sec in plan_rules().sections:
             for line in sec.lines:
                 if line.one_of:

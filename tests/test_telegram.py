@@ -18,6 +18,7 @@ from bot.adapters.base import RetryLater, UserUnreachable
 from bot.adapters.telegram import TelegramAdapter
 from bot.config import Config
 from bot.core import Core
+from bot.ratelimit import RateLimiter
 from bot.storage import Storage
 from bot.types import Choice, Outbound
 from handlers import MENU as COMMANDS
@@ -48,7 +49,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 @contextlib.asynccontextmanager
 async def running(tg: FakeTelegram, db: str, **config: Any) -> AsyncIterator[Running]:
     """A bot process: core + Telegram adapter polling the fake server; stopped as SIGTERM would."""
-    core = Core(Storage(db))
+    core = Core(Storage(db), limiter=RateLimiter.virtual())  # the real limits, on virtual time: never slept through
     await core.start()
     adapter = TelegramAdapter(core, Config(db_path=db, telegram_token=tg.token, telegram_api_url=tg.api_url,
                                            **config))
@@ -275,8 +276,11 @@ async def test_whole_questionnaire_in_indonesian_with_taps_sticker_and_edit(tg: 
         assert "Budi &lt;Santoso&gt; &amp; Co" in summary.params["text"]
         plan = await finish(chat, summary)
 
-    docs = [c for c in plan if c.method == "senddocument"]
+    docs = [c for c in plan if c.method == "senddocument" and c.files["document"]["filename"].endswith(".md")]
     assert len(docs) == 1
+    photos = [c for c in plan if c.method == "sendphoto"]
+    assert [p.files["photo"]["filename"] for p in photos] == [chat.t("pic.card.file_name")]  # the card, as a photo
+    assert any(c.files["document"]["data"].startswith(b"%PDF-") for c in plan if c.method == "senddocument")
     doc = docs[0].files["document"]
     assert doc["filename"] == chat.t("plan.file_name")
     assert doc["data"].decode("utf-8").startswith("# ")
@@ -330,10 +334,20 @@ async def test_whole_questionnaire_in_english_plan_split_under_4096(tg: FakeTele
         again = tg.sent(UID_EN, mark)
 
     for sent in (plan, again):
-        chunks = [c for c in sent if c.method == "sendmessage" and squash(c.text) in squash(expected)]
+        # the plan's text, then the sections other features add (the content calendar), split in chunks
+        texts = [c for c in sent if c.method == "sendmessage"]
+        title = squash(t("plan.title", name="Alex Rivera"))
+        start = next(i for i, c in enumerate(texts) if squash(c.text).startswith(title))
+        chunks, joined = [], ""
+        for c in texts[start:]:
+            chunks.append(c)
+            joined += squash(c.text)
+            if squash(t("cal.plan_more")) in joined:
+                break
         assert len(chunks) >= 2
         assert all(F.utf16_len(c.params["text"]) <= 4096 for c in chunks)
-        assert squash("".join(c.text for c in chunks)) == squash(expected)
+        assert joined.startswith(squash(expected))
+        assert joined[len(squash(expected)):].startswith(squash("▶ " + t("cal.plan_title")))
         assert "<b>▶ " in "".join(c.params["text"] for c in chunks)  # section titles in bold
         doc = [c for c in sent if c.method == "senddocument"][0]
         assert doc.files["document"]["filename"] == "personal-branding-plan.md"
@@ -420,11 +434,13 @@ async def test_forged_and_stale_callbacks_change_nothing(tg: FakeTelegram, db_pa
 async def test_429_waits_as_told_then_sends_and_network_errors_retry(tg: FakeTelegram, db_path: str) -> None:
     async with running(tg, db_path) as run:
         chat = Chat(tg, run.core, UID_ID, "id")
+        grants: list[float] = []  # when the limiter let each send or edit go (its virtual time)
+        run.core.limiter.on_grant = lambda t, *_: grants.append(t)
         tg.fail("sendMessage", 429, retry_after=7)
         mark = tg.mark()
         await tg.say(chat.user, "/start")
         await chat.question("name", mark)
-        assert 7.0 in run.waits
+        assert grants[1] - grants[0] >= 7.0  # the re-send waited as told, in the limiter (every send waits)
         assert [c.status for c in tg.calls[mark:] if c.method == "sendmessage"][0] == 429
         welcome = [c for c in tg.sent(UID_ID, mark) if "brandcoach" in c.text]
         assert len(welcome) == 1  # delivered once, not dropped
@@ -439,9 +455,11 @@ async def test_429_waits_as_told_then_sends_and_network_errors_retry(tg: FakeTel
         # Unprompted sends (nudges): a short 429 is waited out, a long one becomes RetryLater.
         tg.fail("sendMessage", 429, retry_after=3)
         run.waits.clear()
+        grants.clear()
         mark = tg.mark()
         await run.core.send_to("telegram", str(UID_ID), [Outbound(text="Jangan lupa posting hari ini!")])
-        assert run.waits == [3.0] and tg.sent(UID_ID, mark)[0].text == "Jangan lupa posting hari ini!"
+        assert len(grants) == 2 and grants[1] - grants[0] >= 3.0 and run.waits == []
+        assert tg.sent(UID_ID, mark)[0].text == "Jangan lupa posting hari ini!"
         tg.fail("sendMessage", 429, retry_after=600)
         with pytest.raises(RetryLater) as info:
             await run.core.send_to("telegram", str(UID_ID), [Outbound(text="Nanti saja")])

@@ -1,8 +1,6 @@
 """The adapter boundary (after opsdroid's connectors): connect, listen, send, disconnect."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Protocol
 
 from bot.types import Outbound
@@ -25,12 +23,6 @@ class DeliveryUnknown(Exception):
 
     The caller must not send it again (that could show the user the same message twice); a nudge is closed and
     counted as 'unknown delivery'."""
-
-
-# Set by the nudge dispatcher around one send: an adapter calls it before every re-attempt of that send, with
-# the seconds the platform asked everyone to wait (0 after a network error), so that re-sends are paced by
-# the same rate limiter as first sends (handlers/reminders/limiter.py). None: no limiter (replies), retry as usual.
-RESEND_GATE: ContextVar[Callable[[float], Awaitable[None]] | None] = ContextVar("resend_gate", default=None)
 
 
 class Adapter(Protocol):

@@ -40,6 +40,8 @@ class ConsoleAdapter:
         self.auto_start = auto_start
         self._choices: tuple[Choice, ...] = ()
         self._multi = False
+        self._question = False  # the last choices answer a question: the core reads typed numbers itself
+        self._hinted = False  # the first screen's language hint was shown
         self._stop = asyncio.Event()
 
     # -- inbound -------------------------------------------------------------
@@ -54,6 +56,9 @@ class ConsoleAdapter:
             if all(1 <= n <= len(self._choices) for n in nums):
                 picked = [self._choices[n - 1].value for n in nums]
                 roles = {self._choices[n - 1].role for n in nums}
+                if self._question and roles <= {"option", "toggle"}:
+                    # a number may also be a value in the labels ("3" hours): the core reads it and says what it took
+                    return Inbound(self.user, "text", text=line, locale=self.locale)
                 if self._multi and roles == {"toggle"}:
                     return Inbound(self.user, "choice", values=tuple(dict.fromkeys(picked)), locale=self.locale)
                 if len(picked) == 1:
@@ -69,18 +74,23 @@ class ConsoleAdapter:
                 continue  # the answer was typed here: nothing to mark on a tapped message
             block = [msg.text] if msg.text else []
             if msg.choices:
-                self._choices, self._multi = msg.choices, msg.multi
+                self._choices, self._multi, self._question = msg.choices, msg.multi, bool(msg.step)
                 for i, ch in enumerate(msg.choices, 1):
                     tick = "[x] " if ch.selected else ("[ ] " if msg.multi and ch.role == "toggle" else "")
                     block.append(f"  {i}. {tick}{ch.label}")
                 if msg.multi:
                     block.append(self.core.catalog.t(msg.lang, "console.multi_hint"))
+                elif msg.step:
+                    block.append(self.core.catalog.t(msg.lang, "console.choice_hint"))
             elif msg.expects:
                 self._choices, self._multi = (), False
             if msg.file is not None:
                 path = self._save(msg.file.name, msg.file.data)
                 block.append(f"📎 {path}")
             out.append("\n".join(block))
+        if out and not self._hinted:
+            self._hinted = True  # the first screen says once how to switch language
+            out.append(self.core.catalog.t(messages[0].lang, "console.language_hint"))
         return "\n\n".join(out)
 
     def _save(self, name: str, data: bytes) -> str:

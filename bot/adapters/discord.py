@@ -7,17 +7,18 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import discord
 from discord import app_commands
 
-from bot.adapters.base import RetryLater, UserUnreachable
 from bot.adapters.discord_commands import (CatalogTranslator, Client, InFlight, answer_tree_error, build_command,
-                                           core_command, owned, refuse, slash_commands, sync)
-from bot.adapters.discord_ui import (NO_STEP, build_modal, deliver, lang_of, modal_values, parse_open,
-                                     settle_pressed)
+                                           owned, refuse, slash_commands)
+from bot.adapters.discord_dm import dm_inbound, send_dm
+from bot.adapters.discord_forms import GENERIC_INPUT, form_for, form_to_open, form_values, preface_of
+from bot.adapters.discord_reply import compose, paced, send_posts, settled_text, show
+from bot.adapters.discord_sync import sync, sync_state_path
+from bot.adapters.discord_ui import NO_STEP, build_view, lang_of, parse_open
 from bot.config import Config
-from bot.types import Inbound, Outbound, UserRef, parse_command
+from bot.types import Inbound, Outbound, UserRef
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 SHUTDOWN_WAIT = 10.0  # seconds disconnect() waits for handlers already running
+ACK_BUDGET = 2.0      # seconds the core may take before a press is acknowledged (Discord allows 3) without it
 
 
 class DiscordAdapter:
@@ -42,6 +44,7 @@ class DiscordAdapter:
         self._stack = contextlib.AsyncExitStack()
         self._prepared = False
         self.inflight = InFlight()
+        self.ack_budget = ACK_BUDGET
         for name in slash_commands(core):
             self.tree.add_command(build_command(name, core.catalog, lambda i, n, a: self._run_command(i, n, a),
                                                 lambda i, t: self._answer_command(i, t)))
@@ -57,19 +60,19 @@ class DiscordAdapter:
         self._prepared = True
 
     async def connect(self) -> None:
-        """Log in with DISCORD_BOT_TOKEN and sync the slash commands."""
+        """Log in with DISCORD_BOT_TOKEN; sync the slash commands if they changed since the last sync."""
         if not self.config.discord_token:
             raise RuntimeError("DISCORD_BOT_TOKEN is not set")
         await self.prepare()
         await self.client.login(self.config.discord_token)
         try:
-            await self.sync_commands()
+            await self.sync_commands(force=False)
         except discord.HTTPException:
             log.exception("syncing the slash commands failed; the old ones stay")
 
-    async def sync_commands(self) -> list[app_commands.AppCommand]:
-        """Sync to DISCORD_GUILD_ID if set (instant, for development), else globally."""
-        return await sync(self.tree, self.config.discord_guild_id)
+    async def sync_commands(self, *, force: bool = True) -> list[app_commands.AppCommand] | None:
+        """Sync to DISCORD_GUILD_ID if set (instant, for development), else globally; None: unchanged, not synced."""
+        return await sync(self.tree, self.config.discord_guild_id, sync_state_path(self.core.db_file()), force=force)
 
     async def listen(self) -> None:
         """Run the gateway connection until disconnect()."""
@@ -96,30 +99,46 @@ class DiscordAdapter:
             if live:
                 await self._defer(interaction, thinking=True)
                 replies = await self.core.handle(self._inbound(interaction, "command", command=name, args=args))
-                await self._reply(interaction, replies)
+                await self._show(interaction, replies, in_place=False)
 
     async def _answer_command(self, interaction: discord.Interaction, text: str | None) -> None:
         """/answer text -> a text answer; /answer alone -> the open question's form (or how to answer)."""
         with self.inflight.tracked() as live:
-            if live:
-                await self._answer(interaction, text)
+            if live and text:
+                await self._defer(interaction, thinking=True)
+                replies = await self.core.handle(self._inbound(interaction, "text", text=text))
+                await self._show(interaction, replies, in_place=False)
+            elif live:
+                await self._open_form(interaction, NO_STEP, 0, from_command=True)
 
-    async def _answer(self, interaction: discord.Interaction, text: str | None) -> None:
-        uid = str(interaction.user.id)
-        if text:
-            await self._defer(interaction, thinking=True)
-            replies = await self.core.handle(self._inbound(interaction, "text", text=text))
-            await self._reply(interaction, replies)
+    async def _open_form(self, interaction: discord.Interaction, step: str, max_len: int, *,
+                         from_command: bool = False) -> None:
+        """The open question's form (all its fields, from the core); a prompt outside the questionnaire: one field."""
+        if step == NO_STEP and not from_command:
+            await self._send_form(interaction, None, lang_of(interaction.locale), max_len)
             return
-        # The core shows the open question again: a free-text one opens its form right away.
-        replies = await self.core.handle(self._inbound(interaction, "command", command="answer"))
-        question = next((m for m in replies if m.expects == "text"), None)
+        replies = await self._ask(interaction, self._inbound(interaction, "command", command="answer"))
+        question = form_to_open(replies) if replies is not None else None
         if question is not None:
-            await interaction.response.send_modal(build_modal(uid, question.step or NO_STEP, question.lang,
-                                                              question.max_len, self.core.catalog))
-            return
-        await self._defer(interaction, thinking=True)
-        await self._reply(interaction, replies)
+            await self._send_form(interaction, question, question.lang, question.max_len)
+        elif replies is not None:
+            await self._defer(interaction, thinking=from_command)
+            await self._show(interaction, replies, in_place=not from_command)
+
+    async def _send_form(self, interaction: discord.Interaction, question: Outbound | None, lang: str,
+                         max_len: int, preface: str = "") -> None:
+        await interaction.response.send_modal(
+            form_for(str(interaction.user.id), question, lang, max_len, self.core.catalog, preface))
+
+    async def _ask(self, interaction: discord.Interaction, inbound: Inbound) -> list[Outbound] | None:
+        """The core's replies, or None when it is slow: the interaction is then deferred, replies shown later."""
+        task = asyncio.ensure_future(self.core.handle(inbound))
+        done, _ = await asyncio.wait({task}, timeout=self.ack_budget)
+        if done:
+            return task.result()
+        await self._defer(interaction, thinking=False)
+        await self._show(interaction, await task, in_place=interaction.message is not None)
+        return None
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Component presses and form submits (slash commands go through the command tree)."""
@@ -140,14 +159,9 @@ class DiscordAdapter:
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         values = [v for v in data.get("values", []) if isinstance(v, str)]
         inbound: Inbound | None = None
-        if kind == "open":
-            opened = parse_open(rest)
-            if opened is None:
-                await refuse(interaction, self.core.catalog, "discord.unknown_component")
-                return
-            step, lang, max_len = opened
-            await interaction.response.send_modal(
-                build_modal(str(interaction.user.id), step, lang, max_len, self.core.catalog))
+        opened = parse_open(rest) if kind == "open" else None
+        if opened is not None:
+            await self._open_form(interaction, opened[0], opened[2])
             return
         if kind == "btn":
             inbound = self._inbound(interaction, "choice", choice=rest)
@@ -158,31 +172,34 @@ class DiscordAdapter:
         if inbound is None:
             await refuse(interaction, self.core.catalog, "discord.unknown_component")
             return
-        await self._defer(interaction, thinking=False)
-        replies = await self.core.handle(inbound)
-        await settle_pressed(interaction, replies, self.core.catalog)
-        await self._reply(interaction, [m for m in replies if m.kind not in ("settled", "redraw")],
-                          must_reply=False)
+        replies = await self._ask(interaction, inbound)
+        question = form_to_open(replies) if replies is not None else None
+        if question is not None and replies is not None:  # a free-text question next: its form opens at once
+            await self._send_form(interaction, question, question.lang, question.max_len,
+                                  preface_of(replies, question))
+        elif replies is not None:
+            await self._defer(interaction, thinking=False)
+            await self._show(interaction, replies, in_place=True)
 
     async def _on_modal(self, interaction: discord.Interaction) -> None:
-        mine = await owned(interaction, self.core.catalog)
+        mine = await owned(interaction, self.core.catalog, form=True)
         if mine is None:
             return
         kind, step = mine
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
-        text = modal_values(data.get("components") or []).get("answer")
-        if kind != "modal" or text is None:
-            await refuse(interaction, self.core.catalog, "discord.unknown_component")
+        answers = form_values(data.get("components") or [])
+        if kind != "modal" or not answers:
+            await refuse(interaction, self.core.catalog, "discord.unknown_form")
             return
         from_message = interaction.message is not None
         await self._defer(interaction, thinking=not from_message)
-        # The form names its question: the core refuses it if that question has passed.
-        replies = await self.core.handle(self._inbound(interaction, "text", text=text,
-                                                       step="" if step == NO_STEP else step))
-        if from_message:
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.edit_original_response(view=None)
-        await self._reply(interaction, replies, after_form=True, must_reply=not from_message)
+        # The form names its questions: the core refuses it if they have passed.
+        if step == NO_STEP or answers[0][0] == GENERIC_INPUT:
+            inbound = self._inbound(interaction, "text", text=answers[0][1], step="" if step == NO_STEP else step)
+        else:
+            inbound = self._inbound(interaction, "text", text=answers[0][1], step=answers[0][0],
+                                    answers=tuple(answers))
+        await self._show(interaction, await self.core.handle(inbound), in_place=from_message)
 
     async def on_message(self, message: discord.Message) -> None:
         """Plain messages in DMs (no privileged intent needed there); server messages are not read."""
@@ -193,18 +210,10 @@ class DiscordAdapter:
                 await self._on_dm(message)
 
     async def _on_dm(self, message: discord.Message) -> None:
-        user = self._user(message.author)
-        content = message.content or ""
-        if content.strip():
-            cmd = parse_command(content)
-            inbound = (Inbound(user, "command", command=core_command(cmd[0], self.core.catalog), args=cmd[1])
-                       if cmd is not None else Inbound(user, "text", text=content))
-        else:
-            other = "attachment" if message.attachments else "sticker" if message.stickers else "other"
-            inbound = Inbound(user, "other", other=other)
-        replies = await self.core.handle(inbound)
+        replies = await self.core.handle(dm_inbound(self._user(message.author), message, self.core))
         try:
-            await deliver(self.core.catalog, str(message.author.id), replies, message.channel.send, ephemeral=None)
+            posts = compose(replies, str(message.author.id), self.core.catalog)
+            await send_posts(posts, paced(self.core.limiter, message.channel.id, message.channel.send), ephemeral=None)
         except discord.HTTPException:
             log.exception("replying to a Discord DM failed")
 
@@ -213,37 +222,28 @@ class DiscordAdapter:
         if not interaction.response.is_done():
             await interaction.response.defer(thinking=thinking, ephemeral=interaction.guild_id is not None)
 
-    async def _reply(self, interaction: discord.Interaction, replies: list[Outbound], *,
-                     after_form: bool = False, must_reply: bool = True) -> None:
-        """Send the core's replies as followups: ephemeral in a server, plain in DMs."""
+    async def _show(self, interaction: discord.Interaction, replies: list[Outbound], *, in_place: bool) -> None:
+        """The replies in the interaction's message (edited in place), more as followups; a lone notice apart."""
         ephemeral = interaction.guild_id is not None
         uid = str(interaction.user.id)
-        if not replies and must_reply:
-            lang = lang_of(interaction.locale)
-            replies = [Outbound(self.core.catalog.t(lang, "discord.done"), key="discord.done", lang=lang)]
+        redraw = next((m for m in replies if m.kind == "redraw"), None)
+        edit = paced(self.core.limiter, interaction.channel_id, interaction.edit_original_response)
+        followup = paced(self.core.limiter, interaction.channel_id, interaction.followup.send)
         try:
-            await deliver(self.core.catalog, uid, replies, interaction.followup.send, ephemeral=ephemeral,
-                          after_form=after_form)
+            if redraw is not None:
+                await edit(view=build_view(redraw, uid, self.core.catalog))
+            if in_place and replies and all(m.kind == "refusal" for m in replies):
+                # A stale press or an input refused alone: a notice, the question stays as it is.
+                await send_posts(compose(replies, uid, self.core.catalog), followup, ephemeral=ephemeral)
+                return
+            if not replies and not in_place:
+                lang = lang_of(interaction.locale)
+                replies = [Outbound(self.core.catalog.t(lang, "discord.done"), key="discord.done", lang=lang)]
+            posts = compose(replies, uid, self.core.catalog, lead=settled_text(replies))
+            await show(edit, followup, posts, ephemeral=ephemeral)
         except discord.HTTPException:
-            log.exception("sending Discord followups failed")
+            log.exception("sending Discord replies failed")
 
     async def send(self, user_id: str, messages: list[Outbound]) -> None:
         """Deliver nudges by DM; closed DMs or an unknown user mark the user unreachable."""
-        try:
-            if not user_id.isdigit():
-                raise UserUnreachable(f"not a Discord user id: {user_id!r}")
-            channel = await self.client.create_dm(discord.Object(id=int(user_id)))
-            await deliver(self.core.catalog, user_id, messages, channel.send, ephemeral=None)
-        except (discord.Forbidden, discord.NotFound) as exc:
-            log.info("Discord user unreachable (code %s): nudges paused", exc.code)
-            await self.core.unreachable(PLATFORM, user_id)
-            raise UserUnreachable(f"discord error {exc.code}") from exc
-        except UserUnreachable:
-            await self.core.unreachable(PLATFORM, user_id)
-            raise
-        except discord.RateLimited as exc:
-            log.warning("Discord rate limit on a DM: retry in %.1fs", exc.retry_after)
-            raise RetryLater(exc.retry_after, "rate limited") from exc
-        except (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            log.warning("Discord DM failed for now: %s", type(exc).__name__)
-            raise RetryLater(30.0, type(exc).__name__) from exc
+        await send_dm(self.client, self.core, PLATFORM, user_id, messages)

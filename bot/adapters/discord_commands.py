@@ -138,31 +138,18 @@ async def refuse(interaction: discord.Interaction, catalog: Catalog, key: str) -
     await interaction.response.send_message(catalog.t(lang_of(interaction.locale), key), ephemeral=True)
 
 
-async def owned(interaction: discord.Interaction, catalog: Catalog) -> tuple[str, str] | None:
-    """(kind, rest) of one of our custom ids pressed by its owner; otherwise refuse and return None."""
+async def owned(interaction: discord.Interaction, catalog: Catalog, *, form: bool = False) -> tuple[str, str] | None:
+    """(kind, rest) of one of our custom ids used by its owner; otherwise refuse (naming a form or a button)."""
     data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
     parsed = parse_id(str(data.get("custom_id", "")))
     if parsed is None:
         log.info("unknown Discord custom id refused")
-        await refuse(interaction, catalog, "discord.unknown_component")
+        await refuse(interaction, catalog, "discord.unknown_form" if form else "discord.unknown_component")
         return None
     if parsed.owner != str(interaction.user.id):
-        await refuse(interaction, catalog, "discord.not_yours")
+        await refuse(interaction, catalog, "discord.not_yours_form" if form else "discord.not_yours")
         return None
     return parsed.kind, parsed.rest
-
-
-async def sync(tree: app_commands.CommandTree[Any], guild_id: int | None) -> list[app_commands.AppCommand]:
-    """Sync to one guild if given (instant, for development), else globally."""
-    if guild_id:
-        guild = discord.Object(id=guild_id)
-        tree.copy_global_to(guild=guild)
-        synced = await tree.sync(guild=guild)
-        log.info("synced %d slash commands to guild %s", len(synced), guild_id)
-    else:
-        synced = await tree.sync()
-        log.info("synced %d global slash commands", len(synced))
-    return synced
 
 
 def core_command(name: str, catalog: Catalog) -> str:

@@ -1,8 +1,6 @@
-"""Discord rendering for the core's messages: custom ids, splitting, components, modals, followups, the pressed message."""
+"""Discord rendering for the core's messages: custom ids, splitting, components, command names."""
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -122,7 +120,7 @@ def _style(choice: Choice) -> discord.ButtonStyle:
     return discord.ButtonStyle.secondary
 
 
-def build_view(msg: Outbound, owner: str, catalog: Catalog, *, after_form: bool = False) -> discord.ui.View | None:
+def build_view(msg: Outbound, owner: str, catalog: Catalog) -> discord.ui.View | None:
     """Components for one message: an Answer button for free text, selects or buttons for choices.
 
     The view is stopped before it is returned: discord.py then does not keep it in memory, and
@@ -136,7 +134,7 @@ def build_view(msg: Outbound, owner: str, catalog: Catalog, *, after_form: bool 
     first_row: list[discord.ui.Item[Any]] = []
     if msg.expects == "text":
         rest = open_rest(msg.step or NO_STEP, lang, msg.max_len or TEXT_INPUT_LIMIT)
-        label = catalog.t(lang, "discord.btn.next" if after_form else "discord.btn.answer")
+        label = catalog.t(lang, "discord.btn.answer")
         first_row.append(discord.ui.Button(style=discord.ButtonStyle.primary, label=label,
                                            custom_id=make_id(owner, "open", rest)))
     multi = msg.multi and any(c.role == "toggle" for c in options)
@@ -179,37 +177,6 @@ def build_view(msg: Outbound, owner: str, catalog: Catalog, *, after_form: bool 
     return view
 
 
-def build_modal(owner: str, step: str, lang: str, max_len: int, catalog: Catalog) -> discord.ui.Modal:
-    """The form for one free-text step: a single text input labelled with the question's short name."""
-    modal = discord.ui.Modal(title=_cut(catalog.t(lang, "discord.modal.title"), 45),
-                             custom_id=make_id(owner, "modal", step), timeout=None)
-    limit = max(1, min(max_len or TEXT_INPUT_LIMIT, TEXT_INPUT_LIMIT))
-    style = discord.TextStyle.paragraph if limit > 100 else discord.TextStyle.short
-    text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        custom_id="answer", style=style, max_length=limit, required=True,
-        placeholder=_cut(catalog.t(lang, "discord.modal.placeholder", max=limit), 100))
-    label = catalog.t(lang, "discord.modal.label" if step == NO_STEP else f"q.{step}.short")
-    modal.add_item(discord.ui.Label(text=_cut(label, 45), component=text_input))
-    modal.stop()
-    return modal
-
-
-def modal_values(components: list[dict[str, Any]]) -> dict[str, str]:
-    """custom_id -> value of the text inputs in a modal submit payload (labels and action rows alike)."""
-    out: dict[str, str] = {}
-    stack = list(components or [])
-    while stack:
-        comp = stack.pop(0)
-        if not isinstance(comp, dict):
-            continue
-        if "component" in comp:
-            stack.append(comp["component"])
-        stack.extend(comp.get("components") or [])
-        if comp.get("type") == 4 and isinstance(comp.get("custom_id"), str):
-            out[comp["custom_id"]] = str(comp.get("value") or "")
-    return out
-
-
 _COMMAND = re.compile(r"(?<![\w/])/([a-z_]+)\b")
 
 
@@ -219,39 +186,3 @@ def localize_commands(text: str, lang: str, catalog: Catalog) -> str:
         key = f"discord.name.{m.group(1)}"
         return "/" + catalog.t(lang, key) if catalog.has(key, lang) else m.group(0)
     return _COMMAND.sub(swap, text)
-
-
-async def deliver(catalog: Catalog, uid: str, replies: list[Outbound], send: SendFn, *, ephemeral: bool | None,
-                  after_form: bool = False) -> None:
-    """Each reply split under 2000 characters; its components and file go with its last part."""
-    for msg in replies:
-        parts = split_text(localize_commands(msg.text, msg.lang, catalog)) or [""]
-        view = build_view(msg, uid, catalog, after_form=after_form)
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            kwargs: dict[str, Any] = {}
-            if ephemeral is not None:
-                kwargs["ephemeral"] = ephemeral
-            if last and view is not None:
-                kwargs["view"] = view
-            if last and msg.file is not None:
-                kwargs["file"] = discord.File(io.BytesIO(msg.file.data), filename=msg.file.name)
-            if not part and len(kwargs) <= 1:
-                continue
-            await send(content=part or None, **kwargs)
-
-
-async def settle_pressed(interaction: discord.Interaction, replies: list[Outbound], catalog: Catalog) -> None:
-    """The pressed message shows the answer chosen (or its new ticks); otherwise it just loses its buttons."""
-    settled = next((m for m in replies if m.kind == "settled"), None)
-    redraw = next((m for m in replies if m.kind == "redraw"), None)
-    message = interaction.message
-    with contextlib.suppress(discord.HTTPException):
-        if redraw is not None:
-            await interaction.edit_original_response(view=build_view(redraw, str(interaction.user.id),
-                                                                     catalog))
-        elif settled is not None and message is not None and message.content:
-            text = f"{message.content}\n\n{settled.text}"
-            await interaction.edit_original_response(content=text if len(text) < 2000 else None, view=None)
-        else:
-            await interaction.edit_original_response(view=None)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
+HTTP_POOL = 16              # connections to the Bot API for replies and nudges
 SEND_MAX_WAIT = 60.0         # unprompted sends wait out a 429 up to this long, else RetryLater
 
 
@@ -47,7 +48,7 @@ class TelegramAdapter:
         self.config = config
         self.poll_timeout = 30.0            # long-polling wait per getUpdates (seconds)
         self.webhook_listen = "0.0.0.0"     # interface of the webhook server
-        self.net = Transport(config.telegram_webhook_secret or secrets.token_urlsafe(32))
+        self.net = Transport(config.telegram_webhook_secret or secrets.token_urlsafe(32), limiter=core.limiter)
         self.username = ""
         self.out = Outbox(self.net, lambda: self.username, lambda uid: core.unreachable(PLATFORM, uid))
         self._stop = asyncio.Event()
@@ -68,7 +69,11 @@ class TelegramAdapter:
     # -- lifecycle -------------------------------------------------------------
     def build(self) -> Application:  # type: ignore[type-arg]
         """The PTB Application: token, optional self-hosted base_url, one handler for every update."""
-        builder = Application.builder().token(self.config.telegram_token or "")
+        # A small pool: httpcore walks every pooled connection on each request (PTB's default is 256), and one
+        # process never needs more than a few dozen requests in flight to Telegram's 30 msg/s.
+        builder = (Application.builder().token(self.config.telegram_token or "")
+                   .connection_pool_size(HTTP_POOL).pool_timeout(10.0).connect_timeout(5.0)
+                   .read_timeout(15.0).write_timeout(15.0).get_updates_connection_pool_size(1))
         if self.config.telegram_api_url:
             builder = builder.base_url(self.config.telegram_api_url)
         application = builder.concurrent_updates(PerChatUpdateProcessor()).build()
@@ -133,7 +138,8 @@ class TelegramAdapter:
         """Unprompted delivery (nudges); raises UserUnreachable, RetryLater (not delivered: try again later) or
         DeliveryUnknown (a timeout after the request went out: maybe delivered, never sent again)."""
         try:
-            await self.out.deliver(int(user_id), messages, max_wait=SEND_MAX_WAIT)
+            paid = {"allow_paid_broadcast": True} if self.config.telegram_paid_broadcast else {}
+            await self.out.deliver(int(user_id), messages, max_wait=SEND_MAX_WAIT, **paid)
         except (UserUnreachable, RetryLater):
             raise
         except ValueError as exc:
@@ -155,31 +161,22 @@ class TelegramAdapter:
     # -- inbound -----------------------------------------------------------------
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update goes through here; edited messages and channel posts are ignored."""
-        chat, user = update.effective_chat, update.effective_user
-        first: bool | None = None
-        if chat is not None and user is not None and chat.type == ChatType.PRIVATE \
-                and (update.message is not None or update.callback_query is not None):
-            # Taken (committed) before it is handled: Telegram re-sends it if the confirming getUpdates is lost.
-            first = await self.core.first_delivery(PLATFORM, str(user.id), update.update_id)
-            if first is False:
-                log.info("telegram update %s was already handled before a restart: dropped", update.update_id)
-                return
         if update.message is not None:
-            await self._on_message(update.message)
+            await self._on_message(update.message, update.update_id)
         elif update.callback_query is not None:
             await self._on_callback(update)
         elif update.my_chat_member is not None:
             await self._on_member(update)
-        if first is None and user is not None and chat is not None and chat.type == ChatType.PRIVATE:
-            await self.core.first_delivery(PLATFORM, str(user.id), update.update_id)  # a new user's first update
-        log.debug("telegram update %s handled", update.update_id)  # the multi-worker proof counts these
 
-    def _inbound(self, user: Any, chat: Any, kind: str, **fields: Any) -> Inbound:
+    def _inbound(self, user: Any, chat: Any, kind: str, update_id: int, **fields: Any) -> Inbound:
+        """A private chat's update carries its id: Telegram re-sends it if the confirming getUpdates is lost, and the
+        core drops the copy (the id is committed with the answer it produced)."""
         name = (user.first_name or user.username or "").strip()
+        private = chat.type == ChatType.PRIVATE
         return Inbound(UserRef(PLATFORM, str(user.id), name), kind, locale=user.language_code,  # type: ignore[arg-type]
-                       shared=chat.type != ChatType.PRIVATE, **fields)
+                       shared=not private, update_id=update_id if private else None, **fields)
 
-    async def _on_message(self, message: Message) -> None:
+    async def _on_message(self, message: Message, update_id: int) -> None:
         user = message.from_user
         if user is None or user.is_bot:
             return
@@ -189,11 +186,11 @@ class TelegramAdapter:
         if target is not None and parsed is not None:
             if target[1] and target[1].lower() != self.username.lower():
                 return  # addressed to another bot
-            inbound = self._inbound(user, message.chat, "command", command=parsed[0], args=parsed[1])
+            inbound = self._inbound(user, message.chat, "command", update_id, command=parsed[0], args=parsed[1])
         elif text is not None:
-            inbound = self._inbound(user, message.chat, "text", text=text)
+            inbound = self._inbound(user, message.chat, "text", update_id, text=text)
         elif (other := F.other_kind(message)) is not None:
-            inbound = self._inbound(user, message.chat, "other", other=other)
+            inbound = self._inbound(user, message.chat, "other", update_id, other=other)
         else:
             return  # a service message (pinned, joined...): nothing to answer
         replies = await self.core.handle(inbound)
@@ -207,7 +204,7 @@ class TelegramAdapter:
         assert query is not None
         message = query.message if isinstance(query.message, Message) else None
         chat = message.chat if message is not None else update.effective_chat
-        inbound = self._inbound(query.from_user, chat, "choice", choice=query.data or "")
+        inbound = self._inbound(query.from_user, chat, "choice", update.update_id, choice=query.data or "")
         replies = await self.core.handle(inbound)
         refusal = next((m for m in replies if m.kind == "refusal"), None)
         await self.out.answer_query(query, refusal.text if refusal else None)

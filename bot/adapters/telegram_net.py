@@ -15,8 +15,9 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, BaseUpdateProcessor
 
-from bot.adapters.base import RESEND_GATE, RetryLater
+from bot.adapters.base import RetryLater
 from bot.dispatcher import KeyedSerializer
+from bot.ratelimit import RateLimiter
 
 log = logging.getLogger("bot.adapters.telegram")
 
@@ -66,10 +67,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 
 class Transport:
-    """Bot API calls that wait out 429s and retry network errors; the webhook server."""
+    """Bot API calls that wait out 429s and retry network errors, paced by the core's limiter; the webhook server."""
 
-    def __init__(self, secret: str, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(self, secret: str, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 limiter: RateLimiter | None = None) -> None:
         self.sleep = sleep
+        self.limiter = limiter
         self.webhook_secret = secret
         self.webhook_runner: Any = None
         self.application: Application | None = None  # type: ignore[type-arg]
@@ -104,30 +107,33 @@ class Transport:
             return False  # a read/write timeout, a dropped connection, an unknown failure in the HTTP client
         return True  # PTB's NetworkError for an error status Telegram answered (5xx, "Bad Gateway")
 
-    async def call(self, make: Callable[[], Awaitable[T]], *, max_wait: float | None = None) -> T:
+    async def call(self, make: Callable[[], Awaitable[T]], *, chat: int | None = None,
+                   max_wait: float | None = None) -> T:
         """One Bot API call: wait out 429s as told (never drop), retry network errors with backoff.
 
-        A send (sendMessage, sendDocument...) is retried only when it provably did not reach Telegram; after a
-        read/write timeout it is never repeated (the error is raised: the user may already have it). Edits,
-        answerCallbackQuery, getMe and settings are safe to repeat. Inside a nudge send (RESEND_GATE set) every
-        re-attempt first passes the dispatcher's rate limiter.
+        A call for a chat (a send or an edit) first takes a slot of the core's rate limiter, and so does every
+        re-attempt of it; a 429 pauses the limiter for everyone. A send (sendMessage, sendDocument...) is retried
+        only when it provably did not reach Telegram; after a read/write timeout it is never repeated (the error is
+        raised: the user may already have it). Edits, answerCallbackQuery, getMe and settings are safe to repeat.
         """
         delay = 1.0
         failures = 0
-        gate = RESEND_GATE.get()
-        is_send = None
+        paced = self.limiter if chat is not None else None
+        is_send = self.is_send(make) if paced is not None else None
         while True:
+            if paced is not None:
+                await paced.acquire("telegram", str(chat), message=bool(is_send))
             try:
                 return await make()
             except RetryAfter as exc:
                 wait = _retry_seconds(exc)
+                if self.limiter is not None:
+                    self.limiter.pause("telegram", wait)
                 if max_wait is not None and wait > max_wait:
                     raise RetryLater(wait, "telegram flood control") from exc
                 log.info("telegram asked to wait %.0fs", wait)
-                if gate is not None:
-                    await gate(wait)  # pauses the platform in the limiter, then takes a slot for the re-send
-                else:
-                    await self.sleep(wait)
+                if paced is None:
+                    await self.sleep(wait)  # else the next slot comes after the pause
             except BadRequest:
                 raise
             except NetworkError as exc:  # includes TimedOut
@@ -141,8 +147,6 @@ class Transport:
                 log.info("telegram network error (%s), retry %d in %.0fs", exc, failures, delay)
                 await self.sleep(delay)
                 delay = min(MAX_BACKOFF, delay * 2)
-                if gate is not None:
-                    await gate(0.0)
 
     async def start_webhook(self, url: str, listen: str, port: int) -> None:
         """Serve the webhook path with aiohttp and tell Telegram the URL and its secret token."""

@@ -18,6 +18,7 @@ from bot.types import Outbound
 
 log = logging.getLogger("bot.adapters.telegram")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+PHOTO_MIMES = ("image/png", "image/jpeg")  # sent as photos; any other file as a document
 
 
 class Outbox:
@@ -51,12 +52,14 @@ class Outbox:
             keyboard = markup if i == len(chunks) - 1 else None
             await self.net.call(functools.partial(bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML,
                                                   reply_markup=keyboard, link_preview_options=NO_PREVIEW, **extra),
-                                max_wait=max_wait)
+                                chat=chat_id, max_wait=max_wait)
         if msg.file is not None:
             file = msg.file
-            await self.net.call(lambda: bot.send_document(
-                chat_id, InputFile(file.data, filename=file.name, read_file_handle=False), caption=caption,
-                parse_mode=ParseMode.HTML if caption else None), max_wait=max_wait)
+            upload = InputFile(file.data, filename=file.name, read_file_handle=False)
+            send = bot.send_photo if file.mime in PHOTO_MIMES else bot.send_document  # a picture shows inline
+            await self.net.call(functools.partial(send, chat_id, upload, caption=caption,
+                                                  parse_mode=ParseMode.HTML if caption else None),
+                                chat=chat_id, max_wait=max_wait)  # a partial: the transport sees it posts
 
     async def deliver(self, chat_id: int, messages: Sequence[Outbound], max_wait: float | None = None,
                        **extra: Any) -> None:
@@ -87,21 +90,22 @@ class Outbox:
         rest = [m for m in replies if m is not redraw and m is not settled]
         if redraw is not None:
             await self.edit(lambda: bot.edit_message_reply_markup(chat_id, message_id,
-                                                                   reply_markup=self.markup(redraw)))
+                                                                   reply_markup=self.markup(redraw)), chat_id)
             return rest
         if settled is not None and message.text is not None:
             text = f"{message.text_html}\n\n{F.to_html(settled.text)}"
             if F.utf16_len(text) <= F.TEXT_LIMIT:
                 await self.edit(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
-                                                               reply_markup=None, link_preview_options=NO_PREVIEW))
+                                                               reply_markup=None, link_preview_options=NO_PREVIEW), chat_id)
                 return rest
-        await self.edit(lambda: bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None))
+        await self.edit(lambda: bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None), chat_id)
         return rest
 
-    async def edit(self, make: Callable[[], Awaitable[Any]]) -> None:
-        """Edit a message; 'not modified' or a message too old to edit is not an error worth more."""
+    async def edit(self, make: Callable[[], Awaitable[Any]], chat_id: int | None = None) -> None:
+        """Edit a message (paced as a send in its chat); 'not modified' or a message too old to edit is not an error
+        worth more."""
         try:
-            await self.net.call(make)
+            await self.net.call(make, chat=chat_id)
         except BadRequest as exc:
             log.debug("telegram edit skipped: %s", exc)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
 
@@ -13,14 +14,19 @@ from bot.i18n import Catalog
 from bot.router import Router
 from bot.types import OutFile
 from handlers import steps as S
-from handlers.plan.build import Section, Tr, build_sections
+from handlers.pictures import plan_pictures
+from handlers.plan import budget
+from handlers.plan.build import Schedule, Section, Tr, build_sections
 from handlers.plan.render import render_markdown, render_text
 from handlers.plan.spec import PlanRules, parse_rules
 
-__all__ = ["Section", "build_plan", "cmd_plan", "plan_rules", "register", "render_markdown", "render_text",
+__all__ = ["SECTION_HOOKS", "Schedule", "Section", "build_plan", "cmd_plan", "plan_rules", "register",
+           "render_markdown", "render_text",
            "send_plan"]
 
 log = logging.getLogger(__name__)
+# Sections other features add at the end of the plan (e.g. the content calendar): (ctx, answers) -> a Section or None.
+SECTION_HOOKS: list[Callable[[Context, dict[str, Any]], Awaitable[Section | None]]] = []
 
 
 @lru_cache(maxsize=1)
@@ -48,18 +54,33 @@ def check_plan_content() -> list[schema.Issue]:
 schema.register_check("plan", check_plan_content)
 
 
-def build_plan(answers: dict[str, Any], t: Tr) -> list[Section]:
-    """The plan's sections, each a title and lines, with recommendations from the answers."""
-    return build_sections(plan_rules(), S.all_steps(), answers, t)
+def build_plan(answers: dict[str, Any], t: Tr, schedule: Schedule | None = None) -> list[Section]:
+    """The plan's sections, each a title and lines, with recommendations from the answers (and the reminder
+    settings, when the user has them)."""
+    return build_sections(plan_rules(), S.all_steps(), answers, t, schedule)
+
+
+SCHEDULE_PROVIDER = "reminders.schedule"  # (reply times, posting days) stored by the reminders feature
+
+
+async def stored_schedule(ctx: Context) -> Schedule | None:
+    """The user's reminder times and days, through the reminders' provider (None without one or without settings)."""
+    provider = ctx.core.router.providers.get(SCHEDULE_PROVIDER)
+    if provider is None:
+        return None
+    times, days = await provider(ctx.storage, ctx.user.id)
+    return Schedule(tuple(times) if times else None, tuple(days) if days else None)
 
 
 async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
-    """The plan as text and as a Markdown file."""
-    sections = build_plan(answers, ctx.t)
+    """The plan as text, as a Markdown file, and as pictures (the card and the PDF)."""
+    sections = build_plan(answers, ctx.t, await stored_schedule(ctx))
+    sections += [s for s in [await hook(ctx, answers) for hook in SECTION_HOOKS] if s is not None]
     title = ctx.t("plan.title", name=answers.get("name", ""))
     md = render_markdown(title, sections).encode("utf-8")
     ctx.say("plan.title", text=render_text(title, sections))
     ctx.say("plan.file_caption", file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
+    await plan_pictures(ctx, budget.kept_answers(answers), title, sections)  # the card shows what the plan keeps
     ctx.say("plan.next")
 
 

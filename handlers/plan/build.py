@@ -5,11 +5,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.plan import budget
 from handlers.plan.rules import holds, present
-from handlers.plan.spec import Line, Param, PlanRules
-from handlers.steps import Step, courts_controversy
+from bot.content import load_content
+from handlers.plan.spec import CALC_LISTS, CYCLE_CALCS, Line, Param, PlanRules
+from handlers.steps import Step, courts_controversy, tactics_in
 
 Tr = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The user's own reminder settings, once they exist: they win over the defaults worked out from the answers."""
+
+    reply_times: tuple[str, ...] | None = None  # the "respond" reminder's clock times
+    post_days: tuple[int, ...] | None = None    # the "post" reminder's weekdays (0 = Monday)
 
 
 @dataclass
@@ -31,22 +41,59 @@ def answer_text(step: Step, value: Any, t: Tr) -> str:
     return ", ".join(item_label(step, i, t) for i in items if present(i))
 
 
-def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, Any], t: Tr) -> dict[str, Any]:
-    """The values the plan works out from the answers: time split, reply routine, posting days, warning."""
-    out: dict[str, Any] = {"warned": any(courts_controversy(s, answers.get(s.id)) for s in steps.values())}
-    if present(answers.get(plan.posting_days.step)):
-        out["days"] = ", ".join(t(f"day.{d}") for d in plan.posting_days.get(answers[plan.posting_days.step]))
+def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, Any], t: Tr,
+             schedule: Schedule | None = None) -> dict[str, Any]:
+    """The values the plan works out from the answers (and the user's reminder settings, when given): time split,
+    reply routine (never more rounds than the minutes pay for), posting days, reputation risks."""
+    schedule = schedule or Schedule()
+    tactics = risky_tactics(steps, answers)
+    out: dict[str, Any] = {"warned": bool(tactics), "tactics": tactics}
+    typed = [s for s in steps.values() if s.warn and s.kind in ("text", "list") and present(answers.get(s.id))]
+    if typed:  # a way to get noticed that the guard warns about is not listed as the strategy
+        out["noticed_risky"] = any(courts_controversy(s, answers.get(s.id)) for s in typed)
+    days = schedule.post_days
+    if days is None and present(answers.get(plan.posting_days.step)):
+        days = tuple(plan.posting_days.get(answers[plan.posting_days.step]))
+    if days:
+        out["days"] = ", ".join(t(f"day.{d}") for d in sorted(days))
+    minutes = _minutes(answers.get(plan.budget_step))
+    if minutes is not None:
+        create, interact = budget.split(minutes, plan.create_share)
+        out.update(minutes=minutes, create=create, interact=interact)
+    raw = load_content("plan")
+    windows: list[str] | None = list(schedule.reply_times) if schedule.reply_times else None
+    out["reply_custom"] = windows is not None
     if present(answers.get(plan.reply_windows.step)):
-        windows = plan.reply_windows.get(answers[plan.reply_windows.step])
+        wanted = list(plan.reply_windows.get(answers[plan.reply_windows.step]))
+        if windows is None:
+            allowed = budget.rounds_allowed(out["interact"], plan.min_reply_minutes) if "interact" in out else 99
+            windows = budget.fit_windows(wanted, allowed)
+        out.update(reply_needed=len(wanted), reply_short=len(windows) < len(wanted))
+    if windows:
         out.update(reply_count=len(windows), reply_times=", ".join(windows))
-    raw_minutes = answers.get(plan.budget_step)
-    if present(raw_minutes) and str(raw_minutes).isdigit():
-        minutes = int(str(raw_minutes))
-        create = round(minutes * plan.create_share)
-        out.update(minutes=minutes, create=create, interact=minutes - create)
-        if "reply_count" in out:
-            out["reply_minutes"] = (minutes - create) // out["reply_count"]
+        if "interact" in out:
+            out["reply_minutes"] = budget.reply_routine(answers, windows, raw)[1]
+    out["focus_keep"] = budget.narrowed(answers, raw) or 0
+    fit = budget.content_fit(answers, raw, schedule.post_days)
+    out["kept_formats"] = fit["kept"]
+    labels = steps.get("formats")
+    if "advice" in fit and labels is not None:
+        out.update(content_advice=fit["advice"], content_weekly=fit["weekly"], content_posts=fit["posts"],
+                   content_fit=fit.get("fit", fit["posts"]), content_kept=answer_text(labels, fit["kept"], t),
+                   content_dropped=answer_text(labels, fit["dropped"], t))
     return out
+
+
+def _minutes(raw: Any) -> int | None:
+    return int(str(raw)) if present(raw) and str(raw).isdigit() else None
+
+
+def risky_tactics(steps: Mapping[str, Step], answers: Mapping[str, Any]) -> list[str]:
+    """The reputation-risky tactics the answers plan, each once, in questionnaire order."""
+    found: list[str] = []
+    for step in steps.values():
+        found += [x for x in tactics_in(step, answers.get(step.id)) if x not in found]
+    return found
 
 
 def _param(param: Param, steps: Mapping[str, Step], answers: Mapping[str, Any], t: Tr) -> Any:
@@ -82,27 +129,38 @@ def render_line(line: Line, values: Mapping[str, Any], steps: Mapping[str, Step]
     scope.update({k: v for k, v in _bindings(line, steps, answers, t).items() if v is not None})
     if line.each is None:
         return [t(line.text, **scope)] if line.names <= set(scope) else []
+    if line.each in CALC_LISTS:
+        return [t(line.text, **dict(scope, item=t(CALC_LISTS[line.each].format(item)), n=n + 1))
+                for n, item in enumerate(calcs.get(line.each) or ())]
     items = answers.get(line.each)
     if not present(items):
         return []
-    cycles = {name: list(answers.get(sid) or []) for name, sid in line.cycle}
+    cycles = {name: list((calcs.get(sid) if sid in CYCLE_CALCS else answers.get(sid)) or [])
+              for name, sid in line.cycle}
     out = []
-    for n, item in enumerate(items if isinstance(items, list) else [items]):
+    others = 0  # items not matched so far (they take the variants in turn)
+    for n, item in enumerate(list(dict.fromkeys(items)) if isinstance(items, list) else [items]):
         bound = dict(scope, item=item_label(steps[line.each], item, t), n=n + 1)
         for name, sid in line.cycle:
             if cycles[name]:
-                bound[name] = item_label(steps[sid], cycles[name][n % len(cycles[name])], t)
+                bound[name] = item_label(steps[CYCLE_CALCS.get(sid, sid)], cycles[name][n % len(cycles[name])], t)
         matched = line.match is not None and item == answers.get(line.match)
+        text = line.match_text if matched else line.text
+        if not matched and line.variants:
+            text = line.variants[others % len(line.variants)]
+            others += 1
         if line.names <= set(bound):
-            out.append(t(line.match_text if matched else line.text, **bound))
+            out.append(t(text, **bound))
     return out
 
 
-def build_sections(plan: PlanRules, steps: tuple[Step, ...], answers: Mapping[str, Any], t: Tr) -> list[Section]:
-    """Pure: the plan's sections for these answers; answers no rule shows are listed where `collect` puts them."""
+def build_sections(plan: PlanRules, steps: tuple[Step, ...], answers: Mapping[str, Any], t: Tr,
+                   schedule: Schedule | None = None) -> list[Section]:
+    """Pure: the plan's sections for these answers (and reminder settings); answers no rule shows are listed where
+    `collect` puts them."""
     by_id = {s.id: s for s in steps}
     values = {s.id: answer_text(s, answers[s.id], t) for s in steps if present(answers.get(s.id))}
-    calcs = computed(plan, by_id, answers, t)
+    calcs = computed(plan, by_id, answers, t, schedule)
     seen: set[str] = set()
     sections = []
     for rule in plan.sections:

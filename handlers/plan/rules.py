@@ -134,7 +134,7 @@ def check_condition(cond: Any, steps: Mapping[str, Step], calcs: Iterable[str]) 
     if head == "calc":
         if cond["calc"] not in calcs:
             return [f"unknown computed value {cond['calc']!r} (known: {', '.join(sorted(calcs))})"]
-        return [f"test {k!r} does not apply to a computed value" for k in tests if k not in ("is", "min", "max")]
+        return [f"test {k!r} does not apply to a computed value" for k in tests if k not in ("is", "has", "min", "max")]
     step = steps.get(cond["step"])
     if step is None:
         return [f"unknown step id {cond['step']!r} (not in content/questionnaire.toml)"]

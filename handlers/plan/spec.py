@@ -12,13 +12,19 @@ from handlers.steps import Step
 
 SOURCE = "content/plan.toml"
 # Values the plan computes from the answers and the tables below; templates and conditions may use them.
-CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "days", "warned")
+CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "reply_needed", "reply_short",
+         "days", "warned", "noticed_risky", "tactics", "reply_custom", "focus_keep", "content_advice",
+         "content_weekly", "content_posts", "content_fit", "content_kept", "content_dropped", "kept_formats")
+# Computed lists a `cycle` may walk instead of an answer, with the step whose option labels they show.
+CYCLE_CALCS = {"kept_formats": "formats"}
+# Computed lists an `each` line may walk, with the catalog key each item shows as.
+CALC_LISTS = {"tactics": "rep.{}.plan"}
 EACH_NAMES = ("item", "n")
 ANSWER_NAMES = ("question", "answer")
 PARAM_MODES = ("first", "after", "count")
-TOP_KEYS = {"reply_windows", "posting_days", "budget", "answer_text", "sections"}
+TOP_KEYS = {"reply_windows", "posting_days", "budget", "focus", "content_budget", "answer_text", "sections"}
 SECTION_KEYS = {"id", "title", "lines", "collect"}
-LINE_KEYS = {"text", "when", "each", "match", "match_text", "cycle", "params", "fallback", "one_of"}
+LINE_KEYS = {"text", "when", "each", "match", "match_text", "variants", "cycle", "params", "fallback", "one_of"}
 CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
 
 Messages = Mapping[str, Mapping[str, str]]  # language -> catalog key -> template
@@ -47,6 +53,7 @@ class Line:
     params: tuple[Param, ...] = ()
     fallback: tuple[tuple[str, str], ...] = ()
     one_of: tuple[Line, ...] = ()
+    variants: tuple[str, ...] = ()  # on an each line: the texts used in turn for the items `match` does not pick
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ class PlanRules:
     posting_days: Table
     budget_step: str
     create_share: float
+    min_reply_minutes: int
     answer_text: str
     shown: frozenset[str]  # step ids some rule mentions; the other answers are listed by collect
 
@@ -192,15 +200,24 @@ def _line(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -
     each = raw.get("each")
     allowed = set(steps) | set(CALCS)
     if each is not None:
-        _step(where, each, steps, ("list", "multi"))
+        if each not in CALC_LISTS:
+            _step(where, each, steps, ("list", "multi"))
         allowed |= set(EACH_NAMES)
     match, match_text = raw.get("match"), raw.get("match_text")
+    if each in CALC_LISTS and (match is not None or raw.get("cycle")):
+        raise fail(where, f"match and cycle go on an each line over an answer, not over {each!r}")
     if (match is None) != (match_text is None) or (match is not None and each is None):
         raise fail(where, "match and match_text go together, on an each line")
     if match is not None:
         _step(where, match, steps)
         names |= _key(where, match_text, messages)
-    cycle = tuple((name, _step(where, sid, steps, ("list", "multi")).id) for name, sid in (raw.get("cycle") or {}).items())
+    variants = raw.get("variants") or []
+    if variants and (each is None or each in CALC_LISTS or not isinstance(variants, list)):
+        raise fail(where, "variants is a list of catalog keys, on an each line over an answer")
+    for key in variants:
+        names |= _key(where, key, messages)
+    cycle = tuple((name, sid if sid in CYCLE_CALCS else _step(where, sid, steps, ("list", "multi")).id)
+                  for name, sid in (raw.get("cycle") or {}).items())
     if cycle and each is None:
         raise fail(where, "cycle goes on an each line")
     params = _params(where, raw.get("params"), steps)
@@ -216,12 +233,14 @@ def _line(where: str, raw: Any, steps: Mapping[str, Step], messages: Messages) -
     unknown_names = names - allowed
     if unknown_names:
         raise fail(where, f"template placeholder(s) {sorted(unknown_names)} name no step, computed value or param")
-    return Line(where, raw["text"], names, when, each, match, match_text, cycle, params, fallback)
+    return Line(where, raw["text"], names, when, each, match, match_text, cycle, params, fallback,
+                variants=tuple(variants))
 
 
 def _mentions(line: Line) -> set[str]:
     """Step ids a line reads, in its template, condition, list, params or fallbacks."""
-    out = set(line.names) | {s for _, s in line.cycle} | {p.step for p in line.params} | {n for n, _ in line.fallback}
+    out = set(line.names) | {CYCLE_CALCS.get(s, s) for _, s in line.cycle} | {p.step for p in line.params}
+    out |= {n for n, _ in line.fallback}
     out |= {s for s in (line.each, line.match) if s}
     if line.when is not None:
         out |= rules.condition_steps(line.when)
@@ -260,6 +279,13 @@ def _parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Mes
     share = budget.get("create_share")
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
         raise fail("[budget]", f"create_share must be a fraction between 0 and 1, not {share!r}")
+    min_round = budget.get("min_reply_minutes", 3)
+    if isinstance(min_round, bool) or not isinstance(min_round, int) or min_round < 1:
+        raise fail("[budget]", f"min_reply_minutes must be a whole number of minutes, not {min_round!r}")
+    if set(budget) - {"step", "create_share", "min_reply_minutes"}:
+        raise fail("[budget]", f"unknown key(s) {sorted(set(budget) - {'step', 'create_share', 'min_reply_minutes'})}")
+    _check_focus(data.get("focus") or {}, by_id)
+    _check_costs(data.get("content_budget") or {}, by_id)
     answer_text = data.get("answer_text")
     if _key("answer_text", answer_text, messages) - set(ANSWER_NAMES):
         raise fail("answer_text", f"{answer_text!r} may only use {{question}} and {{answer}}")
@@ -284,5 +310,40 @@ def _parse_rules(data: Mapping[str, Any], steps: tuple[Step, ...], messages: Mes
     for sec in sections:
         for line in sec.lines:
             shown |= _mentions(line)
-    return PlanRules(tuple(sections), windows, days, budget_step.id, float(share), str(answer_text),
+    return PlanRules(tuple(sections), windows, days, budget_step.id, float(share), min_round, str(answer_text),
                      frozenset(shown & set(by_id)))
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _check_focus(focus: Mapping[str, Any], steps: Mapping[str, Step]) -> None:
+    """[focus]: the platforms step, limits of whole numbers, formats that are options of the formats step."""
+    if set(focus) - {"step", "limits", "defer_formats"}:
+        raise fail("[focus]", f"unknown key(s) {sorted(set(focus) - {'step', 'limits', 'defer_formats'})}")
+    if not focus:
+        return
+    _step("[focus]", focus.get("step"), steps, ("multi", "list"))
+    for limit in focus.get("limits") or []:
+        if not isinstance(limit, Mapping) or set(limit) != {"max_minutes", "keep"} \
+                or not all(_whole(v) for v in limit.values()):
+            raise fail("[focus] limits", f"each limit is {{ max_minutes = n, keep = n }}, not {limit!r}")
+    options = steps["formats"].options if "formats" in steps else ()
+    bad = [f for f in focus.get("defer_formats") or [] if f not in options]
+    if bad:
+        raise fail("[focus] defer_formats", f"not options of the formats step: {bad}")
+
+
+def _check_costs(costs: Mapping[str, Any], steps: Mapping[str, Step]) -> None:
+    """[content_budget]: minutes per post for every option of its formats step."""
+    if not costs:
+        return
+    if set(costs) - {"step", "minutes_per_post"}:
+        raise fail("[content_budget]", f"unknown key(s) {sorted(set(costs) - {'step', 'minutes_per_post'})}")
+    step = _step("[content_budget]", costs.get("step"), steps, ("multi",))
+    table = costs.get("minutes_per_post") or {}
+    missing = [o for o in step.options if o not in table]
+    bad = [k for k, v in table.items() if k not in step.options or not _whole(v)]
+    if missing or bad:
+        raise fail("[content_budget] minutes_per_post", f"missing {missing}, bad {bad} (whole minutes per option)")

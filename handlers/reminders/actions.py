@@ -113,3 +113,11 @@ class CheckinOnTime(Action):
 @action("w:{week}:s", role="navigation")
 class CheckinSkipWin(Action):
     week: str
+
+
+@action("dn:{kind}:{day}", role="submit")
+class Done(Action):
+    """The user did what a daily nudge asked: kind "posted" or "replied", on day "YYYYMMDD" (their zone)."""
+
+    kind: str
+    day: str

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from bot.actions import Action
 from bot.context import Context
+from handlers import lexicon as L
 from handlers.reminders import actions as A
 from handlers.reminders import content as NC
+from handlers.reminders import done as D
 from handlers.reminders import manage as M
 from handlers.reminders import schedule as S
 from bot.router import Handler, Router
 from bot.storage import Storage
 from bot.types import Choice
+from handlers.pictures import progress_picture
 from handlers.reminders.service import NudgeService
 from handlers.reminders.store import Nudge, NudgeStore, Settings
 
@@ -22,6 +25,8 @@ AWAIT_SECONDS = 3600
 WIN_MAX = 300
 QUIET_PRESETS = ("2200-0700", "2100-0600", "2300-0500")
 PROGRESS_WEEKS = 6
+MENU = "menu"  # awaited while a /reminders menu is shown: 'menu:main', 'menu:kind:<kind>'
+
 
 
 def _store(ctx: Context) -> NudgeStore:
@@ -82,7 +87,6 @@ async def show_main(ctx: Context) -> None:
     """Zone, quiet hours, status and each kind with its schedule; buttons for every setting."""
     settings = await _settings(ctx)
     series = await _series(ctx)
-    kinds = NC.kinds()
     lines = [ctx.t("rem.title"), ctx.t("rem.zone", zone=_zone_label(settings.tz))]
     if settings.quiet_start and settings.quiet_end:
         lines.append(ctx.t("rem.quiet", start=settings.quiet_start, end=settings.quiet_end))
@@ -90,16 +94,22 @@ async def show_main(ctx: Context) -> None:
         lines.append(ctx.t("rem.quiet_off"))
     lines.append(ctx.t("rem.status_paused") if settings.paused else ctx.t("rem.status_on"))
     lines.append("")
-    choices: list[Choice] = []
-    for kind_id in kinds:
+    for kind_id in NC.kinds():
         n = series.get(kind_id)
-        if n is None:
-            continue
-        lines.append(ctx.t("rem.kind_line", mark=ctx.t("rem.on") if n.enabled else ctx.t("rem.off"),
-                           label=_label(ctx, kind_id), when=describe_when(ctx, n.times, n.days, n.monthday)))
-        choices.append(Choice(A.KindMenu(kind_id), _label(ctx, kind_id)))
+        if n is not None:
+            lines.append(ctx.t("rem.kind_line", mark=ctx.t("rem.on") if n.enabled else ctx.t("rem.off"),
+                               label=_label(ctx, kind_id), when=describe_when(ctx, n.times, n.days, n.monthday)))
     lines.append("")
     lines.append(ctx.t("rem.pick"))
+    await ctx.expect(MENU + ":main")  # a typed label works like its button
+    ctx.say("rem.title", text="\n".join(lines), choices=await main_choices(ctx), expects="choice")
+
+
+async def main_choices(ctx: Context) -> list[Choice]:
+    """The /reminders overview's buttons: each kind, zone, quiet hours, pause or resume, stop or all on."""
+    settings = await _settings(ctx)
+    series = await _series(ctx)
+    choices = [Choice(A.KindMenu(k), _label(ctx, k)) for k in NC.kinds() if k in series]
     choices.append(Choice(A.ZoneMenu(), ctx.t("rem.btn_zone")))
     choices.append(Choice(A.QuietMenu(), ctx.t("rem.btn_quiet")))
     choices.append(Choice(A.PauseAll(False), ctx.t("rem.btn_resume")) if settings.paused
@@ -108,19 +118,23 @@ async def show_main(ctx: Context) -> None:
         choices.append(Choice(A.StopAll(), ctx.t("rem.btn_stop")))
     else:
         choices.append(Choice(A.AllOn(), ctx.t("rem.btn_all_on")))
-    ctx.say("rem.title", text="\n".join(lines), choices=choices, expects="choice")
+    return choices
 
 
 def show_kind(ctx: Context, n: Nudge) -> None:
     text = ctx.t("rem.kind_title", label=_label(ctx, n.kind), when=describe_when(ctx, n.times, n.days, n.monthday),
                  state=ctx.t("rem.state_on") if n.enabled else ctx.t("rem.state_off"))
+    ctx.say("rem.kind_title", text=text, choices=kind_choices(ctx, n), expects="choice")
+
+
+def kind_choices(ctx: Context, n: Nudge) -> list[Choice]:
     toggle = (Choice(A.KindSwitch(n.kind, False), ctx.t("rem.btn_turn_off")) if n.enabled
               else Choice(A.KindSwitch(n.kind, True), ctx.t("rem.btn_turn_on")))
     choices = [toggle, Choice(A.KindTimes(n.kind), ctx.t("rem.btn_times"))]
     if n.custom:
         choices.append(Choice(A.KindDefault(n.kind), ctx.t("rem.btn_default")))
     choices.append(Choice(A.RemindersMenu(), ctx.t("rem.btn_back")))
-    ctx.say("rem.kind_title", text=text, choices=choices, expects="choice")
+    return choices
 
 
 async def _kind(ctx: Context, kind: str) -> Nudge | None:
@@ -139,6 +153,7 @@ async def on_kind_menu(ctx: Context) -> None:
     assert isinstance(ctx.action, A.KindMenu)
     kind = await _kind(ctx, ctx.action.kind)
     if kind is not None:
+        await ctx.expect(f"{MENU}:kind:{kind.kind}")  # a typed label (or times) works too
         show_kind(ctx, kind)
 
 
@@ -179,6 +194,7 @@ async def on_kind_default(ctx: Context) -> None:
 
 
 async def on_zone_menu(ctx: Context) -> None:
+    await ctx.expect("tz")  # the prompt invites typing a zone or a place
     ctx.say("rem.ask_zone", expects="choice", choices=zone_choices(ctx))
 
 
@@ -195,11 +211,15 @@ async def on_zone_pick(ctx: Context) -> None:
     await set_zone(ctx, S.ZONE_ALIASES[ctx.action.alias])
 
 
-async def on_quiet_menu(ctx: Context) -> None:
+def quiet_choices(ctx: Context) -> list[Choice]:
     choices = [Choice(A.QuietPick(p), f"{p[:2]}:{p[2:4]}–{p[5:7]}:{p[7:]}") for p in QUIET_PRESETS]
-    choices += [Choice(A.QuietType(), ctx.t("rem.btn_type")), Choice(A.QuietOff(), ctx.t("rem.btn_quiet_off")),
-                Choice(A.RemindersMenu(), ctx.t("rem.btn_back"))]
-    ctx.say("rem.ask_quiet", expects="choice", choices=choices)
+    return choices + [Choice(A.QuietType(), ctx.t("rem.btn_type")), Choice(A.QuietOff(), ctx.t("rem.btn_quiet_off")),
+                      Choice(A.RemindersMenu(), ctx.t("rem.btn_back"))]
+
+
+async def on_quiet_menu(ctx: Context) -> None:
+    await ctx.expect("quiet")  # typed quiet hours ('jam 10 malam sampai jam 8 pagi') answer it too
+    ctx.say("rem.ask_quiet", expects="choice", choices=quiet_choices(ctx))
 
 
 async def on_quiet_type(ctx: Context) -> None:
@@ -230,6 +250,7 @@ async def on_pause(ctx: Context) -> None:
 
 
 async def on_stop(ctx: Context) -> None:
+    await ctx.expect("stop")  # a typed yes or no answers it too
     ctx.say("rem.confirm_stop", expects="choice", choices=[
         Choice(A.StopAllYes(), ctx.t("rem.btn_stop_yes")), Choice(A.RemindersMenu(), ctx.t("btn.no"))])
 
@@ -294,33 +315,87 @@ async def set_quiet(ctx: Context, start: str, end: str) -> None:
 
 # -- typed answers ----------------------------------------------------------------
 
+async def _typed_label(ctx: Context, choices: list[Choice]) -> bool:
+    """A typed menu label presses its button (as if tapped); True if one was named."""
+    found = L.pick_label(ctx.inbound.text, [c.label for c in choices])
+    handler = SETTINGS.get(type(choices[found].action)) if found is not None else None
+    if found is None or handler is None:
+        return False
+    ctx.action = choices[found].action
+    await _setting(handler)(ctx)
+    return True
+
+
+async def on_menu_typed(ctx: Context) -> None:
+    """Text while a /reminders menu is shown: a label picks it, times typed at a kind's menu set them; anything
+    else leaves the menu (the default text route answers it)."""
+    what = (ctx.awaits or "").split(":")
+    series = await _series(ctx)
+    if what[1:2] == ["kind"] and len(what) > 2 and what[2] in series:
+        kind = series[what[2]]
+        if await _typed_label(ctx, kind_choices(ctx, kind)):
+            return
+        if S.parse_times(ctx.inbound.text.strip()) is not None:
+            await ctx.expect(f"times:{kind.kind}")
+            await on_typed(ctx)
+            return
+    elif what[1:2] == ["main"] and await _typed_label(ctx, await main_choices(ctx)):
+        return
+    await ctx.expect(None)
+    if ctx.core.router.text is not None:
+        await ctx.core.router.text(ctx)
+
+
 async def on_typed(ctx: Context) -> None:
-    """A zone, times or quiet hours typed while /reminders waits for them."""
+    """A zone, times or quiet hours typed while /reminders waits for them; a bad one keeps the question open."""
     what = ctx.awaits or ""
     text = ctx.inbound.text.strip()
-    await ctx.expect(None)
+    if what in ("tz", "quiet") and await _typed_label(
+            ctx, zone_choices(ctx) if what == "tz" else quiet_choices(ctx)):
+        return
     if what == "tz":
         tz = S.parse_zone(text)
         if tz is None:
-            ctx.refuse("rem.bad_zone", text=text[:40])
+            ctx.refuse("rem.bad_zone", zone=text[:40])
             return
+        await ctx.expect(None)
         await set_zone(ctx, tz)
     elif what == "quiet":
         quiet = S.parse_quiet(text)
         if quiet is None:
             ctx.refuse("rem.bad_quiet")
             return
+        await ctx.expect(None)
         await set_quiet(ctx, *quiet)
     elif what.startswith("times:"):
         kind = (await _series(ctx)).get(what.split(":", 1)[1])
         times = S.parse_times(text)
-        if kind is None or times is None:
+        if kind is None:
+            await ctx.expect(None)
+            ctx.refuse("err.stale_button")
+            return
+        if times is None:
             ctx.refuse("rem.bad_times")
             return
+        await ctx.expect(None)
         kind.times, kind.custom = times, True
         await _store(ctx).update(kind.id, times=times, custom=True)
         await M.reschedule(_store(ctx), kind, await _settings(ctx), ctx.storage.clock.now())
         ctx.say("rem.times_set", label=_label(ctx, kind.kind), times=", ".join(times))
+
+
+async def on_typed_stop(ctx: Context) -> None:
+    """A typed yes or no to stopping every reminder."""
+    said = L.yes_no(ctx.inbound.text)
+    if said is None:
+        ctx.refuse("confirm.use_buttons")
+        await on_stop(ctx)
+        return
+    await ctx.expect(None)
+    if said:
+        await on_stop_yes(ctx)
+    else:
+        await show_main(ctx)
 
 
 async def on_win(ctx: Context) -> None:
@@ -441,6 +516,7 @@ async def cmd_progress(ctx: Context) -> None:
     checkins = await store.checkins(ctx.user.id)
     n = streak(checkins, _week_now(ctx, settings))
     lines = [ctx.t("progress.title"), ctx.t("progress.streak", streak=n) if n else ctx.t("progress.streak_zero")]
+    lines += await D.progress_lines(ctx)
     if checkins:
         lines.append("")
         for c in checkins[:PROGRESS_WEEKS]:
@@ -452,9 +528,13 @@ async def cmd_progress(ctx: Context) -> None:
         weekly = (await _series(ctx)).get("weekly") if settings else None
         if weekly is not None and weekly.enabled and weekly.days and weekly.times:
             lines.append(ctx.t("progress.empty", day=ctx.t(f"day.{weekly.days[0]}"), time=weekly.times[0]))
+        elif settings is None:  # no reminders yet: they are set up from the confirmed plan
+            lines.append(ctx.t("progress.empty_no_plan"))
         else:
             lines.append(ctx.t("progress.empty_no_review"))
     ctx.say("progress.title", text="\n".join(lines))
+    if checkins:
+        await progress_picture(ctx, checkins, _week_now(ctx, settings), S.prev_week, n)
 
 
 # -- registration ---------------------------------------------------------------------
@@ -474,6 +554,7 @@ async def on_plan_confirmed(ctx: Context) -> None:
     await M.reschedule_user(ctx.storage, ctx.user.id)  # back on after a /reset held them
     if first:
         ctx.out = [m for m in ctx.out if m.key != "plan.next"]
+        await ctx.expect("tz")  # a typed place or zone ("jakarta", "Asia/Tokyo") answers it too
         ctx.say("rem.first_zone", expects="choice", choices=zone_choices(ctx, back=False))
 
 
@@ -483,6 +564,23 @@ async def on_answers_reset(ctx: Context) -> None:
     for n in await store.series(ctx.user.id):
         await store.update(n.id, active=False)
     await store.delete_once(ctx.user.id)
+
+
+async def plan_schedule(storage: Storage, user_id: int) -> tuple[list[str] | None, list[int] | None]:
+    """For the plan: (reply times, posting days) of the enabled reminders the user set themselves; None where they
+    follow the plan's answers (the defaults, which a confirmed plan refreshes after the plan is sent)."""
+    kinds = NC.kinds()
+    reply: list[str] | None = None
+    days: list[int] | None = None
+    for n in await NudgeStore(storage).series(user_id):
+        kind = kinds.get(n.kind)
+        if kind is None or not n.enabled or not n.custom:
+            continue
+        if kind.times_from == "response_time" and n.times:
+            reply = list(n.times)
+        if kind.days_from == "cadence" and n.days:
+            days = list(n.days)
+    return reply, days
 
 
 async def on_reachability(storage: Storage, user_id: int, reachable: bool) -> None:
@@ -499,10 +597,14 @@ def register(router: Router) -> None:
     router.on(A.CheckinPosts)(on_checkin_posts)
     router.on(A.CheckinOnTime)(on_checkin_on_time)
     router.on(A.CheckinSkipWin)(on_checkin_skip_win)
+    router.on(A.Done)(D.on_done)
     for name in ("tz", "quiet", "times"):  # a zone name or clock times say nothing about the user's language
         router.awaiting(name, on_typed, language_evidence=False, ttl=AWAIT_SECONDS)
+    router.awaiting("stop", on_typed_stop, language_evidence=False, ttl=AWAIT_SECONDS)
+    router.awaiting(MENU, on_menu_typed, language_evidence=False, ttl=AWAIT_SECONDS)
     router.awaiting("win", on_win, ttl=AWAIT_SECONDS)
     router.subscribe("plan.confirmed", on_plan_confirmed)
     router.subscribe("answers.reset", on_answers_reset)
     router.services.append(NudgeService)
     router.reachability.append(on_reachability)
+    router.provide("reminders.schedule", plan_schedule)

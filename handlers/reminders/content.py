@@ -10,7 +10,9 @@ from typing import Any
 from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
+from handlers.plan import budget
 from handlers.reminders.actions import CheckinPosts, Snooze
+from handlers.reminders.done import done_choice
 from bot.types import Choice, Outbound
 
 # How many of the last ideas sent to a user are not repeated.
@@ -30,6 +32,7 @@ class Kind:
     idea: bool
     checkin: bool
     variants: tuple[str, ...]
+    done: str | None = None  # a done button ("posted", "replied") on this kind's nudges
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,14 @@ class Idea:
     id: str
     purposes: tuple[str, ...]
     themes: tuple[str, ...]
+    formats: tuple[str, ...] = ()    # the formats it can be made as; () = any
+    platforms: tuple[str, ...] = ()  # the platforms it needs; () = any
+
+    def fits(self, fmt: str | None = None, platforms: list[str] | tuple[str, ...] | None = None) -> bool:
+        """Whether the idea can be made as this format (None: any) on one of these platforms (None/empty: any)."""
+        if fmt and self.formats and fmt not in self.formats:
+            return False
+        return not (platforms and self.platforms and not set(platforms) & set(self.platforms))
 
 
 def kinds() -> dict[str, Kind]:
@@ -45,13 +56,14 @@ def kinds() -> dict[str, Kind]:
     out = [Kind(id=k, order=int(v.get("order", 99)), times=tuple(v.get("times", ())), times_from=v.get("times_from"),
                 days=tuple(int(d) for d in v.get("days", ())), days_from=v.get("days_from"),
                 monthday=v.get("monthday"), idea=bool(v.get("idea")), checkin=bool(v.get("checkin")),
-                variants=tuple(v.get("variants", ("a",))))
+                variants=tuple(v.get("variants", ("a",))), done=v.get("done"))
            for k, v in raw.items()]
     return {k.id: k for k in sorted(out, key=lambda k: (k.order, k.id))}
 
 
 def ideas() -> list[Idea]:
-    return [Idea(i["id"], tuple(i.get("purposes", ())), tuple(i.get("themes", ())))
+    return [Idea(i["id"], tuple(i.get("purposes", ())), tuple(i.get("themes", ())), tuple(i.get("formats", ())),
+                 tuple(i.get("platforms", ())))
             for i in load_content("ideas").get("ideas", [])]
 
 
@@ -67,8 +79,9 @@ def plan_table(name: str, answers: dict[str, Any]) -> list[Any]:
 
 
 def default_schedule(kind: Kind, answers: dict[str, Any]) -> tuple[list[str], list[int], int | None]:
-    """(times, days, monthday) for a kind, written from the user's plan answers."""
-    times = plan_table("reply_windows", answers) if kind.times_from == "response_time" else list(kind.times)
+    """(times, days, monthday) for a kind, written from the user's plan answers (reply windows: as many as the
+    time budget pays for, the same the plan's reply routine shows)."""
+    times = budget.default_windows(answers)[0] if kind.times_from == "response_time" else list(kind.times)
     days = plan_table("posting_days", answers) if kind.days_from == "cadence" else list(kind.days)
     return times, [int(d) for d in days], kind.monthday
 
@@ -97,8 +110,9 @@ def pick_idea(answers: dict[str, Any], recent: list[str], seed: str) -> tuple[Id
     digest = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
     pillar = pillars[digest % len(pillars)]
     fits = pillar_themes(pillar)
+    formats, mine = budget.kept_formats(answers), budget.kept_platforms(answers)
     pool = [i for i in ideas() if (not i.purposes or not purposes or purposes & set(i.purposes))
-            and (not i.themes or fits & set(i.themes))]
+            and (not i.themes or fits & set(i.themes)) and any(i.fits(f, mine) for f in formats)]
     if not pool:
         return None
     themed = [i for i in pool if i.themes]
@@ -155,7 +169,7 @@ def posts_choices(catalog: Catalog, lang: str, week: str) -> list[Choice]:
 
 def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int, sent_count: int,
            answers: dict[str, Any], times: list[str], days: list[int], week: str,
-           idea: tuple[Idea, str] | None) -> Outbound:
+           idea: tuple[Idea, str] | None, day: str = "") -> Outbound:
     """One nudge message: the kind's next variant, a post idea or check-in buttons, and snooze buttons."""
     p = params(catalog, lang, answers, times, days)
     variant = kind.variants[sent_count % len(kind.variants)] if kind.variants else "a"
@@ -164,8 +178,9 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
     choices: list[Choice] = []
     if kind.idea and idea is not None:
         chosen, pillar = idea
-        formats = answers.get("formats") or ["photo"]
-        chosen_format = formats[slot % len(formats)]
+        formats = budget.kept_formats(answers)
+        suits = [f for f in formats if chosen.fits(f)] or formats
+        chosen_format = suits[slot % len(suits)]
         # mid-sentence wording of the format ("video pendek"), falling back to the option label
         fmt = catalog.t(lang, f"idea_format.{chosen_format}") if catalog.has(f"idea_format.{chosen_format}", lang) \
             else catalog.t(lang, f"opt.formats.{chosen_format}")
@@ -174,6 +189,8 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
     if kind.checkin:
         parts.append(catalog.t(lang, "checkin.ask_posts"))
         choices.extend(posts_choices(catalog, lang, week))
+    if kind.done and day:
+        choices.append(done_choice(catalog, lang, kind.done, day))
     choices.extend(snooze_choices(catalog, lang, nudge_id, slot))
     return Outbound(text="\n\n".join(parts), key=key, choices=tuple(choices), private=True,
                     expects="choice" if kind.checkin else "", kind="nudge", lang=lang,
@@ -197,6 +214,7 @@ KIND_SCHEMA = schema.Table({
     "idea": schema.Field(bool),
     "checkin": schema.Field(bool),
     "variants": schema.Field(schema.ListOf(str), pattern=_ID),
+    "done": schema.Field(str, choices=("posted", "replied")),
 })
 SCHEMA = schema.Table({"kinds": schema.Field(schema.MapOf(schema.Field(KIND_SCHEMA), key_pattern=_ID), required=True)})
 IDEAS_SCHEMA = schema.Table({
@@ -205,6 +223,8 @@ IDEAS_SCHEMA = schema.Table({
         "id": schema.Field(str, required=True, pattern=_ID),
         "purposes": schema.Field(schema.ListOf(str)),
         "themes": schema.Field(schema.ListOf(str)),
+        "formats": schema.Field(schema.ListOf(str)),
+        "platforms": schema.Field(schema.ListOf(str)),
     })), required=True),
 })
 
@@ -273,7 +293,8 @@ def unsent_text_issues(data: dict[str, Any], catalogs: dict[str, dict[str, schem
     return out
 
 
-def idea_findings(data: dict[str, Any], purposes: list[str] | None) -> list[schema.Finding]:
+def idea_findings(data: dict[str, Any], purposes: list[str] | None,
+                  options: dict[str, list[str] | None] | None = None) -> list[schema.Finding]:
     """Schema violations, duplicate ids, unknown themes and purposes (None: purposes unknown) in ideas content."""
     found = schema.validate(data, IDEAS_SCHEMA)
     raws = data.get("ideas")
@@ -288,16 +309,21 @@ def idea_findings(data: dict[str, Any], purposes: list[str] | None) -> list[sche
             continue
         found += [(f"ideas[{i}].themes", f"unknown theme {t!r} (not in [themes])") for t in raw.get("themes", [])
                   if t not in themes_known]
+        for field, step in (("formats", "formats"), ("platforms", "focus_platforms")):
+            known = (options or {}).get(step)
+            if known is not None:
+                found += [(f"ideas[{i}].{field}", f"{v!r} is not an option of the {step!r} step")
+                          for v in raw.get(field, []) if v not in known]
         if purposes is not None:
             found += [(f"ideas[{i}].purposes", f"{p!r} is not an option of the 'purposes' step ({', '.join(purposes)})")
                       for p in raw.get("purposes", []) if p not in purposes]
     return found
 
 
-def _purpose_options() -> list[str] | None:
-    """The options of the questionnaire's 'purposes' step, which ideas are matched against."""
+def _purpose_options(step: str = "purposes") -> list[str] | None:
+    """The options of a questionnaire step (purposes, formats, platforms), which ideas are matched against."""
     steps = load_content("questionnaire").get("steps")
-    found = [s.get("options") for s in steps or [] if isinstance(s, dict) and s.get("id") == "purposes"]
+    found = [s.get("options") for s in steps or [] if isinstance(s, dict) and s.get("id") == step]
     return [str(o) for o in found[0]] if found and isinstance(found[0], list) else None
 
 
@@ -310,7 +336,8 @@ def check() -> list[schema.Issue]:
     nudges, ideas_doc = content_doc("nudges"), content_doc("ideas")
     out = nudges.issues(kind_findings(nudges.data))
     out += schema.text_issues(nudges, kind_texts(nudges.data), catalogs) + unsent_text_issues(nudges.data, catalogs)
-    out += ideas_doc.issues(idea_findings(ideas_doc.data, _purpose_options()))
+    out += ideas_doc.issues(idea_findings(ideas_doc.data, _purpose_options(), {
+        s: _purpose_options(s) for s in ("formats", "focus_platforms")}))
     raws = ideas_doc.data.get("ideas")
     texts = [schema.Text(f"idea.{r['id']}", f"ideas[{i}].id", IDEA_FILLS) for i, r in enumerate(raws)
              if isinstance(r, dict) and isinstance(r.get("id"), str)] if isinstance(raws, list) else []

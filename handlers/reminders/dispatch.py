@@ -5,7 +5,8 @@ before it is sent and marked sent right after. A nudge found still claimed after
 between claim and mark, so it may or may not have gone out) is not sent again: it is counted in `unknown`
 (delivery unknown) and its series moves on. The same holds for a send the adapter reports as DeliveryUnknown
 (a timeout after the request went out): only a send that provably did not reach the platform (RetryLater) is
-tried again, and every re-send, in the adapter or here, takes a slot of the one rate limiter.
+tried again. Every attempt, re-sends included, takes a slot of the core's rate limiter (the adapter takes it, in
+the nudge lane: replies go first).
 
 Quiet hours: a catch-up or a retry that falls inside them is deferred to their end, and its lateness is then
 measured from that deferred time (sched_at is moved there): it is sent once at the end of the quiet hours,
@@ -19,14 +20,15 @@ never a burst of stale copies.
 from __future__ import annotations
 
 import asyncio
+import zlib
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.adapters.base import RESEND_GATE, DeliveryUnknown, RetryLater, UserUnreachable
+from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
+from bot.ratelimit import NUDGE, slot_taken
 from handlers.reminders import content as C
 from handlers.reminders import schedule as S
-from handlers.reminders.limiter import RateLimiter, SharedRateLimiter, default_limiter
 from handlers.reminders.manage import ensure_defaults, next_slot
 from handlers.reminders.store import Due, NudgeStore
 from bot.types import Outbound
@@ -55,18 +57,25 @@ class TickStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+def wave_order(rows: list[Due]) -> list[Due]:
+    """Send order within a batch: earliest due first (the users whose local time came first), and among nudges
+    due at the same moment (a wave: everyone's 09:00 in one zone) an order that rotates every occurrence, so the
+    same users are not always at the tail of a wave that takes minutes to send."""
+    return sorted(rows, key=lambda d: (d.nudge.due_at or 0,
+                                       zlib.crc32(f"{d.nudge.user_id}:{d.nudge.due_at}".encode())))
+
+
 class Dispatcher:
     """Reads due nudges from SQLite and delivers them through core.send_to."""
 
     def __init__(self, core: Core, grace_hours: float = 6.0, *, batch: int = 100, concurrency: int = 64,
-                 lease_seconds: int = 300, limiter: RateLimiter | SharedRateLimiter | None = None) -> None:
+                 lease_seconds: int = 300) -> None:
         self.core = core
         self.store = NudgeStore(core.storage)
         self.grace = int(grace_hours * 3600)
         self.batch = batch
         self.concurrency = concurrency
         self.lease = lease_seconds
-        self.limiter = limiter or default_limiter(core.storage)
         self.stopping = False
         self._sweep_cursor: int | None = 0
 
@@ -165,7 +174,7 @@ class Dispatcher:
 
     async def _deliver_all(self, rows: list[Due], stats: TickStats) -> None:
         queue: asyncio.Queue[Due] = asyncio.Queue()
-        for row in rows:
+        for row in wave_order(rows):
             queue.put_nowait(row)
 
         async def worker() -> None:
@@ -194,8 +203,10 @@ class Dispatcher:
             recent = await self.store.recent_ideas(n.user_id)
             idea = C.pick_idea(answers, recent, f"{n.user_id}:{slot}:{n.sent_count}")
         week = S.iso_week(S.from_ts(slot), S.zone(due.tz))
+        day = S.from_ts(slot).astimezone(S.zone(due.tz)).strftime("%Y%m%d")
         return C.render(self.core.catalog, due.language or "id", kind, nudge_id=n.id, slot=slot,
-                        sent_count=n.sent_count, answers=answers, times=n.times, days=n.days, week=week, idea=idea)
+                        sent_count=n.sent_count, answers=answers, times=n.times, days=n.days, week=week, idea=idea,
+                        day=day)
 
     async def deliver(self, due: Due, stats: TickStats) -> None:
         """Claim, send, mark sent; or skip (too late), pause (unreachable), retry later (anything else)."""
@@ -219,19 +230,14 @@ class Dispatcher:
             stats.retried += 1
             return
         assert n.due_at is not None
-        await self.limiter.acquire(due.platform, due.platform_user_id)
+        # The first send's slot is taken before the claim: a claimed nudge never waits in the limiter, so a crash
+        # leaves few claimed-but-unsent nudges. The adapter paces every further attempt (re-sends) itself.
+        await self.core.limiter.acquire(due.platform, due.platform_user_id, NUDGE)
         if not await self.store.claim(n.id, self.now(), n.due_at):
             return
-
-        async def gate(pause: float) -> None:
-            """Before the adapter re-sends (after a 429 or a network error): the same limiter as first sends."""
-            if pause > 0:
-                self.limiter.pause(due.platform, pause)
-            await self.limiter.acquire(due.platform, due.platform_user_id)
-
-        token = RESEND_GATE.set(gate)
         try:
-            await self.core.send_to(due.platform, due.platform_user_id, [message])
+            with slot_taken(due.platform, due.platform_user_id):
+                await self.core.send_to(due.platform, due.platform_user_id, [message])
         except UserUnreachable:
             # The user blocked the bot / closed DMs: reachable=0 parks all their nudges (out of the due index)
             # until they write again.
@@ -248,7 +254,7 @@ class Dispatcher:
             stats.unknown += 1
             return
         except RetryLater as exc:
-            self.limiter.pause(due.platform, exc.after)
+            self.core.limiter.pause(due.platform, exc.after)
             await self.store.release(n.id, self.now() + max(1, int(exc.after + 0.999)))
             stats.retried += 1
             return
@@ -258,8 +264,6 @@ class Dispatcher:
             await self.store.release(n.id, self.now() + backoff)
             stats.retried += 1
             return
-        finally:
-            RESEND_GATE.reset(token)
         await self._move_on(due, sent_at=self.now())
         if message.source:
             await self.store.log_idea(n.user_id, message.source, self.now())

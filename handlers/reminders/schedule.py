@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from handlers import lexicon as L
 
 # Indonesian zone abbreviations offered as buttons.
 ZONE_ALIASES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
@@ -12,6 +15,17 @@ DEFAULT_ZONE = "Asia/Jakarta"
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 _HHMM = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
+# One spoken or written clock time: "jam 7 malam", "19.30", "setengah 8 malam", "7pm", "pukul 09:00 WIB".
+_CLOCK = re.compile(
+    r"(?:\b(?:jam|jm|pukul|pkl|at)\s*)?(?P<half>\bsetengah\s*)?(?<![\d:.])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?"
+    r"\s*(?P<part>pagi|subuh|siang|sore|petang|malam|malem|am|pm|a\.m\.?|p\.m\.?)?(?![\d:.]*\d)\b",
+    re.IGNORECASE)
+# Words that may stand between times or around them without changing them.
+_CLOCK_GLUE = frozenset("dan sama and serta plus terus trus lalu then also juga n & + wib wita wit utc setiap tiap "
+                        "hari every day daily jam pukul at o clock oclock".split())
+_WORLD_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+_ZONE_NOISE = frozenset("di kota provinsi prov aku saya gue gw tinggal zona waktu time zone timezone in at i live "
+                        "im i'm sekarang now".split())
 
 
 @lru_cache(maxsize=1)
@@ -19,8 +33,29 @@ def _iana_lower() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
-def parse_zone(text: str) -> str | None:
-    """Normalise a typed zone (WIB/WITA/WIT, an IANA name in any case, 'UTC+7', '+05:30') or None."""
+@lru_cache(maxsize=1)
+def _world_cities() -> dict[str, str]:
+    """{folded city: IANA zone} from the IANA database's region/city names ('tokyo', 'new york', 'sao paulo')."""
+    out: dict[str, str] = {}
+    for name in sorted(available_timezones(), key=lambda n: (n.count("/"), n)):
+        region, _, city = name.rpartition("/")
+        if region.split("/")[0] in _WORLD_REGIONS:
+            out.setdefault(L.fold(city), name)
+    return out
+
+
+def place_zone(text: str, places: Mapping[str, str] | None = None) -> str | None:
+    """The zone of a typed place: an Indonesian city or province (content/lexicon.toml [zones]) or a world city."""
+    known = L.zones() if places is None else places
+    words = L.fold(text).split()
+    while words and words[0] in _ZONE_NOISE:
+        words = words[1:]
+    place = " ".join(words)
+    return known.get(place) or _world_cities().get(place) if place else None
+
+
+def parse_zone(text: str, places: Mapping[str, str] | None = None) -> str | None:
+    """Normalise a typed zone (WIB/WITA/WIT, a city or province, an IANA name in any case, 'UTC+7', '+05:30')."""
     raw = text.strip()
     if not raw or len(raw) > 64:
         return None
@@ -35,7 +70,7 @@ def parse_zone(text: str) -> str | None:
             return None
         return f"UTC{sign}{hours:02d}:{minutes:02d}"
     name = _iana_lower().get(raw.lower().replace(" ", "_"))
-    return name
+    return name or place_zone(raw, places)
 
 
 @lru_cache(maxsize=4096)
@@ -62,26 +97,57 @@ def parse_time(text: str) -> time | None:
     return time(hour, minute)
 
 
-def parse_times(text: str, limit: int = 12) -> list[str] | None:
-    """A typed list of clock times ('08:00, 19:00') -> sorted unique 'HH:MM' strings, or None."""
-    parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
-    if not parts or len(parts) > limit:
+def _clock(hour: int, minute: int, half: bool, part: str | None) -> time | None:
+    """A clock time from its spoken parts: 'setengah 8' is 7:30; pagi/siang/sore/malam and am/pm set the half day."""
+    if half:
+        hour, minute = (hour - 1) % 24, 30
+    part = (part or "").lower().replace(".", "")
+    if part:
+        if hour > 12 and part not in ("siang", "sore", "petang", "malam", "malem"):
+            return None
+        if part in ("am", "pagi", "subuh"):
+            hour = 0 if hour == 12 else hour
+        elif part == "pm" or part in ("sore", "petang") or (part == "siang" and hour < 11):
+            hour = hour + 12 if hour < 12 else hour
+        elif part in ("malam", "malem"):
+            hour = 0 if hour == 12 else (hour + 12 if 5 <= hour < 12 else hour)
+    if hour > 23 or minute > 59:
         return None
-    out = set()
-    for part in parts:
-        t = parse_time(part)
+    return time(hour, minute)
+
+
+def _clocks(text: str) -> list[time] | None:
+    """Every clock time in a text, or None when something else is in it (so a typo is never half read)."""
+    found: list[time] = []
+    rest = _CLOCK.sub(" ", text)
+    for m in _CLOCK.finditer(text):
+        t = _clock(int(m.group("h")), int(m.group("m") or 0), bool(m.group("half")), m.group("part"))
         if t is None:
             return None
-        out.add(t.strftime("%H:%M"))
-    return sorted(out)
+        found.append(t)
+    leftover = [w for w in L.fold(rest.replace("'", " ")).split() if w not in _CLOCK_GLUE]
+    return found if found and not leftover else None
+
+
+def parse_times(text: str, limit: int = 12) -> list[str] | None:
+    """Typed clock times ('08:00, 19:00', 'jam 9 pagi sama jam 7 malem', '7pm') -> sorted unique 'HH:MM', or None."""
+    if len(text) > 300:
+        return None
+    found = _clocks(text)
+    if found is None or len(found) > limit:
+        return None
+    return sorted({t.strftime("%H:%M") for t in found})
 
 
 def parse_quiet(text: str) -> tuple[str, str] | None:
-    """'22:00-07:00' (or '22-7') -> ('22:00', '07:00'); None when invalid or empty."""
-    bits = re.split(r"\s*(?:-|–|—|to|sampai|s/d)\s*", text.strip(), maxsplit=1)
+    """'22:00-07:00', '22-7', 'jam 10 malam sampai jam 6 pagi' -> ('22:00', '07:00'); None when invalid or empty."""
+    bits = re.split(r"\s*(?:-|–|—|\bto\b|\buntil\b|\btill\b|\bsampai\b|\bsampe\b|\bhingga\b|s/d)\s*",
+                    text.strip(), maxsplit=1, flags=re.IGNORECASE)
     if len(bits) != 2:
         return None
-    start, end = parse_time(bits[0]), parse_time(bits[1])
+    first, second = _clocks(bits[0]), _clocks(bits[1])
+    start = first[0] if first and len(first) == 1 else None
+    end = second[0] if second and len(second) == 1 else None
     if start is None or end is None or start == end:
         return None
     return start.strftime("%H:%M"), end.strftime("%H:%M")

@@ -9,7 +9,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from handlers.reminders.dispatch import Dispatcher, TickStats
-from handlers.reminders.limiter import RateLimiter
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -29,12 +28,16 @@ class NudgeService:
     """
 
     def __init__(self, core: Core, config: Config | None = None, *, interval: float | None = None,
-                 limiter: RateLimiter | None = None, batch: int | None = None) -> None:
+                 batch: int | None = None) -> None:
         self.core = core
         self.interval = interval or (config.nudge_tick if config is not None else TICK_SECONDS)
         grace = config.grace_hours if config is not None else 6.0
-        self.dispatcher = Dispatcher(core, grace, limiter=limiter,
-                                     batch=batch or (config.nudge_batch if config is not None else 100))
+        paid = config is not None and config.telegram_paid_broadcast
+        # Enough sends in flight to fill the platform's rate: ~0.1-0.3 s a request at up to 1,000 msg/s when paid.
+        # Pacing is the core's limiter (core.limiter, PAID_LIMITS when paid: see bot/ratelimit.py limits_for).
+        batch = batch or (config.nudge_batch if config is not None else 100)
+        self.dispatcher = Dispatcher(core, grace, batch=batch * (10 if paid else 1),
+                                     concurrency=256 if paid else 64)
         if config is not None:
             self.dispatcher.store.reserve = config.nudge_reserve
         self.scheduler: AsyncIOScheduler | None = None

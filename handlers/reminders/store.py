@@ -280,3 +280,13 @@ class NudgeStore:
             ("INSERT INTO idea_log (user_id, idea, sent_at) VALUES (?, ?, ?)", (user_id, idea, at)),
             ("DELETE FROM idea_log WHERE user_id = ? AND rowid NOT IN (SELECT rowid FROM idea_log"
              " WHERE user_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT ?)", (user_id, user_id, keep)))
+
+    # -- done taps (posted / replied, per day) ------------------------------------
+    async def mark_done(self, user_id: int, day: str, kind: str, at: int) -> None:
+        await self.storage.write(("INSERT INTO nudge_done (user_id, day, kind, at) VALUES (?, ?, ?, ?)"
+                                  " ON CONFLICT (user_id, day, kind) DO NOTHING", (user_id, day, kind, at)))
+
+    async def done_since(self, user_id: int, day: str) -> list[tuple[str, str]]:
+        """(day, kind) of the user's done taps since a day ('YYYY-MM-DD')."""
+        rows = await self._all("SELECT day, kind FROM nudge_done WHERE user_id = ? AND day >= ?", (user_id, day))
+        return [(r[0], r[1]) for r in rows]

@@ -1,0 +1,243 @@
+"""End to end: the real bot process over a local fake Bot API, N chats answering the whole questionnaire.
+
+What it measures: `python -m bot run` (long polling, the shipped Telegram adapter, SQLite on disk) against
+bench/e2e_fake.py on 127.0.0.1, which plays N users. Each chat sends /start, answers every question (choices tapped,
+multi-choices ticked then Done, text typed; answers from tests/answers.py, so the bench follows the content) and
+confirms the summary; a chat sends its next update as soon as the reply it waits for arrives (back to back), or
+after a pause (--think). Beside it, in the same run, harness and machine: (a) the same questions as a
+python-telegram-bot ConversationHandler with PicklePersistence written after every update, (b) a PTB echo bot (the
+same number of texts per chat, each echoed), both from bench/e2e_ptb.py.
+
+Printed per run: updates/s (updates / wall time from the first update to the last awaited reply), CPU ms per update
+(the bot process's user+system CPU over that window / updates), p50/p95/p99 update->reply latency (from the update
+being offered by getUpdates to the reply the user waits for: the next question, the new ticks, the plan's file,
+the echo), peak RSS of the bot process (VmHWM), and ratios to the baselines. The fake runs in this process, on the
+same 2 cores: it takes CPU the bots could use, equally for all three. Loopback only; every run has a deadline.
+
+Run: python bench/e2e.py [--chats 1,100,1000] [--bots ours,conv,echo] [--think 0.5-1.5 --chats 300] [--deadline 240]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import answers as A  # noqa: E402
+from e2e_fake import FakeBotAPI, message_update, tap_update  # noqa: E402
+
+from bot.i18n import Catalog  # noqa: E402
+
+TOKEN = "123456:BENCH-token-not-secret"
+TICK = os.sysconf("SC_CLK_TCK")
+Action = tuple[str, str, str, str]  # (update kind "text"|"tap", text or data, reply kind awaited, text it contains)
+
+
+def marker(template: str) -> str:
+    """A prefix of a catalog text that any rendering of it contains (before placeholders and markup)."""
+    cut = min([template.find(c) for c in "{<&*_" if c in template] + [len(template), 30])
+    return template[:cut]
+
+
+def questionnaire() -> list[Action]:
+    """One chat's updates, in order, with the reply each waits for."""
+    catalog = Catalog()
+    out: list[Action] = []
+    answers: dict[str, Any] = {}
+    pending = ("text", "/start")
+    for step, value in A.script(None, "id"):
+        out.append((*pending, "send", marker(catalog.t("id", f"q.{step.id}.prompt"))))
+        if step.kind in ("choice", "multi"):
+            taps = A.taps(step, value, answers)
+            out.extend(("tap", t, "edit", "") for t in taps[:-1])  # ticks: the keyboard is redrawn
+            pending = ("tap", taps[-1])
+        else:
+            pending = ("text", A.typed(step, answers, value))
+        answers[step.id] = A.stored(value)
+    out.append((*pending, "send", marker(catalog.t("id", "summary.title"))))
+    out.append(("tap", A.CONFIRM_TAP, "doc", ""))  # the plan ends with its file
+    return out
+
+
+def echo_script(n: int) -> list[Action]:
+    return [("text", f"halo {i}", "send", f"halo {i}") for i in range(n)]
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    updates: int = 0
+    timeouts: int = 0
+    first: float = 0.0
+    last: float = 0.0
+
+
+class Chats:
+    """Plays the chats against the fake: one update at a time per chat, each waiting for its reply."""
+
+    def __init__(self, fake_script: list[Action], think: tuple[float, float] | None, seed: int = 7) -> None:
+        self.script = fake_script
+        self.think = think
+        self.rnd = random.Random(seed)
+        self.waiting: dict[int, tuple[str, str, asyncio.Future[float]]] = {}
+        self.shown: dict[int, str] = {}
+        self.api = FakeBotAPI(self.on_reply)
+        self.run = Run()
+
+    def on_reply(self, chat: int, kind: str, text: str) -> None:
+        if kind == "send":
+            self.shown[chat] = text
+        wait = self.waiting.get(chat)
+        if wait is not None and wait[0] == kind and wait[1] in text and not wait[2].done():
+            wait[2].set_result(time.perf_counter())
+
+    async def chat(self, chat: int, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        msg_id = 0
+        if self.think:
+            await asyncio.sleep(self.rnd.uniform(0, self.think[1]))  # users do not all start at once
+        for kind, payload, reply, contains in self.script:
+            msg_id += 1
+            fut: asyncio.Future[float] = loop.create_future()
+            self.waiting[chat] = (reply, contains, fut)
+            t0 = time.perf_counter()
+            if not self.run.first:
+                self.run.first = t0
+            if kind == "text":
+                self.api.push(message_update(chat, payload, msg_id))
+            else:
+                self.api.push(tap_update(chat, payload, msg_id, self.shown.get(chat, "")))
+            self.run.updates += 1
+            try:
+                done = await asyncio.wait_for(fut, max(0.1, deadline - time.perf_counter()))
+            except TimeoutError:
+                self.run.timeouts += 1
+                if self.run.timeouts == 1:
+                    print(f"chat {chat} timed out waiting for {reply} {contains!r} after {kind} {payload!r}",
+                          file=sys.stderr)
+                return
+            self.run.latencies.append(done - t0)
+            self.run.last = max(self.run.last, done)
+            if self.think:
+                await asyncio.sleep(self.rnd.uniform(*self.think))
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def command(bot: str, folder: str) -> tuple[list[str], dict[str, str]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN}
+    if bot == "ours":
+        env["BRANDCOACH_DB"] = os.path.join(folder, "bench.sqlite3")
+        return [sys.executable, "-m", "bot", "run"], env
+    env["BENCH_PICKLE"] = os.path.join(folder, "conv.pickle")
+    return [sys.executable, str(ROOT / "bench" / "e2e_ptb.py"), bot], env
+
+
+async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit: float) -> dict[str, Any]:
+    script = echo_script(len(questionnaire())) if bot == "echo" else questionnaire()
+    driver = Chats(script, think)
+    await driver.api.start()
+    with tempfile.TemporaryDirectory() as folder:
+        argv, env = command(bot, folder)
+        env["TELEGRAM_API_URL"] = driver.api.api_url
+        errors = open(os.path.join(folder, "stderr.txt"), "w+b")  # noqa: SIM115
+        proc = subprocess.Popen(argv, env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=errors)
+        try:
+            ready = time.perf_counter() + 30
+            while driver.api.calls.get("getupdates", 0) == 0:  # the bot is polling: start the clock
+                if proc.poll() is not None or time.perf_counter() > ready:
+                    errors.seek(0)
+                    raise RuntimeError(f"{bot} did not start: {errors.read().decode()[-2000:]}")
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            cpu0 = cpu_seconds(proc.pid)
+            deadline = time.perf_counter() + limit
+            await asyncio.gather(*(driver.chat(10_000 + i, deadline) for i in range(chats)))
+            await asyncio.sleep(0.05)
+            cpu = cpu_seconds(proc.pid) - cpu0
+            rss = peak_rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            await driver.api.stop()
+            if driver.run.timeouts:
+                errors.seek(0)
+                print(errors.read().decode()[-3000:], file=sys.stderr)
+            errors.close()
+    run = driver.run
+    lat = sorted(run.latencies) or [0.0]
+    wall = max(1e-9, run.last - run.first)
+    done = len(run.latencies)
+    return {"bot": bot, "chats": chats, "updates": done, "timeouts": run.timeouts, "rate": done / wall,
+            "cpu_ms": cpu * 1000 / max(1, done), "rss": rss, "wall": wall,
+            "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99), "calls": dict(driver.api.calls)}
+
+
+def pct(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000
+
+
+def show(r: dict[str, Any]) -> None:
+    note = f"  ({r['timeouts']} chats hit the deadline)" if r["timeouts"] else ""
+    print(f"{r['chats']:>6} {r['bot']:<5} {r['updates']:>7} {r['rate']:>9.1f} {r['cpu_ms']:>7.2f} {r['p50']:>8.1f} "
+          f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['rss']:>7.1f}{note}", flush=True)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chats", default="1,100,1000")
+    parser.add_argument("--bots", default="ours,conv,echo")
+    parser.add_argument("--think", default="", help="seconds between a reply and the chat's next update, e.g. 0.5-1.5")
+    parser.add_argument("--deadline", type=float, default=240.0, help="seconds per run at most")
+    parser.add_argument("--calls", action="store_true", help="also print the Bot API calls per update")
+    args = parser.parse_args()
+    think = tuple(float(x) for x in args.think.split("-")) if args.think else None
+    per_chat = len(questionnaire())
+    print(f"e2e: {per_chat} updates per chat (questionnaire incl. /start and confirm); think "
+          f"{args.think or 'none (back to back)'}; python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(f"{'chats':>6} {'bot':<5} {'updates':>7} {'upd/s':>9} {'cpu ms':>7} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'RSS MB':>7}")
+    for chats in [int(c) for c in args.chats.split(",")]:
+        results = {}
+        for bot in args.bots.split(","):
+            results[bot] = r = await one_run(bot, chats, think, args.deadline)  # type: ignore[arg-type]
+            show(r)
+            if args.calls:
+                print("       calls per update:", {k: round(v / max(1, r["updates"]), 2) for k, v in
+                                                    sorted(r["calls"].items()) if k != "getupdates"})
+        if "ours" in results:
+            for other in ("conv", "echo"):
+                if other in results:
+                    o, b = results["ours"], results[other]
+                    print(f"{chats:>6} ours/{other}: updates/s {o['rate'] / b['rate']:.2f}x, "
+                          f"CPU per update {o['cpu_ms'] / b['cpu_ms']:.2f}x, p99 {o['p99'] / max(b['p99'], 1e-9):.2f}x")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

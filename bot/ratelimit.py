@@ -1,0 +1,295 @@
+"""Pacing for everything the bot sends (replies, nudges, every re-send): per platform, per chat and per group chat,
+with replies ahead of nudges. One instance per process, owned by the core (`core.limiter`); adapters take a slot
+before every Bot API / Discord request that posts or edits a message. Only one process may serve a database
+(bot/dblock.py refuses a second one), so these limits hold for everything the bot sends.
+
+Telegram (Bots FAQ): about 30 messages a second overall; in one chat "avoid more than one message per second" with
+short bursts tolerated; at most 20 messages a minute in one group. python-telegram-bot's AIORateLimiter paces only
+the overall rate and groups (not private chats) and halts every request after a 429; here a private chat gets a
+small burst of new messages (3 in any ~3 s: a long answer in parts goes out at once) and 1/s on average; edits
+(a tap's answer shown on the tapped message) count toward the overall and group limits only.
+Discord: 50 requests a second globally; its per-route (per-channel) limits are kept by discord.py from the
+rate-limit headers it reads, and it waits out their 429s itself.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from bot.config import Config
+
+Sleep = Callable[[float], Awaitable[None]]
+REPLY, NUDGE = 0, 1  # lanes: an answer to what a user just did; an unprompted message
+LANE: ContextVar[int] = ContextVar("send_lane", default=REPLY)
+_TAKEN: ContextVar[tuple[str, str] | None] = ContextVar("slot_taken", default=None)
+EPS = 1e-6  # waits shorter than this count as none (rounding must not leave a sleeper waking forever)
+
+
+@contextmanager
+def unprompted() -> Iterator[None]:
+    """Sends made inside this block (nudges: core.send_to) go in the nudge lane, behind replies."""
+    token = LANE.set(NUDGE)
+    try:
+        yield
+    finally:
+        LANE.reset(token)
+
+
+@contextmanager
+def slot_taken(platform: str, chat: str) -> Iterator[None]:
+    """The next send to `chat` inside this block uses a slot acquired beforehand (the nudge dispatcher takes it
+    before claiming the nudge, so that a crash leaves no claimed nudge waiting in the limiter)."""
+    token = _TAKEN.set((platform, chat))
+    try:
+        yield
+    finally:
+        _TAKEN.reset(token)
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_window: int             # messages allowed in any window, both lanes together
+    window: float               # seconds
+    chat_burst: int = 0         # messages to one chat in any chat_window (0: no per-chat rule)
+    chat_window: float = 0.0
+    group_per_window: int = 0   # messages to one group chat in any group_window (0: no group rule)
+    group_window: float = 60.0
+    reserve: int = 0            # slots of every window that nudges leave to replies
+    reply_per_window: int = 0   # replies alone (0: per_window); paid broadcast pays for nudges only
+
+
+# The windows carry a small margin so that jitter between here and the platform never shows one message too many.
+TELEGRAM = Limit(30, 1.02, chat_burst=3, chat_window=3.15, group_per_window=20, group_window=61.0, reserve=5)
+LIMITS: dict[str, Limit] = {"telegram": TELEGRAM, "discord": Limit(50, 1.02, reserve=10)}
+# Telegram's paid broadcast (TELEGRAM_PAID_BROADCAST=1): nudges up to 1,000/s; replies are not paid (30/s).
+PAID_LIMITS: dict[str, Limit] = {**LIMITS, "telegram": replace(TELEGRAM, per_window=1000, reserve=30,
+                                                                reply_per_window=30)}
+
+
+def limits_for(config: Config) -> dict[str, Limit]:
+    """The limits a process serving `config` keeps."""
+    return PAID_LIMITS if config.telegram_paid_broadcast else LIMITS
+
+
+def limiter_for(config: Config, slots: SlotSource | None = None) -> RateLimiter:
+    """The process's limiter: real time, or virtual time for a test against a fake API (BRANDCOACH_PACING=virtual:
+    the same limits counted and ordered, never waited out; never for a real platform). With a shared slot source
+    (the PostgreSQL storage: several workers on one database), every slot is also taken there."""
+    if config.virtual_pacing:
+        logging.getLogger(__name__).warning("BRANDCOACH_PACING=virtual: sends are not paced in real time (tests)")
+        return RateLimiter.virtual(limits_for(config))
+    if slots is not None:
+        return SharedRateLimiter(slots, limits_for(config))
+    return RateLimiter(limits_for(config))
+
+
+def shared_slots(storage: object) -> SlotSource | None:
+    """The storage as a shared slot source when several processes use its database (PostgreSQL), else None."""
+    if getattr(storage, "shared", False) and hasattr(storage, "send_slot"):
+        return cast("SlotSource", storage)
+    return None
+
+
+def is_group(platform: str, chat: str) -> bool:
+    """Telegram group and supergroup chat ids are negative; private chats (user ids) are positive."""
+    return platform == "telegram" and chat.startswith("-")
+
+
+def _wait(sent: deque[float], n: int, window: float, now: float) -> float:
+    """Seconds until fewer than `n` of `sent` fall in the window ending now (drops the older ones)."""
+    while sent and now - sent[0] >= window:
+        sent.popleft()
+    return sent[len(sent) - n] + window - now if n and len(sent) >= n else 0.0
+
+
+class VirtualTime:
+    """A limiter clock that moves only when the limiter waits: tests, and a core whose clock is injected."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.now + max(0.0, seconds)
+        await asyncio.sleep(0)
+        self.now = max(self.now, target)
+
+
+class _Bucket:
+    def __init__(self, limit: Limit) -> None:
+        self.limit = limit
+        self.sent: deque[float] = deque()
+        self.replies: deque[float] = deque()
+        self.blocked_until = 0.0
+        self.chats: dict[str, deque[float]] = {}
+        self.groups: dict[str, deque[float]] = {}
+        self.lanes = (asyncio.Lock(), asyncio.Lock())  # FIFO within a lane
+        self.replies_waiting = 0
+
+    def global_wait(self, now: float, lane: int) -> float:
+        lim = self.limit
+        wait = self.blocked_until - now
+        if lane == REPLY:
+            wait = max(wait, _wait(self.sent, lim.per_window, lim.window, now),
+                       _wait(self.replies, lim.reply_per_window or lim.per_window, lim.window, now))
+        else:
+            wait = max(wait, _wait(self.sent, max(1, lim.per_window - lim.reserve), lim.window, now))
+        gap = lim.window / lim.per_window / 2  # a burst spreads over half the window instead of firing at once
+        if self.sent:
+            wait = max(wait, self.sent[-1] + gap - now)
+        if lane == NUDGE and self.replies_waiting:
+            wait = max(wait, gap)  # a reply is waiting for the window: it goes first
+        return wait
+
+    def chat_wait(self, chat: str, now: float, message: bool) -> float:
+        lim = self.limit
+        wait = 0.0
+        if message and lim.chat_burst and chat in self.chats:
+            wait = _wait(self.chats[chat], lim.chat_burst, lim.chat_window, now)
+        if lim.group_per_window and chat in self.groups:
+            wait = max(wait, _wait(self.groups[chat], lim.group_per_window, lim.group_window, now))
+        return wait
+
+    def record(self, platform: str, chat: str, now: float, lane: int, message: bool) -> None:
+        lim = self.limit
+        self.sent.append(now)
+        if lane == REPLY:
+            self.replies.append(now)
+        if message and lim.chat_burst:
+            self.chats.setdefault(chat, deque()).append(now)
+        if lim.group_per_window and is_group(platform, chat):
+            self.groups.setdefault(chat, deque()).append(now)
+        if len(self.chats) + len(self.groups) > 10000:  # forget idle chats
+            self.chats = {c: q for c, q in self.chats.items() if q and now - q[-1] < lim.chat_window}
+            self.groups = {c: q for c, q in self.groups.items() if q and now - q[-1] < lim.group_window}
+
+
+class RateLimiter:
+    """Paces sends per platform (sliding windows), per chat and per group chat; replies go ahead of nudges, which
+    also leave `reserve` slots of every window free. The clock and sleep are injectable."""
+
+    def __init__(self, limits: dict[str, Limit] | None = None, monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Sleep = asyncio.sleep) -> None:
+        self.limits = LIMITS if limits is None else limits
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._buckets: dict[str, _Bucket] = {}
+        # Called with (time, platform, chat, lane, message) on every slot granted: tests count them.
+        self.on_grant: Callable[[float, str, str, int, bool], None] | None = None
+
+    @classmethod
+    def virtual(cls, limits: dict[str, Limit] | None = None) -> RateLimiter:
+        """The same limits on a clock that only its own waits move (nothing is slept through)."""
+        clock = VirtualTime()
+        return cls(limits, monotonic=clock.monotonic, sleep=clock.sleep)
+
+    def _bucket(self, platform: str) -> _Bucket | None:
+        limit = self.limits.get(platform)
+        if limit is None:
+            return None
+        if platform not in self._buckets:
+            self._buckets[platform] = _Bucket(limit)
+        return self._buckets[platform]
+
+    async def acquire(self, platform: str, chat: str, lane: int | None = None, *, message: bool = True) -> None:
+        """Wait until one more request for `chat` on `platform` fits the limits, then count it as sent. The lane
+        is the context's (unprompted() for nudges) unless given; an edit (message=False) is not held to the
+        per-chat allowance of new messages."""
+        bucket = self._bucket(platform)
+        if bucket is None:
+            return
+        if _TAKEN.get() == (platform, chat):
+            _TAKEN.set(None)  # its slot was taken before the block (slot_taken); re-sends take new ones
+            return
+        lane = LANE.get() if lane is None else lane
+        while True:
+            if lane == REPLY:
+                bucket.replies_waiting += 1
+            try:
+                async with bucket.lanes[lane]:
+                    while True:
+                        now = self.monotonic()
+                        wait = bucket.global_wait(now, lane)
+                        if wait <= EPS:
+                            break
+                        await self.sleep(wait)  # the head of the lane waits; the lane behind it keeps its order
+                    chat_wait = bucket.chat_wait(chat, now, message)
+                    if chat_wait <= EPS:
+                        bucket.record(platform, chat, now, lane, message)
+                        if self.on_grant is not None:
+                            self.on_grant(now, platform, chat, lane, message)
+                        return
+            finally:
+                if lane == REPLY:
+                    bucket.replies_waiting -= 1
+            await self.sleep(chat_wait)  # only this chat waits; others go ahead
+
+    def pause(self, platform: str, seconds: float) -> None:
+        """The platform said 'too many requests': nobody sends on it for `seconds`."""
+        bucket = self._bucket(platform)
+        if bucket is not None:
+            bucket.blocked_until = max(bucket.blocked_until, self.monotonic() + max(0.0, seconds))
+
+
+class SlotSource(Protocol):
+    """Sending slots shared by several processes (bot/pg.py PgStorage: brandcoach_send_slot in PostgreSQL)."""
+
+    async def send_slot(self, platform: str, chat: str, per_window: int, window: float, chat_gap: float,
+                        group_per_window: int, group_window: float, group: bool) -> float: ...
+
+    async def send_pause(self, platform: str, seconds: float) -> None: ...
+
+
+# Several workers: a slot is taken in the database, then the message travels from its worker to the platform;
+# the trips differ (another machine, a loaded one), so arrivals can bunch up. Windows and gaps are widened by this
+# much (measured: 32 arrivals in one second at 1.02 s windows under bench/workers.py's load, 2 cores).
+SHARED_MARGIN = 0.25
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same limits for every worker on one database: a slot is first taken in this process (lanes, replies
+    ahead of nudges, a chat's burst), then in the shared slot source, so N workers together never exceed what one
+    is allowed. Nudges leave `reserve` slots of the shared window to replies and keep the per-chat gap there;
+    a reply's per-chat allowance is kept by the worker that holds the user (one at a time, core.exclusive)."""
+
+    def __init__(self, slots: SlotSource, limits: dict[str, Limit] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(limits, monotonic=monotonic, sleep=sleep)
+        self.slots = slots
+        self._pauses: set[asyncio.Task[Any]] = set()
+
+    async def acquire(self, platform: str, chat: str, lane: int | None = None, *, message: bool = True) -> None:
+        if _TAKEN.get() == (platform, chat):
+            _TAKEN.set(None)  # taken before the block (slot_taken), here and in the shared source
+            return
+        await super().acquire(platform, chat, lane, message=message)
+        lim = self.limits.get(platform)
+        if lim is None:
+            return
+        nudge = (LANE.get() if lane is None else lane) == NUDGE
+        per_window = max(1, lim.per_window - lim.reserve) if nudge else lim.per_window
+        gap = lim.chat_window / lim.chat_burst + SHARED_MARGIN if nudge and message and lim.chat_burst else 0.0
+        while True:
+            wait = await self.slots.send_slot(platform, chat, per_window, lim.window + SHARED_MARGIN, gap,
+                                              lim.group_per_window, lim.group_window + SHARED_MARGIN,
+                                              is_group(platform, chat))
+            if wait <= EPS:
+                return
+            await self.sleep(wait)
+
+    def pause(self, platform: str, seconds: float) -> None:
+        """The platform said 'too many requests': nobody sends on it for `seconds`, in any worker."""
+        super().pause(platform, seconds)
+        task = asyncio.ensure_future(self.slots.send_pause(platform, seconds))
+        self._pauses.add(task)
+        task.add_done_callback(self._pauses.discard)

@@ -1,0 +1,171 @@
+"""The content calendar as data (pure): post slots with a pillar, format, platform and idea, and the reply routine.
+
+`build_calendar(answers, settings, start)` is what /calendar, the .ics file, the plan's section (and a PDF) use.
+Slots are counted from the plan's anchor date, so the calendar of a given day stays the same from one call to
+the next; an idea is never given twice within `days` days (the bank has more generic ideas than a month's posts).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from bot import schema
+from bot.content import load_content
+from handlers import ideas as I
+from handlers.plan import budget
+from handlers.reminders.content import Idea
+
+KIND_POST: Literal["post"] = "post"
+KIND_REPLY: Literal["reply"] = "reply"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One calendar event: a local date and clock time in the settings' zone."""
+
+    day: date
+    time: str                       # "HH:MM", local
+    kind: Literal["post", "reply"]
+    minutes: int
+    pillar: str = ""
+    format: str = ""                # a "formats" option
+    platform: str = ""              # a platform option ("" when the user named none)
+    idea: str = ""                  # an idea id (its text: idea.<id> in the catalogs)
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    """What the calendar needs beyond the answers: the zone, the posting and reply times, and the anchor."""
+
+    tz: str = "Asia/Jakarta"
+    post_times: tuple[str, ...] = ("09:00",)
+    post_days: tuple[int, ...] = (0, 2, 4)     # weekdays, 0 = Monday
+    reply_times: tuple[str, ...] = ()
+    anchor: date | None = None                 # the day slots are counted from (the plan's date); None: start
+    seed: str = ""                             # shuffles the idea order per user
+
+
+def content() -> dict[str, Any]:
+    return load_content("calendar")
+
+
+def minutes_split(answers: dict[str, Any], reply_times: tuple[str, ...] = ()) -> tuple[int, int]:
+    """(minutes to create a post, minutes per reply round): the plan's time budget (handlers/plan/budget.py), so
+    the calendar says what the plan says."""
+    cal = content()
+    plan = load_content("plan")
+    minutes = budget.minutes_of(answers, plan)
+    if minutes is None:
+        return int(cal.get("post_minutes", 30)), 0
+    create = budget.split(minutes, float((plan.get("budget") or {}).get("create_share", 0.6)))[0]
+    return max(int(cal.get("min_minutes", 5)), create), budget.reply_routine(answers, reply_times, plan)[1]
+
+
+def platforms(answers: dict[str, Any]) -> list[str]:
+    """The platforms the plan keeps (its focus, narrowed for a small budget), else the ones used now."""
+    return budget.kept_platforms(answers) or budget.chosen(answers, "platforms_now")
+
+
+def post_time_clear(post: str, replies: tuple[str, ...], reply_minutes: int) -> str:
+    """The post's time, moved past a reply round that starts at the same time (so the two never clash)."""
+    if post not in replies:
+        return post
+    hour, minute = (int(x) for x in post.split(":"))
+    total = min(23 * 60 + 55, hour * 60 + minute + max(15, -(-reply_minutes // 15) * 15))
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def _platform_for(fmt: str, mine: list[str], used: int) -> str:
+    suits = [p for p in content().get("formats", {}).get(fmt, []) if p in mine] or mine
+    return suits[used % len(suits)] if suits else ""
+
+
+def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: date,
+                   days: int | None = None) -> list[Entry]:
+    """The calendar's entries from `start` for `days` days (content/calendar.toml's `days` by default), by date
+    and time: a post on each posting day, and each reply round of each day."""
+    days = int(content().get("days", 30)) if days is None else days
+    end = start + timedelta(days=days)
+    window = int(content().get("days", 30))
+    pillars = I.user_pillars(answers) or [""]
+    formats = I.user_formats(answers, settings.post_days)
+    purposes = [str(p) for p in answers.get("purposes") or []]
+    mine = platforms(answers)
+    create, reply_minutes = minutes_split(answers, settings.reply_times)
+    post_days = set(settings.post_days)
+    post_time = post_time_clear(settings.post_times[0] if settings.post_times else "09:00", settings.reply_times,
+                                reply_minutes)
+    orders = {p: I.ranked(p, purposes, f"{settings.seed}:{p}") for p in set(pillars)}
+    last_used: dict[str, date] = {}
+    per_format: dict[str, int] = {}
+    out: list[Entry] = []
+    day = min(settings.anchor or start, start)
+    n = 0
+    while day < end:
+        if day.weekday() in post_days:
+            pillar = pillars[n % len(pillars)]
+            fmt = formats[(n + n // len(pillars)) % len(formats)]
+            used = per_format.get(fmt, 0)
+            per_format[fmt] = used + 1
+            platform = _platform_for(fmt, mine, used)
+            idea = _choose([i for i in orders[pillar] if I.fits_format(i, fmt, platform)], last_used, day, window)
+            if idea:
+                last_used[idea] = day
+            if day >= start:
+                out.append(Entry(day, post_time, KIND_POST, create, pillar, fmt, platform, idea))
+            n += 1
+        if day >= start:
+            out += [Entry(day, t, KIND_REPLY, reply_minutes) for t in settings.reply_times]
+        day += timedelta(days=1)
+    return sorted(out, key=lambda e: (e.day, e.time, e.kind))
+
+
+def _choose(order: list[Idea], last_used: dict[str, date], day: date, window: int) -> str:
+    """The first idea in the pillar's order not used within the window, else the one used longest ago."""
+    for idea in order:
+        when = last_used.get(idea.id)
+        if when is None or (day - when).days >= window:
+            return idea.id
+    return min(order, key=lambda i: last_used.get(i.id, date.min)).id if order else ""
+
+
+# ---- content schema and check (content/calendar.toml) ------------------------------------------------------
+
+SCHEMA = schema.Table({
+    "days": schema.Field(int, required=True, min=7, max=92),
+    "post_minutes": schema.Field(int, min=1, max=600),
+    "min_minutes": schema.Field(int, min=1, max=120),
+    "formats": schema.Field(schema.MapOf(schema.Field(schema.ListOf(str)), key_pattern=r"[a-z0-9_]+")),
+})
+
+
+def step_options(step: str) -> list[str] | None:
+    steps = load_content("questionnaire").get("steps") or []
+    found = [s.get("options") for s in steps if isinstance(s, dict) and s.get("id") == step]
+    return [str(o) for o in found[0]] if found and isinstance(found[0], list) else None
+
+
+def findings(data: dict[str, Any], formats: list[str] | None, platforms_known: list[str] | None) -> list[schema.Finding]:
+    """Schema violations, and formats or platforms that are not options of the questionnaire."""
+    found = schema.validate(data, SCHEMA)
+    table = data.get("formats")
+    if found or not isinstance(table, dict):
+        return found
+    for fmt, plats in table.items():
+        if formats is not None and fmt not in formats:
+            found.append((f"formats.{fmt}", f"{fmt!r} is not an option of the 'formats' step"))
+        found += [(f"formats.{fmt}", f"{p!r} is not an option of the 'focus_platforms' step") for p in plats
+                  if platforms_known is not None and p not in platforms_known]
+        found += [(f"formats.{fmt}", f"duplicate platform {p!r}") for p in schema.duplicates(plats)]
+    return found
+
+
+def check() -> list[schema.Issue]:
+    from bot.content import content_doc
+
+    doc = content_doc("calendar")
+    return doc.issues(findings(doc.data, step_options("formats"), step_options("focus_platforms")))
+
+
+schema.register_check("calendar", check)

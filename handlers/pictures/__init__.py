@@ -1,0 +1,129 @@
+"""Pictures people keep and share: the plan card (PNG), the plan as a PDF, and the progress chart (PNG).
+
+Other features call the hooks: the plan adds `plan_pictures`, /progress adds `progress_picture`; /card sends the
+card alone. The texts are prepared here; drawing runs in a small process pool (`pool.py`: it takes tens of
+milliseconds of CPU, which in this process would stall everyone's replies), and a failure to draw never loses the
+text reply: it is logged and the user is told the text has everything.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.context import Context
+from bot.router import Router
+from bot.types import OutFile
+from handlers.pictures import pool
+
+log = logging.getLogger(__name__)
+Tr = Callable[..., str]
+CHART_WEEKS = 12
+PNG, PDF = "image/png", "application/pdf"
+
+
+def card_facts(answers: Mapping[str, Any], t: Tr) -> Any:
+    """What the card shows, in the user's language (plain data: it can be drawn in another process)."""
+    from handlers.pictures.card import card_facts as facts
+
+    return facts(answers, t)
+
+
+def card_png(facts: Any) -> bytes:
+    """Draw the card (runs in the drawing pool)."""
+    from handlers.pictures.card import render_card
+
+    return render_card(facts).png
+
+
+def pdf_bytes(title: str, made: str, sections: Sequence[Any]) -> bytes:
+    """Write the PDF (runs in the drawing pool)."""
+    from handlers.pictures.pdf import render_pdf
+
+    return render_pdf(title, made, [_plain(s) for s in sections], "brandcoach")
+
+
+def _plain(section: Any) -> Any:
+    """A section as plain data (title and lines), whatever feature made it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(title=str(section.title), lines=[str(line) for line in section.lines])
+
+
+def card_file(answers: Mapping[str, Any], t: Tr) -> OutFile:
+    """The plan card as a PNG file, drawn here (for the command line and tests)."""
+    return OutFile(t("pic.card.file_name"), card_png(card_facts(answers, t)), PNG)
+
+
+def pdf_file(title: str, sections: Sequence[Any], t: Tr, when: datetime) -> OutFile:
+    """The whole plan as a PDF file: every section the plan has, in order."""
+    from handlers.pictures.pdf import render_pdf
+
+    made = t("pic.pdf.made", date=when.strftime("%Y-%m-%d"))
+    return OutFile(t("pic.pdf.file_name"), render_pdf(title, made, sections, "brandcoach"), PDF)
+
+
+def chart_file(checkins: Sequence[Mapping[str, object]], current_week: str, prev_week: Callable[[str], str],
+               cadence: Any, streak: int, t: Tr) -> OutFile:
+    """The progress chart of the last CHART_WEEKS weeks as a PNG file."""
+    from handlers.pictures.chart import chart_weeks, render_chart, weeks_back
+
+    target = int(cadence) if str(cadence or "").isdigit() else None
+    weeks = chart_weeks(checkins, weeks_back(current_week, CHART_WEEKS, prev_week))
+    return OutFile(t("pic.chart.file_name"), render_chart(weeks, target, streak, t).png, PNG)
+
+
+async def _drawn(ctx: Context, draw: Callable[[], list[OutFile]]) -> list[OutFile]:
+    """The files drawn in a worker thread; none (and a note to the user) if drawing failed."""
+    try:
+        return await asyncio.to_thread(draw)
+    except Exception:
+        log.exception("drawing a picture failed")
+        ctx.say("pic.failed")
+        return []
+
+
+async def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections: Sequence[Any]) -> None:
+    """Hook for the plan: the card (a photo) and the PDF (a document) after the plan's text."""
+    made = ctx.t("pic.pdf.made", date=ctx.storage.clock.now().strftime("%Y-%m-%d"))
+    try:
+        facts = card_facts(answers, ctx.t)
+        plain = [_plain(s) for s in sections]
+        card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, plain))
+    except Exception:
+        log.exception("drawing the plan's pictures failed")
+        ctx.say("pic.failed")
+        return
+    ctx.say("pic.card.caption", file=OutFile(ctx.t("pic.card.file_name"), card, PNG))
+    ctx.say("pic.pdf.caption", file=OutFile(ctx.t("pic.pdf.file_name"), pdf, PDF))
+
+
+async def progress_picture(ctx: Context, checkins: Sequence[Mapping[str, object]], current_week: str,
+                           prev_week: Callable[[str], str], streak: int) -> None:
+    """Hook for /progress: the chart after the text summary (the cadence answer gives the target line)."""
+    cadence = (await ctx.storage.answers(ctx.user.id)).get("cadence")
+    files = await _drawn(ctx, lambda: [chart_file(checkins, current_week, prev_week, cadence, streak, ctx.t)])
+    for file in files:
+        ctx.say("pic.chart.caption", file=file)
+
+
+async def cmd_card(ctx: Context) -> None:
+    """/card: the plan card alone (once the questionnaire has been confirmed)."""
+    flow = ctx.flow if ctx.flow is not None else await ctx.storage.get_flow(ctx.user.id)
+    if flow is None or (flow.status != "done" and not flow.planned_at):
+        ctx.say("pic.no_plan")
+        return
+    answers = await ctx.storage.answers(ctx.user.id)
+    try:
+        png = await pool.run(card_png, card_facts(answers, ctx.t))
+    except Exception:
+        log.exception("drawing the card failed")
+        ctx.say("pic.failed")
+        return
+    ctx.say("pic.card.caption", file=OutFile(ctx.t("pic.card.file_name"), png, PNG))
+
+
+def register(router: Router) -> None:
+    router.command("card", cmd_card)

@@ -1,0 +1,167 @@
+"""The reputation guard's reading of an answer: which risky tactics it plans, negation- and context-aware.
+
+Lexicons and tactics live in content/reputation.toml; this module is pure (given the content) and imports no feature.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from bot import schema
+from bot.content import content_doc, load_content
+
+_ID = r"[a-z0-9_]+"
+_LEX = schema.Table({"window": schema.Field(int, min=0, max=12), "words": schema.Field(schema.ListOf(str))})
+SCHEMA = schema.Table({
+    "negation": schema.Field(_LEX, required=True),
+    "context": schema.Field(_LEX, required=True),
+    "clause": schema.Field(schema.Table({"words": schema.Field(schema.ListOf(str))})),
+    "tactics": schema.Field(schema.ArrayOf(schema.Table({
+        "id": schema.Field(str, required=True, pattern=_ID),
+        "words": schema.Field(schema.ListOf(str)),
+        "options": schema.Field(schema.ListOf(str), pattern=r"[a-z0-9_]+\.[a-z0-9_]+"),
+    })), required=True),
+})
+_TOKEN = re.compile(r"[\w'’-]+|[.,;:!?()\n]")
+# A word of the lexicon also matches with a common ending ("hujatan", "dramanya", "nyinyirin", "scandals").
+_ENDING = re.compile(r"^(?:nya|an|kan|in|i|s|es|ed|ing|er|ers)?$")
+
+
+@dataclass(frozen=True)
+class Tactic:
+    id: str
+    words: tuple[tuple[str, ...], ...]  # each phrase as tokens
+    options: tuple[str, ...]            # "<step>.<option>"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    tactics: tuple[Tactic, ...]
+    negation: frozenset[str]
+    negation_window: int
+    context: frozenset[str]
+    context_window: int
+    clause: frozenset[str]
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words and clause punctuation, in order."""
+    return _TOKEN.findall(text.lower().replace("’", "'"))
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(t for t in tokens(text) if t[0].isalnum() or t[0] == "'")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    data = load_content("reputation")
+    neg, ctx = data["negation"], data["context"]
+    return Lexicon(
+        tactics=tuple(Tactic(t["id"], tuple(p for w in t.get("words", ()) if (p := _phrase(w))),
+                             tuple(t.get("options", ()))) for t in data["tactics"]),
+        negation=frozenset(w.lower() for w in neg.get("words", ())), negation_window=int(neg.get("window", 4)),
+        context=frozenset(w.lower() for w in ctx.get("words", ())), context_window=int(ctx.get("window", 4)),
+        clause=frozenset(w.lower() for w in data.get("clause", {}).get("words", ())))
+
+
+def _matches(toks: Sequence[str], at: int, phrase: tuple[str, ...]) -> bool:
+    if at + len(phrase) > len(toks):
+        return False
+    *head, last = phrase
+    word = toks[at + len(phrase) - 1]
+    return list(toks[at:at + len(head)]) == head and word.startswith(last) and bool(_ENDING.match(word[len(last):]))
+
+
+def _cancelled(toks: Sequence[str], at: int, lex: Lexicon) -> bool:
+    """A negation or an educational context shortly before position `at`, in the same clause."""
+    for back in range(1, max(lex.negation_window, lex.context_window) + 1):
+        i = at - back
+        if i < 0 or not (toks[i][0].isalnum() or toks[i][0] == "'") or toks[i] in lex.clause:
+            return False
+        if (back <= lex.negation_window and toks[i] in lex.negation) or \
+                (back <= lex.context_window and toks[i] in lex.context):
+            return True
+    return False
+
+
+def text_tactics(text: str, allowed: Iterable[str] | None = None) -> list[str]:
+    """The tactics a text plans (each once, in lexicon order), skipping negated or educational mentions."""
+    lex = lexicon()
+    wanted = set(allowed) if allowed is not None else None
+    toks = tokens(text)
+    found = []
+    for tactic in lex.tactics:
+        if wanted is not None and tactic.id not in wanted:
+            continue
+        if any(_matches(toks, i, p) and not _cancelled(toks, i, lex) for p in tactic.words for i in range(len(toks))):
+            found.append(tactic.id)
+    return found
+
+
+def option_tactics(step_id: str, chosen: Iterable[str]) -> list[str]:
+    """The tactics that picking these options of a step plans."""
+    keys = {f"{step_id}.{c}" for c in chosen}
+    return [t.id for t in lexicon().tactics if keys & set(t.options)]
+
+
+def answer_tactics(step_id: str, warn: Sequence[str], warn_options: Sequence[str], value: Any) -> list[str]:
+    """The tactics one answer plans: its warned options, and its text read for the step's `warn` tactics."""
+    if value is None:
+        return []
+    items = [str(v) for v in (value if isinstance(value, list) else [value])]
+    found = option_tactics(step_id, [i for i in items if i in warn_options]) if warn_options else []
+    if warn:
+        found += [t for t in text_tactics(" . ".join(items), warn) if t not in found]
+    return found
+
+
+def tactic_ids() -> list[str]:
+    return [t.id for t in lexicon().tactics]
+
+
+def findings(data: dict[str, Any], steps: list[dict[str, Any]]) -> list[schema.Finding]:
+    """Schema violations, duplicate tactics, and mismatches with the questionnaire's warn / warn_options."""
+    found = schema.validate(data, SCHEMA)
+    if found:
+        return found
+    ids = [t["id"] for t in data["tactics"]]
+    found += [("tactics", f"duplicate tactic id {d!r}") for d in schema.duplicates(ids)]
+    mapped = {o for t in data["tactics"] for o in t.get("options", ())}
+    for n, t in enumerate(data["tactics"]):
+        if not t.get("words") and not t.get("options"):
+            found.append((f"tactics[{n}]", f"tactic {t['id']!r} has neither words nor options"))
+    by_step = {s.get("id"): s for s in steps}
+    for key in sorted(mapped):
+        sid, option = key.split(".", 1)
+        if sid in by_step and option not in by_step[sid].get("warn_options", []):
+            found.append(("tactics", f"option {key!r} is not in the warn_options of step {sid!r}"))
+    for s in steps:
+        found += [("tactics", f"step {s.get('id')!r}: warned option {o!r} maps to no tactic")
+                  for o in s.get("warn_options", []) if f"{s.get('id')}.{o}" not in mapped]
+        found += [("tactics", f"step {s.get('id')!r}: warn names unknown tactic {w!r}")
+                  for w in s.get("warn", []) if w not in ids]
+    return found
+
+
+def texts(data: dict[str, Any]) -> list[schema.Text]:
+    return [schema.Text(f"rep.{t['id']}.{kind}", f"tactics[{n}].id") for n, t in enumerate(data["tactics"])
+            for kind in ("alt", "plan")]
+
+
+def check() -> list[schema.Issue]:
+    """Every problem in content/reputation.toml and the texts it needs."""
+    from bot.i18n import catalog_entries_by_language
+
+    doc = content_doc("reputation")
+    steps = load_content("questionnaire").get("steps") or []
+    found = findings(doc.data, [s for s in steps if isinstance(s, dict)])
+    if found:
+        return doc.issues(found)
+    return schema.text_issues(doc, texts(doc.data), catalog_entries_by_language())
+
+
+schema.register_check("reputation", check)

@@ -1,0 +1,82 @@
+"""/check: the labelled drafts table (tests/data/check_drafts.tsv), the review's parts, and the command's flow."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core import Core
+from handlers.check.review import review, risks
+from nudge_helpers import ANSWERS, cmd, done_user, keys, say
+
+TABLE = Path(__file__).parent / "data" / "check_drafts.tsv"
+
+
+def rows() -> list[tuple[str, set[str], str]]:
+    out = []
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            lang, expected, draft = line.split("\t")
+            out.append((lang, set() if expected == "-" else set(expected.split(",")), draft))
+    return out
+
+
+@pytest.mark.parametrize(("lang", "expected", "draft"), rows(), ids=[r[2][:40] for r in rows()])
+def test_labelled_drafts(lang: str, expected: set[str], draft: str) -> None:
+    assert set(risks(draft)) == expected
+
+
+def test_the_table_covers_every_class_both_ways_in_both_languages() -> None:
+    table = rows()
+    assert len(table) >= 40
+    classes = {"insult", "sara", "hoax", "accuse", "bait", "caps"}
+    for cls in classes:
+        for lang in ("id", "en"):
+            assert any(cls in exp and la == lang for la, exp, _ in table), (cls, lang)
+    assert sum(1 for _, exp, _ in table if not exp) >= 15  # negated, quoted, educational and plain drafts
+
+
+def test_limits_for_the_users_platforms() -> None:
+    answers = {**ANSWERS, "focus_platforms": ["x", "instagram", "tiktok"]}
+    long = "Cerita di balik lagu akustik baru. " * 10 + " ".join(f"#tag{n}" for n in range(31))
+    r = review(long, answers)
+    over = {(o.platform, o.what) for o in r.over}
+    assert over == {("x", "chars"), ("instagram", "hashtags")}
+    assert r.checked == ("x", "instagram", "tiktok")
+    short = review("Lagu akustik baru, dengarkan di link bio!", answers)
+    assert short.over == () and short.cta and short.pillar == "musik akustik"
+    assert "#musikakustik" in short.suggestions
+
+
+def test_call_to_action_and_pillar() -> None:
+    assert not review("Pagi yang tenang di kafe.", ANSWERS).cta
+    assert review("Kopi pagi kalian apa?", ANSWERS).cta
+    assert review("Kopi pagi kalian apa?", ANSWERS).pillar == "kopi pagi"
+    assert review("Hari ini hujan.", ANSWERS).pillar is None
+    tagged = review("Hari ini hujan. #kopipagi", ANSWERS)
+    assert tagged.pillar == "kopi pagi" and "#kopipagi" not in tagged.suggestions
+
+
+async def test_check_with_a_draft_replies_in_the_users_language(core: Core) -> None:
+    user = await done_user(core, lang="id")
+    out = await cmd(core, user, "check", "DASAR", "GOBLOK", "SEMUA", "YANG", "KOMEN", "DI", "SINI")
+    assert keys(out) == ["check.title"]
+    assert "Hinaan" in out[0].text and "kapital" in out[0].text and "ketenaran negatif" in out[0].text
+    en = await done_user(core, uid="u2", lang="en")
+    out = await cmd(core, en, "check", "New", "acoustic", "song", "out", "now.", "Listen", "via", "the", "link", "in", "bio")
+    assert "nothing risky" in out[0].text and "asks readers" in out[0].text and "musik akustik" in out[0].text
+
+
+async def test_check_alone_waits_for_the_draft_and_stores_nothing(core: Core) -> None:
+    user = await done_user(core, lang="en")
+    before = await core.storage.export_user(user.id)
+    out = await cmd(core, user, "check")
+    assert keys(out) == ["check.ask"] and out[0].expects == "text"
+    draft = "Share before it gets deleted: secret recipe for kopi pagi!"
+    out = await say(core, user, draft)
+    assert keys(out) == ["check.title"] and "hoax" in out[0].text
+    after = await core.storage.export_user(user.id)
+    assert draft not in repr(after) and "deleted" not in repr(after)
+    assert after["answers"] == before["answers"]
+    flow = await core.storage.get_flow(user.id)
+    assert flow is not None and flow.awaits is None  # the next message is not taken as a draft

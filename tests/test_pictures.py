@@ -1,0 +1,288 @@
+"""The plan card, the plan PDF and the progress chart: drawn within their canvas for short and long answers in both
+languages, sent by /plan, /card and /progress, written by `brandcoach render`; --help loads no imaging library."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import answers as A
+from bot.core import Core
+from bot.i18n import Catalog
+from bot.types import Inbound, Outbound, UserRef
+from conftest import PERSONA_EN, PERSONA_ID
+from handlers.pictures import card_file, chart_file
+from handlers.pictures.card import HEIGHT, WIDTH, card_facts, render_card
+from handlers.pictures.chart import chart_weeks, render_chart, weeks_back
+from handlers.pictures.fonts import safe
+from handlers.pictures.layout import Picture
+from handlers.pictures.pdf import MAX_PAGES, render_pdf_pages
+from handlers.plan import Section, build_plan
+from handlers.reminders import schedule as S
+from handlers.reminders.store import NudgeStore
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = Catalog()
+RTL_NAME = "Dr. Muhammad Abdurrahman Wahyudi Kusumaningrat 🌸 محمد عبد الرحمن שלום"
+PILLAR_40 = ["Keuangan pribadi untuk pekerja muda kota", "Cerita jujur 🔥 di balik layar usaha kecil",
+             "Wawancara singkat dengan pelaku UMKM kita", "Tips produktivitas harian tanpa burnout!",
+             "W" * 40]
+
+
+def tr(lang: str) -> Any:
+    return lambda key, **params: CATALOG.t(lang, key, **params)
+
+
+def long_persona() -> dict[str, Any]:
+    """Every field at its longest: a name with emoji and right-to-left text, 5 pillars of 40 characters."""
+    return {"name": RTL_NAME, "vision": "Menjadi suara yang jujur dan berguna bagi jutaan anak muda " * 8,
+            "segments": ["Pekerja muda di kota besar yang baru mulai berkarier dan bingung mengatur uang " * 1,
+                         "mahasiswa"],
+            "priority_segment": "Pekerja muda di kota besar yang baru mulai berkarier dan bingung mengatur uang ",
+            "pillars": PILLAR_40, "focus_platforms": ["instagram", "tiktok", "youtube", "x", "facebook", "linkedin",
+                                                      "threads"],
+            "cadence": "7", "response_time": "12", "criticism": "fight"}
+
+
+def short_persona() -> dict[str, Any]:
+    return {"name": "Ri", "pillars": ["ab", "cd", "ef"], "focus_platforms": ["x"], "cadence": "1"}
+
+
+CASES = [(lang, tag, persona) for lang in ("id", "en")
+         for tag, persona in (("short", short_persona()), ("long", long_persona()),
+                              ("persona", PERSONA_ID if lang == "id" else PERSONA_EN))]
+
+
+def assert_inside(pic: Picture, width: int, height: int) -> None:
+    """Every drawn line's ink inside the canvas and inside the width its field allows."""
+    assert (pic.width, pic.height) == (width, height)
+    assert pic.boxes
+    for box in pic.boxes:
+        assert 0 <= box.left and 0 <= box.top and box.right <= width and box.bottom <= height, box
+        assert box.right <= box.max_right + 0.5, box
+    assert len(pic.png) < 1024 * 1024
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(pic.png)).size == (width, height)
+
+
+@pytest.mark.parametrize("lang,tag,persona", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_card_stays_inside_its_canvas(lang: str, tag: str, persona: dict[str, Any]) -> None:
+    answers = A.plan_answers(persona, lang)
+    facts = card_facts(answers, tr(lang))
+    pic = render_card(facts)
+    assert_inside(pic, WIDTH, HEIGHT)
+    shown = " ".join(b.text for b in pic.boxes)
+    assert len(facts.pillars) == len(answers["pillars"])
+    for pillar in facts.pillars:
+        if pillar != "W" * 40:  # 40 characters of words fit on one line, uncut
+            assert pillar in shown
+        else:  # 40 of the widest letter do not: cut with an ellipsis, never past the edge
+            assert any(b.text.startswith("WWWW") and b.text.endswith("…") for b in pic.boxes)
+    assert CATALOG.t(lang, "pic.card.kicker").upper() in shown
+    if tag == "long":
+        assert "🌸" not in facts.name and "محمد" in facts.name  # emoji left out, right-to-left text kept
+        assert any(b.text.endswith("…") for b in pic.boxes)  # the long vision was cut, visibly
+
+
+def test_safe_drops_what_the_font_cannot_draw() -> None:
+    assert safe("Rina 🌸 ✨") == "Rina"
+    assert safe("Budi ❤ ★ 👩‍💻\u200d") == "Budi ❤ ★"
+    assert safe("שלום  عالم") == "שלום عالم"
+
+
+def checkins_for(weeks: list[str]) -> list[dict[str, Any]]:
+    buckets = ["0", "1-2", "3-4", "5+", None]
+    return [{"week": w, "posts": buckets[i % 5], "on_time": [1, 0, None][i % 3], "win": None}
+            for i, w in enumerate(weeks) if i % 4 != 1]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("target,streak", [(7, 0), (1, 12), (None, 3)])
+def test_chart_stays_inside_its_canvas(lang: str, target: int | None, streak: int) -> None:
+    weeks = weeks_back("2026-W03", 12, S.prev_week)
+    assert weeks[0] == "2025-W44" and weeks[-1] == "2026-W03" and len(set(weeks)) == 12  # across the new year
+    data = chart_weeks(checkins_for(weeks), weeks)
+    assert [w.posts for w in data][:4] == ["0", None, "3-4", "5+"]
+    pic = render_chart(data, target, streak, tr(lang))
+    assert_inside(pic, 1080, 1080)
+    shown = [b.text for b in pic.boxes]
+    assert ("W03" in shown) and ("W44" in shown)
+    expected = CATALOG.t(lang, "pic.chart.streak", streak=streak) if streak else CATALOG.t(lang, "pic.chart.streak_zero")
+    assert expected in shown
+    assert (CATALOG.t(lang, "pic.chart.target", n=target) in shown) == (target is not None)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"[\s,]+", "", text)  # commas too: pypdf places a comma next to right-to-left text oddly
+
+
+def pdf_text(data: bytes) -> tuple[str, int]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages), len(reader.pages)
+
+
+@pytest.mark.parametrize("lang,tag,persona", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_pdf_has_every_line_of_the_markdown_plan_as_text(lang: str, tag: str, persona: dict[str, Any]) -> None:
+    answers = A.plan_answers(persona, lang)
+    sections = build_plan(answers, tr(lang))
+    title = CATALOG.t(lang, "plan.title", name=answers["name"])
+    data, pages = render_pdf_pages(title, "2026-04-01", sections, "brandcoach")
+    text, read_pages = pdf_text(data)
+    assert pages == read_pages and 1 <= pages <= MAX_PAGES
+    assert len(data) < 1024 * 1024
+    flat = squash(text)
+    assert squash(safe(title)) in flat
+    for section in sections:
+        assert squash(safe(section.title)) in flat
+        for line in section.lines:
+            assert squash(safe(line)) in flat, line
+    for step in ("vision", "mission", "pillars"):
+        for item in answers[step] if isinstance(answers[step], list) else [answers[step]]:
+            assert squash(safe(str(item))) in flat
+
+
+def test_pdf_prints_a_calendar_section_like_any_other() -> None:
+    """A section another feature adds (a 30-day calendar) is printed, and the plan still fits two pages."""
+    answers = A.plan_answers(PERSONA_ID, "id")
+    sections = build_plan(answers, tr("id"))
+    calendar = Section("Kalender 30 hari", [f"Hari {d}: posting tentang {answers['pillars'][d % 3]}"
+                                            for d in range(1, 31)])
+    data, pages = render_pdf_pages("Rencana", "2026-04-01", [*sections, calendar], "brandcoach")
+    text, _ = pdf_text(data)
+    assert pages <= MAX_PAGES
+    assert all(squash(line) in squash(text) for line in calendar.lines)
+
+
+# -- in the conversation ---------------------------------------------------------------
+
+USER = UserRef("console", "pic-user", "Sari")
+
+
+async def cmd(core: Core, name: str, user: UserRef = USER) -> list[Outbound]:
+    return await core.handle(Inbound(user, "command", command=name))
+
+
+def files_of(out: list[Outbound]) -> list[tuple[str, str]]:
+    return [(m.file.mime, m.key) for m in out if m.file is not None]
+
+
+async def test_plan_sends_card_and_pdf_and_card_alone(core: Core) -> None:
+    assert [m.key for m in await cmd(core, "card")] == ["pic.no_plan"]
+    await A.walk(core, USER, PERSONA_ID)
+    out = await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
+    assert files_of(out) == [("text/markdown", "plan.file_caption"), ("image/png", "pic.card.caption"),
+                             ("application/pdf", "pic.pdf.caption")]
+    again = await cmd(core, "plan")
+    assert files_of(again) == files_of(out)
+    card = await cmd(core, "card")
+    assert files_of(card) == [("image/png", "pic.card.caption")]
+    assert card[0].file is not None and card[0].file.data.startswith(b"\x89PNG")
+
+
+async def test_progress_adds_the_chart_when_there_are_check_ins(core: Core) -> None:
+    await A.walk(core, USER, PERSONA_ID)
+    await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
+    assert files_of(await cmd(core, "progress")) == []  # nothing to draw yet: the text says how to start
+    user = await core.storage.find_user("console", USER.user_id)
+    assert user is not None
+    week = S.iso_week(core.clock.now(), S.zone(S.DEFAULT_ZONE))
+    await NudgeStore(core.storage).save_checkin(user.id, week, posts="3-4", on_time=1)
+    out = await cmd(core, "progress")
+    assert [m.key for m in out] == ["progress.title", "pic.chart.caption"]
+    assert out[1].file is not None and out[1].file.mime == "image/png"
+
+
+async def test_a_failed_drawing_keeps_the_text(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    import handlers.pictures as P
+
+    def broken(*args: Any) -> Any:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(P, "card_facts", broken)
+    await A.walk(core, USER, PERSONA_ID)
+    out = await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
+    keys = [m.key for m in out]
+    assert "plan.title" in keys and "plan.file_caption" in keys and "pic.failed" in keys
+    assert not any(m.file is not None and m.file.mime != "text/markdown" for m in out)
+
+
+async def test_console_writes_pictures_owner_only_and_delete_removes_them(core: Core, tmp_path: Path) -> None:
+    from bot.adapters.console import ConsoleAdapter, user_prefix
+
+    console = ConsoleAdapter(core, user_id=USER.user_id, files_dir=str(tmp_path / "files"))
+    core.add_adapter(console)
+    await A.walk(core, USER, PERSONA_ID)
+    shown = console.render(await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP)))
+    names = sorted(os.listdir(tmp_path / "files"))
+    expected = [CATALOG.t("id", k) for k in ("plan.file_name", "pic.card.file_name", "pic.pdf.file_name")]
+    assert names == sorted(user_prefix(USER.user_id) + name for name in expected)
+    for name in names:
+        assert (tmp_path / "files" / name).stat().st_mode & 0o777 == 0o600
+        assert name in shown
+    await console.forget(USER.user_id)
+    assert os.listdir(tmp_path / "files") == []
+
+
+def test_fake_telegram_refuses_a_photo_that_is_no_image() -> None:
+    from fake_telegram import _image_size
+
+    png = card_file(A.plan_answers(short_persona(), "en"), tr("en")).data
+    assert _image_size(png) == (WIDTH, HEIGHT)
+    assert _image_size(b"%PDF-1.4 not a picture") is None
+
+
+def test_chart_file_reads_the_cadence_as_target() -> None:
+    weeks = weeks_back("2026-W14", 12, S.prev_week)
+    file = chart_file(checkins_for(weeks), "2026-W14", S.prev_week, "5", 2, tr("id"))
+    assert file.mime == "image/png" and file.name == CATALOG.t("id", "pic.chart.file_name")
+
+
+# -- command line --------------------------------------------------------------------
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("DISCORD_BOT_TOKEN", None)
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=120)
+
+
+async def test_render_command_writes_the_three_files(core: Core, db_path: str, tmp_path: Path) -> None:
+    await A.walk(core, USER, PERSONA_EN, lang="en")
+    await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
+    other = UserRef("telegram", USER.user_id, "Same id elsewhere")
+    await core.handle(Inbound(other, "command", command="start"))
+    await core.stop()
+    out = tmp_path / "out"
+    clash = run_cli("render", "--db", db_path, "--user", USER.user_id, "--out", str(out), cwd=tmp_path)
+    assert clash.returncode == 1 and "--platform" in clash.stderr
+    done = run_cli("render", "--db", db_path, "--user", USER.user_id, "--platform", "console", "--out", str(out),
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    names = sorted(os.listdir(out))
+    assert names == sorted([CATALOG.t("en", k) for k in ("pic.card.file_name", "pic.pdf.file_name",
+                                                          "pic.chart.file_name")])
+    for name in names:
+        assert (out / name).stat().st_mode & 0o777 == 0o600 and (out / name).stat().st_size > 1000
+    missing = run_cli("render", "--db", db_path, "--user", "nobody", "--out", str(out), cwd=tmp_path)
+    assert missing.returncode == 1 and "no user nobody" in missing.stderr
+    await core.start()  # the fixture stops it again
+
+
+def test_help_loads_no_imaging_library(tmp_path: Path) -> None:
+    code = ("import sys\nfrom bot import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('PIL', 'fpdf', 'fontTools', 'handlers.pictures.card') if m in sys.modules))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.config import Config
 from bot.core import Core
-from bot.ratelimit import limiter_for
-from bot.storage import Storage
+from bot.backends import open_storage
+from bot.ratelimit import limiter_for, shared_slots
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,9 @@ START_ATTEMPTS = 5       # connect() tries per platform when the network or the 
 START_BACKOFF = 2.0      # seconds before the 2nd attempt, doubling after each
 EXIT_CONFIG = 2          # a token missing or rejected: restarting will not help
 EXIT_UNAVAILABLE = 3     # the platform could not be reached: a supervisor may restart later
+# One gateway connection per bot: with several workers (PostgreSQL) the Discord adapter runs on the elected leader
+# only (an advisory lock held by its connection; a leader that dies hands over to another worker).
+LEADER_ONLY = frozenset({"discord"})
 TOKEN_VARS = {"telegram": ("TELEGRAM_BOT_TOKEN", "Telegram"), "discord": ("DISCORD_BOT_TOKEN", "Discord")}
 
 
@@ -124,6 +127,11 @@ class App:
     async def start(self) -> None:
         """Connect every adapter (retrying the network, see connect_with_retries), then start the services."""
         for adapter in self.adapters:
+            if adapter.platform in LEADER_ONLY and self.core.storage.shared:
+                task = asyncio.create_task(self._lead(adapter), name=f"listen-{adapter.platform}")
+                task.add_done_callback(self._listen_ended)
+                self._tasks.append(task)
+                continue
             await connect_with_retries(adapter, self.attempts, self.backoff, self.sleep, self.report)
             if adapter.platform != "console":
                 self.report(describe(adapter))
@@ -132,6 +140,13 @@ class App:
             self._tasks.append(task)
         for service in self.services:
             await service.start()
+
+    async def _lead(self, adapter: Any) -> None:
+        """Several workers: only the leader holds the platform's gateway; the others wait to take over."""
+        async with self.core.storage.leadership(f"{adapter.platform}-gateway"):
+            await connect_with_retries(adapter, self.attempts, self.backoff, self.sleep, self.report)
+            self.report(describe(adapter) + " (this worker leads its gateway)")
+            await adapter.listen()
 
     def _listen_ended(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -154,7 +169,8 @@ class App:
 
 async def build_app(config: Config, console: bool = False) -> App:
     """Start the core and build the adapters whose tokens are set (and a terminal chat beside them if asked)."""
-    core = Core(Storage(config.db_path), admins=config.admins, limiter=limiter_for(config))
+    storage = open_storage(config.db_path)
+    core = Core(storage, admins=config.admins, limiter=limiter_for(config, shared_slots(storage)))
     await core.start()
     try:
         return _assemble(core, config, console)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import signal
 import sys
 from importlib import metadata
@@ -13,8 +14,8 @@ from importlib import metadata
 from bot import __version__, redact
 from bot.config import Config, from_env
 from bot.core import Core
-from bot.ratelimit import limiter_for
-from bot.storage import Storage
+from bot.backends import is_postgres, open_storage
+from bot.ratelimit import limiter_for, shared_slots
 
 log = logging.getLogger("brandcoach")
 VERSION = next((d.version for d in metadata.distributions(name="brandcoach")), __version__)  # installed, else source
@@ -22,7 +23,7 @@ VERSION = next((d.version for d in metadata.distributions(name="brandcoach")), _
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="brandcoach", description="Personal branding coach chatbot.")
-    parser.add_argument("--db", help="SQLite file (default: $BRANDCOACH_DB or ./brandcoach.sqlite3)")
+    parser.add_argument("--db", help="SQLite file or postgresql:// URL (default: $BRANDCOACH_DB or ./brandcoach.sqlite3)")
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     sub = parser.add_subparsers(dest="command")
@@ -33,6 +34,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     run = sub.add_parser("run", help="run the platforms configured in the environment")
     run.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
     run.add_argument("--console", action="store_true", help="also chat in this terminal, beside the platforms")
+    mig = sub.add_parser("migrate", help="bring the database's schema up to date (or copy SQLite into PostgreSQL)")
+    mig.add_argument("--from", dest="src", metavar="SQLITE", help="copy every table of this SQLite file ...")
+    mig.add_argument("--to", dest="dst", metavar="URL", help="... into this PostgreSQL database (idempotent)")
     syncing = sub.add_parser("sync-commands", help="sync the Discord slash commands now, then exit")
     syncing.add_argument("--guild", help="sync to this server only (instant, for development)")
     render = sub.add_parser("render", help="write a stored user's plan card, plan PDF and progress chart to a folder")
@@ -48,7 +52,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def check_content(args: argparse.Namespace | None = None, startup: bool = False) -> int:
     """Run every registered content check, print one line per problem; 0 if clean, else 1 (2 at start-up)."""
-    import os
 
     from bot import checks, schema
 
@@ -72,7 +75,8 @@ async def run_chat(config: Config, user: str = "local", lang: str | None = None)
     from bot.adapters.console import ConsoleAdapter
 
     redact.watch_loop()
-    core = Core(Storage(config.db_path), admins=config.admins, limiter=limiter_for(config))
+    storage = open_storage(config.db_path)
+    core = Core(storage, admins=config.admins, limiter=limiter_for(config, shared_slots(storage)))
     await core.start()
     try:
         console = ConsoleAdapter(core, user_id=user, locale=lang)
@@ -141,6 +145,31 @@ def serve(config: Config, console: bool = False) -> int:
     return 0
 
 
+def migrate(db: str, src: str | None, dst: str | None) -> int:
+    """`brandcoach migrate`: apply the migrations to the database, or copy SQLite `src` into PostgreSQL `dst`."""
+    if bool(src) != bool(dst) or (dst and not is_postgres(dst)):
+        print("brandcoach migrate: give both --from SQLITE_FILE and --to postgresql://...", file=sys.stderr)
+        return 2
+    if src and dst:
+        from bot.copydb import copy
+
+        asyncio.run(copy(src, dst))
+        return 0
+
+    async def apply() -> int:
+        storage = open_storage(db)
+        await storage.open()  # opening applies what is missing
+        try:
+            row = await storage.fetch_one("SELECT max(version) FROM schema_version" if storage.shared
+                                          else "PRAGMA user_version")
+            return int(row[0] or 0)
+        finally:
+            await storage.close()
+
+    print(f"schema at version {asyncio.run(apply())}")
+    return 0
+
+
 async def sync_now(config: Config) -> int:
     """`brandcoach sync-commands`: log in, sync the slash commands (forced), record it; 0, or 2 with one line."""
     import discord
@@ -150,7 +179,7 @@ async def sync_now(config: Config) -> int:
     if not config.discord_token:
         print("brandcoach sync-commands: DISCORD_BOT_TOKEN is not set.", file=sys.stderr)
         return 2
-    adapter = DiscordAdapter(Core(Storage(config.db_path)), config)
+    adapter = DiscordAdapter(Core(open_storage(config.db_path)), config)
     try:
         await adapter.prepare()
         await adapter.client.login(config.discord_token)
@@ -177,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in filter(None, os.environ.get("BRANDCOACH_DEBUG_LOGGERS", "").split(",")):  # e.g. bot.adapters.telegram
+        logging.getLogger(name.strip()).setLevel(logging.DEBUG)
     from bot.config import ConfigError, guild_id
     try:
         config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
@@ -193,8 +224,11 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(sync_now(config))
     if args.command == "render":
         return render_pictures(config, args)
-    from bot.dblock import hold_or_exit  # one process per database (nudge rate limits): else exit 2
-    hold_or_exit(config.db_path)
+    if not is_postgres(config.db_path):  # PostgreSQL: any number of workers share its limits and locks
+        from bot.dblock import hold_or_exit  # one process per SQLite database (nudge rate limits): else exit 2
+        hold_or_exit(args.src if args.command == "migrate" and args.src else config.db_path)
+    if args.command == "migrate":
+        return migrate(config.db_path, args.src, args.dst)
     code = 0
     try:
         if args.command == "chat" or (args.command is None and not config.has_platform):

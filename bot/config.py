@@ -22,6 +22,9 @@ class Config:
     grace_hours: float = 6.0
     start_attempts: int = 5         # connect tries per platform at start (network errors, 5xx)
     start_backoff: float = 2.0      # seconds before the second try, doubling
+    nudge_tick: float = 30.0        # seconds between nudge ticks
+    nudge_batch: int = 100          # due nudges a tick takes at a time
+    nudge_reserve: int = 60         # seconds a worker's taken batch stays its own (PostgreSQL, several workers)
     virtual_pacing: bool = False    # BRANDCOACH_PACING=virtual: limits counted on virtual time (tests on a fake API)
 
     @property
@@ -65,5 +68,8 @@ def from_env(env: dict[str, str] | None = None, db_path: str | None = None) -> C
         grace_hours=float(env.get("BRANDCOACH_GRACE_HOURS") or 6.0),
         start_attempts=max(1, int(env.get("BRANDCOACH_START_ATTEMPTS") or 5)),
         start_backoff=max(0.0, float(env.get("BRANDCOACH_START_BACKOFF") or 2.0)),
+        nudge_tick=max(0.1, float(env.get("BRANDCOACH_NUDGE_TICK") or 30.0)),
+        nudge_batch=max(1, int(env.get("BRANDCOACH_NUDGE_BATCH") or 100)),
+        nudge_reserve=max(1, int(env.get("BRANDCOACH_NUDGE_RESERVE") or 60)),
         virtual_pacing=env.get("BRANDCOACH_PACING", "").strip() == "virtual",
     )

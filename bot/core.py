@@ -90,7 +90,7 @@ class Core:
     def files_dir(self) -> str:
         """Where an adapter keeps files it writes for users (plan, export): `brandcoach-files/` beside the database."""
         path = self.storage.path
-        base = os.getcwd() if path == ":memory:" else os.path.dirname(os.path.abspath(path))
+        base = os.getcwd() if path == ":memory:" or self.storage.shared else os.path.dirname(os.path.abspath(path))
         return os.path.join(base, "brandcoach-files")
 
     def db_file(self) -> str | None:
@@ -130,7 +130,12 @@ class Core:
             lang = await self._language_of(inbound)
             return [Outbound(text=self.catalog.t(lang, "err.slow_down"), key="err.slow_down", private=True,
                              kind="refusal", lang=lang)]
-        return await self._serial.run(key, lambda: self._handle(inbound))
+        return await self._serial.run(key, lambda: self._exclusive(key, inbound))
+
+    async def _exclusive(self, key: tuple[str, str], inbound: Inbound) -> list[Outbound]:
+        """One user's message runs alone across every worker on the database (PostgreSQL: an advisory lock)."""
+        async with self.storage.exclusive(f"user:{key[0]}:{key[1]}"):
+            return await self._handle(inbound)
 
     async def _language_of(self, inbound: Inbound) -> str:
         user = await self.storage.find_user(inbound.user.platform, inbound.user.user_id)
@@ -154,6 +159,7 @@ class Core:
                     return await self._answer(inbound, user)
                 finally:
                     await self.storage.finish_update(mark)
+                    log.debug("%s update %s handled", user.platform, inbound.update_id)  # multi-worker proof counts
             return await self._answer(inbound, user)
         except Exception:
             log.exception("handler failed for %s user (kind=%s, command=%s)", inbound.user.platform,

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -79,13 +79,23 @@ def limits_for(config: Config) -> dict[str, Limit]:
     return PAID_LIMITS if config.telegram_paid_broadcast else LIMITS
 
 
-def limiter_for(config: Config) -> RateLimiter:
+def limiter_for(config: Config, slots: SlotSource | None = None) -> RateLimiter:
     """The process's limiter: real time, or virtual time for a test against a fake API (BRANDCOACH_PACING=virtual:
-    the same limits counted and ordered, never waited out; never for a real platform)."""
+    the same limits counted and ordered, never waited out; never for a real platform). With a shared slot source
+    (the PostgreSQL storage: several workers on one database), every slot is also taken there."""
     if config.virtual_pacing:
         logging.getLogger(__name__).warning("BRANDCOACH_PACING=virtual: sends are not paced in real time (tests)")
         return RateLimiter.virtual(limits_for(config))
+    if slots is not None:
+        return SharedRateLimiter(slots, limits_for(config))
     return RateLimiter(limits_for(config))
+
+
+def shared_slots(storage: object) -> SlotSource | None:
+    """The storage as a shared slot source when several processes use its database (PostgreSQL), else None."""
+    if getattr(storage, "shared", False) and hasattr(storage, "send_slot"):
+        return cast("SlotSource", storage)
+    return None
 
 
 def is_group(platform: str, chat: str) -> bool:
@@ -229,3 +239,57 @@ class RateLimiter:
         bucket = self._bucket(platform)
         if bucket is not None:
             bucket.blocked_until = max(bucket.blocked_until, self.monotonic() + max(0.0, seconds))
+
+
+class SlotSource(Protocol):
+    """Sending slots shared by several processes (bot/pg.py PgStorage: brandcoach_send_slot in PostgreSQL)."""
+
+    async def send_slot(self, platform: str, chat: str, per_window: int, window: float, chat_gap: float,
+                        group_per_window: int, group_window: float, group: bool) -> float: ...
+
+    async def send_pause(self, platform: str, seconds: float) -> None: ...
+
+
+# Several workers: a slot is taken in the database, then the message travels from its worker to the platform;
+# the trips differ (another machine, a loaded one), so arrivals can bunch up. Windows and gaps are widened by this
+# much (measured: 32 arrivals in one second at 1.02 s windows under bench/workers.py's load, 2 cores).
+SHARED_MARGIN = 0.25
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same limits for every worker on one database: a slot is first taken in this process (lanes, replies
+    ahead of nudges, a chat's burst), then in the shared slot source, so N workers together never exceed what one
+    is allowed. Nudges leave `reserve` slots of the shared window to replies and keep the per-chat gap there;
+    a reply's per-chat allowance is kept by the worker that holds the user (one at a time, core.exclusive)."""
+
+    def __init__(self, slots: SlotSource, limits: dict[str, Limit] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(limits, monotonic=monotonic, sleep=sleep)
+        self.slots = slots
+        self._pauses: set[asyncio.Task[Any]] = set()
+
+    async def acquire(self, platform: str, chat: str, lane: int | None = None, *, message: bool = True) -> None:
+        if _TAKEN.get() == (platform, chat):
+            _TAKEN.set(None)  # taken before the block (slot_taken), here and in the shared source
+            return
+        await super().acquire(platform, chat, lane, message=message)
+        lim = self.limits.get(platform)
+        if lim is None:
+            return
+        nudge = (LANE.get() if lane is None else lane) == NUDGE
+        per_window = max(1, lim.per_window - lim.reserve) if nudge else lim.per_window
+        gap = lim.chat_window / lim.chat_burst + SHARED_MARGIN if nudge and message and lim.chat_burst else 0.0
+        while True:
+            wait = await self.slots.send_slot(platform, chat, per_window, lim.window + SHARED_MARGIN, gap,
+                                              lim.group_per_window, lim.group_window + SHARED_MARGIN,
+                                              is_group(platform, chat))
+            if wait <= EPS:
+                return
+            await self.sleep(wait)
+
+    def pause(self, platform: str, seconds: float) -> None:
+        """The platform said 'too many requests': nobody sends on it for `seconds`, in any worker."""
+        super().pause(platform, seconds)
+        task = asyncio.ensure_future(self.slots.send_pause(platform, seconds))
+        self._pauses.add(task)
+        task.add_done_callback(self._pauses.discard)

@@ -1,7 +1,10 @@
-"""SQLite storage (aiosqlite, WAL): users, questionnaire state and answers.
+"""Storage: users, questionnaire state and answers; SQLite here (aiosqlite, WAL), PostgreSQL in bot/pg.py.
 
-Schema changes are numbered files in bot/migrations (0001_init.sql, ...),
-applied in order and recorded in PRAGMA user_version.
+One interface for both backends: features read through fetch_one/fetch_all and write through write(*statements)
+(`?` placeholders; the PostgreSQL backend rewrites them); no connection is handed out. Schema changes are
+numbered files in bot/migrations and in features' migrations/ folders, one numbering for both backends; a file
+`NNNN_name.pg.sql` beside `NNNN_name.sql` is that migration's PostgreSQL variant (types, identities, functions).
+SQLite records the version in PRAGMA user_version.
 """
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ import json
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -109,25 +113,35 @@ class Flow:
     awaits_at: int | None = None
 
 
-def migrations(features: tuple[str, ...] = DEFAULT_FEATURES) -> list[tuple[int, str, str]]:
+def migrations(features: tuple[str, ...] = DEFAULT_FEATURES, dialect: str = "sqlite") -> list[tuple[int, str, str]]:
     """(number, name, sql) of every migration, in order: the engine's (bot/migrations) and those a feature owns
     (a `migrations/` folder in a feature package, e.g. handlers/reminders/migrations). One numbering for all, so
-    that one PRAGMA user_version records what a database has; a number used twice is an error."""
+    that one version records what a database has; a number used twice is an error. For `dialect` "postgresql"
+    a `NNNN_name.pg.sql` replaces `NNNN_name.sql` where it exists (the portable file is used otherwise)."""
     folders = [resources.files("bot.migrations")]
     for package in features:
         root = resources.files(package)
         folders += [child / "migrations" for child in root.iterdir()
                     if child.is_dir() and (child / "migrations").is_dir()]
     out: dict[int, tuple[int, str, str]] = {}
+    variants: dict[int, str] = {}
     for folder in folders:
         for entry in folder.iterdir():
-            m = re.match(r"(\d{4})_(\w+)\.sql$", entry.name)
+            m = re.match(r"(\d{4})_(\w+?)(\.pg)?\.sql$", entry.name)
             if not m:
                 continue
             number = int(m.group(1))
+            if m.group(3):
+                variants[number] = entry.read_text(encoding="utf-8")
+                continue
             if number in out:
                 raise ValueError(f"migration number {number:04d} is used twice ({out[number][1]}, {m.group(2)})")
             out[number] = (number, m.group(2), entry.read_text(encoding="utf-8"))
+    stray = set(variants) - set(out)
+    if stray:
+        raise ValueError(f"a .pg.sql variant without its portable migration: {sorted(stray)}")
+    if dialect == "postgresql":
+        out.update({n: (n, out[n][1], sql) for n, sql in variants.items()})
     return [out[n] for n in sorted(out)]
 
 
@@ -149,6 +163,9 @@ class Storage:
     /delete runs) is returned but not cached: every write stamps the rows it touches with a sequence number,
     and a read fills the cache only if nothing it covers was written since the read began.
     """
+
+    dialect = "sqlite"
+    shared = False  # True where several processes may use the database at once (PostgreSQL)
 
     def __init__(self, path: str = DEFAULT_DB, clock: Clock | None = None, cache_size: int = CACHE_USERS) -> None:
         self.path = path
@@ -255,6 +272,37 @@ class Storage:
         async with self.db.execute(sql, args) as cur:
             return list(await cur.fetchall())
 
+    async def write_returning(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        """One write statement that returns rows (`RETURNING`, or a data-modifying CTE), committed before it
+        returns. SQLite: applied between the group-commit writer's batches."""
+        if self._writer is None:
+            raise RuntimeError("storage is not open")
+        while self._writer._busy or self._writer._queue:
+            await asyncio.sleep(0)
+        self._writer._busy = True
+        try:
+            async with self.db.execute(sql, args) as cur:
+                rows = list(await cur.fetchall())
+            await self.db.commit()
+            return rows
+        except BaseException:
+            await asyncio.shield(self.db.rollback())
+            raise
+        finally:
+            self._writer._busy = False
+
+    @asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[None]:
+        """Run the block alone for `key` (a user) across every process on this database. SQLite: one process per
+        database (bot/dblock.py), so the core's in-process KeyedSerializer already is that; nothing to do here."""
+        yield
+
+    @asynccontextmanager
+    async def leadership(self, name: str) -> AsyncIterator[None]:
+        """Hold the role `name` (e.g. the Discord gateway) while the block runs, waiting until it is free.
+        SQLite: one process per database, always the leader."""
+        yield
+
     async def migrate(self) -> int:
         """Apply the migrations newer than PRAGMA user_version; returns the version."""
         async with self.db.execute("PRAGMA user_version") as cur:
@@ -293,10 +341,8 @@ class Storage:
         if cached is not None:
             return _clone(cached)
         start = self._seq
-        async with self.db.execute(
-            "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?", (platform, platform_user_id)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self.fetch_one("SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
+                                   (platform, platform_user_id))
         if row is None:
             return None
         user = _user(row)
@@ -306,8 +352,7 @@ class Storage:
         return _clone(user)
 
     async def user_by_id(self, user_id: int) -> User | None:
-        async with self.db.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.fetch_one("SELECT * FROM users WHERE id = ?", (user_id,))
         return _user(row) if row else None
 
     async def update_user(self, user_id: int, **fields: Any) -> None:
@@ -349,9 +394,8 @@ class Storage:
         taken = self._taken.get_fresh(user_id)
         if taken is None:
             start = self._seq
-            async with self.db.execute("SELECT last_update_id, taken_at FROM telegram_updates WHERE user_id = ?",
-                                       (user_id,)) as cur:
-                row = await cur.fetchone()
+            row = await self.fetch_one("SELECT last_update_id, taken_at FROM telegram_updates WHERE user_id = ?",
+                                       (user_id,))
             taken = (int(row[0]), int(row[1])) if row is not None else (-1, 0)
             if self._unchanged_since(start, user_id):
                 self._taken.put(user_id, taken)
@@ -380,8 +424,7 @@ class Storage:
         self._touch(user_id, key)
         row = None
         if self.on_delete is not None:
-            async with self.db.execute("SELECT platform, platform_user_id FROM users WHERE id = ?", (user_id,)) as cur:
-                row = await cur.fetchone()
+            row = await self.fetch_one("SELECT platform, platform_user_id FROM users WHERE id = ?", (user_id,))
         await self.write(("DELETE FROM users WHERE id = ?", (user_id,)))
         self._touch(user_id, key)
         self.forget(user_id)
@@ -395,8 +438,7 @@ class Storage:
             cached = self._flows.get_fresh(user_id)
             return _clone(cached, draft=list(cached.draft)) if cached is not None else None
         start = self._seq
-        async with self.db.execute("SELECT * FROM flows WHERE user_id = ?", (user_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.fetch_one("SELECT * FROM flows WHERE user_id = ?", (user_id,))
         flow = None if row is None else Flow(row["user_id"], row["status"], row["step"], row["return_to"],
                                              json.loads(row["draft"] or "[]"), row["awaits"], row["planned_at"],
                                              row["awaits_at"])
@@ -418,8 +460,7 @@ class Storage:
         cached = self._answers.get_fresh(user_id)
         if cached is None:
             start = self._seq
-            async with self.db.execute("SELECT step, value FROM answers WHERE user_id = ?", (user_id,)) as cur:
-                rows = await cur.fetchall()
+            rows = await self.fetch_all("SELECT step, value FROM answers WHERE user_id = ?", (user_id,))
             cached = {r["step"]: json.loads(r["value"]) for r in rows}
             if self._unchanged_since(start, user_id):
                 self._answers.put(user_id, cached)
@@ -467,37 +508,29 @@ class Storage:
     async def export_user(self, user_id: int) -> dict[str, Any]:
         """Every row about the user, from every table that has a user_id column."""
         out: dict[str, Any] = {}
-        async with self.db.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.fetch_one("SELECT * FROM users WHERE id = ?", (user_id,))
         out["user"] = dict(row) if row else None
         for table in await self.user_tables():
-            async with self.db.execute(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,)) as cur:
-                rows = await cur.fetchall()
+            rows = await self.fetch_all(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,))
             out[table] = [dict(r) for r in rows]
         return out
 
     async def counts(self) -> Counts:
         """Aggregate counts for /stats: users per platform, flows per status, rows per user table."""
-        async with self.db.execute("SELECT platform, COUNT(*) FROM users GROUP BY platform") as cur:
-            users = {r[0]: r[1] for r in await cur.fetchall()}
-        async with self.db.execute("SELECT status, COUNT(*) FROM flows GROUP BY status") as cur:
-            flows = {r[0]: r[1] for r in await cur.fetchall()}
-        async with self.db.execute("SELECT COUNT(*) FROM users WHERE reachable = 0") as cur:
-            unreachable = (await cur.fetchone())[0]  # type: ignore[index]
+        users = {r[0]: r[1] for r in await self.fetch_all("SELECT platform, COUNT(*) FROM users GROUP BY platform")}
+        flows = {r[0]: r[1] for r in await self.fetch_all("SELECT status, COUNT(*) FROM flows GROUP BY status")}
+        unreachable = (await self.fetch_one("SELECT COUNT(*) FROM users WHERE reachable = 0"))[0]
         rows = {}
         for table in await self.user_tables():
-            async with self.db.execute(f"SELECT COUNT(*) FROM {table}") as cur:
-                rows[table] = (await cur.fetchone())[0]  # type: ignore[index]
+            rows[table] = (await self.fetch_one(f"SELECT COUNT(*) FROM {table}"))[0]
         return Counts(users, flows, unreachable, rows)
 
     async def user_tables(self) -> list[str]:
         """Tables holding per-user rows (those with a user_id column)."""
-        async with self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
-            tables = [r[0] for r in await cur.fetchall()]
+        tables = [r[0] for r in await self.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")]
         out = []
         for table in tables:
-            async with self.db.execute(f"PRAGMA table_info({table})") as cur:
-                cols = [r[1] for r in await cur.fetchall()]
+            cols = [r[1] for r in await self.fetch_all(f"PRAGMA table_info({table})")]
             if "user_id" in cols:
                 out.append(table)
         return sorted(out)

@@ -1,7 +1,8 @@
 """Shared fixtures: a core on a temporary database with an injected clock, and answer scripts."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import answers as A
 from answers import SKIP
 from bot.clock import FakeClock
 from bot.core import Core
-from bot.storage import Storage
+from bot.backends import open_storage
 from bot.types import Inbound, Outbound, UserRef
 
 # Two users' answers to the questions the tests look at; every other step gets a generated valid answer
@@ -83,19 +84,61 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+# A test module that sets BACKENDS = ("sqlite", "postgresql") runs each test using `db_path` (or `core`) on both:
+# SQLite in a temporary file, PostgreSQL in a fresh database of a throwaway server started once per session.
+_pg: dict[str, Any] = {}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", getattr(metafunc.module, "BACKENDS", ("sqlite",)), indirect=True)
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A PostgreSQL server for the session (skips the PostgreSQL runs where no server binaries exist)."""
+    import pgserver
+
+    bindir = pgserver.find_bin()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (install postgresql-15, or run .ci/run which installs them)")
+    server = pgserver.PgServer(bindir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> str:
+    """The database of one test: a SQLite file, or (backend postgresql) the URL of a new PostgreSQL database."""
+    if backend == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        _pg["n"] = _pg.get("n", 0) + 1
+        return str(server.create_db(f"t{os.getpid()}_{_pg['n']}"))
     return str(tmp_path / "brandcoach.sqlite3")
 
 
 @pytest.fixture
 async def core(db_path: str, clock: FakeClock) -> AsyncIterator[Core]:
-    c = Core(Storage(db_path, clock=clock), clock=clock)
+    c = Core(open_storage(db_path, clock=clock), clock=clock)
     await c.start()
     try:
         yield c
     finally:
         await c.stop()
+
+
+async def table_names(storage: Any) -> list[str]:
+    """Every table of the test's database, on either backend."""
+    sql = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+           if storage.dialect == "postgresql" else "SELECT name FROM sqlite_master WHERE type = 'table'")
+    return [r[0] for r in await storage.fetch_all(sql)]
 
 
 class RecordingAdapter:

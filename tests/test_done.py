@@ -9,6 +9,8 @@ from conftest import RecordingAdapter
 from handlers.reminders.done import day_streak
 from nudge_helpers import cmd, done_user, keys, only, service, tap
 
+BACKENDS = ("sqlite", "postgresql")  # the Done taps' table (0007_nudge_done) on both backends
+
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)

@@ -81,9 +81,11 @@ from handlers.reminders.dispatch import Dispatcher  # noqa: E402
 from bot.ratelimit import LIMITS, RateLimiter  # noqa: E402
 from handlers.reminders.manage import reschedule_user  # noqa: E402
 from handlers.reminders.store import NudgeStore  # noqa: E402
-from bot.storage import Storage  # noqa: E402
+from bot.backends import open_storage  # noqa: E402
 from bot.types import Outbound  # noqa: E402
 from nudge_helpers import cmd, done_user, only, service  # noqa: E402
+
+BACKENDS = ("sqlite", "postgresql")  # every test on a core runs on both storage backends
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = timezone.utc
@@ -242,7 +244,7 @@ async def test_re_sends_after_429_take_a_limiter_slot_and_no_second_holds_more_t
 
 async def test_a_catch_up_deferred_by_quiet_hours_is_sent_once_at_their_end(db_path: str, clock: FakeClock) -> None:
     clock.set(utc(2026, 1, 5, 12, 0))  # 19:00 WIB
-    core = Core(Storage(db_path, clock=clock), clock=clock)
+    core = Core(open_storage(db_path, clock=clock), clock=clock)
     await core.start()
     user = await done_user(core)
     n = await only(core, user, "respond", times=["20:30"])
@@ -252,7 +254,7 @@ async def test_a_catch_up_deferred_by_quiet_hours_is_sent_once_at_their_end(db_p
     await core.stop()
     # the bot is down 20:00-22:00 WIB; at 22:00 the 20:30 nudge is 1.5 h late: inside grace, but quiet now
     clock.set(utc(2026, 1, 5, 15, 0))
-    core = Core(Storage(db_path, clock=clock), clock=clock)
+    core = Core(open_storage(db_path, clock=clock), clock=clock)
     await core.start()
     from conftest import RecordingAdapter
     rec = RecordingAdapter()
@@ -289,10 +291,11 @@ async def test_a_blocked_user_is_parked_then_unparked_when_they_write(core: Core
     assert (await svc.tick()).unreachable == 1
     total = len(await store.series(user.id))
     assert await store.parked(user.id) == total
-    async with core.storage.db.execute(
-            "SELECT count(*) FROM nudges INDEXED BY nudges_due WHERE active = 1 AND parked = 0 AND due_at < ?"
-            " AND user_id = ?", (2**40, user.id)) as cur:
-        assert (await cur.fetchone())[0] == 0  # out of the due index
+    indexed = "INDEXED BY nudges_due" if core.storage.dialect == "sqlite" else ""  # PostgreSQL: the same predicate
+    row = await core.storage.fetch_one(
+        f"SELECT count(*) FROM nudges {indexed} WHERE active = 1 AND parked = 0 AND due_at < ? AND user_id = ?",
+        (2**40, user.id))
+    assert row[0] == 0  # out of the due index
     rec.fail = None
     clock.set(utc(2026, 1, 5, 13, 0))
     await svc.tick()

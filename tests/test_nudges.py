@@ -16,9 +16,11 @@ from handlers.reminders import schedule as S
 from handlers.reminders.dispatch import Dispatcher
 from bot.ratelimit import Limit, RateLimiter
 from handlers.reminders.store import NudgeStore
-from bot.storage import Storage
+from bot.backends import open_storage
 from conftest import RecordingAdapter
 from nudge_helpers import ANSWERS, cmd, done_user, only, series, service, tap
+
+BACKENDS = ("sqlite", "postgresql")  # every test on a core runs on both storage backends
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -186,7 +188,7 @@ async def store_get(core: Core, nudge_id: int):  # type: ignore[no-untyped-def]
 
 async def test_restart_sends_overdue_inside_grace_once_and_skips_outside(db_path: str, clock: FakeClock) -> None:
     clock.set(utc(2026, 1, 5, 0, 0))  # 07:00 WIB
-    core = Core(Storage(db_path, clock=clock), clock=clock)
+    core = Core(open_storage(db_path, clock=clock), clock=clock)
     await core.start()
     a = await done_user(core, uid="a")
     b = await done_user(core, uid="b")
@@ -195,7 +197,7 @@ async def test_restart_sends_overdue_inside_grace_once_and_skips_outside(db_path
     await core.stop()
     # downtime: the process is down from 07:00 WIB until 11:00 WIB the next day
     clock.set(utc(2026, 1, 6, 4, 0))  # a's 08:00 WIB (01:00 UTC) today is 3 h late; b's 02:00 WIB is 9 h late
-    core = Core(Storage(db_path, clock=clock), clock=clock)
+    core = Core(open_storage(db_path, clock=clock), clock=clock)
     await core.start()
     rec = RecordingAdapter()
     core.add_adapter(rec)
@@ -218,7 +220,7 @@ class Crash(BaseException):
 async def test_crash_between_send_and_mark_never_sends_twice(db_path: str, clock: FakeClock,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     clock.set(utc(2026, 1, 5, 0, 0))
-    core = Core(Storage(db_path, clock=clock), clock=clock)
+    core = Core(open_storage(db_path, clock=clock), clock=clock)
     await core.start()
     rec = RecordingAdapter()
     core.add_adapter(rec)
@@ -241,7 +243,7 @@ async def test_crash_between_send_and_mark_never_sends_twice(db_path: str, clock
     await core.stop()
     monkeypatch.setattr(Dispatcher, "_move_on", original)
     # restart right away, and after the lease: the claimed nudge is not sent again
-    core = Core(Storage(db_path, clock=clock), clock=clock)
+    core = Core(open_storage(db_path, clock=clock), clock=clock)
     await core.start()
     core.add_adapter(rec)
     svc = service(core)
@@ -428,8 +430,7 @@ async def test_delete_erases_nudges_and_checkins(core: Core) -> None:
     await NudgeStore(core.storage).save_checkin(user.id, "2026-W01", posts="1-2")
     await core.storage.delete_user(user.id)
     for table in ("nudges", "nudge_settings", "checkins", "idea_log"):
-        async with core.storage.db.execute(f"SELECT count(*) FROM {table}") as cur:
-            assert (await cur.fetchone())[0] == 0, table
+        assert (await core.storage.fetch_one(f"SELECT count(*) FROM {table}"))[0] == 0, table
 
 
 async def test_service_runs_one_interval_job(core: Core) -> None:

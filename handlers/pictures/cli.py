@@ -6,7 +6,7 @@ import sys
 
 from bot.clock import SystemClock
 from bot.i18n import Catalog
-from bot.storage import Storage
+from bot.backends import is_postgres, open_storage
 from handlers.pictures import chart_file, card_file, pdf_file
 from handlers.pictures.store import platforms_of
 from handlers.plan import build_plan
@@ -26,10 +26,10 @@ def _write(out_dir: str, name: str, data: bytes) -> str:
 
 async def render_user(db_path: str, user: str, out_dir: str, platform: str | None = None) -> int:
     """Write card, PDF and chart for the user; 0, or 1 with a message on stderr (unknown user, clash, no plan)."""
-    if not os.path.exists(db_path):
+    if not is_postgres(db_path) and not os.path.exists(db_path):
         print(f"brandcoach render: no database at {db_path}", file=sys.stderr)
         return 1
-    storage = Storage(db_path)
+    storage = open_storage(db_path)
     await storage.open()
     try:
         found = [platform] if platform else await platforms_of(storage, user)

@@ -27,16 +27,19 @@ class NudgeService:
     FakeClock (the clock is the core's).
     """
 
-    def __init__(self, core: Core, config: Config | None = None, *, interval: float = TICK_SECONDS,
-                 batch: int = 100) -> None:
+    def __init__(self, core: Core, config: Config | None = None, *, interval: float | None = None,
+                 batch: int | None = None) -> None:
         self.core = core
-        self.interval = interval
+        self.interval = interval or (config.nudge_tick if config is not None else TICK_SECONDS)
         grace = config.grace_hours if config is not None else 6.0
         paid = config is not None and config.telegram_paid_broadcast
         # Enough sends in flight to fill the platform's rate: ~0.1-0.3 s a request at up to 1,000 msg/s when paid.
         # Pacing is the core's limiter (core.limiter, PAID_LIMITS when paid: see bot/ratelimit.py limits_for).
+        batch = batch or (config.nudge_batch if config is not None else 100)
         self.dispatcher = Dispatcher(core, grace, batch=batch * (10 if paid else 1),
                                      concurrency=256 if paid else 64)
+        if config is not None:
+            self.dispatcher.store.reserve = config.nudge_reserve
         self.scheduler: AsyncIOScheduler | None = None
         self.totals = TickStats()
         self._task: asyncio.Task[TickStats] | None = None

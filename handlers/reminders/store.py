@@ -65,6 +65,7 @@ def _nudge(r: Any) -> Nudge:
 
 
 def _due(r: Any) -> Due:
+    r = tuple(r)
     platform, language, platform_user_id = (r[20] or "\x1f\x1f").split("\x1f", 2)
     return Due(_nudge(r[:20]), platform, platform_user_id, language or None, r[21] or "Asia/Jakarta", r[22], r[23])
 
@@ -84,12 +85,32 @@ STALE_SQL = (_DUE_SELECT + " WHERE n.active = 1 AND n.parked = 0 AND n.due_at < 
              " ORDER BY n.due_at LIMIT ?")
 LEASE_SQL = _DUE_SELECT + " WHERE n.claimed_at IS NOT NULL AND n.claimed_at < ? LIMIT ?"
 
+# PostgreSQL, several workers: the tick takes its batch with FOR UPDATE SKIP LOCKED and reserves it until
+# $5 (RESERVE_SECONDS ahead), so concurrent ticks of other workers take other rows; the reservation expires if
+# the worker dies before it claims them (claimed_at, set right before each send, is what forbids a second send).
+PG_DUE_SQL = (
+    "WITH picked AS (SELECT n.id FROM nudges n WHERE n.active = 1 AND n.parked = 0 AND n.due_at <= $2"
+    " AND n.claimed_at IS NULL AND (n.reserved_until IS NULL OR n.reserved_until <= $3)"
+    " AND EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id AND u.reachable >= $1)"
+    " ORDER BY n.due_at LIMIT $4 FOR UPDATE OF n SKIP LOCKED),"
+    " reserved AS (UPDATE nudges r SET reserved_until = $5 FROM picked WHERE r.id = picked.id RETURNING r.id)"
+    f" SELECT {_N}, u.platform || chr(31) || coalesce(u.language, '') || chr(31) || u.platform_user_id AS who,"
+    " s.tz, s.quiet_start, s.quiet_end FROM reserved JOIN nudges n ON n.id = reserved.id"
+    " JOIN users u ON u.id = n.user_id LEFT JOIN nudge_settings s ON s.user_id = n.user_id ORDER BY n.due_at")
+# PostgreSQL has no output-column aliases in WHERE and spells char() chr(): the same reads, in its dialect.
+PG_SELECT = _DUE_SELECT.replace("char(31)", "chr(31)")
+PG_STALE_SQL = (PG_SELECT + " WHERE n.active = 1 AND n.parked = 0 AND n.due_at < ? AND n.claimed_at IS NULL"
+                " ORDER BY n.due_at LIMIT ?")
+PG_LEASE_SQL = PG_SELECT + " WHERE n.claimed_at IS NOT NULL AND n.claimed_at < ? LIMIT ?"
+RESERVE_SECONDS = 60
+
 
 class NudgeStore:
     """Reads and writes nudge_settings, nudges, checkins and idea_log; every write is committed."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self.reserve = RESERVE_SECONDS  # how long a tick's batch stays reserved (several workers)
 
     async def _one(self, sql: str, args: tuple[Any, ...]) -> Any:
         return await self.storage.fetch_one(sql, args)
@@ -175,14 +196,17 @@ class NudgeStore:
 
     # -- the tick --------------------------------------------------------------
     async def due(self, now: int, limit: int) -> list[Due]:
+        if self.storage.shared:
+            rows = await self.storage.write_returning(PG_DUE_SQL, (1, now, now, limit, now + self.reserve))
+            return [_due(r) for r in rows]
         return [_due(r) for r in await self._all(DUE_SQL, (1, now, limit))]
 
     async def stale(self, before: int, limit: int) -> list[Due]:
         """Active, unclaimed nudges whose next attempt is older than `before` (any user, blocked ones too)."""
-        return [_due(r) for r in await self._all(STALE_SQL, (0, before, limit))]
+        return [_due(r) for r in await self._all(PG_STALE_SQL if self.storage.shared else STALE_SQL, (0, before, limit))]
 
     async def expired_leases(self, before: int, limit: int) -> list[Due]:
-        return [_due(r) for r in await self._all(LEASE_SQL, (0, before, limit))]
+        return [_due(r) for r in await self._all(PG_LEASE_SQL if self.storage.shared else LEASE_SQL, (0, before, limit))]
 
     async def claim(self, nudge_id: int, now: int, due_at: int) -> bool:
         """Take the nudge for sending (committed before the send); False if it changed meanwhile."""
@@ -194,7 +218,7 @@ class NudgeStore:
     async def release(self, nudge_id: int, due_at: int) -> None:
         """Give a claimed nudge back (not delivered): try again at `due_at`."""
         await self.storage.write(
-            ("UPDATE nudges SET claimed_at = NULL, due_at = ? WHERE id = ?", (due_at, nudge_id)))
+            ("UPDATE nudges SET claimed_at = NULL, reserved_until = NULL, due_at = ? WHERE id = ?", (due_at, nudge_id)))
 
     async def park(self, user_id: int, parked: bool) -> None:
         """Take the user's nudges out of the due index (the platform refuses them), or put them back."""
@@ -214,11 +238,11 @@ class NudgeStore:
             await self.storage.write((
                 "UPDATE nudges SET last_slot = slot_at, last_sent_at = ?, sent_count = sent_count + 1,"
                 " slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?, active = active * ?, claimed_at = NULL,"
-                " attempts = 0 WHERE id = ?", (sent_at, slot, sched, sched, active, nudge_id)))
+                " reserved_until = NULL, attempts = 0 WHERE id = ?", (sent_at, slot, sched, sched, active, nudge_id)))
         else:
             await self.storage.write((
                 "UPDATE nudges SET skipped = skipped + ?, slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?,"
-                " active = active * ?, claimed_at = NULL, attempts = 0 WHERE id = ?",
+                " active = active * ?, claimed_at = NULL, reserved_until = NULL, attempts = 0 WHERE id = ?",
                 (skipped, slot, sched, sched, active, nudge_id)))
 
     async def done_without_settings(self, after_user: int, limit: int) -> tuple[list[int], int | None]:

@@ -17,8 +17,8 @@ latency (from the update being offered by getUpdates to the reply the user waits
 ticks, the echo), peak RSS of the bot process (VmHWM); the second line is the confirm phase (latency to the plan's
 file, the time until every chat has it, CPU per confirm). With --think both phases overlap: the CPU figure is the
 whole run's per update (confirms included). Ratios to the baselines are the questionnaire phase's.
-The fake runs in this process, on the
-same 2 cores: it takes CPU the bots could use, equally for all three. Loopback only; every run has a deadline.
+The fake runs in this process, on the same 2 cores: it takes CPU the bots could use, equally for all three.
+Loopback only; every run has a deadline.
 
 Run: python bench/e2e.py [--chats 1,100,1000] [--bots ours,conv,echo] [--think 0.5-1.5 --chats 300] [--deadline 240]
 """

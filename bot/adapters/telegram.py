@@ -207,13 +207,14 @@ class TelegramAdapter:
         inbound = self._inbound(query.from_user, chat, "choice", update.update_id, choice=query.data or "")
         replies = await self.core.handle(inbound)
         refusal = next((m for m in replies if m.kind == "refusal"), None)
-        await self.out.answer_query(query, refusal.text if refusal else None)
+        if message is None or inbound.shared or refusal is not None:
+            await self.out.answer_query(query, refusal.text if refusal else None)
         if message is None or inbound.shared:
             return
         rest = [m for m in replies if m is not refusal]
         try:
-            if refusal is None:
-                rest = await self.out.settle_tapped(message, rest)
+            if refusal is None:  # the spinner's answer and the tapped message's edit are independent: both at once
+                _, rest = await asyncio.gather(self.out.answer_query(query), self.out.settle_tapped(message, rest))
             await self.out.deliver(message.chat.id, rest)
         except UserUnreachable:
             log.info("telegram user blocked the bot; marked unreachable")

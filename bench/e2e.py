@@ -172,6 +172,19 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def workers_rss_mb(pid: int) -> float:
+    """Resident memory of the process's descendants now (ours: the drawing pool's workers)."""
+    total = 0.0
+    for p in tree(pid)[1:]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except FileNotFoundError:
+            continue
+    return total
+
+
 def command(bot: str, folder: str) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN}
     if bot == "ours":
@@ -215,6 +228,7 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
                 await asyncio.sleep(0.05)
                 confirm_cpu = cpu_seconds(proc.pid) - cpu1
             rss = peak_rss_mb(proc.pid)
+            wrss = workers_rss_mb(proc.pid)
         finally:
             proc.terminate()
             try:
@@ -234,7 +248,7 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
     done = len(run.latencies)
     counted = done + (len(conf.latencies) if think else 0)
     return {"bot": bot, "chats": chats, "updates": done, "timeouts": run.timeouts + conf.timeouts,
-            "rate": done / wall, "cpu_ms": cpu * 1000 / max(1, counted), "rss": rss, "wall": wall,
+            "rate": done / wall, "cpu_ms": cpu * 1000 / max(1, counted), "rss": rss, "wrss": wrss, "wall": wall,
             "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99), "calls": dict(driver.api.calls),
             "think": bool(think), "confirms": len(conf.latencies), "c50": pct(clat, 50), "c99": pct(clat, 99),
             "cwall": max(0.0, conf.last - conf.first), "ccpu_ms": confirm_cpu * 1000 / max(1, len(conf.latencies))}
@@ -250,7 +264,7 @@ def show(r: dict[str, Any]) -> None:
           f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['rss']:>7.1f}{note}", flush=True)
     cpu = "CPU: in the run's figure above" if r["think"] else f"CPU {r['ccpu_ms']:.1f} ms per confirm"
     print(f"{'':>6} {r['bot']:<5} confirms {r['confirms']}: p50 {r['c50']:.0f} ms, p99 {r['c99']:.0f} ms, "
-          f"all done in {r['cwall']:.1f} s, {cpu}", flush=True)
+          f"all done in {r['cwall']:.1f} s, {cpu}; child processes' RSS {r['wrss']:.0f} MB", flush=True)
 
 
 async def main() -> None:

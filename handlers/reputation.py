@@ -93,13 +93,24 @@ def text_tactics(text: str, allowed: Iterable[str] | None = None) -> list[str]:
     lex = lexicon()
     wanted = set(allowed) if allowed is not None else None
     toks = tokens(text)
+    present = set(toks)
     found = []
     for tactic in lex.tactics:
         if wanted is not None and tactic.id not in wanted:
             continue
-        if any(_matches(toks, i, p) and not _cancelled(toks, i, lex) for p in tactic.words for i in range(len(toks))):
+        if any(_matches(toks, i, p) and not _cancelled(toks, i, lex)
+               for p in tactic.words for i in _starts(toks, present, p)):
             found.append(tactic.id)
     return found
+
+
+def _starts(toks: Sequence[str], present: set[str], phrase: tuple[str, ...]) -> list[int]:
+    """Where the phrase can start: at its first word (exact), or, for one word, at a token it prefixes; a cheap
+    filter before `_matches` (a plan checks every answer against every tactic)."""
+    first = phrase[0]
+    if len(phrase) > 1:
+        return [i for i, t in enumerate(toks) if t == first] if first in present else []
+    return [i for i, t in enumerate(toks) if t.startswith(first)]
 
 
 def option_tactics(step_id: str, chosen: Iterable[str]) -> list[str]:

@@ -14,8 +14,9 @@ text and a small file; echo echoes once more). The first line of a run is the qu
 (updates / wall time from the first update to the last awaited reply), CPU ms per update (user+system CPU of the bot
 process and its descendants, e.g. ours' drawing workers, over the phase / updates), p50/p95/p99 update->reply
 latency (from the update being offered by getUpdates to the reply the user waits for: the next question, the new
-ticks, the echo), peak RSS of the bot process (VmHWM); the second line is the confirm phase (latency to the plan's
-file, the time until every chat has it, CPU per confirm). With --think both phases overlap: the CPU figure is the
+ticks, the echo), peak RSS of the bot process in that phase (VmHWM); the second line is the confirm phase (latency
+to the plan's file, the time until every chat has it, CPU per confirm, the bot's peak RSS over the whole run, and
+the RSS of its child processes, e.g. the drawing worker, at the end). With --think both phases overlap: the CPU figure is the
 whole run's per update (confirms included). Ratios to the baselines are the questionnaire phase's.
 The fake runs in this process, on the same 2 cores: it takes CPU the bots could use, equally for all three.
 Loopback only; every run has a deadline.
@@ -194,7 +195,8 @@ def command(bot: str, folder: str) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, str(ROOT / "bench" / "e2e_ptb.py"), bot], env
 
 
-async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit: float) -> dict[str, Any]:
+async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit: float,
+                  confirm: bool = True) -> dict[str, Any]:
     script = echo_script(len(questionnaire())) if bot == "echo" else questionnaire()
     driver = Chats(script, think)
     await driver.api.start()
@@ -211,6 +213,7 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
                     raise RuntimeError(f"{bot} did not start: {errors.read().decode()[-2000:]}")
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.3)
+            rss_q = 0.0
             cpu0 = cpu_seconds(proc.pid)
             deadline = time.perf_counter() + limit
             ids = [10_000 + i for i in range(chats)]
@@ -224,7 +227,9 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
                 await asyncio.sleep(0.05)
                 cpu1 = cpu_seconds(proc.pid)
                 cpu = cpu1 - cpu0
-                await asyncio.gather(*(driver.chat(c, deadline, slice(last, None)) for c in ids))
+                rss_q = peak_rss_mb(proc.pid)  # the peak so far: the questionnaire phase's
+                if confirm:
+                    await asyncio.gather(*(driver.chat(c, deadline, slice(last, None)) for c in ids))
                 await asyncio.sleep(0.05)
                 confirm_cpu = cpu_seconds(proc.pid) - cpu1
             rss = peak_rss_mb(proc.pid)
@@ -248,7 +253,8 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
     done = len(run.latencies)
     counted = done + (len(conf.latencies) if think else 0)
     return {"bot": bot, "chats": chats, "updates": done, "timeouts": run.timeouts + conf.timeouts,
-            "rate": done / wall, "cpu_ms": cpu * 1000 / max(1, counted), "rss": rss, "wrss": wrss, "wall": wall,
+            "rate": done / wall, "cpu_ms": cpu * 1000 / max(1, counted), "rss": rss, "wall": wall,
+            "rss_q": rss_q or rss, "wrss": wrss,
             "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99), "calls": dict(driver.api.calls),
             "think": bool(think), "confirms": len(conf.latencies), "c50": pct(clat, 50), "c99": pct(clat, 99),
             "cwall": max(0.0, conf.last - conf.first), "ccpu_ms": confirm_cpu * 1000 / max(1, len(conf.latencies))}
@@ -261,10 +267,13 @@ def pct(values: list[float], p: float) -> float:
 def show(r: dict[str, Any]) -> None:
     note = f"  ({r['timeouts']} chats hit the deadline)" if r["timeouts"] else ""
     print(f"{r['chats']:>6} {r['bot']:<5} {r['updates']:>7} {r['rate']:>9.1f} {r['cpu_ms']:>7.2f} {r['p50']:>8.1f} "
-          f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['rss']:>7.1f}{note}", flush=True)
+          f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['rss_q']:>7.1f}{note}", flush=True)
+    if not r["confirms"]:
+        return
     cpu = "CPU: in the run's figure above" if r["think"] else f"CPU {r['ccpu_ms']:.1f} ms per confirm"
     print(f"{'':>6} {r['bot']:<5} confirms {r['confirms']}: p50 {r['c50']:.0f} ms, p99 {r['c99']:.0f} ms, "
-          f"all done in {r['cwall']:.1f} s, {cpu}; child processes' RSS {r['wrss']:.0f} MB", flush=True)
+          f"all done in {r['cwall']:.1f} s, {cpu}; peak RSS {r['rss']:.0f} MB, child processes' {r['wrss']:.0f} MB",
+          flush=True)
 
 
 async def main() -> None:
@@ -274,6 +283,7 @@ async def main() -> None:
     parser.add_argument("--think", default="", help="seconds between a reply and the chat's next update, e.g. 0.5-1.5")
     parser.add_argument("--deadline", type=float, default=240.0, help="seconds per run at most")
     parser.add_argument("--calls", action="store_true", help="also print the Bot API calls per update")
+    parser.add_argument("--no-confirm", action="store_true", help="back to back: the questionnaire phase only")
     args = parser.parse_args()
     think = tuple(float(x) for x in args.think.split("-")) if args.think else None
     per_chat = len(questionnaire())
@@ -284,7 +294,7 @@ async def main() -> None:
     for chats in [int(c) for c in args.chats.split(",")]:
         results = {}
         for bot in args.bots.split(","):
-            results[bot] = r = await one_run(bot, chats, think, args.deadline)  # type: ignore[arg-type]
+            results[bot] = r = await one_run(bot, chats, think, args.deadline, not args.no_confirm)  # type: ignore[arg-type]
             show(r)
             if args.calls:
                 print("       calls per update:", {k: round(v / max(1, r["updates"]), 2) for k, v in

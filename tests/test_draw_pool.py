@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from handlers.pictures import pool
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 async def test_an_idle_pool_is_shut_down_and_started_again(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,3 +43,27 @@ async def test_a_busy_pool_is_not_released(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(pool, "_busy", 0)
     pool._release_if_idle()
     assert pool._pool is None
+
+
+def test_a_worker_exits_when_the_bot_is_killed(tmp_path: Path) -> None:
+    """The bot dies without shutting its pool down (as after SIGKILL): its drawing worker does not linger."""
+    script = tmp_path / "dying_bot.py"
+    script.write_text(
+        "import asyncio, os\n"
+        "from handlers.pictures import pool\n"
+        "if __name__ == '__main__':\n"
+        "    print(asyncio.run(pool.run(os.getpid)), flush=True)\n"
+        "    os._exit(0)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BRANDCOACH_DRAW_WORKERS": "1"}
+    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip(), out.stderr[-2000:]
+    worker = int(out.stdout.split()[0])
+    gone = False
+    for _ in range(200):  # bounded: up to ~20 s on a busy machine (the worker checks every second)
+        if not Path(f"/proc/{worker}").exists() or "Z" in Path(f"/proc/{worker}/stat").read_text().split()[2]:
+            gone = True
+            break
+        time.sleep(0.1)
+    if not gone:
+        os.kill(worker, 9)
+    assert gone

@@ -28,6 +28,20 @@ _idle_timer: asyncio.TimerHandle | None = None
 _exit_hook = False
 
 
+def watch_parent(parent: int, every: float = 1.0) -> None:
+    """In a worker: exit when the bot is gone. A pool worker otherwise outlives a bot that was killed (SIGKILL, or a
+    stop that timed out): it holds its own end of the task pipe, so it never sees the bot's end close."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
 def _executor() -> Executor | None:
     global _pool, _unavailable, _exit_hook
     if _pool is not None or _unavailable:
@@ -37,7 +51,8 @@ def _executor() -> Executor | None:
         _unavailable = True
         return None
     try:
-        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=watch_parent, initargs=(os.getpid(),))
     except (OSError, ValueError, NotImplementedError):
         log.warning("no process pool for drawing; drawing in a thread", exc_info=True)
         _unavailable = True

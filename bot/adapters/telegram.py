@@ -72,8 +72,9 @@ class TelegramAdapter:
         """The PTB Application: token, optional self-hosted base_url, one handler for every update."""
         # aiohttp instead of PTB's httpx (less CPU per call); a small pool: one process never needs more than a few
         # dozen requests in flight to Telegram's 30 msg/s.
+        self.requests = (AiohttpRequest(HTTP_POOL), AiohttpRequest(1))
         builder = (Application.builder().token(self.config.telegram_token or "")
-                   .request(AiohttpRequest(HTTP_POOL)).get_updates_request(AiohttpRequest(1)))
+                   .request(self.requests[0]).get_updates_request(self.requests[1]))
         if self.config.telegram_api_url:
             builder = builder.base_url(self.config.telegram_api_url)
         application = builder.concurrent_updates(PerChatUpdateProcessor()).build()
@@ -85,7 +86,12 @@ class TelegramAdapter:
         """Log in (getMe), register the command menus, start processing updates."""
         self._stop.clear()
         self.net.application = self.build()
-        await self.net.application.initialize()
+        try:
+            await self.net.application.initialize()
+        except BaseException:  # e.g. the token was rejected: close the HTTP sessions PTB opened before getMe
+            for request in self.requests:
+                await request.shutdown()
+            raise
         self.username = self.net.application.bot.username or ""
         await self.set_commands()
         await self.net.application.start()

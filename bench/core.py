@@ -1,12 +1,18 @@
-"""Answers per second and handling latency of the core, against a python-telegram-bot baseline.
+"""The core alone, in process: answers per second and handling latency, beside a python-telegram-bot baseline.
 
-Ours: every answer goes through Core.handle and is committed to SQLite (WAL) before the reply is returned.
-Baseline, in the same run: the same questionnaire as a ConversationHandler with PicklePersistence, driven through
-Application.process_update with a request object that sends nothing (its persistence flushes on an interval,
-so an answer is not durable when it is acknowledged).
+What it measures, and what it does not: ours is `Core.handle` alone (no Telegram update parsing, no rendering of
+keyboards, no HTTP); every answer is committed to SQLite (WAL) before the reply is returned. The baseline, in the
+same run, is the same number of questions as a PTB ConversationHandler driven through `Application.process_update`
+(update objects, handler dispatch, reply_text building a request) with a request object that sends nothing, and
+PicklePersistence written after every update (`update_persistence()`), so its answers are on disk too. Neither side
+does any HTTP: for the real bot's throughput see bench/e2e.py.
+
+Each user answers every step (the questionnaire phase, timed for answers/s), then confirms. Our confirm also draws
+the plan's card and PDF in the drawing process pool (handlers/pictures/pool.py, one worker by default), so it is
+timed apart: its latency is that of a queue of drawings, the baseline's confirm is one more text answer.
 
 Run: python bench/core.py [--users 1,100,1000] [--min-users 200]   (prints figures; never pass/fail)
-Each user answers every step and confirms; a size smaller than --min-users runs in rounds.
+A size smaller than --min-users runs in rounds.
 """
 from __future__ import annotations
 
@@ -53,25 +59,37 @@ async def run_ours(users: int, folder: str, rounds: int = 1) -> dict[str, float]
     core = Core(Storage(os.path.join(folder, f"ours-{users}.sqlite3")), throttle=False)
     await core.start()
     latencies: list[float] = []
+    confirms: list[float] = []
+
+    def user_of(i: int) -> UserRef:
+        return UserRef("bench", str(i), f"u{i}")
 
     async def one(i: int) -> None:
-        user = UserRef("bench", str(i), f"u{i}")
+        user = user_of(i)
         await core.handle(Inbound(user, "command", command="start", locale="en"))
-        for line in SCRIPT:
+        for line in SCRIPT[:-1]:
             t0 = time.perf_counter()
             await core.handle(to_inbound(user, line))
             latencies.append(time.perf_counter() - t0)
 
-    t0 = time.perf_counter()
+    async def confirm(i: int) -> None:
+        t0 = time.perf_counter()
+        await core.handle(to_inbound(user_of(i), SCRIPT[-1]))
+        confirms.append(time.perf_counter() - t0)
+
+    wall = 0.0
     for r in range(rounds):
+        t0 = time.perf_counter()
         await asyncio.gather(*(one(r * users + i) for i in range(users)))
-    wall = time.perf_counter() - t0
+        wall += time.perf_counter() - t0
+        await asyncio.gather(*(confirm(r * users + i) for i in range(users)))
     stored = 0
     async with core.storage.db.execute("SELECT COUNT(*) FROM answers") as cur:
         stored = (await cur.fetchone())[0]
     await core.stop()
     return {"answers": len(latencies), "wall": wall, "rate": len(latencies) / wall,
-            "p50": statistics.median(latencies) * 1000, "p99": pct(latencies, 99) * 1000, "stored": stored}
+            "p50": statistics.median(latencies) * 1000, "p99": pct(latencies, 99) * 1000, "stored": stored,
+            "c50": statistics.median(confirms) * 1000, "c99": pct(confirms, 99) * 1000}
 
 
 async def run_baseline(users: int, folder: str, rounds: int = 1) -> dict[str, float]:
@@ -114,7 +132,7 @@ async def run_baseline(users: int, folder: str, rounds: int = 1) -> dict[str, fl
         await update.message.reply_text("Step 1")  # type: ignore[union-attr]
         return 0
 
-    persistence = PicklePersistence(os.path.join(folder, f"baseline-{users}.pickle"))
+    persistence = PicklePersistence(os.path.join(folder, f"baseline-{users}.pickle"), update_interval=10**6)
     app = (Application.builder().token("123456:bench").request(NoSend()).get_updates_request(NoSend())
            .persistence(persistence).build())
     app.add_handler(ConversationHandler(
@@ -123,6 +141,7 @@ async def run_baseline(users: int, folder: str, rounds: int = 1) -> dict[str, fl
         fallbacks=[], name="brand", persistent=True))
     await app.initialize()
     latencies: list[float] = []
+    confirms: list[float] = []
     counter = iter(range(10**9))
 
     def update_for(uid: int, text: str) -> Update:
@@ -133,22 +152,35 @@ async def run_baseline(users: int, folder: str, rounds: int = 1) -> dict[str, fl
             msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return Update.de_json({"update_id": next(counter), "message": msg}, app.bot)
 
+    async def handled(upd: Update) -> None:
+        """One update handled and the persistence written (as bench/e2e_ptb.py's conv bot does)."""
+        await app.process_update(upd)
+        await app.update_persistence()
+
     async def one(uid: int) -> None:
-        await app.process_update(update_for(uid, "/start"))
-        for line in SCRIPT:
+        await handled(update_for(uid, "/start"))
+        for line in SCRIPT[:-1]:
             upd = update_for(uid, line if not line.startswith("/") else "skip")
             t0 = time.perf_counter()
-            await app.process_update(upd)
+            await handled(upd)
             latencies.append(time.perf_counter() - t0)
 
-    t0 = time.perf_counter()
+    async def confirm(uid: int) -> None:
+        t0 = time.perf_counter()
+        await handled(update_for(uid, "yes"))
+        confirms.append(time.perf_counter() - t0)
+
+    wall = 0.0
     for r in range(rounds):
+        t0 = time.perf_counter()
         await asyncio.gather(*(one(r * users + i + 1) for i in range(users)))
-    wall = time.perf_counter() - t0
+        wall += time.perf_counter() - t0
+        await asyncio.gather(*(confirm(r * users + i + 1) for i in range(users)))
     stored = sum(len(d) for d in app.user_data.values())
     await app.shutdown()
     return {"answers": len(latencies), "wall": wall, "rate": len(latencies) / wall,
-            "p50": statistics.median(latencies) * 1000, "p99": pct(latencies, 99) * 1000, "stored": stored}
+            "p50": statistics.median(latencies) * 1000, "p99": pct(latencies, 99) * 1000, "stored": stored,
+            "c50": statistics.median(confirms) * 1000, "c99": pct(confirms, 99) * 1000}
 
 
 async def main() -> None:
@@ -157,17 +189,18 @@ async def main() -> None:
     parser.add_argument("--min-users", type=int, default=200,
                         help="repeat a run in rounds until this many users have answered (default 200)")
     args = parser.parse_args()
-    print("brandcoach core vs python-telegram-bot ConversationHandler+PicklePersistence (same process)")
-    print(f"{'users':>6} {'who':<9} {'answers':>8} {'ans/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'durable':>8}")
+    print("the core alone (Core.handle, SQLite commit per answer) vs PTB process_update + PicklePersistence written "
+          "per update; no HTTP on either side; answers/s of the questionnaire phase, confirms timed apart")
+    print(f"{'users':>6} {'who':<9} {'answers':>8} {'ans/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'confirm p50/p99 ms':>19}")
     with tempfile.TemporaryDirectory() as folder:
         for users in [int(u) for u in args.users.split(",")]:
             rounds = max(1, args.min_users // users)  # small sizes repeat, one group after another, for steadier figures
             ours = await run_ours(users, folder, rounds)
             base = await run_baseline(users, folder, rounds)
             print(f"{users:>6} {'ours':<9} {ours['answers']:>8} {ours['rate']:>9.0f} {ours['p50']:>8.2f} "
-                  f"{ours['p99']:>8.2f} {'each':>8}")
+                  f"{ours['p99']:>8.2f} {ours['c50']:>9.0f}/{ours['c99']:<9.0f} (draws the plan)")
             print(f"{users:>6} {'baseline':<9} {base['answers']:>8} {base['rate']:>9.0f} {base['p50']:>8.2f} "
-                  f"{base['p99']:>8.2f} {'interval':>8}")
+                  f"{base['p99']:>8.2f} {base['c50']:>9.1f}/{base['c99']:<9.1f} (one more text)")
             print(f"{users:>6} ratio ours/baseline answers/s: {ours['rate'] / base['rate']:.2f}")
 
 

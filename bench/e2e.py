@@ -8,11 +8,18 @@ after a pause (--think). Beside it, in the same run, harness and machine: (a) th
 python-telegram-bot ConversationHandler with PicklePersistence written after every update, (b) a PTB echo bot (the
 same number of texts per chat, each echoed), both from bench/e2e_ptb.py.
 
-Printed per run: updates/s (updates / wall time from the first update to the last awaited reply), CPU ms per update
-(the bot process's user+system CPU over that window / updates), p50/p95/p99 update->reply latency (from the update
-being offered by getUpdates to the reply the user waits for: the next question, the new ticks, the plan's file,
-the echo), peak RSS of the bot process (VmHWM), and ratios to the baselines. The fake runs in this process, on the
-same 2 cores: it takes CPU the bots could use, equally for all three. Loopback only; every run has a deadline.
+Back to back, a run has two phases: every chat answers the questionnaire (30 updates: /start to the summary), then
+every chat taps confirm (ours draws the plan's card and PDF in its drawing process pool and sends them; conv sends a
+text and a small file; echo echoes once more). The first line of a run is the questionnaire phase: updates/s
+(updates / wall time from the first update to the last awaited reply), CPU ms per update (user+system CPU of the bot
+process and its descendants, e.g. ours' drawing workers, over the phase / updates), p50/p95/p99 update->reply
+latency (from the update being offered by getUpdates to the reply the user waits for: the next question, the new
+ticks, the echo), peak RSS of the bot process in that phase (VmHWM); the second line is the confirm phase (latency
+to the plan's file, the time until every chat has it, CPU per confirm, the bot's peak RSS over the whole run, and
+the RSS of its child processes, e.g. the drawing worker, at the end). With --think both phases overlap: the CPU figure is the
+whole run's per update (confirms included). Ratios to the baselines are the questionnaire phase's.
+The fake runs in this process, on the same 2 cores: it takes CPU the bots could use, equally for all three.
+Loopback only; every run has a deadline.
 
 Run: python bench/e2e.py [--chats 1,100,1000] [--bots ours,conv,echo] [--think 0.5-1.5 --chats 300] [--deadline 240]
 """
@@ -94,7 +101,8 @@ class Chats:
         self.waiting: dict[int, tuple[str, str, asyncio.Future[float]]] = {}
         self.shown: dict[int, str] = {}
         self.api = FakeBotAPI(self.on_reply)
-        self.run = Run()
+        self.run = Run()       # every update but the last (the questionnaire)
+        self.confirm = Run()   # the last: the confirm, which draws the plan's card and PDF (ours)
 
     def on_reply(self, chat: int, kind: str, text: str) -> None:
         if kind == "send":
@@ -103,40 +111,59 @@ class Chats:
         if wait is not None and wait[0] == kind and wait[1] in text and not wait[2].done():
             wait[2].set_result(time.perf_counter())
 
-    async def chat(self, chat: int, deadline: float) -> None:
+    async def chat(self, chat: int, deadline: float, steps: slice = slice(None)) -> None:
         loop = asyncio.get_running_loop()
-        msg_id = 0
-        if self.think:
+        start = steps.start or 0
+        if self.think and not start:
             await asyncio.sleep(self.rnd.uniform(0, self.think[1]))  # users do not all start at once
-        for kind, payload, reply, contains in self.script:
-            msg_id += 1
+        for i, (kind, payload, reply, contains) in enumerate(self.script[steps], start):
+            msg_id = i + 1
             fut: asyncio.Future[float] = loop.create_future()
             self.waiting[chat] = (reply, contains, fut)
             t0 = time.perf_counter()
-            if not self.run.first:
-                self.run.first = t0
+            run = self.confirm if i == len(self.script) - 1 else self.run
+            if not run.first:
+                run.first = t0
             if kind == "text":
                 self.api.push(message_update(chat, payload, msg_id))
             else:
                 self.api.push(tap_update(chat, payload, msg_id, self.shown.get(chat, "")))
-            self.run.updates += 1
+            run.updates += 1
             try:
                 done = await asyncio.wait_for(fut, max(0.1, deadline - time.perf_counter()))
             except TimeoutError:
-                self.run.timeouts += 1
-                if self.run.timeouts == 1:
+                run.timeouts += 1
+                if run.timeouts == 1:
                     print(f"chat {chat} timed out waiting for {reply} {contains!r} after {kind} {payload!r}",
                           file=sys.stderr)
                 return
-            self.run.latencies.append(done - t0)
-            self.run.last = max(self.run.last, done)
+            run.latencies.append(done - t0)
+            run.last = max(run.last, done)
             if self.think:
                 await asyncio.sleep(self.rnd.uniform(*self.think))
 
 
+def tree(pid: int) -> list[int]:
+    """The process and its living descendants (ours: the drawing pool's workers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            todo.extend(int(c) for c in task.read_text().split())
+    return out
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    """User+system CPU of the process and its descendants (children still running count too)."""
+    total = 0.0
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -144,6 +171,19 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def workers_rss_mb(pid: int) -> float:
+    """Resident memory of the process's descendants now (ours: the drawing pool's workers)."""
+    total = 0.0
+    for p in tree(pid)[1:]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except FileNotFoundError:
+            continue
+    return total
 
 
 def command(bot: str, folder: str) -> tuple[list[str], dict[str, str]]:
@@ -155,7 +195,8 @@ def command(bot: str, folder: str) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, str(ROOT / "bench" / "e2e_ptb.py"), bot], env
 
 
-async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit: float) -> dict[str, Any]:
+async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit: float,
+                  confirm: bool = True) -> dict[str, Any]:
     script = echo_script(len(questionnaire())) if bot == "echo" else questionnaire()
     driver = Chats(script, think)
     await driver.api.start()
@@ -172,12 +213,27 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
                     raise RuntimeError(f"{bot} did not start: {errors.read().decode()[-2000:]}")
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.3)
+            rss_q = 0.0
             cpu0 = cpu_seconds(proc.pid)
             deadline = time.perf_counter() + limit
-            await asyncio.gather(*(driver.chat(10_000 + i, deadline) for i in range(chats)))
-            await asyncio.sleep(0.05)
-            cpu = cpu_seconds(proc.pid) - cpu0
+            ids = [10_000 + i for i in range(chats)]
+            if think:  # users come and go: both phases overlap, the CPU is the whole run's
+                await asyncio.gather(*(driver.chat(c, deadline) for c in ids))
+                await asyncio.sleep(0.05)
+                cpu = confirm_cpu = cpu_seconds(proc.pid) - cpu0
+            else:  # back to back: every chat answers the questionnaire, then every chat confirms
+                last = len(script) - 1
+                await asyncio.gather(*(driver.chat(c, deadline, slice(0, last)) for c in ids))
+                await asyncio.sleep(0.05)
+                cpu1 = cpu_seconds(proc.pid)
+                cpu = cpu1 - cpu0
+                rss_q = peak_rss_mb(proc.pid)  # the peak so far: the questionnaire phase's
+                if confirm:
+                    await asyncio.gather(*(driver.chat(c, deadline, slice(last, None)) for c in ids))
+                await asyncio.sleep(0.05)
+                confirm_cpu = cpu_seconds(proc.pid) - cpu1
             rss = peak_rss_mb(proc.pid)
+            wrss = workers_rss_mb(proc.pid)
         finally:
             proc.terminate()
             try:
@@ -186,17 +242,22 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
                 proc.kill()
                 proc.wait()
             await driver.api.stop()
-            if driver.run.timeouts:
+            if driver.run.timeouts or driver.confirm.timeouts:
                 errors.seek(0)
                 print(errors.read().decode()[-3000:], file=sys.stderr)
             errors.close()
-    run = driver.run
+    run, conf = driver.run, driver.confirm
     lat = sorted(run.latencies) or [0.0]
+    clat = sorted(conf.latencies) or [0.0]
     wall = max(1e-9, run.last - run.first)
     done = len(run.latencies)
-    return {"bot": bot, "chats": chats, "updates": done, "timeouts": run.timeouts, "rate": done / wall,
-            "cpu_ms": cpu * 1000 / max(1, done), "rss": rss, "wall": wall,
-            "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99), "calls": dict(driver.api.calls)}
+    counted = done + (len(conf.latencies) if think else 0)
+    return {"bot": bot, "chats": chats, "updates": done, "timeouts": run.timeouts + conf.timeouts,
+            "rate": done / wall, "cpu_ms": cpu * 1000 / max(1, counted), "rss": rss, "wall": wall,
+            "rss_q": rss_q or rss, "wrss": wrss,
+            "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99), "calls": dict(driver.api.calls),
+            "think": bool(think), "confirms": len(conf.latencies), "c50": pct(clat, 50), "c99": pct(clat, 99),
+            "cwall": max(0.0, conf.last - conf.first), "ccpu_ms": confirm_cpu * 1000 / max(1, len(conf.latencies))}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -206,7 +267,13 @@ def pct(values: list[float], p: float) -> float:
 def show(r: dict[str, Any]) -> None:
     note = f"  ({r['timeouts']} chats hit the deadline)" if r["timeouts"] else ""
     print(f"{r['chats']:>6} {r['bot']:<5} {r['updates']:>7} {r['rate']:>9.1f} {r['cpu_ms']:>7.2f} {r['p50']:>8.1f} "
-          f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['rss']:>7.1f}{note}", flush=True)
+          f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['rss_q']:>7.1f}{note}", flush=True)
+    if not r["confirms"]:
+        return
+    cpu = "CPU: in the run's figure above" if r["think"] else f"CPU {r['ccpu_ms']:.1f} ms per confirm"
+    print(f"{'':>6} {r['bot']:<5} confirms {r['confirms']}: p50 {r['c50']:.0f} ms, p99 {r['c99']:.0f} ms, "
+          f"all done in {r['cwall']:.1f} s, {cpu}; peak RSS {r['rss']:.0f} MB, child processes' {r['wrss']:.0f} MB",
+          flush=True)
 
 
 async def main() -> None:
@@ -216,6 +283,7 @@ async def main() -> None:
     parser.add_argument("--think", default="", help="seconds between a reply and the chat's next update, e.g. 0.5-1.5")
     parser.add_argument("--deadline", type=float, default=240.0, help="seconds per run at most")
     parser.add_argument("--calls", action="store_true", help="also print the Bot API calls per update")
+    parser.add_argument("--no-confirm", action="store_true", help="back to back: the questionnaire phase only")
     args = parser.parse_args()
     think = tuple(float(x) for x in args.think.split("-")) if args.think else None
     per_chat = len(questionnaire())
@@ -226,7 +294,7 @@ async def main() -> None:
     for chats in [int(c) for c in args.chats.split(",")]:
         results = {}
         for bot in args.bots.split(","):
-            results[bot] = r = await one_run(bot, chats, think, args.deadline)  # type: ignore[arg-type]
+            results[bot] = r = await one_run(bot, chats, think, args.deadline, not args.no_confirm)  # type: ignore[arg-type]
             show(r)
             if args.calls:
                 print("       calls per update:", {k: round(v / max(1, r["updates"]), 2) for k, v in

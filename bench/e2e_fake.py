@@ -94,6 +94,8 @@ class FakeBotAPI:
                              + str(len(payload)).encode() + b"\r\n\r\n" + payload)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        except asyncio.CancelledError:  # the server closes at the end of a run
+            pass
         finally:
             writer.close()
 

@@ -137,12 +137,13 @@ def text_tactics(text: str, allowed: Iterable[str] | None = None) -> list[str]:
     wanted = set(allowed) if allowed is not None else None
     toks = tokens(text)
     skip = _innocent(toks, lex)
+    present = set(toks)
     found = []
     for tactic in lex.tactics:
         if wanted is not None and tactic.id not in wanted:
             continue
         if any(i not in skip and _matches(toks, i, p) and not _cancelled(toks, i, lex, len(p))
-               for p in tactic.words for i in range(len(toks))):
+               for p in tactic.words for i in _starts(toks, present, p)):
             found.append(tactic.id)
     return found
 
@@ -155,6 +156,15 @@ def read_for(step_id: str, kind: str, warn: Sequence[str]) -> tuple[str, ...]:
     if kind in lex.read_kinds and step_id not in lex.read_skip:
         return tuple(t.id for t in lex.tactics)
     return ()
+
+
+def _starts(toks: Sequence[str], present: set[str], phrase: tuple[str, ...]) -> list[int]:
+    """Where the phrase can start: at its first word (exact), or, for one word, at a token it prefixes; a cheap
+    filter before `_matches` (a plan checks every answer against every tactic)."""
+    first = phrase[0]
+    if len(phrase) > 1:
+        return [i for i, t in enumerate(toks) if t == first] if first in present else []
+    return [i for i, t in enumerate(toks) if t.startswith(first)]
 
 
 def option_tactics(step_id: str, chosen: Iterable[str]) -> list[str]:

@@ -79,6 +79,14 @@ ANSWERS_ID = A.lines(PERSONA_ID, "id")
 ANSWERS_EN = A.lines(PERSONA_EN, "en")
 
 
+@pytest.fixture(autouse=True)
+def exact_nudge_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nudges at their exact times in tests (no per-user jitter); tests/test_nudge_jitter.py turns it back on."""
+    from handlers.reminders import schedule
+
+    monkeypatch.setattr(schedule, "JITTER_MAX", 0)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -16,6 +16,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, 
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.adapters.base import RetryLater
+from bot.adapters.telegram_http import NotSent
 from bot.dispatcher import KeyedSerializer
 from bot.ratelimit import RateLimiter
 
@@ -101,7 +102,7 @@ class Transport:
         import httpx
 
         cause = exc.__cause__
-        if isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        if isinstance(cause, (NotSent, httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
             return True
         if isinstance(exc, TimedOut) or cause is not None and not isinstance(cause, TelegramError):
             return False  # a read/write timeout, a dropped connection, an unknown failure in the HTTP client

@@ -3,7 +3,8 @@
 Drawing is CPU-bound and partly pure Python (the PDF writer): in a thread it would hold the GIL and stall every
 other user's replies while one plan is drawn. The pool starts on first use (spawned, so it shares nothing with the
 bot's threads) and falls back to a thread where processes cannot be had. BRANDCOACH_DRAW_WORKERS sets its size
-(default 1; 0 draws in a thread).
+(default 1; 0 draws in a thread). A worker holds ~80 MB once it has drawn (fonts, shaping, images): the pool is
+shut down after IDLE_SECONDS without a drawing and started again on the next one (about half a second).
 """
 from __future__ import annotations
 
@@ -21,10 +22,28 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _pool: Executor | None = None
 _unavailable = False
+IDLE_SECONDS = 120.0
+_busy = 0
+_idle_timer: asyncio.TimerHandle | None = None
+_exit_hook = False
+
+
+def watch_parent(parent: int, every: float = 1.0) -> None:
+    """In a worker: exit when the bot is gone. A pool worker otherwise outlives a bot that was killed (SIGKILL, or a
+    stop that timed out): it holds its own end of the task pipe, so it never sees the bot's end close."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def _executor() -> Executor | None:
-    global _pool, _unavailable
+    global _pool, _unavailable, _exit_hook
     if _pool is not None or _unavailable:
         return _pool
     workers = int(os.environ.get("BRANDCOACH_DRAW_WORKERS", "1") or 1)
@@ -32,23 +51,52 @@ def _executor() -> Executor | None:
         _unavailable = True
         return None
     try:
-        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=watch_parent, initargs=(os.getpid(),))
     except (OSError, ValueError, NotImplementedError):
         log.warning("no process pool for drawing; drawing in a thread", exc_info=True)
         _unavailable = True
         return None
-    atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+    if not _exit_hook:
+        atexit.register(_shutdown_at_exit)
+        _exit_hook = True
     return _pool
+
+
+def _shutdown_at_exit() -> None:
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _release_if_idle() -> None:
+    """Shut the pool down (its memory goes back) when nothing was drawn for IDLE_SECONDS."""
+    global _pool, _idle_timer
+    _idle_timer = None
+    if _busy == 0 and _pool is not None:
+        pool, _pool = _pool, None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _touch(loop: asyncio.AbstractEventLoop) -> None:
+    global _idle_timer
+    if _idle_timer is not None:
+        _idle_timer.cancel()
+    _idle_timer = loop.call_later(IDLE_SECONDS, _release_if_idle)
 
 
 async def run(fn: Callable[..., T], *args: Any) -> T:
     """fn(*args) in the drawing pool (fn and args must be picklable: module-level functions, plain data)."""
-    global _pool
+    global _pool, _busy
     pool = _executor()
     if pool is not None:
+        loop = asyncio.get_running_loop()
+        _busy += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+            return await loop.run_in_executor(pool, fn, *args)
         except BrokenProcessPool:
             log.warning("the drawing pool broke; starting a new one next time")
             _pool = None
+        finally:
+            _busy -= 1
+            _touch(loop)
     return await asyncio.to_thread(fn, *args)

@@ -136,7 +136,7 @@ class Dispatcher:
         after = max(slot or floor, floor)
         for _ in range(1000):
             nxt, nxt_sched = next_slot(n.times, n.days, n.monthday, due.tz, due.quiet_start, due.quiet_end,
-                                       S.from_ts(after))
+                                       S.from_ts(after), n.user_id)
             if nxt is None or nxt_sched is None or nxt_sched > now:
                 break
             slot, sched, after, passed = nxt, nxt_sched, nxt, passed + 1
@@ -169,7 +169,7 @@ class Dispatcher:
         slot = sched = None
         if not n.once:
             slot, sched = next_slot(n.times, n.days, n.monthday, due.tz, due.quiet_start, due.quiet_end,
-                                    self.core.clock.now())
+                                    self.core.clock.now(), n.user_id)
         await self.store.advance(n.id, sent_at=sent_at, slot=slot, sched=sched, skipped=skipped)
 
     async def _deliver_all(self, rows: list[Due], stats: TickStats) -> None:

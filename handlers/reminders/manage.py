@@ -10,13 +10,17 @@ from bot.storage import Storage
 
 
 def next_slot(times: list[str], days: list[int], monthday: int | None, tz: str, quiet_start: str | None,
-              quiet_end: str | None, after: datetime) -> tuple[int | None, int | None]:
-    """(slot, sched) of the first occurrence after `after`: its nominal time and, past quiet hours, its send time."""
+              quiet_end: str | None, after: datetime, user_id: int | None = None) -> tuple[int | None, int | None]:
+    """(slot, sched) of the first occurrence after `after`: its nominal time and its send time (past quiet hours,
+    then, for a user, delayed by their jitter of the day: S.jittered)."""
     zone = S.zone(tz)
     slot = S.next_occurrence(after, zone, times, days, monthday)
     if slot is None:
         return None, None
-    return S.to_ts(slot), S.to_ts(S.apply_quiet(slot, zone, quiet_start, quiet_end))
+    sched = S.apply_quiet(slot, zone, quiet_start, quiet_end)
+    if user_id is not None:
+        sched = S.jittered(sched, user_id, zone, quiet_start, quiet_end)
+    return S.to_ts(slot), S.to_ts(sched)
 
 
 async def ensure_defaults(storage: Storage, user_id: int, *, refresh: bool = False) -> bool:
@@ -39,7 +43,8 @@ async def ensure_defaults(storage: Storage, user_id: int, *, refresh: bool = Fal
         times, days, monthday = C.default_schedule(kind, answers)
         have = existing.get(kind.id)
         if have is None:
-            slot, sched = next_slot(times, days, monthday, settings.tz, settings.quiet_start, settings.quiet_end, now)
+            slot, sched = next_slot(times, days, monthday, settings.tz, settings.quiet_start, settings.quiet_end, now,
+                                    user_id)
             await store.add_series(user_id, kind.id, times, days, monthday, True,
                                    not settings.paused and sched is not None, slot, sched)
             created = True
@@ -62,7 +67,7 @@ async def reschedule(store: NudgeStore, nudge: Nudge, settings: Settings, now: d
         await store.update(nudge.id, active=not settings.paused and sched is not None, sched_at=sched, due_at=sched)
         return
     slot, sched = next_slot(nudge.times, nudge.days, nudge.monthday, settings.tz, settings.quiet_start,
-                            settings.quiet_end, now)
+                            settings.quiet_end, now, nudge.user_id)
     active = nudge.enabled and not settings.paused and sched is not None
     await store.update(nudge.id, active=active, slot_at=slot, sched_at=sched, due_at=sched, claimed_at=None,
                        attempts=0)

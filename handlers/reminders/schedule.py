@@ -1,6 +1,8 @@
 """Pure schedule arithmetic: next occurrence as wall-clock time in the user's zone, quiet hours, snooze."""
 from __future__ import annotations
 
+import hashlib
+
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -208,6 +210,27 @@ def apply_quiet(when: datetime, tz: tzinfo, quiet_start: str | None, quiet_end: 
         day += timedelta(days=1)
     end = local_to_utc(day, qe, tz)
     return end if end > when else when
+
+
+JITTER_MAX = 180  # seconds: a user's nudges go out up to 3 minutes after their time, to spread a wave
+
+
+def jitter(user_id: int, day: date, limit: int | None = None) -> int:
+    """A delay in [0, limit) seconds, the same for a user all day and different from day to day (a stable hash,
+    not Python's salted one): users who chose the same time are spread over a few minutes they cannot notice."""
+    limit = JITTER_MAX if limit is None else limit
+    if limit <= 0:
+        return 0
+    digest = hashlib.blake2b(f"{user_id}:{day.isoformat()}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % limit
+
+
+def jittered(when: datetime, user_id: int, tz: tzinfo, quiet_start: str | None, quiet_end: str | None,
+             limit: int | None = None) -> datetime:
+    """The send time (`when`, already past quiet hours) delayed by the user's jitter, unless that would fall into
+    quiet hours (then `when` itself)."""
+    later = when + timedelta(seconds=jitter(user_id, when.astimezone(tz).date(), limit))
+    return when if in_quiet(later, tz, quiet_start, quiet_end) else later
 
 
 def snooze_time(option: str, now: datetime, slot: datetime, tz: tzinfo) -> datetime:

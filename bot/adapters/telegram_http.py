@@ -1,0 +1,111 @@
+"""python-telegram-bot's HTTP requests on aiohttp's client: a small keep-alive pool, one write per small request.
+
+PTB's default client (httpx over httpcore over anyio) costs more CPU per Bot API call than the rest of a reply;
+aiohttp is already a dependency (the webhook server). Errors map as PTB expects: a timeout is `TimedOut`, any other
+transport failure `NetworkError`; error statuses (429 with its JSON `retry_after`, 5xx) are left to PTB's
+`BaseRequest`, which raises RetryAfter/NetworkError from them. A failure before the request could leave (no
+connection from the pool in time, connection refused or timed out) carries a `NotSent` cause, so the transport may
+repeat even a send; a read timeout or a dropped connection never does (Telegram may have processed it).
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+from telegram._utils.defaultvalue import DefaultValue
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class NotSent(Exception):
+    """The cause of a NetworkError/TimedOut raised before any byte of the request went out."""
+
+
+def _seconds(value: Any, default: float | None) -> float | None:
+    return default if isinstance(value, DefaultValue) else value
+
+
+class AiohttpRequest(BaseRequest):
+    """A `telegram.request.BaseRequest` on one aiohttp `ClientSession` (created in `initialize`, in the loop)."""
+
+    def __init__(self, pool: int = 16, *, read_timeout: float | None = 15.0, write_timeout: float | None = 15.0,
+                 connect_timeout: float | None = 5.0, pool_timeout: float | None = 10.0,
+                 media_write_timeout: float | None = 30.0) -> None:
+        self.pool = pool
+        self._read = read_timeout
+        self._write = write_timeout
+        self._connect = connect_timeout
+        self._pool = pool_timeout
+        self._media_write = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The default read timeout (PTB adds the long-polling timeout to it for getUpdates)."""
+        return self._read
+
+    async def initialize(self) -> None:
+        """Open the session and its connection pool (keep-alive) if not open."""
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self.pool, limit_per_host=0, keepalive_timeout=30.0,
+                                             ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT},
+                                                  auto_decompress=True)
+
+    async def shutdown(self) -> None:
+        """Close the session and its connections."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    @staticmethod
+    def body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:
+        """The request body: form-urlencoded parameters (as PTB's own client sends them), or multipart with files."""
+        if request_data is None:
+            return None, None
+        files = request_data.multipart_data if request_data.contains_files else None
+        if not files:
+            return urlencode(request_data.json_parameters).encode(), FORM
+        form = aiohttp.FormData(quote_fields=False)
+        for name, value in request_data.json_parameters.items():
+            form.add_field(name, value)
+        for name, part in files.items():
+            filename, content = part[0], part[1]
+            mime = part[2] if len(part) > 2 else None  # type: ignore[misc]
+            form.add_field(name, content, filename=filename, content_type=mime)
+        return form, None
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = BaseRequest.DEFAULT_NONE, write_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        """One HTTP request: (status, body); TimedOut/NetworkError on transport failures (see the module doc)."""
+        session = self._session
+        if session is None or session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        data, headers = self.body(request_data)
+        read = _seconds(read_timeout, self._read)
+        connect = _seconds(connect_timeout, self._connect)
+        wait = _seconds(pool_timeout, self._pool)
+        write = _seconds(write_timeout, self._write if headers is not None else self._media_write)
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_read=read, sock_connect=connect,
+            connect=None if connect is None or wait is None else connect + wait)  # the pool wait + the connect
+        # aiohttp has no write timeout: a whole-request guard stands in for it (and for a stalled upload).
+        guard = None if None in (read, write, connect, wait) else read + write + connect + wait  # type: ignore[operator]
+        try:
+            async with asyncio.timeout(guard):
+                async with session.request(method, url, data=data, headers=headers, timeout=timeout) as response:
+                    return response.status, await response.read()
+        except aiohttp.ConnectionTimeoutError as err:
+            raise TimedOut("Pool or connect timeout: the request was not sent to Telegram") from NotSent(str(err))
+        except aiohttp.ClientConnectorError as err:
+            raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from NotSent(str(err))
+        except TimeoutError as err:  # a read timeout, or the guard: the request may have been processed
+            raise TimedOut() from err
+        except aiohttp.ClientError as err:
+            raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err

@@ -1,0 +1,121 @@
+"""AiohttpRequest, the bot's HTTP client for the Bot API: the errors PTB and the transport expect."""
+from __future__ import annotations
+
+import asyncio
+import socket
+from datetime import timedelta
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from telegram import Bot
+from telegram.error import NetworkError, RetryAfter, TimedOut
+
+from bot.adapters.telegram_http import AiohttpRequest, NotSent
+from bot.adapters.telegram_net import Transport
+
+TOKEN = "123456:TEST-token"
+
+
+class Server:
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.seen: list[dict[str, Any]] = []
+        self.mode = "ok"
+
+    async def handle(self, request: web.Request) -> web.Response:
+        form = dict(await request.post())
+        self.seen.append({"method": request.match_info["method"], "ctype": request.content_type,
+                          **{k: (v if isinstance(v, str) else v.file.read()) for k, v in form.items()}})
+        if self.mode == "hang":
+            await self.release.wait()
+        if self.mode == "429":
+            return web.json_response({"ok": False, "error_code": 429, "description": "Too Many Requests",
+                                      "parameters": {"retry_after": 7}}, status=429)
+        if request.match_info["method"] == "getMe":
+            return web.json_response({"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "B",
+                                                              "username": "b_bot"}})
+        return web.json_response({"ok": True, "result": {"message_id": 5, "date": 0, "text": "x",
+                                                          "chat": {"id": 42, "type": "private"}}})
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[Server, str]]:
+    srv = Server()
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", srv.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield srv, f"http://127.0.0.1:{port}/bot"
+    srv.release.set()
+    await runner.cleanup()
+
+
+async def bot_on(url: str, **timeouts: float) -> Bot:
+    bot = Bot(TOKEN, base_url=url, request=AiohttpRequest(4, **timeouts), get_updates_request=AiohttpRequest(1))
+    await bot.initialize()
+    return bot
+
+
+async def test_sends_form_fields_and_files_as_ptb_does(server: tuple[Server, str]) -> None:
+    srv, url = server
+    bot = await bot_on(url)
+    try:
+        await bot.send_message(42, "halo <b>kamu</b>", parse_mode="HTML")
+        await bot.send_document(42, b"%PDF-1.4 plan", filename="plan.pdf", caption="Rencana")
+    finally:
+        await bot.shutdown()
+    send, doc = srv.seen[-2], srv.seen[-1]
+    assert send["method"] == "sendMessage" and send["ctype"] == "application/x-www-form-urlencoded"
+    assert send["text"] == "halo <b>kamu</b>" and send["chat_id"] == "42"
+    assert doc["method"] == "sendDocument" and doc["ctype"] == "multipart/form-data"
+    assert doc["caption"] == "Rencana" and b"%PDF-1.4 plan" in [v for v in doc.values() if isinstance(v, bytes)]
+
+
+async def test_429_is_retry_after_with_telegrams_wait(server: tuple[Server, str]) -> None:
+    srv, url = server
+    bot = await bot_on(url)
+    srv.mode = "429"
+    try:
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(42, "x")
+    finally:
+        await bot.shutdown()
+    assert caught.value.retry_after in (7, timedelta(seconds=7))
+
+
+async def test_a_read_timeout_is_ambiguous_so_a_send_is_never_repeated(server: tuple[Server, str]) -> None:
+    srv, url = server
+    bot = await bot_on(url, read_timeout=0.05)
+    srv.mode = "hang"
+    try:
+        with pytest.raises(TimedOut) as caught:
+            await bot.send_message(42, "x")
+    finally:
+        srv.release.set()
+        await bot.shutdown()
+    assert not Transport.never_arrived(caught.value)
+
+
+async def test_a_refused_connection_provably_never_arrived() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    request = AiohttpRequest(2)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await request.do_request(f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage", "POST")
+    finally:
+        await request.shutdown()
+    assert isinstance(caught.value.__cause__, NotSent)
+    assert Transport.never_arrived(caught.value)
+
+
+async def test_not_initialized_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError):
+        await AiohttpRequest().do_request("http://127.0.0.1:1/x", "POST")

@@ -196,3 +196,16 @@ async def harness(core: Core) -> AsyncIterator[Any]:
         yield h
     finally:
         await adapter.disconnect()
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[Any]:
+    """A strict local fake Bot API on 127.0.0.1 (tests/fake_telegram.py), started and stopped around the test."""
+    from fake_telegram import FakeTelegram
+
+    server = FakeTelegram()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

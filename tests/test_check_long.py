@@ -14,7 +14,7 @@ from bot.i18n import Catalog
 from bot.types import UserRef, command_text, parse_command
 from fake_telegram import FakeTelegram
 from nudge_helpers import ANSWERS, done_user
-from test_telegram import Chat, running, tg  # noqa: F401  (the fixture)
+from test_telegram import Chat, running
 
 ANS: dict[str, Any] = {**ANSWERS, "focus_platforms": ["tiktok"]}  # a 4,000-character limit: the count is shown
 

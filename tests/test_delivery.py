@@ -54,15 +54,6 @@ def most_in_any_window(times: list[float], window: float) -> int:
     return max((sum(1 for s in times[i:] if s - t < window - 1e-9) for i, t in enumerate(times)), default=0)
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
 
 @contextlib.asynccontextmanager
 async def bot(tg: FakeTelegram, db: str, clock: FakeClock) -> AsyncIterator[tuple[Core, TelegramAdapter, Logged]]:

@@ -36,15 +36,6 @@ class Running:
     waits: list[float] = field(default_factory=list)
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
 
 @contextlib.asynccontextmanager
 async def running(tg: FakeTelegram, db: str, **config: Any) -> AsyncIterator[Running]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,10 +59,8 @@ def card_file(answers: Mapping[str, Any], t: Tr) -> OutFile:
 
 def pdf_file(title: str, sections: Sequence[Any], t: Tr, when: datetime) -> OutFile:
     """The whole plan as a PDF file: every section the plan has, in order."""
-    from handlers.pictures.pdf import render_pdf
-
     made = t("pic.pdf.made", date=when.strftime("%Y-%m-%d"))
-    return OutFile(t("pic.pdf.file_name"), render_pdf(title, made, sections, "brandcoach"), PDF)
+    return OutFile(t("pic.pdf.file_name"), pdf_bytes(title, made, sections), PDF)
 
 
 def chart_file(checkins: Sequence[Mapping[str, object]], current_week: str, prev_week: Callable[[str], str],
@@ -75,10 +73,10 @@ def chart_file(checkins: Sequence[Mapping[str, object]], current_week: str, prev
     return OutFile(t("pic.chart.file_name"), render_chart(weeks, target, streak, t).png, PNG)
 
 
-async def _drawn(ctx: Context, draw: Callable[[], list[OutFile]]) -> list[OutFile]:
-    """The files drawn in a worker thread; none (and a note to the user) if drawing failed."""
+async def _drawn(ctx: Context, draw: Callable[[], Awaitable[list[OutFile]]]) -> list[OutFile]:
+    """The files `draw` makes (away from the event loop); none, and a note to the user, if drawing failed."""
     try:
-        return await asyncio.to_thread(draw)
+        return await draw()
     except Exception:
         log.exception("drawing a picture failed")
         ctx.say("pic.failed")
@@ -88,24 +86,25 @@ async def _drawn(ctx: Context, draw: Callable[[], list[OutFile]]) -> list[OutFil
 async def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections: Sequence[Any]) -> None:
     """Hook for the plan: the card (a photo) and the PDF (a document) after the plan's text."""
     made = ctx.t("pic.pdf.made", date=ctx.storage.clock.now().strftime("%Y-%m-%d"))
-    try:
-        facts = card_facts(answers, ctx.t)
-        plain = [_plain(s) for s in sections]
+
+    async def draw() -> list[OutFile]:
+        facts, plain = card_facts(answers, ctx.t), [_plain(s) for s in sections]
         card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, plain))
-    except Exception:
-        log.exception("drawing the plan's pictures failed")
-        ctx.say("pic.failed")
-        return
-    ctx.say("pic.card.caption", file=OutFile(ctx.t("pic.card.file_name"), card, PNG))
-    ctx.say("pic.pdf.caption", file=OutFile(ctx.t("pic.pdf.file_name"), pdf, PDF))
+        return [OutFile(ctx.t("pic.card.file_name"), card, PNG), OutFile(ctx.t("pic.pdf.file_name"), pdf, PDF)]
+
+    for file, caption in zip(await _drawn(ctx, draw), ("pic.card.caption", "pic.pdf.caption")):
+        ctx.say(caption, file=file)
 
 
 async def progress_picture(ctx: Context, checkins: Sequence[Mapping[str, object]], current_week: str,
                            prev_week: Callable[[str], str], streak: int) -> None:
     """Hook for /progress: the chart after the text summary (the cadence answer gives the target line)."""
     cadence = (await ctx.storage.answers(ctx.user.id)).get("cadence")
-    files = await _drawn(ctx, lambda: [chart_file(checkins, current_week, prev_week, cadence, streak, ctx.t)])
-    for file in files:
+
+    async def draw() -> list[OutFile]:  # in a thread: the chart is small, and its labels need the catalog
+        return [await asyncio.to_thread(chart_file, checkins, current_week, prev_week, cadence, streak, ctx.t)]
+
+    for file in await _drawn(ctx, draw):
         ctx.say("pic.chart.caption", file=file)
 
 
@@ -116,13 +115,12 @@ async def cmd_card(ctx: Context) -> None:
         ctx.say("pic.no_plan")
         return
     answers = await ctx.storage.answers(ctx.user.id)
-    try:
-        png = await pool.run(card_png, card_facts(answers, ctx.t))
-    except Exception:
-        log.exception("drawing the card failed")
-        ctx.say("pic.failed")
-        return
-    ctx.say("pic.card.caption", file=OutFile(ctx.t("pic.card.file_name"), png, PNG))
+
+    async def draw() -> list[OutFile]:
+        return [OutFile(ctx.t("pic.card.file_name"), await pool.run(card_png, card_facts(answers, ctx.t)), PNG)]
+
+    for file in await _drawn(ctx, draw):
+        ctx.say("pic.card.caption", file=file)
 
 
 def register(router: Router) -> None:

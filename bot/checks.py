@@ -7,6 +7,7 @@ import importlib
 import pkgutil
 from collections.abc import Iterable
 
+from bot.features import DEFAULT_FEATURES
 from bot.schema import ContentError, Issue, cross_language_issues, registered
 
 
@@ -24,7 +25,7 @@ def _catalog_check() -> list[Issue]:
     return cross_language_issues(catalog_entries_by_language())
 
 
-def run_checks(packages: Iterable[str] = ("handlers",)) -> list[Issue]:
+def run_checks(packages: Iterable[str] = DEFAULT_FEATURES) -> list[Issue]:
     """Import the feature packages, run every registered check (and the catalog check), return all issues."""
     import_features(packages)
     out: list[Issue] = []

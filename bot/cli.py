@@ -58,8 +58,7 @@ def check_content(args: argparse.Namespace | None = None, startup: bool = False)
     for option, env in (("content_dir", "BRANDCOACH_CONTENT_DIR"), ("locales_dir", "BRANDCOACH_LOCALES_DIR")):
         if getattr(args, option, None):
             os.environ[env] = getattr(args, option)
-    packages = [p.strip() for p in os.environ.get("BRANDCOACH_FEATURES", "handlers").split(",") if p.strip()]
-    issues = checks.run_checks(packages)
+    issues = checks.run_checks()  # the same feature packages the bot loads (bot.features.DEFAULT_FEATURES)
     for issue in issues:
         print(issue, file=sys.stderr if startup else sys.stdout)
     if issues:

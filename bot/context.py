@@ -60,10 +60,9 @@ class Context:
     def settle(self, answer: str) -> None:
         """Say what the tapped question was answered with (shown on that message; its buttons go).
 
-        It goes last among the replies: adapters show it on the tapped message, not in the conversation.
+        replies() puts it last: adapters show it on the tapped message, not in the conversation.
         """
         self.say("common.answered", kind="settled", answer=answer)
-        self.out.append(self.out.pop())  # kept last even if more replies follow
 
     def replies(self) -> list[Outbound]:
         """The replies in order, the settled answer (if any) last."""

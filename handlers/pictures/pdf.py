@@ -182,8 +182,9 @@ def _document(title: str, subtitle: str, sections: Sequence[SectionLike], size: 
         for line in section.lines:
             text = safe(line)
             wrapped = None if _rtl(text) else wrap(pdf, text, pdf.epw - 4)  # laid out once, printed as laid out
-            rows = len(wrapped) if wrapped is not None else \
-                len(pdf.multi_cell(pdf.epw - 4, line_h, text, dry_run=True, output="LINES"))
+            laid: Any = wrapped if wrapped is not None else \
+                pdf.multi_cell(pdf.epw - 4, line_h, text, dry_run=True, output="LINES")
+            rows = len(laid)
             if pdf.get_y() + rows * line_h > pdf.page_break_trigger:
                 pdf.add_page()  # a bullet is never split across two pages
             pdf.set_x(pdf.l_margin)

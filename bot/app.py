@@ -16,6 +16,7 @@ from bot.ratelimit import limiter_for, shared_slots
 log = logging.getLogger(__name__)
 
 START_ATTEMPTS = 5       # connect() tries per platform when the network or the platform's servers fail
+FOLLOW_UP_GRACE = 10.0  # seconds a stop waits for follow-ups (the plan's pictures) before disconnecting
 START_BACKOFF = 2.0      # seconds before the 2nd attempt, doubling after each
 EXIT_CONFIG = 2          # a token missing or rejected: restarting will not help
 EXIT_UNAVAILABLE = 3     # the platform could not be reached: a supervisor may restart later
@@ -156,6 +157,9 @@ class App:
     async def stop(self) -> None:
         for service in reversed(self.services):
             await service.stop()
+        left = await self.core.follow_ups.drain(FOLLOW_UP_GRACE)  # pictures being drawn: sent if they are quick
+        if left:
+            log.info("stopping with %d follow-up(s) unsent (their answers went without them)", left)
         for adapter in self.adapters:
             try:
                 await adapter.disconnect()

@@ -1,6 +1,7 @@
 """What a handler gets: the inbound message, its decoded action, the user, their conversation state, replies."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ class Context:
     actions: tuple[Action | None, ...] = ()               # every decoded action of a whole selection
     out: list[Outbound] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)    # per-message results a handler needs twice
+    jobs: list[Callable[[Context], Awaitable[None]]] = field(default_factory=list)  # follow-ups (later())
 
     @property
     def storage(self) -> Storage:
@@ -63,6 +65,12 @@ class Context:
         replies() puts it last: adapters show it on the tapped message, not in the conversation.
         """
         self.say("common.answered", kind="settled", answer=answer)
+
+    def later(self, job: Callable[[Context], Awaitable[None]]) -> None:
+        """Finish part of the answer after it was sent (e.g. pictures drawn in another process): once the handler
+        has returned, `job` runs with a context of its own, outside the user's serial lane, and what it says follows
+        as its own message(s) (bot/followups.py). Held in memory only: what it adds must not be needed."""
+        self.jobs.append(job)
 
     def replies(self) -> list[Outbound]:
         """The replies in order, the settled answer (if any) last."""

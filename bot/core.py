@@ -11,6 +11,7 @@ from bot.actions import Action, action, decode
 from bot.clock import Clock, SystemClock
 from bot.context import Context
 from bot.dispatcher import KeyedSerializer
+from bot.followups import FollowUps
 from bot.i18n import DEFAULT_LANGUAGE, Catalog
 from bot.ratelimit import RateLimiter, unprompted
 from bot.router import Router
@@ -70,6 +71,7 @@ class Core:
         # Every send (replies, nudges, re-sends) takes a slot here. With an injected clock (tests) the limits are
         # kept on virtual time that only the limiter's own waits move: counted and ordered, never slept through.
         self.limiter = limiter or (RateLimiter.virtual() if injected else RateLimiter())
+        self.follow_ups = FollowUps(self)  # what handlers finish after their answer was sent (ctx.later)
         storage.on_delete = self.forget  # after /delete: adapters drop what they keep outside the database
 
     async def start(self) -> None:
@@ -78,6 +80,8 @@ class Core:
         language.warm_up()
 
     async def stop(self) -> None:
+        """Stop follow-ups still running (their answers were sent without them), close storage."""
+        await self.follow_ups.cancel()
         await self.storage.close()
 
     def add_adapter(self, adapter: Adapter) -> None:
@@ -188,6 +192,7 @@ class Core:
         handler = self.router.resolve(ctx)
         if handler is not None:
             await handler(ctx)
+        self.follow_ups.start(ctx)  # e.g. pictures: they follow the replies, outside the user's lane
         return ctx.replies()
 
     async def _in_group(self, inbound: Inbound) -> list[Outbound]:

@@ -43,6 +43,11 @@ def unprompted() -> Iterator[None]:
         LANE.reset(token)
 
 
+def is_unprompted() -> bool:
+    """Whether sends here go in the nudge lane (a paid broadcast pays for those alone)."""
+    return LANE.get() == NUDGE
+
+
 @contextmanager
 def slot_taken(platform: str, chat: str) -> Iterator[None]:
     """The next send to `chat` inside this block uses a slot acquired beforehand (the nudge dispatcher takes it

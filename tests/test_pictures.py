@@ -2,6 +2,7 @@
 languages, sent by /plan, /card and /progress, written by `brandcoach render`; --help loads no imaging library."""
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
@@ -175,17 +176,71 @@ def files_of(out: list[Outbound]) -> list[tuple[str, str]]:
     return [(m.file.mime, m.key) for m in out if m.file is not None]
 
 
+class Recorder:
+    """A console adapter that records what is sent unprompted (the follow-ups)."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[Outbound] = []
+
+    async def send(self, user_id: str, messages: list[Outbound]) -> None:
+        assert user_id == USER.user_id
+        self.sent.extend(messages)
+
+
+async def confirm(core: Core) -> tuple[list[Outbound], Recorder]:
+    """Walk the questionnaire and confirm it; the replies, and a recorder that gets the follow-ups."""
+    recorder = Recorder()
+    core.add_adapter(recorder)  # type: ignore[arg-type]
+    await A.walk(core, USER, PERSONA_ID)
+    return await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP)), recorder
+
+
 async def test_plan_sends_card_and_pdf_and_card_alone(core: Core) -> None:
     assert [m.key for m in await cmd(core, "card")] == ["pic.no_plan"]
-    await A.walk(core, USER, PERSONA_ID)
-    out = await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
-    assert files_of(out) == [("text/markdown", "plan.file_caption"), ("image/png", "pic.card.caption"),
-                             ("application/pdf", "pic.pdf.caption")]
+    out, recorder = await confirm(core)
+    assert files_of(out) == [("text/markdown", "plan.file_caption")]
+    caption = next(m.text for m in out if m.key == "plan.file_caption")
+    assert CATALOG.t("id", "pic.coming") in caption  # says the pictures follow, and how to get them again
+    assert await core.follow_ups.drain() == 0
+    assert files_of(recorder.sent) == [("image/png", "pic.card.caption"), ("application/pdf", "pic.pdf.caption")]
     again = await cmd(core, "plan")
     assert files_of(again) == files_of(out)
+    await core.follow_ups.drain()
+    assert files_of(recorder.sent[2:]) == files_of(recorder.sent[:2])
     card = await cmd(core, "card")
     assert files_of(card) == [("image/png", "pic.card.caption")]
     assert card[0].file is not None and card[0].file.data.startswith(b"\x89PNG")
+
+
+async def test_the_plan_text_does_not_wait_for_its_pictures(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the pictures are being drawn, the plan's text is already answered, and the same user (and others) are
+    answered too: the drawing holds no one's turn. The pictures arrive after, once drawn."""
+    from handlers.pictures import pool
+
+    drawing = asyncio.Event()
+    release = asyncio.Event()
+    real = pool.run
+
+    async def slow(fn: Any, *args: Any) -> Any:
+        drawing.set()
+        await release.wait()
+        return await real(fn, *args)
+
+    monkeypatch.setattr(pool, "run", slow)
+    out, recorder = await confirm(core)
+    keys = [m.key for m in out]
+    assert "plan.title" in keys and "plan.file_caption" in keys
+    await asyncio.wait_for(drawing.wait(), 60)   # the drawing has started and is held...
+    assert recorder.sent == []                   # ...nothing of it was sent yet
+    assert [m.key for m in await cmd(core, "help")]  # the same user goes on meanwhile
+    other = UserRef("console", "someone-else", "Budi")
+    assert await cmd(core, "start", other)
+    assert recorder.sent == [] and len(core.follow_ups) == 1
+    release.set()
+    assert await core.follow_ups.drain() == 0
+    assert files_of(recorder.sent) == [("image/png", "pic.card.caption"), ("application/pdf", "pic.pdf.caption")]
 
 
 async def test_progress_adds_the_chart_when_there_are_check_ins(core: Core) -> None:
@@ -208,20 +263,35 @@ async def test_a_failed_drawing_keeps_the_text(core: Core, monkeypatch: pytest.M
         raise OSError("disk full")
 
     monkeypatch.setattr(P, "card_facts", broken)
+    out, recorder = await confirm(core)
+    keys = [m.key for m in out]
+    assert "plan.title" in keys and "plan.file_caption" in keys
+    assert "error.apology" not in keys
+    assert await core.follow_ups.drain() == 0
+    assert [m.key for m in recorder.sent] == ["pic.plan_failed"]  # said after the text, with /card to try again
+    assert "/card" in recorder.sent[0].text
+    assert not any(m.file is not None for m in recorder.sent)
+    assert [m.key for m in await cmd(core, "plan")].count("plan.title") == 1  # the text once, never again
+
+
+async def test_a_follow_up_without_a_way_to_send_it_is_dropped(core: Core) -> None:
+    """No adapter for the user's platform (or one that refuses): the follow-up is logged and dropped, no crash."""
     await A.walk(core, USER, PERSONA_ID)
     out = await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
-    keys = [m.key for m in out]
-    assert "plan.title" in keys and "plan.file_caption" in keys and "pic.failed" in keys
-    assert not any(m.file is not None and m.file.mime != "text/markdown" for m in out)
+    assert "plan.title" in [m.key for m in out]
+    assert await core.follow_ups.drain() == 0
 
 
 async def test_console_writes_pictures_owner_only_and_delete_removes_them(core: Core, tmp_path: Path) -> None:
     from bot.adapters.console import ConsoleAdapter, user_prefix
 
-    console = ConsoleAdapter(core, user_id=USER.user_id, files_dir=str(tmp_path / "files"))
+    out = io.StringIO()
+    console = ConsoleAdapter(core, user_id=USER.user_id, stdout=out, files_dir=str(tmp_path / "files"))
     core.add_adapter(console)
     await A.walk(core, USER, PERSONA_ID)
     shown = console.render(await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP)))
+    await core.follow_ups.drain()  # the pictures follow, written by the console's send
+    shown += out.getvalue()
     names = sorted(os.listdir(tmp_path / "files"))
     expected = [CATALOG.t("id", k) for k in ("plan.file_name", "pic.card.file_name", "pic.pdf.file_name")]
     assert names == sorted(user_prefix(USER.user_id) + name for name in expected)

@@ -220,7 +220,15 @@ async def finish(chat: Chat, summary: Call) -> list[Call]:
     # the first plan ends by asking the time zone for the reminders made from it (buttons WIB/WITA/WIT)
     ask = await chat.reply(lambda text: chat.t("rem.first_zone") in text, mark)
     assert "r:z:WIB" in str(ask.params)
-    return tg.sent(chat.uid, mark)
+    # the pictures follow, once drawn: after the plan's text (and the chat's other replies), never before
+    await tg.wait_for(lambda c: c.method == "senddocument" and c.files["document"]["filename"].endswith(".pdf"),
+                      mark, timeout=120)
+    sent = tg.sent(chat.uid, mark)
+    first_picture = next(i for i, c in enumerate(sent) if c.method == "sendphoto")
+    plan_text = next(i for i, c in enumerate(sent) if c.method == "sendmessage"
+                     and chat.t("plan.title", name="").strip() in c.text)
+    assert plan_text < first_picture and sent.index(ask) < first_picture
+    return sent
 
 
 def squash(text: str) -> str:
@@ -342,7 +350,7 @@ async def test_whole_questionnaire_in_english_plan_split_under_4096(tg: FakeTele
         assert "<b>▶ " in "".join(c.params["text"] for c in chunks)  # section titles in bold
         doc = [c for c in sent if c.method == "senddocument"][0]
         assert doc.files["document"]["filename"] == "personal-branding-plan.md"
-        assert doc.text == t("plan.file_caption")
+        assert doc.text == f"{t('plan.file_caption')}\n\n{t('pic.coming')}"  # says the pictures follow
 
 
 async def test_photo_voice_location_contact_are_re_asked(tg: FakeTelegram, db_path: str) -> None:

@@ -24,6 +24,7 @@ from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_net import ALLOWED_UPDATES, PerChatUpdateProcessor, Transport
 from bot.adapters.telegram_out import Outbox
 from bot.i18n import LANGUAGES
+from bot.ratelimit import is_unprompted
 from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class TelegramAdapter:
         self.net = Transport(config.telegram_webhook_secret or secrets.token_urlsafe(32), limiter=core.limiter)
         self.username = ""
         self.out = Outbox(self.net, lambda: self.username, lambda uid: core.unreachable(PLATFORM, uid))
+        self.chats = PerChatUpdateProcessor()  # one chat's updates in order; unprompted sends take their turn too
         self._stop = asyncio.Event()
 
     @property
@@ -77,7 +79,8 @@ class TelegramAdapter:
                    .request(self.requests[0]).get_updates_request(self.requests[1]))
         if self.config.telegram_api_url:
             builder = builder.base_url(self.config.telegram_api_url)
-        application = builder.concurrent_updates(PerChatUpdateProcessor()).build()
+        self.chats = PerChatUpdateProcessor()
+        application = builder.concurrent_updates(self.chats).build()
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
         return application
@@ -141,11 +144,12 @@ class TelegramAdapter:
 
     # -- outbound ----------------------------------------------------------------
     async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        """Unprompted delivery (nudges); raises UserUnreachable, RetryLater (not delivered: try again later) or
-        DeliveryUnknown (a timeout after the request went out: maybe delivered, never sent again)."""
+        """Unprompted delivery (nudges, follow-ups) in the chat's turn; raises UserUnreachable, RetryLater (not
+        delivered: try again later) or DeliveryUnknown (a timeout after the request went out: maybe delivered)."""
         try:
-            paid = {"allow_paid_broadcast": True} if self.config.telegram_paid_broadcast else {}
-            await self.out.deliver(int(user_id), messages, max_wait=SEND_MAX_WAIT, **paid)
+            paid = {"allow_paid_broadcast": True} if self.config.telegram_paid_broadcast and is_unprompted() else {}
+            chat = int(user_id)
+            await self.chats.in_chat(chat, lambda: self.out.deliver(chat, messages, max_wait=SEND_MAX_WAIT, **paid))
         except (UserUnreachable, RetryLater):
             raise
         except ValueError as exc:

@@ -60,6 +60,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
         await self._serial.run(key, run)
 
+    async def in_chat(self, key: int, fn: Callable[[], Awaitable[T]]) -> T:
+        """fn() in the chat's turn: after the updates of that chat already taken (and their replies)."""
+        return await self._serial.run(key, fn)
+
     async def initialize(self) -> None:
         """Nothing to set up."""
 

@@ -3,7 +3,8 @@
 Other features call the hooks: the plan adds `plan_pictures`, /progress adds `progress_picture`; /card sends the
 card alone. The texts are prepared here; drawing runs in a small process pool (`pool.py`: it takes tens of
 milliseconds of CPU, which in this process would stall everyone's replies), and a failure to draw never loses the
-text reply: it is logged and the user is told the text has everything.
+text reply: it is logged and the user is told the text has everything. The plan's pictures do not hold its text
+back: they follow as their own messages once drawn (`ctx.later`), and the plan's text says how to get them again.
 """
 from __future__ import annotations
 
@@ -73,27 +74,35 @@ def chart_file(checkins: Sequence[Mapping[str, object]], current_week: str, prev
     return OutFile(t("pic.chart.file_name"), render_chart(weeks, target, streak, t).png, PNG)
 
 
-async def _drawn(ctx: Context, draw: Callable[[], Awaitable[list[OutFile]]]) -> list[OutFile]:
+async def _drawn(ctx: Context, draw: Callable[[], Awaitable[list[OutFile]]],
+                 failed: str = "pic.failed") -> list[OutFile]:
     """The files `draw` makes (away from the event loop); none, and a note to the user, if drawing failed."""
     try:
         return await draw()
     except Exception:
         log.exception("drawing a picture failed")
-        ctx.say("pic.failed")
+        ctx.say(failed)
         return []
 
 
-async def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections: Sequence[Any]) -> None:
-    """Hook for the plan: the card (a photo) and the PDF (a document) after the plan's text."""
+def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections: Sequence[Any]) -> str:
+    """Hook for the plan: the card (a photo) and the PDF (a document) follow the plan's text as their own messages
+    once drawn; the text never waits for them. Returns a line for the plan's reply: they are coming, and how to get
+    them again if they never do (a failed drawing, a restart)."""
     made = ctx.t("pic.pdf.made", date=ctx.storage.clock.now().strftime("%Y-%m-%d"))
+    sections = [_plain(s) for s in sections]  # as the plan stands now, whatever happens before the job runs
 
-    async def draw() -> list[OutFile]:
-        facts, plain = card_facts(answers, ctx.t), [_plain(s) for s in sections]
-        card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, plain))
-        return [OutFile(ctx.t("pic.card.file_name"), card, PNG), OutFile(ctx.t("pic.pdf.file_name"), pdf, PDF)]
+    async def follow(later: Context) -> None:
+        async def draw() -> list[OutFile]:
+            facts = card_facts(answers, later.t)
+            card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, sections))
+            return [OutFile(later.t("pic.card.file_name"), card, PNG), OutFile(later.t("pic.pdf.file_name"), pdf, PDF)]
 
-    for file, caption in zip(await _drawn(ctx, draw), ("pic.card.caption", "pic.pdf.caption")):
-        ctx.say(caption, file=file)
+        for file, caption in zip(await _drawn(later, draw, "pic.plan_failed"), ("pic.card.caption", "pic.pdf.caption")):
+            later.say(caption, file=file)
+
+    ctx.later(follow)
+    return ctx.t("pic.coming")
 
 
 async def progress_picture(ctx: Context, checkins: Sequence[Mapping[str, object]], current_week: str,

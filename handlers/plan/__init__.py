@@ -73,14 +73,15 @@ async def stored_schedule(ctx: Context) -> Schedule | None:
 
 
 async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
-    """The plan as text, as a Markdown file, and as pictures (the card and the PDF)."""
+    """The plan as text and as a Markdown file, now; its pictures (the card and the PDF) follow once drawn."""
     sections = build_plan(answers, ctx.t, await stored_schedule(ctx))
     sections += [s for s in [await hook(ctx, answers) for hook in SECTION_HOOKS] if s is not None]
     title = ctx.t("plan.title", name=answers.get("name", ""))
     md = render_markdown(title, sections).encode("utf-8")
+    coming = plan_pictures(ctx, budget.kept_answers(answers), title, sections)  # the card shows what the plan keeps
     ctx.say("plan.title", text=render_text(title, sections))
-    ctx.say("plan.file_caption", file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
-    await plan_pictures(ctx, budget.kept_answers(answers), title, sections)  # the card shows what the plan keeps
+    ctx.say("plan.file_caption", text=f"{ctx.t('plan.file_caption')}\n\n{coming}",
+            file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
     ctx.say("plan.next")
 
 

@@ -1,0 +1,96 @@
+"""Follow-ups: the part of an answer a handler finishes after the answer was sent (`ctx.later(job)`), e.g. the plan's
+pictures, drawn in another process while the plan's text is already on its way.
+
+A job starts once its handler has returned, as a task of its own: it holds neither the user's serial lane nor
+anyone else's, so the user (and everyone) goes on while it runs. It gets a Context of its own (same user, same
+inbound); what it says is delivered through the user's adapter (`Adapter.send`, which keeps a chat's order: the
+follow-up comes after the replies of the message that started it) in the replies' lane of the limiter, one message
+at a time, so that a retry never repeats one that arrived. A job that fails, or a follow-up that cannot be
+delivered, is logged and dropped: the answer already sent stands alone. Jobs are held in memory only; a restart
+loses them (the plan says how to get its pictures again).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from bot.adapters.base import RetryLater, UserUnreachable
+from bot.context import Context
+from bot.types import Outbound
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+Job = Callable[[Context], Awaitable[None]]
+ATTEMPTS = 3           # deliveries of one follow-up message that the platform provably refused for now
+MAX_RETRY_WAIT = 60.0  # seconds waited between them at most
+
+
+class FollowUps:
+    """The follow-up jobs running in this process."""
+
+    def __init__(self, core: Core, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.core = core
+        self.sleep = sleep
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def start(self, ctx: Context) -> None:
+        """Start the jobs a handler left in `ctx` (after it returned)."""
+        for job in ctx.jobs:
+            task = asyncio.create_task(self._run(Context(self.core, ctx.inbound, ctx.user), job), name="follow-up")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        ctx.jobs = []
+
+    async def _run(self, ctx: Context, job: Job) -> None:
+        try:
+            await job(ctx)
+        except Exception:
+            log.exception("a follow-up failed (its answer was sent without it)")
+            return
+        for message in ctx.replies():
+            if not await self.deliver(ctx.user.platform, ctx.user.platform_user_id, message):
+                return
+
+    async def deliver(self, platform: str, user_id: str, message: Outbound) -> bool:
+        """Send one follow-up message; False when it did not go (and the rest should not either)."""
+        adapter = self.core.adapters.get(platform)
+        if adapter is None:
+            log.warning("no %s adapter to send a follow-up through: dropped", platform)
+            return False
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                await adapter.send(user_id, [message])
+                return True
+            except RetryLater as exc:
+                if attempt == ATTEMPTS:
+                    log.warning("a follow-up was refused %d times (%s): dropped", attempt, exc)
+                    return False
+                await self.sleep(min(MAX_RETRY_WAIT, max(0.0, exc.after)))
+            except UserUnreachable:
+                log.info("a follow-up's user is unreachable: dropped")
+                return False
+            except Exception:  # DeliveryUnknown (maybe delivered: never again) or an adapter's own failure
+                log.warning("a follow-up's delivery failed: dropped", exc_info=True)
+                return False
+        return False
+
+    async def drain(self, timeout: float | None = None) -> int:
+        """Wait for the running jobs (up to `timeout` seconds); returns how many are still running."""
+        pending = set(self._tasks)
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+        return sum(not task.done() for task in self._tasks)
+
+    async def cancel(self) -> None:
+        """Stop every job still running (the process is stopping)."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

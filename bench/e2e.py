@@ -9,19 +9,26 @@ python-telegram-bot ConversationHandler with PicklePersistence written after eve
 same number of texts per chat, each echoed), both from bench/e2e_ptb.py.
 
 Back to back, a run has two phases: every chat answers the questionnaire (30 updates: /start to the summary), then
-every chat taps confirm (ours draws the plan's card and PDF in its drawing process pool and sends them; conv sends a
-text and a small file; echo echoes once more). The first line of a run is the questionnaire phase: updates/s
+every chat taps confirm (ours sends the plan's text and Markdown file at once, then draws the plan's card and PDF in
+its drawing process pool and sends them as they are done; conv sends a text and a small file; echo echoes once
+more). The first line of a run is the questionnaire phase: updates/s
 (updates / wall time from the first update to the last awaited reply), CPU ms per update (user+system CPU of the bot
 process and its descendants, e.g. ours' drawing workers, over the phase / updates), p50/p95/p99 update->reply
 latency (from the update being offered by getUpdates to the reply the user waits for: the next question, the new
 ticks, the echo), peak RSS of the bot process in that phase (VmHWM); the second line is the confirm phase (latency
-to the plan's file, the time until every chat has it, CPU per confirm, the bot's peak RSS over the whole run, and
+to the plan's text, i.e. its Markdown file which follows the text, and the time until every chat has it; for ours
+the latency to the pictures, i.e. the card photo and the PDF both arrived, and the time until every chat has them;
+CPU per confirm, the bot's peak RSS over the whole run, and
 the RSS of its child processes, e.g. the drawing worker, at the end). With --think both phases overlap: the CPU figure is the
 whole run's per update (confirms included). Ratios to the baselines are the questionnaire phase's.
 The fake runs in this process, on the same 2 cores: it takes CPU the bots could use, equally for all three.
 Loopback only; every run has a deadline.
 
 Run: python bench/e2e.py [--chats 1,100,1000] [--bots ours,conv,echo] [--think 0.5-1.5 --chats 300] [--deadline 240]
+[--code DIR] [--virtual-pacing] (--code: run ours from another checkout, e.g. an older commit exported with
+`git archive`, in this harness; --virtual-pacing: ours counts Telegram's limits on virtual time, BRANDCOACH_PACING,
+so that the figures show the bot's own costs rather than Telegram's 30 messages a second: a confirm of 100 chats at
+once is 600-800 messages, 20-27 s at that rate whatever the bot does).
 """
 from __future__ import annotations
 
@@ -49,6 +56,7 @@ from bot.i18n import Catalog  # noqa: E402
 
 TOKEN = "123456:BENCH-token-not-secret"
 TICK = os.sysconf("SC_CLK_TCK")
+VIRTUAL_PACING = False  # --virtual-pacing
 Action = tuple[str, str, str, str]  # (update kind "text"|"tap", text or data, reply kind awaited, text it contains)
 
 
@@ -89,6 +97,8 @@ class Run:
     timeouts: int = 0
     first: float = 0.0
     last: float = 0.0
+    pictures: list[float] = field(default_factory=list)  # confirm: until the card photo and the PDF both arrived
+    pictures_last: float = 0.0
 
 
 class Chats:
@@ -103,10 +113,20 @@ class Chats:
         self.api = FakeBotAPI(self.on_reply)
         self.run = Run()       # every update but the last (the questionnaire)
         self.confirm = Run()   # the last: the confirm, which draws the plan's card and PDF (ours)
+        self.confirmed: dict[int, tuple[float, int, bool]] = {}  # chat -> (confirm sent, documents, photo seen)
 
     def on_reply(self, chat: int, kind: str, text: str) -> None:
         if kind == "send":
             self.shown[chat] = text
+        if kind in ("doc", "photo") and chat in self.confirmed:
+            t0, docs, photo = self.confirmed[chat]
+            docs, photo = docs + (kind == "doc"), photo or kind == "photo"
+            self.confirmed[chat] = (t0, docs, photo)
+            if photo and docs >= 2:  # the plan's Markdown file, the card, the PDF
+                now = time.perf_counter()
+                del self.confirmed[chat]
+                self.confirm.pictures.append(now - t0)
+                self.confirm.pictures_last = max(self.confirm.pictures_last, now)
         wait = self.waiting.get(chat)
         if wait is not None and wait[0] == kind and wait[1] in text and not wait[2].done():
             wait[2].set_result(time.perf_counter())
@@ -124,6 +144,8 @@ class Chats:
             run = self.confirm if i == len(self.script) - 1 else self.run
             if not run.first:
                 run.first = t0
+            if run is self.confirm:
+                self.confirmed[chat] = (t0, 0, False)
             if kind == "text":
                 self.api.push(message_update(chat, payload, msg_id))
             else:
@@ -186,8 +208,10 @@ def workers_rss_mb(pid: int) -> float:
     return total
 
 
-def command(bot: str, folder: str) -> tuple[list[str], dict[str, str]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": TOKEN}
+def command(bot: str, folder: str, code: Path = ROOT) -> tuple[list[str], dict[str, str]]:
+    env = {**os.environ, "PYTHONPATH": str(code if bot == "ours" else ROOT), "TELEGRAM_BOT_TOKEN": TOKEN}
+    if VIRTUAL_PACING:
+        env["BRANDCOACH_PACING"] = "virtual"
     if bot == "ours":
         env["BRANDCOACH_DB"] = os.path.join(folder, "bench.sqlite3")
         return [sys.executable, "-m", "bot", "run"], env
@@ -196,12 +220,12 @@ def command(bot: str, folder: str) -> tuple[list[str], dict[str, str]]:
 
 
 async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit: float,
-                  confirm: bool = True) -> dict[str, Any]:
+                  confirm: bool = True, code: Path = ROOT) -> dict[str, Any]:
     script = echo_script(len(questionnaire())) if bot == "echo" else questionnaire()
     driver = Chats(script, think)
     await driver.api.start()
     with tempfile.TemporaryDirectory() as folder:
-        argv, env = command(bot, folder)
+        argv, env = command(bot, folder, code)
         env["TELEGRAM_API_URL"] = driver.api.api_url
         errors = open(os.path.join(folder, "stderr.txt"), "w+b")  # noqa: SIM115
         proc = subprocess.Popen(argv, env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=errors)
@@ -230,6 +254,8 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
                 rss_q = peak_rss_mb(proc.pid)  # the peak so far: the questionnaire phase's
                 if confirm:
                     await asyncio.gather(*(driver.chat(c, deadline, slice(last, None)) for c in ids))
+                    while bot == "ours" and driver.confirmed and time.perf_counter() < deadline:
+                        await asyncio.sleep(0.05)  # the pictures follow the plan's text
                 await asyncio.sleep(0.05)
                 confirm_cpu = cpu_seconds(proc.pid) - cpu1
             rss = peak_rss_mb(proc.pid)
@@ -257,7 +283,9 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
             "rss_q": rss_q or rss, "wrss": wrss,
             "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99), "calls": dict(driver.api.calls),
             "think": bool(think), "confirms": len(conf.latencies), "c50": pct(clat, 50), "c99": pct(clat, 99),
-            "cwall": max(0.0, conf.last - conf.first), "ccpu_ms": confirm_cpu * 1000 / max(1, len(conf.latencies))}
+            "cwall": max(0.0, conf.last - conf.first), "ccpu_ms": confirm_cpu * 1000 / max(1, len(conf.latencies)),
+            "pictures": len(conf.pictures), "g50": pct(sorted(conf.pictures) or [0.0], 50),
+            "g99": pct(sorted(conf.pictures) or [0.0], 99), "gwall": max(0.0, conf.pictures_last - conf.first)}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -271,9 +299,12 @@ def show(r: dict[str, Any]) -> None:
     if not r["confirms"]:
         return
     cpu = "CPU: in the run's figure above" if r["think"] else f"CPU {r['ccpu_ms']:.1f} ms per confirm"
-    print(f"{'':>6} {r['bot']:<5} confirms {r['confirms']}: p50 {r['c50']:.0f} ms, p99 {r['c99']:.0f} ms, "
+    print(f"{'':>6} {r['bot']:<5} confirms {r['confirms']}: plan text p50 {r['c50']:.0f} ms, p99 {r['c99']:.0f} ms, "
           f"all done in {r['cwall']:.1f} s, {cpu}; peak RSS {r['rss']:.0f} MB, child processes' {r['wrss']:.0f} MB",
           flush=True)
+    if r["pictures"]:
+        print(f"{'':>6} {r['bot']:<5} pictures {r['pictures']}: p50 {r['g50']:.0f} ms, p99 {r['g99']:.0f} ms, "
+              f"all done in {r['gwall']:.1f} s", flush=True)
 
 
 async def main() -> None:
@@ -284,17 +315,23 @@ async def main() -> None:
     parser.add_argument("--deadline", type=float, default=240.0, help="seconds per run at most")
     parser.add_argument("--calls", action="store_true", help="also print the Bot API calls per update")
     parser.add_argument("--no-confirm", action="store_true", help="back to back: the questionnaire phase only")
+    parser.add_argument("--code", type=Path, default=ROOT, help="the checkout ours runs from (default: this one)")
+    parser.add_argument("--virtual-pacing", action="store_true", help="ours: Telegram's limits on virtual time")
     args = parser.parse_args()
+    global VIRTUAL_PACING
+    VIRTUAL_PACING = args.virtual_pacing
     think = tuple(float(x) for x in args.think.split("-")) if args.think else None
     per_chat = len(questionnaire())
     print(f"e2e: {per_chat} updates per chat (questionnaire incl. /start and confirm); think "
-          f"{args.think or 'none (back to back)'}; python {sys.version.split()[0]}, {os.cpu_count()} cores")
+          f"{args.think or 'none (back to back)'}; pacing {'virtual' if VIRTUAL_PACING else 'real'}; "
+          f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     print(f"{'chats':>6} {'bot':<5} {'updates':>7} {'upd/s':>9} {'cpu ms':>7} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'RSS MB':>7}")
     for chats in [int(c) for c in args.chats.split(",")]:
         results = {}
         for bot in args.bots.split(","):
-            results[bot] = r = await one_run(bot, chats, think, args.deadline, not args.no_confirm)  # type: ignore[arg-type]
+            results[bot] = r = await one_run(bot, chats, think, args.deadline, not args.no_confirm,
+                                                args.code)  # type: ignore[arg-type]
             show(r)
             if args.calls:
                 print("       calls per update:", {k: round(v / max(1, r["updates"]), 2) for k, v in

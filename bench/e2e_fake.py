@@ -18,7 +18,8 @@ BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Bench", "username": "be
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 CHAT_ID = re.compile(rb'name="chat_id"\r\n\r\n(-?\d+)')
 # What a reply is, for the bench: "send" (a new message) or "edit" (the tapped message changed).
-KIND = {"sendmessage": "send", "senddocument": "doc", "editmessagetext": "edit", "editmessagereplymarkup": "edit"}
+KIND = {"sendmessage": "send", "senddocument": "doc", "sendphoto": "photo", "editmessagetext": "edit",
+        "editmessagereplymarkup": "edit"}
 
 
 class FakeBotAPI:

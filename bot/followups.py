@@ -4,10 +4,10 @@ pictures, drawn in another process while the plan's text is already on its way.
 A job starts once its handler has returned, as a task of its own: it holds neither the user's serial lane nor
 anyone else's, so the user (and everyone) goes on while it runs. It gets a Context of its own (same user, same
 inbound); what it says is delivered through the user's adapter (`Adapter.send`, which keeps a chat's order: the
-follow-up comes after the replies of the message that started it) in the replies' lane of the limiter, one message
-at a time, so that a retry never repeats one that arrived. A job that fails, or a follow-up that cannot be
-delivered, is logged and dropped: the answer already sent stands alone. Jobs are held in memory only; a restart
-loses them (the plan says how to get its pictures again).
+follow-up comes after the replies of the message that started it) in the limiter's follow-up lane (behind
+everyone's replies, within the unpaid limits), one message at a time, so that a retry never repeats one that
+arrived. A job that fails, or a follow-up that cannot be delivered, is logged and dropped: the answer already sent
+stands alone. Jobs are held in memory only; a restart loses them (the plan says how to get its pictures again).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.adapters.base import RetryLater, UserUnreachable
 from bot.context import Context
+from bot.ratelimit import following_up
 from bot.types import Outbound
 
 if TYPE_CHECKING:
@@ -66,7 +67,8 @@ class FollowUps:
             return False
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                await adapter.send(user_id, [message])
+                with following_up():
+                    await adapter.send(user_id, [message])
                 return True
             except RetryLater as exc:
                 if attempt == ATTEMPTS:

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from bot.config import Config
 
 Sleep = Callable[[float], Awaitable[None]]
-REPLY, NUDGE = 0, 1  # lanes: an answer to what a user just did; an unprompted message
+# Lanes: an answer to what a user just did; an unprompted message; the rest of an answer that comes later (the plan's
+# pictures): behind replies like a nudge, and held to the replies' (unpaid) limits.
+REPLY, NUDGE, FOLLOW_UP = 0, 1, 2
 LANE: ContextVar[int] = ContextVar("send_lane", default=REPLY)
 _TAKEN: ContextVar[tuple[str, str] | None] = ContextVar("slot_taken", default=None)
 EPS = 1e-6  # waits shorter than this count as none (rounding must not leave a sleeper waking forever)
@@ -46,6 +48,16 @@ def unprompted() -> Iterator[None]:
 def is_unprompted() -> bool:
     """Whether sends here go in the nudge lane (a paid broadcast pays for those alone)."""
     return LANE.get() == NUDGE
+
+
+@contextmanager
+def following_up() -> Iterator[None]:
+    """Sends made inside this block (bot/followups.py) go in the follow-up lane, behind replies."""
+    token = LANE.set(FOLLOW_UP)
+    try:
+        yield
+    finally:
+        LANE.reset(token)
 
 
 @contextmanager
@@ -138,7 +150,7 @@ class _Bucket:
         self.blocked_until = 0.0
         self.chats: dict[str, deque[float]] = {}
         self.groups: dict[str, deque[float]] = {}
-        self.lanes = (asyncio.Lock(), asyncio.Lock())  # FIFO within a lane
+        self.lanes = (asyncio.Lock(), asyncio.Lock(), asyncio.Lock())  # FIFO within a lane
         self.replies_waiting = 0
 
     def global_wait(self, now: float, lane: int) -> float:
@@ -149,10 +161,12 @@ class _Bucket:
                        _wait(self.replies, lim.reply_per_window or lim.per_window, lim.window, now))
         else:
             wait = max(wait, _wait(self.sent, max(1, lim.per_window - lim.reserve), lim.window, now))
+        if lane == FOLLOW_UP:  # unpaid, like a reply
+            wait = max(wait, _wait(self.replies, lim.reply_per_window or lim.per_window, lim.window, now))
         gap = lim.window / lim.per_window / 2  # a burst spreads over half the window instead of firing at once
         if self.sent:
             wait = max(wait, self.sent[-1] + gap - now)
-        if lane == NUDGE and self.replies_waiting:
+        if lane != REPLY and self.replies_waiting:
             wait = max(wait, gap)  # a reply is waiting for the window: it goes first
         return wait
 
@@ -168,7 +182,7 @@ class _Bucket:
     def record(self, platform: str, chat: str, now: float, lane: int, message: bool) -> None:
         lim = self.limit
         self.sent.append(now)
-        if lane == REPLY:
+        if lane != NUDGE:
             self.replies.append(now)
         if message and lim.chat_burst:
             self.chats.setdefault(chat, deque()).append(now)
@@ -180,8 +194,8 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Paces sends per platform (sliding windows), per chat and per group chat; replies go ahead of nudges, which
-    also leave `reserve` slots of every window free. The clock and sleep are injectable."""
+    """Paces sends per platform (sliding windows), per chat and per group chat; replies go ahead of nudges and
+    follow-ups, which also leave `reserve` slots of every window free. The clock and sleep are injectable."""
 
     def __init__(self, limits: dict[str, Limit] | None = None, monotonic: Callable[[], float] = time.monotonic,
                  sleep: Sleep = asyncio.sleep) -> None:

@@ -23,7 +23,7 @@ from bot.adapters.telegram import TelegramAdapter
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.core import Core
-from bot.ratelimit import LIMITS, NUDGE, REPLY, RateLimiter, VirtualTime
+from bot.ratelimit import FOLLOW_UP, LIMITS, NUDGE, PAID_LIMITS, REPLY, RateLimiter, VirtualTime
 from bot.storage import Storage
 from bot.types import Outbound
 from fake_telegram import FakeTelegram
@@ -143,6 +143,25 @@ async def test_a_reply_burst_is_not_slowed_by_a_nudge_wave() -> None:
     assert most_in_any_window(nudge_times, 1.0) <= 30 - LIMITS["telegram"].reserve  # a share left to replies
     assert len(nudge_times) / (max(nudge_times) - min(nudge_times)) > 20  # ... and the wave still moves
     check_limits(limiter)
+
+
+async def test_follow_ups_yield_to_replies_and_are_never_paid_broadcasts() -> None:
+    """The plan's pictures for many chats at once: everyone's replies go ahead of them, and with paid broadcasts on
+    (nudges up to 1,000/s) they still keep the unpaid 30/s, as replies do."""
+    for limits in (LIMITS, PAID_LIMITS):
+        limiter = Logged()
+        limiter.limits = limits
+        pictures = [asyncio.create_task(limiter.acquire("telegram", str(100_000 + i), FOLLOW_UP)) for i in range(200)]
+        while len(limiter.grants) < 40:
+            await asyncio.sleep(0)
+        start = limiter.time.now
+        for _ in range(3):
+            await limiter.acquire("telegram", "5001", REPLY)
+        assert limiter.time.now - start < 0.1  # a reply never queues behind the pictures
+        await asyncio.gather(*pictures)
+        unpaid = [t for t, _, lane in limiter.grants if lane != NUDGE]
+        assert most_in_any_window(unpaid, 1.0) <= 30
+        check_limits(limiter)
 
 
 async def test_a_flood_of_replies_across_many_chats_is_held_to_the_global_limit() -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.adapters.base import RetryLater, UserUnreachable
 from bot.context import Context
-from bot.ratelimit import following_up
+from bot.ratelimit import following_up, slot_taken
 from bot.types import Outbound
 
 if TYPE_CHECKING:
@@ -68,7 +68,11 @@ class FollowUps:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with following_up():
-                    await adapter.send(user_id, [message])
+                    # the slot first, then the chat's turn: a follow-up waiting for its slot behind everyone's
+                    # replies does not hold up that user's next message (the adapter's send keeps the chat's order)
+                    await self.core.limiter.acquire(platform, user_id)
+                    with slot_taken(platform, user_id):
+                        await adapter.send(user_id, [message])
                 return True
             except RetryLater as exc:
                 if attempt == ATTEMPTS:

@@ -101,6 +101,10 @@ class Core:
     def knows_command(self, name: str) -> bool:
         return name in self.router.commands
 
+    def takes_text(self, name: str) -> bool:
+        """Whether the command reads the text typed after it (a platform's command form then offers a text field)."""
+        return name in self.router.text_commands
+
     async def unreachable(self, platform: str, user_id: str) -> None:
         """The platform refuses delivery to this user (blocked bot, closed DMs): nudges pause until they write."""
         await self.storage.set_reachable(platform, user_id, False)

@@ -437,6 +437,9 @@ async def test_commands_sync_to_the_guild_localized(harness: Harness) -> None:
     answer = by_name["answer"]
     assert answer["name_localizations"]["id"] == "jawab"
     assert answer["options"][0]["name"] == "text" and answer["options"][0]["name_localizations"]["id"] == "jawaban"
+    check = by_name["check"]["options"]
+    assert [(o["name"], o["type"], o.get("required", False)) for o in check] == [("text", 3, False)]
+    assert check[0]["name_localizations"]["id"] == "teks" and check[0]["max_length"] == 6000
     lang = by_name["language"]["options"][0]
     assert lang["name"] == "language" and {c["value"] for c in lang["choices"]} == {"id", "en"}
     for cmd in sync[-1].json:
@@ -475,6 +478,23 @@ def test_split_text_stays_under_the_limit() -> None:
     assert all(0 < len(p) <= MESSAGE_LIMIT < 2000 for p in parts)
     assert "".join(parts).replace("\n", "") == text.replace("\n", "")
     assert split_text("short") == ["short"] and split_text("") == []
+
+
+async def test_check_takes_its_draft_as_a_text_option_or_asks_for_it(harness: Harness, core: Core) -> None:
+    draft = "Three things I learned on tour this year.\nWhich one surprised you? #music #tour"
+    calls = await harness.slash(ALEX, "check", {"text": draft}, locale="en-US")
+    reply = messages(calls)[-1]["content"]
+    assert reply.startswith("🔎 Your draft, checked") and "It asks readers to do something" in reply
+    assert private_in_server(calls)
+    user = await core.storage.find_user("discord", ALEX["id"])
+    assert user is not None
+    flow = await core.storage.get_flow(user.id)
+    assert flow is None or flow.awaits is None  # answered at once: nothing left waiting for a draft
+    # Without the option: asked for, and the next typed message (a DM here) is the draft.
+    calls = await harness.slash(ALEX, "check", locale="en-US", guild=False)
+    assert messages(calls)[-1]["content"].startswith("Send me the caption")
+    calls = await harness.dm(ALEX, "New song out Friday, tell me what you think!")
+    assert "🔎 Your draft, checked" in calls[-1].content
 
 
 async def test_reminders_forwarded_and_their_typed_answers_use_a_form(harness: Harness, core: Core) -> None:

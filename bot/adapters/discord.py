@@ -46,8 +46,8 @@ class DiscordAdapter:
         self.inflight = InFlight()
         self.ack_budget = ACK_BUDGET
         for name in slash_commands(core):
-            self.tree.add_command(build_command(name, core.catalog, lambda i, n, a: self._run_command(i, n, a),
-                                                lambda i, t: self._answer_command(i, t)))
+            self.tree.add_command(build_command(name, core.catalog, lambda i, n, a, t: self._run_command(i, n, a, t),
+                                                lambda i, t: self._answer_command(i, t), takes_text=core.takes_text(name)))
         self.tree.on_error = functools.partial(answer_tree_error, catalog=core.catalog)  # type: ignore[method-assign]
 
     # -- lifecycle -------------------------------------------------------------
@@ -94,11 +94,11 @@ class DiscordAdapter:
         return Inbound(self._user(interaction.user), kind, locale=str(interaction.locale),  # type: ignore[arg-type]
                        private=interaction.guild_id is None, **fields)
 
-    async def _run_command(self, interaction: discord.Interaction, name: str, args: tuple[str, ...]) -> None:
+    async def _run_command(self, interaction: discord.Interaction, name: str, args: tuple[str, ...], text: str) -> None:
         with self.inflight.tracked() as live:
             if live:
                 await self._defer(interaction, thinking=True)
-                replies = await self.core.handle(self._inbound(interaction, "command", command=name, args=args))
+                replies = await self.core.handle(self._inbound(interaction, "command", command=name, args=args, text=text))
                 await self._show(interaction, replies, in_place=False)
 
     async def _answer_command(self, interaction: discord.Interaction, text: str | None) -> None:

@@ -240,11 +240,14 @@ class Core:
         if decision.changed:
             ctx.say("lang.switched")
 
-    async def send_to(self, platform: str, user_id: str, messages: list[Outbound]) -> None:
+    async def send_to(self, platform: str, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
         """Deliver unprompted messages (nudges) through the user's platform adapter, in the limiter's nudge lane
-        (behind replies)."""
+        (behind replies); `skip`: parts an earlier attempt delivered (RetryLater.delivered)."""
         adapter = self.adapters.get(platform)
         if adapter is None:
             raise LookupError(f"no adapter for platform {platform!r}")
         with unprompted():
-            await adapter.send(user_id, messages)
+            if skip:  # only an adapter that reported delivered parts is asked to skip them
+                await adapter.send(user_id, messages, skip)
+            else:
+                await adapter.send(user_id, messages)

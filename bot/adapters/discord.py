@@ -244,6 +244,6 @@ class DiscordAdapter:
         except discord.HTTPException:
             log.exception("sending Discord replies failed")
 
-    async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        """Deliver nudges by DM; closed DMs or an unknown user mark the user unreachable."""
-        await send_dm(self.client, self.core, PLATFORM, user_id, messages)
+    async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
+        """Deliver nudges by DM (from post `skip` on); closed DMs or an unknown user mark the user unreachable."""
+        await send_dm(self.client, self.core, PLATFORM, user_id, messages, skip)

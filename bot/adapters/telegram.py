@@ -22,7 +22,7 @@ from bot.adapters import telegram_format as F
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_net import ALLOWED_UPDATES, PerChatUpdateProcessor, Transport
-from bot.adapters.telegram_out import Outbox
+from bot.adapters.telegram_out import Outbox, Progress
 from bot.i18n import LANGUAGES
 from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
 
@@ -140,19 +140,23 @@ class TelegramAdapter:
                 log.warning("could not register the %s command menu", lang, exc_info=True)
 
     # -- outbound ----------------------------------------------------------------
-    async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        """Unprompted delivery (nudges); raises UserUnreachable, RetryLater (not delivered: try again later) or
-        DeliveryUnknown (a timeout after the request went out: maybe delivered, never sent again)."""
+    async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
+        """Unprompted delivery (nudges) from part `skip` on; raises UserUnreachable, RetryLater (the rest not
+        delivered: try again later, with the parts that did arrive) or DeliveryUnknown (a timeout after the request
+        went out: maybe delivered, never sent again)."""
+        done = Progress(skip)
         try:
             paid = {"allow_paid_broadcast": True} if self.config.telegram_paid_broadcast else {}
-            await self.out.deliver(int(user_id), messages, max_wait=SEND_MAX_WAIT, **paid)
-        except (UserUnreachable, RetryLater):
+            await self.out.deliver(int(user_id), messages, max_wait=SEND_MAX_WAIT, done=done, **paid)
+        except UserUnreachable:
             raise
+        except RetryLater as exc:
+            raise RetryLater(exc.after, str(exc), delivered=done.parts) from exc
         except ValueError as exc:
             raise UserUnreachable(f"not a Telegram user id: {user_id!r}") from exc
         except NetworkError as exc:
             if self.net.never_arrived(exc):
-                raise RetryLater(30.0, f"telegram network error: {exc}") from exc
+                raise RetryLater(30.0, f"telegram network error: {exc}", delivered=done.parts) from exc
             raise DeliveryUnknown(f"telegram send may have arrived: {exc}") from exc
 
     async def _reply(self, chat_id: int, messages: Sequence[Outbound], **extra: Any) -> None:

@@ -637,6 +637,39 @@ async def test_one_form_asks_a_sections_questions_in_full_and_keeps_values(harne
     assert "form belongs to someone else" in out[0].content and "button" not in out[0].content
 
 
+async def test_a_dismissed_form_leaves_no_message_behind_the_user(harness: Harness, core: Core) -> None:
+    """The purposes select opens the vision form at once (the message still shows purposes: Discord allows no edit
+    with a form); the user closes the form without an event. A press on that message then draws where they are."""
+    modal, question = await walk_to_the_vision_form(harness)
+    assert step_of(question) == "purposes"
+    custom_id, _ = choice_values(question)["t:purposes:engage"]
+    calls = await harness.press(ALEX, custom_id, values=["t:purposes:engage"], message=question, locale="en-US")
+    edited = [c for c in calls if c.kind == "edit_original"]
+    assert edited and not [c for c in calls if c.kind == "followup"]  # the pressed message itself, no new one
+    now = showing(harness, calls)
+    assert now is not None and step_of(now) == "vision" and open_button(now)
+    assert "expired" in now["content"] and core.catalog.t("en", "q.vision.prompt") in now["content"]
+    flow, answers = await state_of(core, ALEX["id"])
+    assert answers["purposes"] == ["exist"] and flow.step == "vision"  # nothing changed
+    # from there the form opens again and its answer moves on
+    opened = await harness.press(ALEX, open_button(now) or "", message=now, locale="en-US")
+    form = opened_form(opened)
+    assert form is not None
+    await harness.submit(ALEX, form["custom_id"], {"vision": "The go-to data coach for small businesses",
+                                                   "mission": "Teach one practical data trick every week",
+                                                   "goal_5y": "Run workshops for 500 small businesses",
+                                                   "goal_10y": ""}, message=now, locale="en-US")
+    flow, _ = await state_of(core, ALEX["id"])
+    assert flow.step == "segments"
+
+
+async def test_a_refused_press_on_the_current_question_only_gets_the_notice(harness: Harness, core: Core) -> None:
+    calls = await harness.slash(SARI, "start")
+    question = last_question(calls)
+    calls = await harness.press(SARI, "bc|" + SARI["id"] + "|btn|a:role:nope", message=question)
+    assert [c.kind for c in calls if c.kind in ("edit_original", "followup")] == ["followup"]
+
+
 async def test_a_slow_core_still_acknowledges_the_press(harness: Harness, core: Core) -> None:
     import asyncio
 

@@ -105,6 +105,10 @@ class Core:
     def knows_command(self, name: str) -> bool:
         return name in self.router.commands
 
+    def takes_text(self, name: str) -> bool:
+        """Whether the command reads the text typed after it (a platform's command form then offers a text field)."""
+        return name in self.router.text_commands
+
     async def unreachable(self, platform: str, user_id: str) -> None:
         """The platform refuses delivery to this user (blocked bot, closed DMs): nudges pause until they write."""
         await self.storage.set_reachable(platform, user_id, False)
@@ -220,29 +224,35 @@ class Core:
             await ctx.expect(None)
 
     async def _settle_language(self, ctx: Context) -> None:
-        """Set or switch the user's language from the locale hint and free text."""
+        """Set or switch the user's language from the locale hint and free text (taps and typed options, names and
+        other input without evidence only settle a provisional language: the user answers in it)."""
         user = ctx.user
         state = language.LangState(user.language, user.language_pinned, user.lang_pending, user.lang_pending_count)
         text = ctx.inbound.text if ctx.inbound.kind == "text" else ""
         if text and not self.router.language_evidence(ctx):
             text = ""
-        if not text and user.language is not None:
+        answered = ctx.inbound.kind in ("text", "choice")
+        if not text and user.language is not None and not (answered and user.lang_pending == language.PROVISIONAL):
             return
-        decision = language.decide_language(state, text, ctx.inbound.locale or user.locale_hint)
+        decision = language.decide_language(state, text, ctx.inbound.locale or user.locale_hint, answered=answered)
         new = decision.state
         if new != state:
-            await self.storage.update_user(user.id, language=new.language, language_pinned=int(new.pinned),
+            # rides on the answer's own commit (a platform update's): settling costs no commit of its own
+            await self.storage.update_user(user.id, ride=True, language=new.language, language_pinned=int(new.pinned),
                                            lang_pending=new.pending, lang_pending_count=new.pending_count)
             user.language, user.language_pinned = new.language, new.pinned
             user.lang_pending, user.lang_pending_count = new.pending, new.pending_count
         if decision.changed:
             ctx.say("lang.switched")
 
-    async def send_to(self, platform: str, user_id: str, messages: list[Outbound]) -> None:
+    async def send_to(self, platform: str, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
         """Deliver unprompted messages (nudges) through the user's platform adapter, in the limiter's nudge lane
-        (behind replies)."""
+        (behind replies); `skip`: parts an earlier attempt delivered (RetryLater.delivered)."""
         adapter = self.adapters.get(platform)
         if adapter is None:
             raise LookupError(f"no adapter for platform {platform!r}")
         with unprompted():
-            await adapter.send(user_id, messages)
+            if skip:  # only an adapter that reported delivered parts is asked to skip them
+                await adapter.send(user_id, messages, skip)
+            else:
+                await adapter.send(user_id, messages)

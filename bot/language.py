@@ -27,7 +27,11 @@ from bot.lang_words import (AMBIGUOUS, EN_SENTENCE, ENGLISH, INDONESIAN, LOAN_PH
 PROVISIONAL = "?"
 
 CONFIDENT = 0.75  # a guess below this never counts towards a switch
-SURE = 0.9  # a 3+ word message this sure switches at once
+SURE = 0.9  # a LONG message this sure switches at once
+LONG = 10  # content words of a message that switches a settled chat by itself (shorter ones need a second)
+# Replies without language evidence (taps, option numbers, a name) in a provisional language that settle it: someone
+# who answers three questions in it reads it, and one sentence in the other language then no longer flips the chat.
+SETTLING_ANSWERS = 3
 
 _factory: Any = None
 
@@ -326,16 +330,18 @@ class LangDecision:
     changed: bool  # True when an already-set language switched to another one
 
 
-def decide_language(state: LangState, text: str, locale_hint: str | None = None) -> LangDecision:
+def decide_language(state: LangState, text: str, locale_hint: str | None = None, *,
+                    answered: bool = False) -> LangDecision:
     """Pure rule: locale first, the first confident message sets the language, later ones switch only on clear evidence.
 
     - pinned (/language) never changes;
     - no language yet: a confident guess sets it; otherwise the locale hint (or the default) sets it
       provisionally, marked pending=PROVISIONAL ("?");
     - provisional (pending "?", e.g. set by the core from the locale on a first command): the first
-      confident text (any length) sets the language; changed is True if that differs from before;
-    - otherwise a switch needs a 3+ word message detected with confidence >= SURE, or two confident
-      messages in a row in the other language (neutral messages in between neither count nor reset);
+      confident text (any length) sets the language; changed is True if that differs from before; but
+      SETTLING_ANSWERS replies without evidence (`answered`: a tap, an option number, a name) settle it as it is;
+    - otherwise a switch needs a LONG message detected with confidence >= SURE (English: a clear sentence), or two
+      confident messages in a row in the other language (neutral messages in between neither count nor reset);
       low-confidence guesses (lone "thanks", "sorry") are ignored; a local-language message is "id".
     """
     if state.pinned:
@@ -357,10 +363,15 @@ def decide_language(state: LangState, text: str, locale_hint: str | None = None)
         start = language_from_locale(locale_hint) or DEFAULT_LANGUAGE
         return LangDecision(LangState(start, False, PROVISIONAL, 0), False)
     if lang is None:
+        if answered and state.pending == PROVISIONAL:
+            count = state.pending_count + 1
+            if count >= SETTLING_ANSWERS:
+                return LangDecision(replace(state, pending=None, pending_count=0), False)
+            return LangDecision(replace(state, pending_count=count), False)
         return LangDecision(state, False)
     if lang == state.language:
         return LangDecision(replace(state, pending=None, pending_count=0), False)
-    if state.pending == PROVISIONAL or (guess.words >= 3 and guess.confidence >= SURE):
+    if state.pending == PROVISIONAL or (guess.words >= LONG and guess.confidence >= SURE):
         return LangDecision(LangState(lang, False, None, 0), True)
     count = state.pending_count + 1 if state.pending == lang else 1
     if count >= 2:

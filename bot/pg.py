@@ -123,21 +123,21 @@ class PgStorage(Storage):
         platform update being handled (PENDING_MARK) is recorded as taken in the same transaction as the first
         write of its handling: an answer and its update are durable together, on every worker."""
         mark = PENDING_MARK.get()
-        todo = list(statements) if mark is None or mark.done else [*statements, mark.statement()]
+        todo, first = (list(statements), 0) if mark is None or mark.done else mark.around(list(statements))
         async with self._conn() as conn, conn.transaction():
             counts = [_count(await conn.execute(pg_sql(sql), *params)) for sql, params in todo]
-        if mark is not None:
-            mark.done = True
-        return counts[:len(statements)]
+        if mark is not None and not mark.done:
+            mark.committed()
+        return counts[first:first + len(statements)]
 
     async def finish_update(self, mark: UpdateMark) -> None:
         """Record the update as taken if no write did yet (a read-only reply), and stop marking writes."""
         PENDING_MARK.set(None)
         if not mark.done:
-            sql, params = mark.statement()
-            async with self._conn() as conn:
-                await conn.execute(pg_sql(sql), *params)
-            mark.done = True
+            async with self._conn() as conn, conn.transaction():
+                for sql, params in mark.around([])[0]:
+                    await conn.execute(pg_sql(sql), *params)
+            mark.committed()
 
     async def write_returning(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         async with self._conn() as conn, conn.transaction():

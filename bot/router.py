@@ -38,6 +38,8 @@ class Awaited:
 class Router:
     commands: dict[str, Handler] = field(default_factory=dict)
     menu: list[str] = field(default_factory=list)  # commands shown in /help and the platforms' menus, in order
+    # Commands that read the text after them ("/check <draft>"): platforms with a command form offer a text option.
+    text_commands: set[str] = field(default_factory=set)
     actions: dict[type[Action], Handler] = field(default_factory=dict)
     awaits: dict[str, Awaited] = field(default_factory=dict)
     events: dict[str, list[Handler]] = field(default_factory=dict)
@@ -54,13 +56,16 @@ class Router:
     # Called with (storage, user id, reachable) when a platform refuses a user, or the user writes again.
     reachability: list[Callable[[Any, int, bool], Awaitable[None]]] = field(default_factory=list)
 
-    def command(self, name: str, handler: Handler, *, menu: bool = True) -> None:
-        """Register a command; `menu` lists it in /help and the platforms' command menus (in this order)."""
+    def command(self, name: str, handler: Handler, *, menu: bool = True, takes_text: bool = False) -> None:
+        """Register a command; `menu` lists it in /help and the platforms' command menus (in this order);
+        `takes_text`: the handler reads the text typed after it (Inbound.text), e.g. "/check <draft>"."""
         if name in self.commands:
             raise ValueError(f"command /{name} is registered twice")
         self.commands[name] = handler
         if menu:
             self.menu.append(name)
+        if takes_text:
+            self.text_commands.add(name)
 
     def on(self, *types: type[Action]) -> Callable[[Handler], Handler]:
         """Decorator: the handler for taps of these action types."""

@@ -35,15 +35,27 @@ _MARK_SQL = ("INSERT INTO telegram_updates (user_id, last_update_id, taken_at) S
 
 
 class UpdateMark:
-    """A platform update being handled: recorded as taken in the first write the handling commits."""
+    """A platform update being handled: recorded as taken in the first write the handling commits, with the small
+    changes that ride on that commit (`riders`: a statement and what to do once it is committed)."""
 
-    __slots__ = ("user_id", "update_id", "taken_at", "done")
+    __slots__ = ("user_id", "update_id", "taken_at", "done", "riders")
 
     def __init__(self, user_id: int, update_id: int, taken_at: int) -> None:
         self.user_id, self.update_id, self.taken_at, self.done = user_id, update_id, taken_at, False
+        self.riders: list[tuple[Statement, Callable[[], None]]] = []
 
-    def statement(self) -> Statement:
-        return (_MARK_SQL, (self.update_id, self.taken_at, self.user_id))
+    def around(self, statements: list[Statement]) -> tuple[list[Statement], int]:
+        """The commit that takes this update: the riders first (a handler's own writes come after them and win),
+        the statements, then the update's own record; with the index of the first of `statements`."""
+        riders = [stmt for stmt, _ in self.riders]
+        return [*riders, *statements, (_MARK_SQL, (self.update_id, self.taken_at, self.user_id))], len(riders)
+
+    def committed(self) -> None:
+        """The statements are durable: mark done and let the riders update what they cache."""
+        self.done = True
+        riders, self.riders = self.riders, []
+        for _, after in riders:
+            after()
 
 
 # The update the current task is handling (set by the core around one inbound's handling).
@@ -254,12 +266,13 @@ class Storage:
         mark = PENDING_MARK.get()
         if mark is None or mark.done:
             return await self._writer.write(list(statements), counted)
-        counts = await self._writer.write([*statements, mark.statement()], counted)
+        todo, first = mark.around(list(statements))
+        counts = await self._writer.write(todo, counted)
         self._mark_taken(mark)
-        return counts[:-1]
+        return counts[first:first + len(statements)]
 
     def _mark_taken(self, mark: UpdateMark) -> None:
-        mark.done = True
+        mark.committed()
         self._taken.put(mark.user_id, (mark.update_id, mark.taken_at))
 
     async def fetch_one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
@@ -355,8 +368,11 @@ class Storage:
         row = await self.fetch_one("SELECT * FROM users WHERE id = ?", (user_id,))
         return _user(row) if row else None
 
-    async def update_user(self, user_id: int, **fields: Any) -> None:
-        """Set columns of a user row (names are checked against the schema)."""
+    async def update_user(self, user_id: int, *, ride: bool = False, **fields: Any) -> None:
+        """Set columns of a user row (names are checked against the schema).
+
+        `ride`: while a platform update of this user is being handled, the change is committed with the handling's
+        first write (or its update record), not in a commit of its own."""
         allowed = {"display_name", "language", "language_pinned", "lang_pending", "lang_pending_count",
                    "locale_hint", "reachable"}
         bad = set(fields) - allowed
@@ -365,15 +381,23 @@ class Storage:
         if not fields:
             return
         cols = ", ".join(f"{k} = ?" for k in fields)
+        statement = (f"UPDATE users SET {cols}, updated_at = ? WHERE id = ?", (*fields.values(), self.now(), user_id))
+
+        def committed() -> None:
+            self._touch(user_id, self._user_keys.get(user_id))
+            key = self._user_keys.get(user_id)
+            cached = self._users.get(key) if key else None
+            if cached is not None:
+                for name, value in fields.items():
+                    setattr(cached, name, bool(value) if name in ("language_pinned", "reachable") else value)
+
         self._touch(user_id, self._user_keys.get(user_id))
-        await self.write((f"UPDATE users SET {cols}, updated_at = ? WHERE id = ?",
-                          (*fields.values(), self.now(), user_id)))
-        self._touch(user_id, self._user_keys.get(user_id))
-        key = self._user_keys.get(user_id)
-        cached = self._users.get(key) if key else None
-        if cached is not None:
-            for name, value in fields.items():
-                setattr(cached, name, bool(value) if name in ("language_pinned", "reachable") else value)
+        mark = PENDING_MARK.get()
+        if ride and mark is not None and not mark.done and mark.user_id == user_id:
+            mark.riders.append((statement, committed))
+            return
+        await self.write(statement)
+        committed()
 
     async def set_reachable(self, platform: str, platform_user_id: str, reachable: bool) -> None:
         self._touch((platform, platform_user_id))
@@ -414,7 +438,7 @@ class Storage:
         PENDING_MARK.set(None)
         if not mark.done and self._writer is not None:
             self._touch(mark.user_id)
-            await self._writer.write([mark.statement()])
+            await self._writer.write(mark.around([])[0])
             self._touch(mark.user_id)
             self._mark_taken(mark)
 

@@ -102,4 +102,4 @@ def register(router: Router) -> None:
     router.command("export", cmd_export)
     router.command("delete", cmd_delete)
     router.on(ConfirmDanger, CancelDanger)(on_confirm)
-    router.awaiting(AWAITS, on_typed)
+    router.awaiting(AWAITS, on_typed, language_evidence=False)  # a typed yes or no is an option word

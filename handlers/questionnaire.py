@@ -697,13 +697,21 @@ async def on_stale(ctx: Context) -> None:
 
 
 def language_evidence(ctx: Context) -> bool:
-    """Names and typed option labels say nothing about the user's language: skip detection there."""
+    """Names, typed option labels, a yes at the summary and typed button words ('skip', 'keep') say nothing about
+    the user's language: skip detection there."""
     flow = ctx.flow
+    text = ctx.inbound.text
+    if flow is not None and flow.status == "confirm":
+        return L.yes_no(text) is None
     step = S.step_by_id(flow.step) if flow is not None and flow.status == "active" else None
-    if flow is not None and step is not None and step.asks_name and ctx.inbound.kind == "text" and not flow.draft:
-        text = ctx.inbound.text
+    if flow is None or step is None:
+        return True
+    if step.asks_name and ctx.inbound.kind == "text" and not flow.draft:
         return L.is_greeting(text) or L.asks_for_help(text) or L.reads_like_sentence(text)
-    return step is None or (step.detect and step.kind in ("text", "list"))
+    if not step.detect or step.kind not in ("text", "list"):
+        return False
+    buttons = (("keep", ("btn.keep", "fb.btn_keep")), ("improve", ("fb.btn_improve",)), ("skip", ("btn.skip",)))
+    return not any(L.names_button(text, name, _button_labels(ctx, *keys)) for name, keys in buttons)
 
 
 async def cmd_answer(ctx: Context) -> None:

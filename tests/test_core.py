@@ -425,6 +425,29 @@ async def test_a_clear_switch_of_language_is_announced_once(core: Core) -> None:
     assert "lang.switched" not in keys(out)
 
 
+async def test_one_english_sentence_after_typed_options_does_not_flip_the_language(core: Core) -> None:
+    """Options typed as numbers and a name through the Indonesian questionnaire, then one English answer and a
+    code-mixed Indonesian one: the chat stays Indonesian, with no switch announced either way."""
+    await A.walk(core, ANA, persona(ANA), mode="typed", stop_at=EDITED.id)
+    user = await core.storage.find_user("fake", "1")
+    assert user.language == "id" and user.lang_pending is None  # type: ignore[union-attr]
+    for text in ["I want people to trust my honest songs", "aku mau fokus di content creation buat brand awareness"]:
+        out = await say(core, ANA, text)
+        assert "lang.switched" not in keys(out), text
+        q = A.question_of(out)
+        assert q is not None and q.lang == "id" and q.text.startswith("Langkah"), keys(out)
+    out = await cmd(core, ANA, "language", "en")  # the explicit choice always wins
+    out = await say(core, ANA, "Saya ingin dikenal sebagai penyanyi yang jujur dan dekat dengan penggemar setia")
+    assert "lang.switched" not in keys(out) and out and all(m.lang == "en" for m in out)
+
+
+async def test_a_typed_yes_to_a_confirmation_is_no_evidence_of_language(core: Core) -> None:
+    await cmd(core, ANA, "start")  # Indonesian, provisionally (no locale)
+    await cmd(core, ANA, "reset")
+    out = await say(core, ANA, "yes please")  # the confirmation's option word, not a switch to English
+    assert "privacy.reset_done" in keys(out) and "lang.switched" not in keys(out) and out[-1].lang == "id"
+
+
 async def test_editing_segments_from_the_summary_asks_the_priority_then_returns(core: Core) -> None:
     await walk_to(core, ANA)
     await tap(core, ANA, f"e:{PICKS.options_from}")

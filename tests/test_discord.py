@@ -437,6 +437,9 @@ async def test_commands_sync_to_the_guild_localized(harness: Harness) -> None:
     answer = by_name["answer"]
     assert answer["name_localizations"]["id"] == "jawab"
     assert answer["options"][0]["name"] == "text" and answer["options"][0]["name_localizations"]["id"] == "jawaban"
+    check = by_name["check"]["options"]
+    assert [(o["name"], o["type"], o.get("required", False)) for o in check] == [("text", 3, False)]
+    assert check[0]["name_localizations"]["id"] == "teks" and check[0]["max_length"] == 6000
     lang = by_name["language"]["options"][0]
     assert lang["name"] == "language" and {c["value"] for c in lang["choices"]} == {"id", "en"}
     for cmd in sync[-1].json:
@@ -475,6 +478,23 @@ def test_split_text_stays_under_the_limit() -> None:
     assert all(0 < len(p) <= MESSAGE_LIMIT < 2000 for p in parts)
     assert "".join(parts).replace("\n", "") == text.replace("\n", "")
     assert split_text("short") == ["short"] and split_text("") == []
+
+
+async def test_check_takes_its_draft_as_a_text_option_or_asks_for_it(harness: Harness, core: Core) -> None:
+    draft = "Three things I learned on tour this year.\nWhich one surprised you? #music #tour"
+    calls = await harness.slash(ALEX, "check", {"text": draft}, locale="en-US")
+    reply = messages(calls)[-1]["content"]
+    assert reply.startswith("🔎 Your draft, checked") and "It asks readers to do something" in reply
+    assert private_in_server(calls)
+    user = await core.storage.find_user("discord", ALEX["id"])
+    assert user is not None
+    flow = await core.storage.get_flow(user.id)
+    assert flow is None or flow.awaits is None  # answered at once: nothing left waiting for a draft
+    # Without the option: asked for, and the next typed message (a DM here) is the draft.
+    calls = await harness.slash(ALEX, "check", locale="en-US", guild=False)
+    assert messages(calls)[-1]["content"].startswith("Send me the caption")
+    calls = await harness.dm(ALEX, "New song out Friday, tell me what you think!")
+    assert "🔎 Your draft, checked" in calls[-1].content
 
 
 async def test_reminders_forwarded_and_their_typed_answers_use_a_form(harness: Harness, core: Core) -> None:
@@ -615,6 +635,39 @@ async def test_one_form_asks_a_sections_questions_in_full_and_keeps_values(harne
     # Someone else's form: the notice names a form, not a button.
     out = await harness.submit(EVE, form["custom_id"], {"mission": "hijack"}, message=shown_now, locale="en-US")
     assert "form belongs to someone else" in out[0].content and "button" not in out[0].content
+
+
+async def test_a_dismissed_form_leaves_no_message_behind_the_user(harness: Harness, core: Core) -> None:
+    """The purposes select opens the vision form at once (the message still shows purposes: Discord allows no edit
+    with a form); the user closes the form without an event. A press on that message then draws where they are."""
+    modal, question = await walk_to_the_vision_form(harness)
+    assert step_of(question) == "purposes"
+    custom_id, _ = choice_values(question)["t:purposes:engage"]
+    calls = await harness.press(ALEX, custom_id, values=["t:purposes:engage"], message=question, locale="en-US")
+    edited = [c for c in calls if c.kind == "edit_original"]
+    assert edited and not [c for c in calls if c.kind == "followup"]  # the pressed message itself, no new one
+    now = showing(harness, calls)
+    assert now is not None and step_of(now) == "vision" and open_button(now)
+    assert "expired" in now["content"] and core.catalog.t("en", "q.vision.prompt") in now["content"]
+    flow, answers = await state_of(core, ALEX["id"])
+    assert answers["purposes"] == ["exist"] and flow.step == "vision"  # nothing changed
+    # from there the form opens again and its answer moves on
+    opened = await harness.press(ALEX, open_button(now) or "", message=now, locale="en-US")
+    form = opened_form(opened)
+    assert form is not None
+    await harness.submit(ALEX, form["custom_id"], {"vision": "The go-to data coach for small businesses",
+                                                   "mission": "Teach one practical data trick every week",
+                                                   "goal_5y": "Run workshops for 500 small businesses",
+                                                   "goal_10y": ""}, message=now, locale="en-US")
+    flow, _ = await state_of(core, ALEX["id"])
+    assert flow.step == "segments"
+
+
+async def test_a_refused_press_on_the_current_question_only_gets_the_notice(harness: Harness, core: Core) -> None:
+    calls = await harness.slash(SARI, "start")
+    question = last_question(calls)
+    calls = await harness.press(SARI, "bc|" + SARI["id"] + "|btn|a:role:nope", message=question)
+    assert [c.kind for c in calls if c.kind in ("edit_original", "followup")] == ["followup"]
 
 
 async def test_a_slow_core_still_acknowledges_the_press(harness: Harness, core: Core) -> None:

@@ -52,7 +52,7 @@ async def test_a_command_that_fails_after_deferring_gets_a_followup(harness: Har
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     adapter = harness.adapter
 
-    async def half(interaction: object, name: str, args: tuple[str, ...]) -> None:
+    async def half(interaction: object, name: str, args: tuple[str, ...], text: str) -> None:
         await adapter._defer(interaction, thinking=True)  # type: ignore[arg-type]
         raise RuntimeError("boom after the deferral")
 

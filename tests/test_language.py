@@ -157,10 +157,52 @@ def test_same_language_message_resets_the_count() -> None:
 
 
 def test_long_confident_message_switches_at_once() -> None:
-    d = decide_language(LangState("id"), "I want more followers on my account")
+    d = decide_language(LangState("id"), "I really want more people to follow my account because I post every day")
     assert d.state == LangState("en") and d.changed
-    d = decide_language(LangState("en"), "aku mau bikin konten tiap hari")
+    d = decide_language(LangState("en"), "aku mau bikin konten tiap hari biar makin banyak orang yang kenal aku")
     assert d.state == LangState("id") and d.changed
+
+
+@pytest.mark.parametrize(("settled", "text"), [
+    ("id", "I want more followers on my account"),
+    ("id", "I want people to trust my honest songs"),
+    ("en", "aku mau bikin konten tiap hari"),
+])
+def test_one_shorter_sentence_only_counts_towards_a_switch(settled: str, text: str) -> None:
+    d = decide_language(LangState(settled), text)
+    assert d.state.language == settled and not d.changed and d.state.pending_count == 1
+    d = decide_language(d.state, text)  # sustained: the second one in a row switches
+    assert d.state.language != settled and d.changed
+
+
+def test_one_english_answer_between_indonesian_ones_never_flips() -> None:
+    """The flip-flop: a bilingual user writes one English sentence, then goes on in (code-mixed) Indonesian."""
+    state = LangState("id")
+    for text in ["I want people to trust my honest songs", "aku mau fokus di content creation buat brand awareness",
+                 "Be the most honest singer in town", "rilis lagu tiap bulan"]:
+        d = decide_language(state, text)
+        assert not d.changed and d.state.language == "id", text
+        state = d.state
+
+
+def test_answers_without_evidence_settle_a_provisional_language() -> None:
+    state = decide_language(LangState(None), "", "id").state
+    assert state.pending == PROVISIONAL
+    for _ in range(language.SETTLING_ANSWERS - 1):  # taps, option numbers, a name
+        state = decide_language(state, "", answered=True).state
+        assert state.pending == PROVISIONAL
+    state = decide_language(state, "", answered=True).state
+    assert state == LangState("id")
+    d = decide_language(state, "I want people to trust my honest songs")
+    assert d.state.language == "id" and not d.changed
+
+
+def test_commands_do_not_settle_a_provisional_language() -> None:
+    state = LangState("id", pending=PROVISIONAL)
+    for _ in range(5):
+        state = decide_language(state, "").state  # commands: not answered
+    d = decide_language(state, "yes please")
+    assert d.state == LangState("en") and d.changed
 
 
 def test_lone_thanks_never_switches() -> None:

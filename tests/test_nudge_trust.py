@@ -121,18 +121,23 @@ class FakeBot:
     """The PTB bot calls the adapter makes; `fail` holds errors raised by the next calls, in order."""
 
     def __init__(self, now: list[float] | None = None) -> None:
-        self.fail: list[Exception] = []
+        self.fail: list[Exception | None] = []  # None: that call succeeds
         self.attempts: list[tuple[str, int, float]] = []  # (method, chat, fake time) of every attempt
+        self.delivered: list[str] = []  # texts of the sends that succeeded
         self.now = now or [0.0]
 
     async def _do(self, method: str, chat_id: int) -> SimpleNamespace:
         self.attempts.append((method, chat_id, self.now[0]))
         if self.fail:
-            raise self.fail.pop(0)
+            exc = self.fail.pop(0)
+            if exc is not None:
+                raise exc
         return SimpleNamespace(message_id=len(self.attempts))
 
     async def send_message(self, chat_id: int, text: str, **_: Any) -> SimpleNamespace:
-        return await self._do("send_message", chat_id)
+        sent = await self._do("send_message", chat_id)
+        self.delivered.append(text)
+        return sent
 
     async def edit_message_reply_markup(self, chat_id: int, message_id: int, **_: Any) -> SimpleNamespace:
         return await self._do("edit_message_reply_markup", chat_id)
@@ -199,6 +204,65 @@ async def test_nudge_timed_out_is_marked_unknown_and_not_re_sent(core: Core, clo
     assert S.from_ts(row.slot_at).astimezone(S.zone("Asia/Jakarta")).strftime("%H:%M") == "19:00"  # type: ignore[arg-type]
     clock.set(utc(2026, 1, 5, 12, 0))  # 19:00 WIB: the series carries on
     assert (await svc.tick()).sent == 1 and len(bot.attempts) == 2
+
+
+@pytest.mark.parametrize("failure", ["flood", "refused"])
+async def test_a_long_nudge_that_fails_part_way_continues_where_it_stopped(core: Core, clock: FakeClock,
+                                                                          failure: str) -> None:
+    bot, waits = FakeBot(), []
+    core.add_adapter(telegram(core, bot, waits))
+    core.limiter = RateLimiter({})
+    clock.set(utc(2026, 1, 5, 0, 0))  # 07:00 WIB
+    user = await done_user(core, uid="5001", platform="telegram")
+    n = await only(core, user, "respond", times=["08:00", "19:00"])
+    dispatcher = Dispatcher(core, 6.0, concurrency=1)
+    paragraphs = [f"Bagian {i}: " + "kata " * 700 for i in range(3)]  # three chunks of Telegram's 4096
+    long = Outbound(text="\n".join(paragraphs))
+
+    async def render(due: Any) -> Outbound:
+        return long
+    dispatcher.render = render  # type: ignore[method-assign]
+    # the first part goes out, then Telegram refuses the second for now (a long flood wait, or no connection)
+    later: list[Exception | None] = ([RetryAfter(600)] if failure == "flood" else
+                                     [connect_refused() for _ in range(10)])
+    bot.fail = [None, *later]
+    clock.set(utc(2026, 1, 5, 1, 0))  # 08:00 WIB
+    stats = await dispatcher.tick()
+    assert stats.retried == 1 and stats.sent == 0
+    assert [t.split(":")[0] for t in bot.delivered] == ["Bagian 0"]
+    row = await NudgeStore(core.storage).get(n.id)
+    assert row is not None and row.parts_sent == 1 and row.claimed_at is None  # kept in the database
+    bot.fail = []
+    clock.set(utc(2026, 1, 5, 1, 11))
+    stats = await dispatcher.tick()
+    assert stats.sent == 1
+    # the re-send continued with the second part: each part arrived exactly once, in order
+    assert [t.split(":")[0] for t in bot.delivered] == ["Bagian 0", "Bagian 1", "Bagian 2"]
+    row = await NudgeStore(core.storage).get(n.id)
+    assert row is not None and row.parts_sent == 0 and row.sent_count == 1
+
+
+async def test_a_changed_text_is_sent_whole_again(core: Core, clock: FakeClock) -> None:
+    bot, waits = FakeBot(), []
+    core.add_adapter(telegram(core, bot, waits))
+    core.limiter = RateLimiter({})
+    clock.set(utc(2026, 1, 5, 0, 0))
+    user = await done_user(core, uid="5001", platform="telegram")
+    await only(core, user, "respond", times=["08:00", "19:00"])
+    dispatcher = Dispatcher(core, 6.0, concurrency=1)
+    texts = ["\n".join(f"Lama {i}: " + "kata " * 700 for i in range(2)),
+             "\n".join(f"Baru {i}: " + "kata " * 700 for i in range(2))]
+
+    async def render(due: Any) -> Outbound:
+        return Outbound(text=texts[0])
+    dispatcher.render = render  # type: ignore[method-assign]
+    bot.fail = [None, RetryAfter(600)]
+    clock.set(utc(2026, 1, 5, 1, 0))
+    await dispatcher.tick()
+    texts.pop(0)  # the plan changed meanwhile: the parts sent belong to another text
+    clock.set(utc(2026, 1, 5, 1, 11))
+    assert (await dispatcher.tick()).sent == 1
+    assert [t.split(":")[0] for t in bot.delivered] == ["Lama 0", "Baru 0", "Baru 1"]
 
 
 async def test_re_sends_after_429_take_a_limiter_slot_and_no_second_holds_more_than_30(

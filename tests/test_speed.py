@@ -31,6 +31,20 @@ async def test_an_answer_and_its_update_id_share_one_commit(core: Core) -> None:
         assert [r[0] for r in await cur.fetchall()] == [2]
 
 
+async def test_the_language_settled_by_an_update_rides_on_its_commit_and_never_undoes_the_handlers(core: Core) -> None:
+    # the first update ever: the core sets a provisional language (riding on the commit), /language pins English
+    await core.handle(Inbound(USER, "command", command="language", args=("en",), locale="id", update_id=1))
+    core.storage.forget()  # read back from SQLite
+    user = await core.storage.find_user("telegram", "4242")
+    assert user is not None and user.language == "en" and user.language_pinned and user.lang_pending is None
+    other = UserRef("telegram", "77", "Sari")
+    await core.handle(Inbound(other, "command", command="start", locale="id", update_id=1))
+    await core.handle(Inbound(other, "text", text="Sari", locale="id", update_id=2))  # an answer: settling counts
+    core.storage.forget()
+    sari = await core.storage.find_user("telegram", "77")
+    assert sari is not None and sari.lang_pending == "?" and sari.lang_pending_count == 1
+
+
 async def test_a_redelivered_update_is_dropped_and_a_new_one_is_not(core: Core) -> None:
     await core.handle(start(1))
     name = Inbound(USER, "text", text="Budi Santoso", locale="id", update_id=2)

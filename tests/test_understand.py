@@ -283,8 +283,11 @@ def test_codemixed_dev_set_targets() -> None:
 @pytest.mark.parametrize("text", ["Hello, I want to build my personal brand",
                                   "Can you help me plan my content for next week?"])
 def test_a_clear_english_sentence_still_switches(text: str) -> None:
+    """Counts towards a switch (a chat changes language on sustained evidence: the second one in a row switches)."""
     assert analyse(text).clear
-    assert decide_language(LangState("id"), text).state.language == "en"
+    first = decide_language(LangState("id"), text)
+    assert first.state.pending == "en" and first.state.pending_count == 1
+    assert decide_language(first.state, "Thanks, and what should I post first?").state.language == "en"
 
 
 def test_a_lone_english_noun_phrase_does_not_switch_at_once() -> None:

@@ -11,11 +11,16 @@ class UserUnreachable(Exception):
 
 
 class RetryLater(Exception):
-    """Delivery failed for now (rate limit, network); try again after `after` seconds."""
+    """Delivery failed for now (rate limit, network); try again after `after` seconds.
 
-    def __init__(self, after: float = 5.0, reason: str = "") -> None:
+    `delivered`: how many parts of the messages (in the adapter's own split: Telegram's 4096-character chunks and
+    files) did reach the user before the failure, counted from the first part; the caller keeps it and passes it back
+    as `skip` when it sends the same messages again, so that nothing arrives twice."""
+
+    def __init__(self, after: float = 5.0, reason: str = "", *, delivered: int = 0) -> None:
         super().__init__(reason or f"retry after {after}s")
         self.after = after
+        self.delivered = delivered
 
 
 class DeliveryUnknown(Exception):
@@ -38,8 +43,9 @@ class Adapter(Protocol):
         """Receive updates until disconnected, passing each to the core."""
         ...
 
-    async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        """Deliver messages to a user unprompted (nudges); raises UserUnreachable, RetryLater (provably not
+    async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
+        """Deliver messages to a user unprompted (nudges), leaving out the first `skip` parts (delivered by an
+        earlier attempt, see RetryLater.delivered); raises UserUnreachable, RetryLater (the rest provably not
         delivered: try again) or DeliveryUnknown (maybe delivered: never try again)."""
         ...
 

@@ -161,8 +161,9 @@ class ConsoleAdapter:
                 break
             self._write(self.render(await self.core.handle(self.to_inbound(line))))
 
-    async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        self._write(self.render(messages))
+    async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
+        """Unprompted messages, each one part (the terminal never fails part-way)."""
+        self._write(self.render(messages[skip:]))
 
     async def disconnect(self) -> None:
         self._stop.set()

@@ -13,8 +13,8 @@ from discord import app_commands
 from bot.adapters.discord_commands import (CatalogTranslator, Client, InFlight, answer_tree_error, build_command,
                                            owned, refuse, slash_commands)
 from bot.adapters.discord_dm import dm_inbound, send_dm
-from bot.adapters.discord_forms import GENERIC_INPUT, form_for, form_to_open, form_values, preface_of
-from bot.adapters.discord_reply import compose, paced, send_posts, settled_text, show
+from bot.adapters.discord_forms import form_for, form_to_open, form_values, preface_of, submitted
+from bot.adapters.discord_reply import behind, compose, paced, send_posts, settled_text, show
 from bot.adapters.discord_sync import sync, sync_state_path
 from bot.adapters.discord_ui import NO_STEP, build_view, lang_of, parse_open
 from bot.config import Config
@@ -46,8 +46,8 @@ class DiscordAdapter:
         self.inflight = InFlight()
         self.ack_budget = ACK_BUDGET
         for name in slash_commands(core):
-            self.tree.add_command(build_command(name, core.catalog, lambda i, n, a: self._run_command(i, n, a),
-                                                lambda i, t: self._answer_command(i, t)))
+            self.tree.add_command(build_command(name, core.catalog, lambda i, n, a, t: self._run_command(i, n, a, t),
+                                                lambda i, t: self._answer_command(i, t), takes_text=core.takes_text(name)))
         self.tree.on_error = functools.partial(answer_tree_error, catalog=core.catalog)  # type: ignore[method-assign]
 
     # -- lifecycle -------------------------------------------------------------
@@ -94,11 +94,11 @@ class DiscordAdapter:
         return Inbound(self._user(interaction.user), kind, locale=str(interaction.locale),  # type: ignore[arg-type]
                        private=interaction.guild_id is None, **fields)
 
-    async def _run_command(self, interaction: discord.Interaction, name: str, args: tuple[str, ...]) -> None:
+    async def _run_command(self, interaction: discord.Interaction, name: str, args: tuple[str, ...], text: str) -> None:
         with self.inflight.tracked() as live:
             if live:
                 await self._defer(interaction, thinking=True)
-                replies = await self.core.handle(self._inbound(interaction, "command", command=name, args=args))
+                replies = await self.core.handle(self._inbound(interaction, "command", command=name, args=args, text=text))
                 await self._show(interaction, replies, in_place=False)
 
     async def _answer_command(self, interaction: discord.Interaction, text: str | None) -> None:
@@ -158,17 +158,13 @@ class DiscordAdapter:
         kind, rest = mine
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         values = [v for v in data.get("values", []) if isinstance(v, str)]
-        inbound: Inbound | None = None
         opened = parse_open(rest) if kind == "open" else None
         if opened is not None:
             await self._open_form(interaction, opened[0], opened[2])
             return
-        if kind == "btn":
-            inbound = self._inbound(interaction, "choice", choice=rest)
-        elif kind == "sel" and len(values) == 1:
-            inbound = self._inbound(interaction, "choice", choice=values[0])
-        elif kind == "multi" and values:
-            inbound = self._inbound(interaction, "choice", values=tuple(dict.fromkeys(values)))
+        picked = {"choice": rest} if kind == "btn" else {"choice": values[0]} if kind == "sel" and len(values) == 1 \
+            else {"values": tuple(dict.fromkeys(values))} if kind == "multi" and values else None
+        inbound = self._inbound(interaction, "choice", **picked) if picked is not None else None
         if inbound is None:
             await refuse(interaction, self.core.catalog, "discord.unknown_component")
             return
@@ -179,27 +175,28 @@ class DiscordAdapter:
                                   preface_of(replies, question))
         elif replies is not None:
             await self._defer(interaction, thinking=False)
-            await self._show(interaction, replies, in_place=True)
+            await self._show(interaction, await self._where_now(interaction, replies), in_place=True)
+
+    async def _where_now(self, interaction: discord.Interaction, replies: list[Outbound]) -> list[Outbound]:
+        """A press or form refused alone on a message left behind (see discord_reply.behind): the open question too."""
+        if interaction.message is None or any(m.kind != "refusal" for m in replies):
+            return replies
+        now = await self.core.handle(self._inbound(interaction, "command", command="answer"))  # where the user is
+        return behind(replies, interaction.message.content, now, str(interaction.user.id), self.core.catalog)
 
     async def _on_modal(self, interaction: discord.Interaction) -> None:
         mine = await owned(interaction, self.core.catalog, form=True)
         if mine is None:
             return
         kind, step = mine
-        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
-        answers = form_values(data.get("components") or [])
+        answers = form_values(interaction.data)
         if kind != "modal" or not answers:
             await refuse(interaction, self.core.catalog, "discord.unknown_form")
             return
         from_message = interaction.message is not None
         await self._defer(interaction, thinking=not from_message)
-        # The form names its questions: the core refuses it if they have passed.
-        if step == NO_STEP or answers[0][0] == GENERIC_INPUT:
-            inbound = self._inbound(interaction, "text", text=answers[0][1], step="" if step == NO_STEP else step)
-        else:
-            inbound = self._inbound(interaction, "text", text=answers[0][1], step=answers[0][0],
-                                    answers=tuple(answers))
-        await self._show(interaction, await self.core.handle(inbound), in_place=from_message)
+        replies = await self.core.handle(self._inbound(interaction, "text", **submitted(step, answers)))
+        await self._show(interaction, await self._where_now(interaction, replies), in_place=from_message)
 
     async def on_message(self, message: discord.Message) -> None:
         """Plain messages in DMs (no privileged intent needed there); server messages are not read."""
@@ -244,6 +241,6 @@ class DiscordAdapter:
         except discord.HTTPException:
             log.exception("sending Discord replies failed")
 
-    async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        """Deliver nudges by DM; closed DMs or an unknown user mark the user unreachable."""
-        await send_dm(self.client, self.core, PLATFORM, user_id, messages)
+    async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
+        """Deliver nudges by DM (from post `skip` on); closed DMs or an unknown user mark the user unreachable."""
+        await send_dm(self.client, self.core, PLATFORM, user_id, messages, skip)

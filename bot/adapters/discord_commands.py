@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from bot.core import Core
 
 log = logging.getLogger("bot.adapters.discord")
-RunFn = Callable[[discord.Interaction, str, tuple[str, ...]], Awaitable[None]]
+RunFn = Callable[[discord.Interaction, str, tuple[str, ...], str], Awaitable[None]]  # (…, name, args, text)
+MAX_OPTION_TEXT = 6000  # Discord's longest string option
 AnswerFn = Callable[[discord.Interaction, "str | None"], Awaitable[None]]
 
 
@@ -51,8 +52,10 @@ class Client(discord.Client):
         await self.adapter.on_message(message)
 
 
-def build_command(name: str, catalog: Catalog, run: RunFn, answer_fn: AnswerFn) -> app_commands.Command[Any, ..., None]:
-    """A slash command forwarding to the core's command of the same name (localized via the translator)."""
+def build_command(name: str, catalog: Catalog, run: RunFn, answer_fn: AnswerFn, *,
+                  takes_text: bool = False) -> app_commands.Command[Any, ..., None]:
+    """A slash command forwarding to the core's command of the same name (localized via the translator); one that
+    takes text (the core's "/check <draft>") gets an optional `text` option, passed on as the command's text."""
     cat = catalog
     key = "discord.cmd.answer" if name == "answer" else f"cmd.{name}"
     callback: Callable[..., Awaitable[None]]
@@ -64,11 +67,20 @@ def build_command(name: str, catalog: Catalog, run: RunFn, answer_fn: AnswerFn) 
             cat.t("en", "discord.opt.text.desc"), key="discord.opt.text.desc"))(answer)
         callback = app_commands.rename(text=app_commands.locale_str(
             "text", key="discord.opt.text.name"))(callback)
+    elif takes_text:
+        async def with_text(interaction: discord.Interaction,
+                            text: app_commands.Range[str, 1, MAX_OPTION_TEXT] | None = None) -> None:
+            await run(interaction, name, (), text or "")
+
+        callback = app_commands.describe(text=app_commands.locale_str(
+            cat.t("en", "discord.opt.cmd_text.desc"), key="discord.opt.cmd_text.desc"))(with_text)
+        callback = app_commands.rename(text=app_commands.locale_str(
+            "text", key="discord.opt.cmd_text.name"))(callback)
     elif name == "language":
         choices = [app_commands.Choice(name=cat.t(code, "lang.name"), value=code) for code in ("id", "en")]
 
         async def language(interaction: discord.Interaction, code: str | None = None) -> None:
-            await run(interaction, "language", (code,) if code else ())
+            await run(interaction, "language", (code,) if code else (), "")
 
         callback = app_commands.choices(code=choices)(language)
         callback = app_commands.describe(code=app_commands.locale_str(
@@ -77,7 +89,7 @@ def build_command(name: str, catalog: Catalog, run: RunFn, answer_fn: AnswerFn) 
             "language", key="discord.opt.language.name"))(callback)
     else:
         async def plain(interaction: discord.Interaction) -> None:
-            await run(interaction, name, ())
+            await run(interaction, name, (), "")
 
         callback = plain
     return app_commands.Command(

@@ -45,9 +45,11 @@ def after_send(exc: BaseException, delivered: int) -> Exception | None:
     return None
 
 
-async def send_dm(client: discord.Client, core: Core, platform: str, user_id: str, messages: list[Outbound]) -> None:
-    """Deliver messages by DM, each post paced by the core's limiter; closed DMs or an unknown user mark the user
-    unreachable. Raises RetryLater (provably not delivered) or DeliveryUnknown (maybe delivered: never re-sent)."""
+async def send_dm(client: discord.Client, core: Core, platform: str, user_id: str, messages: list[Outbound],
+                  skip: int = 0) -> None:
+    """Deliver messages by DM (from post `skip` on), each post paced by the core's limiter; closed DMs or an unknown
+    user mark the user unreachable. Raises RetryLater (provably not delivered) or DeliveryUnknown (maybe delivered, or
+    a post of it already arrived: never re-sent)."""
     delivered = 0
     try:
         if not user_id.isdigit():
@@ -57,7 +59,7 @@ async def send_dm(client: discord.Client, core: Core, platform: str, user_id: st
         except (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise RetryLater(30.0, f"opening the DM: {type(exc).__name__}") from exc  # nothing was sent yet
         send = paced(core.limiter, user_id, channel.send)  # keyed as the dispatcher keys it
-        for post in compose(messages, user_id, core.catalog):
+        for post in compose(messages, user_id, core.catalog)[skip:]:
             await send(**post.kwargs())
             delivered += 1
     except (discord.Forbidden, discord.NotFound) as exc:

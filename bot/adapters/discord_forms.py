@@ -78,10 +78,10 @@ def form_for(owner: str, question: Outbound | None, lang: str, max_len: int, cat
     return build_form(make_id(owner, "modal", rest), catalog.t(lang, "discord.modal.title"), fields, preface)
 
 
-def form_values(components: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(custom id, value) of the text inputs of a modal submit payload, in the form's order."""
+def form_values(data: Any) -> list[tuple[str, str]]:
+    """(custom id, value) of the text inputs of a modal submit payload (the interaction's data), in the form's order."""
     out: list[tuple[str, str]] = []
-    stack = list(components or [])
+    stack = list((data or {}).get("components") or [])
     while stack:
         comp = stack.pop(0)
         if not isinstance(comp, dict):
@@ -92,6 +92,14 @@ def form_values(components: list[dict[str, Any]]) -> list[tuple[str, str]]:
         if comp.get("type") == 4 and isinstance(comp.get("custom_id"), str):
             out.append((comp["custom_id"], str(comp.get("value") or "")))
     return out
+
+
+def submitted(step: str, answers: list[tuple[str, str]]) -> dict[str, Any]:
+    """The Inbound fields of a submitted form: its first text and the questions it names (the core refuses a form
+    whose questions have passed); a form outside the questionnaire names none."""
+    if step == NO_STEP or answers[0][0] == GENERIC_INPUT:
+        return {"text": answers[0][1], "step": "" if step == NO_STEP else step}
+    return {"text": answers[0][1], "step": answers[0][0], "answers": tuple(answers)}
 
 
 def form_to_open(replies: list[Outbound]) -> Outbound | None:

@@ -77,6 +77,20 @@ def compose(replies: list[Outbound], owner: str, catalog: Catalog, lead: str = "
     return posts
 
 
+def behind(replies: list[Outbound], shown: str | None, current: list[Outbound], owner: str,
+           catalog: Catalog) -> list[Outbound]:
+    """Replies refused alone on a message (`shown`: its text) that no longer shows the open question, e.g. after a
+    form opened from it at once was dismissed (Discord tells nobody): the notice, then the open question (from
+    `current`, the core's answer to /answer), to be drawn on that message. Else the replies as they are."""
+    if shown is None or not replies or any(m.kind != "refusal" for m in replies):
+        return replies
+    question = next((m for m in current if m.kind == "question"), None)
+    posts = compose([question], owner, catalog) if question is not None else []
+    if question is None or not posts or posts[0].content in shown:
+        return replies
+    return [*replies, question]
+
+
 def paced(limiter: RateLimiter, chat: object, send: SendFn) -> SendFn:
     """`send` behind a slot of the core's limiter (Discord's 50 requests/s; replies ahead of nudges). discord.py
     waits out a route's 429 and re-sends by itself, per its own per-route buckets."""

@@ -22,7 +22,7 @@ from bot.adapters import telegram_format as F
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_net import ALLOWED_UPDATES, PerChatUpdateProcessor, Transport
-from bot.adapters.telegram_out import Outbox
+from bot.adapters.telegram_out import Outbox, Progress
 from bot.i18n import LANGUAGES
 from bot.ratelimit import is_unprompted
 from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
@@ -64,10 +64,6 @@ class TelegramAdapter:
     @sleep.setter
     def sleep(self, fn: Callable[[float], Awaitable[None]]) -> None:
         self.net.sleep = fn
-
-    @property
-    def application(self) -> Application | None:  # type: ignore[type-arg]
-        return self.net.application
 
     # -- lifecycle -------------------------------------------------------------
     def build(self) -> Application:  # type: ignore[type-arg]
@@ -143,20 +139,24 @@ class TelegramAdapter:
                 log.warning("could not register the %s command menu", lang, exc_info=True)
 
     # -- outbound ----------------------------------------------------------------
-    async def send(self, user_id: str, messages: list[Outbound]) -> None:
-        """Unprompted delivery (nudges, follow-ups) in the chat's turn; raises UserUnreachable, RetryLater (not
-        delivered: try again later) or DeliveryUnknown (a timeout after the request went out: maybe delivered)."""
+    async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
+        """Unprompted delivery (nudges, follow-ups) in the chat's turn from part `skip` on; raises UserUnreachable,
+        RetryLater (the rest not delivered, with the parts that did arrive) or DeliveryUnknown (maybe delivered)."""
+        done = Progress(skip)
         try:
             paid = {"allow_paid_broadcast": True} if self.config.telegram_paid_broadcast and is_unprompted() else {}
             chat = int(user_id)
-            await self.chats.in_chat(chat, lambda: self.out.deliver(chat, messages, max_wait=SEND_MAX_WAIT, **paid))
-        except (UserUnreachable, RetryLater):
+            await self.chats.in_chat(chat, lambda: self.out.deliver(chat, messages, max_wait=SEND_MAX_WAIT,
+                                                                    done=done, **paid))
+        except UserUnreachable:
             raise
+        except RetryLater as exc:
+            raise RetryLater(exc.after, str(exc), delivered=done.parts) from exc
         except ValueError as exc:
             raise UserUnreachable(f"not a Telegram user id: {user_id!r}") from exc
         except NetworkError as exc:
             if self.net.never_arrived(exc):
-                raise RetryLater(30.0, f"telegram network error: {exc}") from exc
+                raise RetryLater(30.0, f"telegram network error: {exc}", delivered=done.parts) from exc
             raise DeliveryUnknown(f"telegram send may have arrived: {exc}") from exc
 
     async def _reply(self, chat_id: int, messages: Sequence[Outbound], **extra: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import dataclass
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,13 @@ from bot.types import Outbound
 log = logging.getLogger("bot.adapters.telegram")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 PHOTO_MIMES = ("image/png", "image/jpeg")  # sent as photos; any other file as a document
+
+
+@dataclass
+class Progress:
+    """How many parts (text chunks, files) of a delivery went out; a re-send starts after them."""
+
+    parts: int = 0
 
 
 class Outbox:
@@ -40,33 +48,35 @@ class Outbox:
                                       InlineKeyboardButton(label, callback_data=data) for label, data, role in row]
                                      for row in rows])
 
-    async def send_one(self, chat_id: int, msg: Outbound, max_wait: float | None = None, **extra: Any) -> None:
-        """Send one Outbound: text in chunks under 4096 (keyboard on the last), then its file."""
+    def parts(self, chat_id: int, msg: Outbound, **extra: Any) -> list[functools.partial[Awaitable[Any]]]:
+        """One Outbound as Bot API sends: text in chunks under 4096 (keyboard on the last), then its file
+        (partials: the transport sees they post)."""
         bot = self.net._app().bot
         markup = self.markup(msg)
         chunks = F.split_html(msg.text)
         caption = None
         if msg.file is not None and len(chunks) == 1 and F.utf16_len(chunks[0]) <= F.CAPTION_LIMIT and not markup:
             caption, chunks = chunks[0], []
-        for i, chunk in enumerate(chunks):
-            keyboard = markup if i == len(chunks) - 1 else None
-            await self.net.call(functools.partial(bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML,
-                                                  reply_markup=keyboard, link_preview_options=NO_PREVIEW, **extra),
-                                chat=chat_id, max_wait=max_wait)
+        out = [functools.partial(bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML,
+                                 reply_markup=markup if i == len(chunks) - 1 else None,
+                                 link_preview_options=NO_PREVIEW, **extra) for i, chunk in enumerate(chunks)]
         if msg.file is not None:
             file = msg.file
             upload = InputFile(file.data, filename=file.name, read_file_handle=False)
             send = bot.send_photo if file.mime in PHOTO_MIMES else bot.send_document  # a picture shows inline
-            await self.net.call(functools.partial(send, chat_id, upload, caption=caption,
-                                                  parse_mode=ParseMode.HTML if caption else None),
-                                chat=chat_id, max_wait=max_wait)  # a partial: the transport sees it posts
+            out.append(functools.partial(send, chat_id, upload, caption=caption,
+                                         parse_mode=ParseMode.HTML if caption else None))
+        return out
 
     async def deliver(self, chat_id: int, messages: Sequence[Outbound], max_wait: float | None = None,
-                       **extra: Any) -> None:
-        """Send replies in order; a refusal to deliver (blocked, chat gone) tells the core, raises UserUnreachable."""
+                      done: Progress | None = None, **extra: Any) -> None:
+        """Send replies in order, from part `done.parts` on, counting in `done` the parts that went out; a refusal
+        to deliver (blocked, chat gone) tells the core, raises UserUnreachable."""
+        done = done or Progress()
         try:
-            for msg in messages:
-                await self.send_one(chat_id, msg, max_wait, **extra)
+            for part in [p for msg in messages for p in self.parts(chat_id, msg, **extra)][done.parts:]:
+                await self.net.call(part, chat=chat_id, max_wait=max_wait)
+                done.parts += 1
         except (Forbidden, BadRequest) as exc:
             if isinstance(exc, BadRequest) and "chat not found" not in str(exc).lower():
                 raise

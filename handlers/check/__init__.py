@@ -145,5 +145,5 @@ schema.register_check("check", check)
 
 
 def register(router: Router) -> None:
-    router.command("check", cmd_check)
+    router.command("check", cmd_check, takes_text=True)
     router.awaiting("check", on_draft, language_evidence=False, ttl=AWAIT_SECONDS)

@@ -57,6 +57,11 @@ class TickStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+def fingerprint(message: Outbound) -> int:
+    """A short fingerprint of a rendered nudge (what its delivered parts belong to), stable across processes."""
+    return zlib.crc32(message.text.encode("utf-8")) & 0x7FFFFFFF
+
+
 def wave_order(rows: list[Due]) -> list[Due]:
     """Send order within a batch: earliest due first (the users whose local time came first), and among nudges
     due at the same moment (a wave: everyone's 09:00 in one zone) an order that rotates every occurrence, so the
@@ -235,9 +240,12 @@ class Dispatcher:
         await self.core.limiter.acquire(due.platform, due.platform_user_id, NUDGE)
         if not await self.store.claim(n.id, self.now(), n.due_at):
             return
+        # A send that failed for now after some parts of a long message went out continues after them (same text).
+        printed = fingerprint(message)
+        skip = n.parts_sent if n.parts_of == printed else 0
         try:
             with slot_taken(due.platform, due.platform_user_id):
-                await self.core.send_to(due.platform, due.platform_user_id, [message])
+                await self.core.send_to(due.platform, due.platform_user_id, [message], skip)
         except UserUnreachable:
             # The user blocked the bot / closed DMs: reachable=0 parks all their nudges (out of the due index)
             # until they write again.
@@ -255,7 +263,8 @@ class Dispatcher:
             return
         except RetryLater as exc:
             self.core.limiter.pause(due.platform, exc.after)
-            await self.store.release(n.id, self.now() + max(1, int(exc.after + 0.999)))
+            parts = (exc.delivered, printed) if exc.delivered > skip else None  # new parts reached the user
+            await self.store.release(n.id, self.now() + max(1, int(exc.after + 0.999)), parts=parts)
             stats.retried += 1
             return
         except Exception as exc:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.storage import Storage
 
 _NUDGE_COLS = ("id, user_id, kind, once, src_id, times, days, monthday, enabled, custom, active, slot_at, sched_at,"
-               " due_at, claimed_at, attempts, sent_count, skipped, last_slot, last_sent_at")
+               " due_at, claimed_at, attempts, sent_count, skipped, last_slot, last_sent_at, parts_sent, parts_of")
 _N = ", ".join(f"n.{c.strip()}" for c in _NUDGE_COLS.split(","))
 
 
@@ -44,6 +44,8 @@ class Nudge:
     skipped: int
     last_slot: int | None
     last_sent_at: int | None
+    parts_sent: int = 0          # parts of the current occurrence already delivered (a send failed after them)
+    parts_of: int | None = None  # fingerprint of the text those parts belong to
 
 
 @dataclass
@@ -61,13 +63,13 @@ class Due:
 
 def _nudge(r: Any) -> Nudge:
     return Nudge(r[0], r[1], r[2], bool(r[3]), r[4], json.loads(r[5]), json.loads(r[6]), r[7], bool(r[8]), bool(r[9]),
-                 bool(r[10]), r[11], r[12], r[13], r[14], r[15], r[16], r[17], r[18], r[19])
+                 bool(r[10]), r[11], r[12], r[13], r[14], r[15], r[16], r[17], r[18], r[19], r[20] or 0, r[21])
 
 
 def _due(r: Any) -> Due:
     r = tuple(r)
-    platform, language, platform_user_id = (r[20] or "\x1f\x1f").split("\x1f", 2)
-    return Due(_nudge(r[:20]), platform, platform_user_id, language or None, r[21] or "Asia/Jakarta", r[22], r[23])
+    platform, language, platform_user_id = (r[22] or "\x1f\x1f").split("\x1f", 2)
+    return Due(_nudge(r[:22]), platform, platform_user_id, language or None, r[23] or "Asia/Jakarta", r[24], r[25])
 
 
 # The user's address comes from a correlated lookup by primary key, not a join: with ANALYZE statistics SQLite
@@ -215,10 +217,16 @@ class NudgeStore:
             " AND active = 1 AND due_at = ?", (now, nudge_id, due_at)), counted=True)
         return counts[0] == 1
 
-    async def release(self, nudge_id: int, due_at: int) -> None:
-        """Give a claimed nudge back (not delivered): try again at `due_at`."""
+    async def release(self, nudge_id: int, due_at: int, *, parts: tuple[int, int] | None = None) -> None:
+        """Give a claimed nudge back: try again at `due_at`. `parts` (how many, fingerprint of their text): the parts
+        the user now has; without it, what an earlier attempt recorded stays."""
+        if parts is None:
+            await self.storage.write(("UPDATE nudges SET claimed_at = NULL, reserved_until = NULL, due_at = ?"
+                                      " WHERE id = ?", (due_at, nudge_id)))
+            return
         await self.storage.write(
-            ("UPDATE nudges SET claimed_at = NULL, reserved_until = NULL, due_at = ? WHERE id = ?", (due_at, nudge_id)))
+            ("UPDATE nudges SET claimed_at = NULL, reserved_until = NULL, due_at = ?, parts_sent = ?, parts_of = ?"
+             " WHERE id = ?", (due_at, parts[0], parts[1], nudge_id)))
 
     async def park(self, user_id: int, parked: bool) -> None:
         """Take the user's nudges out of the due index (the platform refuses them), or put them back."""
@@ -238,12 +246,13 @@ class NudgeStore:
             await self.storage.write((
                 "UPDATE nudges SET last_slot = slot_at, last_sent_at = ?, sent_count = sent_count + 1,"
                 " slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?, active = active * ?, claimed_at = NULL,"
-                " reserved_until = NULL, attempts = 0 WHERE id = ?", (sent_at, slot, sched, sched, active, nudge_id)))
+                " reserved_until = NULL, attempts = 0, parts_sent = 0, parts_of = NULL WHERE id = ?",
+                (sent_at, slot, sched, sched, active, nudge_id)))
         else:
             await self.storage.write((
                 "UPDATE nudges SET skipped = skipped + ?, slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?,"
-                " active = active * ?, claimed_at = NULL, reserved_until = NULL, attempts = 0 WHERE id = ?",
-                (skipped, slot, sched, sched, active, nudge_id)))
+                " active = active * ?, claimed_at = NULL, reserved_until = NULL, attempts = 0, parts_sent = 0,"
+                " parts_of = NULL WHERE id = ?", (skipped, slot, sched, sched, active, nudge_id)))
 
     async def done_without_settings(self, after_user: int, limit: int) -> tuple[list[int], int | None]:
         """Users past `after_user` (a cursor) who finished the plan but have no nudge settings yet."""

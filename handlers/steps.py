@@ -445,6 +445,18 @@ def read_options(step: Step, answers: dict[str, Any], text: str, labels: Labels)
     found = _one(step, values, names, whole, shown)
     if found is not None:
         return Reading([found[0]], found[1])
+    reading = _read_pieces(step, values, names, text, shown)
+    if reading is not None:
+        return reading
+    mentioned = _mentioned(values, names, whole)
+    if mentioned and (step.kind == "multi" or len(mentioned) == 1):
+        return Reading(mentioned, False)  # 'I am a public official, deputy head of...': the bot says what it took
+    return None
+
+
+def _read_pieces(step: Step, values: list[str], names: dict[str, list[str]], text: str,
+                 shown: dict[str, set[str]]) -> Reading | None:
+    """Several picks typed at once ('ig sama tiktok', '1, 3'): every piece must name an option."""
     pieces = _pieces(text)
     if len(pieces) < 2:
         words = _every_word(step, values, names, text) if step.kind == "multi" else None
@@ -459,6 +471,28 @@ def read_options(step: Step, answers: dict[str, Any], text: str, labels: Labels)
         sure = sure and one is not None and one[1]
         picked += [w for w in words if w not in picked]
     return Reading(picked, sure)
+
+
+def _mentioned(values: list[str], names: dict[str, list[str]], whole: str) -> list[str]:
+    """Options whose full name (3+ letters, not a number) stands as whole words inside a longer sentence, in
+    option order; a name right after a negation ('bukan artis', 'not a politician') does not count."""
+    padded = f" {whole} "
+    negation = reputation.lexicon().negation
+    out = []
+    for v in values:
+        for name in names[v]:
+            if len(name) < 3 or name.isdigit():
+                continue
+            at = padded.find(f" {name} ")
+            while at >= 0:
+                before = padded[:at].split()[-2:]
+                if not any(w in negation for w in before):
+                    out.append(v)
+                    break
+                at = padded.find(f" {name} ", at + 1)
+            if v in out:
+                break
+    return out
 
 
 def match_options(step: Step, answers: dict[str, Any], text: str, labels: Labels) -> list[str] | None:

@@ -72,6 +72,26 @@ def test_a_number_that_is_a_value_wins_over_the_position(core: Core, step_id: st
     assert reading is not None and reading.picked == [value] and not reading.sure  # the bot says what it took
 
 
+@pytest.mark.parametrize("step_id, text, picked", [
+    ("role", "I am a public official, deputy head of a district office", ["official"]),
+    ("role", "saya pedagang bakso di Surabaya", ["seller"]),
+    ("team", "I have a small team of two staff who handle our accounts", ["team"]),
+    ("purposes", "biar dikenal orang, terus juga buat interaksi sama pelanggan", ["exist", "engage"]),
+])
+def test_an_option_named_inside_a_sentence_is_read(core: Core, step_id: str, text: str, picked: list[str]) -> None:
+    assert read(core, step_id, text) == picked
+
+
+@pytest.mark.parametrize("step_id, text", [
+    ("role", "bukan politisi, bukan pejabat juga"),            # negated
+    ("role", "I'm not a politician, more a public official"),  # one negated, one not: still read
+    ("role", "saya penyanyi sekaligus pejabat daerah"),        # two options on a single-choice step
+])
+def test_a_sentence_naming_options_reads_only_the_unnegated_one(core: Core, step_id: str, text: str) -> None:
+    got = read(core, step_id, text)
+    assert got == (["official"] if "public official" in text else None)
+
+
 def test_unclear_answers_are_not_guessed(core: Core) -> None:
     assert read(core, "role", "xyz") is None
     assert read(core, "formats", "video") is None  # short or long: both fit

@@ -45,13 +45,25 @@ async def flow_of(core: Core, user: User) -> Flow:
 # -- 1. navigation words on text questions -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, word", [("id", "tetap"), ("id", "Tetap pakai ini"), ("en", "keep"),
-                                        ("en", "Keep this")])
+                                        ("en", "Keep this"), ("id", "biarin"), ("id", "lanjut aja"), ("id", "gapapa"),
+                                        ("en", "it's fine")])
 async def test_keep_word_keeps_the_answer(core: Core, lang: str, word: str) -> None:
     user = await at(core, GOAL.id, f"keep-{lang}-{word}", lang, with_answer=True)
     before = (await core.storage.answers(user.id))[GOAL.id]
     out = await say(core, user, word)
     assert (await core.storage.answers(user.id))[GOAL.id] == before
     assert (await flow_of(core, user)).step != GOAL.id and "err.too_short" not in keys(out)
+
+
+@pytest.mark.parametrize("word", ["biarin", "lanjut", "gpp"])
+async def test_keep_word_keeps_a_choice_after_a_suggestion(core: Core, word: str) -> None:
+    """'biarin' after 'Dalam 1 jam' drew a budget suggestion: keep it, not 'Did you mean Dalam 24 jam?'."""
+    user = await at(core, "response_time", f"keep-choice-{word}", "id", with_answer=True)
+    before = (await core.storage.answers(user.id))["response_time"]
+    out = await say(core, user, word)
+    assert "err.pick_closest" not in keys(out) and "err.pick_option" not in keys(out)
+    assert (await core.storage.answers(user.id))["response_time"] == before
+    assert (await flow_of(core, user)).step != "response_time"
 
 
 @pytest.mark.parametrize("lang, word", [("id", "perbaiki"), ("en", "improve")])

@@ -55,7 +55,9 @@ def read(core: Core, step_id: str, text: str) -> list[str] | None:
     ("formats", "video pendek dan foto", ["short_video", "photo"]),
     ("formats", "short video and photos", ["short_video", "photo"]), ("daily_minutes", "1 jam", ["60"]),
     ("daily_minutes", "1 hour", ["60"]), ("criticism", "balas dengan tenang", ["calm"]),
-    ("criticism", "reply calmly", ["calm"]), ("cadence", "tiap hari", ["7"]), ("cadence", "once a week", ["1"]),
+    ("criticism", "reply calmly", ["calm"]), ("criticism", "balas baik2", ["calm"]),
+    ("purposes", "pengen terkenal", ["exist"]), ("purposes", "dikenal sama ngingetin pelanggan", ["exist", "reminder"]),
+    ("cadence", "tiap hari", ["7"]), ("cadence", "once a week", ["1"]),
 ])
 def test_options_read_as_people_type(core: Core, step_id: str, text: str, picked: list[str]) -> None:
     assert read(core, step_id, text) == picked

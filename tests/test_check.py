@@ -116,3 +116,13 @@ async def test_a_risky_draft_is_not_praised_in_either_language(core: Core) -> No
         assert t(lang, "check.on_brand", pillar="kopi pagi") not in text
         clean = await cmd(core, user, "check", *"Kopi pagi kalian apa? Tulis di komentar".split())
         assert t(lang, "check.cta_yes") in clean[0].text and t(lang, "check.on_brand", pillar="kopi pagi") in clean[0].text
+
+
+async def test_bait_is_called_bait_once(core: Core) -> None:
+    """'like kalau setuju' drew the bait warning and then the same point again as a withheld call to action."""
+    for uid, lang in (("b1", "id"), ("b2", "en")):
+        user = await done_user(core, uid=uid, lang=lang)
+        out = await cmd(core, user, "check", *"Kopi pagi paling enak, like kalau setuju".split())
+        text, t = out[0].text, core.catalog.t
+        assert t(lang, "check.risk.bait") in text
+        assert t(lang, "check.cta_withheld") not in text and t(lang, "check.cta_no") not in text

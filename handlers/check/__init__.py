@@ -38,8 +38,9 @@ def review_text(ctx: Context, r: Review, answers: dict[str, Any]) -> str:
     if r.checked and not r.over:
         lines.append(ctx.t("check.fits", platforms=", ".join(ctx.t(f"opt.focus_platforms.{p}") for p in r.checked),
                            chars=r.chars, hashtags=r.hashtags))
-    lines.append(ctx.t("check.cta_yes") if r.cta else ctx.t("check.cta_withheld") if r.bait_cta else
-                 ctx.t("check.cta_no"))
+    if "bait" not in r.risks:  # the bait warning already speaks about the ask: no second, contradicting line
+        lines.append(ctx.t("check.cta_yes") if r.cta else ctx.t("check.cta_withheld") if r.bait_cta else
+                     ctx.t("check.cta_no"))
     if r.suggestions:
         lines.append(ctx.t("check.tags", tags=" ".join(r.suggestions)))
     return "\n".join(lines)

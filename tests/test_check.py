@@ -126,3 +126,15 @@ async def test_bait_is_called_bait_once(core: Core) -> None:
         text, t = out[0].text, core.catalog.t
         assert t(lang, "check.risk.bait") in text
         assert t(lang, "check.cta_withheld") not in text and t(lang, "check.cta_no") not in text
+
+
+@pytest.mark.parametrize("draft, found", [
+    ("Katanya bakso sebelah pake daging tikus, share aja biar pada tau.", ("hoax", "accuse")),
+    ("Bakso Pak Kumis pakai boraks!", ("accuse",)),
+    ("The stall next door uses rat meat.", ("accuse",)),
+    ("Bakso kami tanpa boraks dan formalin, aman buat anak.", ()),                        # about one's own food
+    ("Cara mengenali bakso yang mengandung boraks: teksturnya kenyal sekali.", ()),       # education
+    ("Resep bakso sapi asli, share aja ke temanmu ya", ()),                              # sharing, no rumour
+])
+def test_a_food_rumour_about_the_seller_next_door_is_an_accusation(draft: str, found: tuple[str, ...]) -> None:
+    assert risks(draft) == found

@@ -76,8 +76,11 @@ def _items(value: Any) -> list[str]:
 def _split_needs(text: str, max_words: int = 6) -> list[str]:
     """The needs in a typed answer, when it reads as a list (short pieces); prose is one need. A one-word piece
     joins the next one ("Simple, cheap ways to ...")."""
-    parts = [p.strip(" .") for p in re.split(r"[\n;,]+|\s(?:dan|serta|and|&)\s", text) if len(p.strip(" .")) >= 3]
-    if any(len(words(p)) > max_words for p in parts):
+    clauses = re.split(r"[\n;,]+", text)
+    parts = [p.strip(" .") for c in clauses for p in re.split(r"\s(?:dan|serta|and|&)\s", c) if len(p.strip(" .")) >= 3]
+    if any(len(words(p)) > max_words for p in parts + clauses):
+        # prose: a long clause is one thought ("they want to know when roads and attractions are fixed" is not
+        # "they want to know when roads" + "attractions are fixed")
         return [text.strip()] if text.strip() else []
     out: list[str] = []
     carry = ""

@@ -50,6 +50,10 @@ CASES: list[tuple[str, Any, dict[str, Any], str | None]] = [
      "needs_unserved"),
     ("pillars", ["data tips", "case studies", "tool reviews"],
      {"needs": "Simple, cheap ways to use their own sales data"}, None),
+    ("pillars", ["project updates", "event calendar", "Q&A with residents"],  # 'roads and attractions': one need
+     {"needs": "they want to know when roads and attractions are fixed, events, and job opportunities"}, None),
+    ("pillars", ["fashion", "traveling", "music"], {"needs": "cheap recipes and school tips, parenting advice"},
+     "needs_unserved"),
     ("response_time", "1", {"daily_minutes": "15"}, "reply_budget"),
     ("daily_minutes", "15", {"response_time": "3"}, "reply_budget"),
     ("response_time", "12", {"daily_minutes": "15"}, None),

@@ -54,6 +54,8 @@ CASES: list[tuple[str, Any, dict[str, Any], str | None]] = [
      {"needs": "they want to know when roads and attractions are fixed, events, and job opportunities"}, None),
     ("pillars", ["fashion", "traveling", "music"], {"needs": "cheap recipes and school tips, parenting advice"},
      "needs_unserved"),
+    ("pillars", ["proses melukis", "cerita kampung", "mural baru"],  # code-mixed: 'process' is 'proses'
+     {"needs": "they want to see the process and buy prints"}, None),
     ("response_time", "1", {"daily_minutes": "15"}, "reply_budget"),
     ("daily_minutes", "15", {"response_time": "3"}, "reply_budget"),
     ("response_time", "12", {"daily_minutes": "15"}, None),

@@ -329,6 +329,9 @@ async def on_text(ctx: Context) -> None:
     if flow.status == "paused":
         ctx.say("flow.paused_hint")
         return
+    if flow.status in ("done", "confirm") and (named := _named_answer(ctx, answers, ctx.inbound.text)):
+        await _edit(ctx, named)  # 'visi', 'ubah visi', 'vision' after /edit: that answer, as a tap would
+        return
     if flow.status == "done":
         ctx.say("plan.ready_menu")
         return
@@ -386,6 +389,24 @@ async def _typed_button(ctx: Context, flow: Flow, answers: dict[str, Any], step:
         await skip_current(ctx, flow, answers, step)
         return True
     return False
+
+
+def _named_answer(ctx: Context, answers: dict[str, Any], text: str) -> str | None:
+    """The answered step a typed text names by its short label in either language ('visi', 'ubah target 5 tahun'),
+    change words ('ubah', 'edit') aside; None for a number, a yes/no or anything unclear."""
+    rest = " ".join(t for t in L.fold(text).split() if t not in L.words("no"))
+    if not rest or rest.isdigit() or L.yes_no(rest) is not None:
+        return None
+    ids = [s.id for s in S.applicable(answers) if s.id in answers]
+    words = set(rest.split())
+    for lang in [ctx.lang, *(x for x in LANGUAGES if x != ctx.lang)]:
+        shorts = [ctx.core.catalog.t(lang, f"q.{sid}.short") for sid in ids]
+        at = L.pick_label(rest, shorts)
+        if at is not None:
+            return ids[at]
+        if any(words & set(L.fold(short).split()) for short in shorts):
+            return None  # unclear in this language ('target': three answers): not guessed from another one
+    return None
 
 
 async def _typed_confirm(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:

@@ -259,3 +259,24 @@ async def test_quiet_hours_typed_at_the_quiet_menu(core: Core, lang: str, text: 
     assert keys(await say(core, user, text)) == ["rem.quiet_set"]
     settings = await NudgeStore(core.storage).get_settings(user.id)
     assert settings is not None and (settings.quiet_start, settings.quiet_end) == ("22:00", "08:00")
+
+
+@pytest.mark.parametrize("status, text, step", [
+    ("confirm", "visi", "vision"), ("confirm", "ubah target 5 tahun", "goal_5y"), ("confirm", "Vision", "vision"),
+    ("done", "ganti pilar konten", "pillars"), ("done", "edit vision", "vision"),
+])
+async def test_a_typed_answer_name_after_edit_opens_that_answer(core: Core, status: str, text: str, step: str) -> None:
+    """/edit lists 'Visi: ...'; typing 'visi' used to re-show the summary (or the plan menu) instead."""
+    user = await done_user(core, f"name-{status}-{text}", "id", answers=A.plan_answers(PERSONA_ID))
+    await core.storage.save_flow(Flow(user.id, status, None, None, [], None))
+    out = await say(core, user, text)
+    flow = await flow_of(core, user)
+    assert flow.status == "active" and flow.step == step and out[-1].step == step
+
+
+@pytest.mark.parametrize("text", ["target", "2", "ya"])
+async def test_an_unclear_or_numeric_text_at_the_summary_is_not_an_edit(core: Core, text: str) -> None:
+    user = await done_user(core, f"name-none-{text}", "id", answers=A.plan_answers(PERSONA_ID))
+    await core.storage.save_flow(Flow(user.id, "confirm", None, None, [], None))
+    await say(core, user, text)
+    assert (await flow_of(core, user)).step is None

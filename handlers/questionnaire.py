@@ -477,6 +477,10 @@ async def _name_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: St
             await _decide_name(ctx, flow, answers, step, said)
             return True
         flow.draft = []  # a new answer instead of yes/no: read it afresh
+    if not answers and text.strip().endswith("?") and not flow.draft:
+        ctx.say("intro.welcome", name="")  # 'what is this for?' is a question, not a name: say what this is
+        ask(ctx, flow, answers)
+        return True
     if not answers and (L.is_greeting(text) or L.asks_for_help(text)):
         ctx.say("intro.greeting")
         ask(ctx, flow, answers)

@@ -195,6 +195,19 @@ async def test_a_greeting_before_the_first_answer_is_welcomed_not_stored(core: C
     assert user is not None and "name" not in await core.storage.answers(user.id)
 
 
+@pytest.mark.parametrize("locale, text", [("en", "what is this for?"), ("id", "ini buat apa sih?"),
+                                          ("en", "Can you help me with my campaign?")])
+async def test_a_question_before_the_first_answer_is_answered_not_taken_as_a_name(core: Core, locale: str,
+                                                                                  text: str) -> None:
+    who = UserRef("fake", f"ask-{text}")
+    await core.handle(Inbound(who, "command", command="start", locale=locale))
+    out = await core.handle(Inbound(who, "text", text=text, locale=locale))
+    assert [m.key for m in out][0] == "intro.welcome" and out[-1].step == "name"
+    assert "name.confirm" not in [m.key for m in out]
+    user = await core.storage.find_user("fake", who.user_id)
+    assert user is not None and "name" not in await core.storage.answers(user.id)
+
+
 @pytest.mark.parametrize("sentence, keep", [("nama saya Rina dari toko batik", "ya"), ("I'm Rina and I sell batik", "yes")])
 async def test_a_name_that_reads_like_a_sentence_is_confirmed(core: Core, sentence: str, keep: str) -> None:
     who = UserRef("fake", f"name-{keep}")

@@ -26,7 +26,8 @@ def show(title: str, r: multiworker.Report) -> None:
     print(f"  answers acknowledged {r.acknowledged} in {r.seconds:.1f}s = {r.answers_per_second:.0f}/s"
           f" (re-typed after a kill: {r.resent}; updates also handed to a 2nd worker: {r.redelivered})")
     print(f"  acknowledged answers lost: {r.lost}; updates answered twice: {r.answered_twice}")
-    print(f"  nudge wave: {r.nudges_sent}/{r.nudges} sent, sent twice: {r.nudges_twice},"
+    print(f"  nudge wave: {r.nudges_sent}/{r.nudges} sent, sent twice: {r.nudges_twice} (replies landing in the"
+          f" wave, counted apart: {r.replies_in_wave}),"
           f" most in any 1 s: {r.max_per_second} (limit 30), least gap per chat:"
           f" {'-' if r.min_chat_gap == float('inf') else f'{r.min_chat_gap:.2f}s'} (limit 1 s)")
     for p in r.problems:

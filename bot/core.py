@@ -98,8 +98,12 @@ class Core:
         return os.path.join(base, "brandcoach-files")
 
     def db_file(self) -> str | None:
-        """The database's path, for an adapter's small record beside it (None for an in-memory database)."""
+        """The database's path, for an adapter's small record beside it (None for an in-memory database). A
+        PostgreSQL URL is no path (and holds a password): its records go to the working directory, under
+        `brandcoach-postgresql`, as the files of `files_dir` do."""
         path = self.storage.path
+        if self.storage.shared:
+            return os.path.join(os.getcwd(), "brandcoach-postgresql")
         return None if path == ":memory:" else os.path.abspath(path)
 
     def knows_command(self, name: str) -> bool:

@@ -7,8 +7,11 @@ again during a wave of nudges. What is measured:
 - acknowledged answers lost: an answer the bot replied to (the next question came) that is not stored as the
   reference run of the same script stores it;
 - updates answered twice: update ids in more than one "telegram update N handled" line across the workers' logs;
-- nudges sent twice: a chat that got more than one message in the nudge wave;
-- the send rate of the nudge wave: most messages in any 1 s, least gap between two to one chat.
+- nudges sent twice: a nudge (told apart from replies by its snooze buttons, which name the nudge and its slot)
+  delivered more than once, or a chat given more nudges in the wave than the two each user has due;
+- the send rate of the nudge wave: most messages in any 1 s, least gap between two nudges to one chat.
+A reply that lands during the wave (the tail of a paced answer) is counted apart (`replies_in_wave`), never as a
+nudge: the wave starts only after no message has gone out for longer than a chat's pacing window.
 """
 from __future__ import annotations
 
@@ -47,6 +50,18 @@ def _typed() -> list[tuple[str, str]]:
 
 
 TYPED = _typed()
+# A private chat's pacing window (bot/ratelimit.py TELEGRAM.chat_window, 3.15 s) and a margin: a reply still
+# waiting for its chat's allowance goes out within it, so this long without any message means no reply is left.
+QUIET = 4.5
+WAVE_KINDS = ("post", "respond")  # the nudges made due at once for every user in the wave
+
+
+def nudge_of(call: Any) -> str | None:
+    """'nudge id:slot' for a nudge message (its snooze buttons carry n:{nudge}:{slot}:{delay}), else None."""
+    for _label, data in call.buttons:
+        if data.startswith("n:"):
+            return data.rsplit(":", 1)[0]
+    return None
 
 
 @dataclass
@@ -63,6 +78,7 @@ class Report:
     nudges: int = 0
     nudges_sent: int = 0
     nudges_twice: int = 0
+    replies_in_wave: int = 0
     max_per_second: int = 0
     min_chat_gap: float = float("inf")
     kills: int = 0
@@ -194,7 +210,7 @@ class Cluster:
         self.nworkers = workers
         self.workers: list[Worker] = []
         self.lb: Balancer | None = None
-        self.stamps: list[tuple[float, int]] = []  # (monotonic, chat) of every sendMessage
+        self.stamps: list[tuple[float, int, str | None]] = []  # (monotonic, chat, nudge) of every sendMessage
         self.events: dict[int, asyncio.Event] = {}
         self.storage = open_storage(db)
 
@@ -206,7 +222,7 @@ class Cluster:
             await record(call)
             if call.method == "sendmessage" and call.status == 200:
                 chat = int(call.params.get("chat_id", 0))
-                self.stamps.append((time.monotonic(), chat))
+                self.stamps.append((time.monotonic(), chat, nudge_of(call)))
                 ev = self.events.get(chat)
                 if ev is not None:
                     ev.set()
@@ -249,49 +265,60 @@ class Cluster:
                 await asyncio.sleep(0.05)
         raise AssertionError("no worker took the update")
 
-    async def say(self, uid: int, text: str, report: Report, timeout: float) -> bool:
-        """Send one message, wait (bounded) for the bot's reply; True if it came."""
+    def lost(self, update_id: int) -> bool:
+        """Every worker that took the update was killed since (nothing will come of it)."""
+        assert self.lb is not None
+        return all(w.generation != gen for w, gen in self.lb.holders.get(update_id, []))
+
+    async def say(self, uid: int, text: str, report: Report, timeout: float) -> tuple[bool, int]:
+        """Send one message, wait (bounded) for the bot's reply; (whether it came, the update id)."""
         ev = self.events.setdefault(uid, asyncio.Event())
         ev.clear()
         update_id = await self.deliver({"message": self.tg._incoming(self.tg.user(uid), text=text)})
         for waited in range(1, 100):
             try:
                 await asyncio.wait_for(ev.wait(), timeout)
-                return True
+                return True, update_id
             except asyncio.TimeoutError:
                 assert self.lb is not None
                 holders = self.lb.holders.get(update_id, [])
-                if all(w.generation != gen for w, gen in holders):
-                    return False  # every worker that took it was killed since: the message is lost, type it again
+                if self.lost(update_id):
+                    return False, update_id  # every worker that took it was killed since: the message is lost, type it again
                 # A live worker also took it: either still working on it (slow: wait, as a user would) or it
                 # dropped it as already taken by the killed one (which died before replying: nothing will come).
                 if waited >= 3 and any(w.generation != gen for w, gen in holders):
-                    return False
-        return False
+                    return False, update_id
+        return False, update_id
 
     async def current_step(self, uid: int) -> str | None:
         row = await self.storage.fetch_one("SELECT f.step FROM flows f JOIN users u ON u.id = f.user_id"
                                            " WHERE u.platform = 'telegram' AND u.platform_user_id = ?", (str(uid),))
         return row[0] if row else None
 
-    async def moved_on(self, uid: int, step: str) -> bool:
-        """The whole reply has come: the conversation is past `step` (a user reads before typing the next answer)."""
+    async def moved_on(self, uid: int, step: str, update_id: int) -> bool:
+        """The whole reply has come: the conversation is past `step` (a user reads before typing the next answer).
+        False at once when every worker that took the answer has been killed since (the message that came was the
+        tail of the previous reply, and the answer is lost: type it again)."""
         for _ in range(600):  # up to 60 s: a message that came may be the tail of the previous reply
             if await self.current_step(uid) != step:
                 return True
+            if self.lost(update_id):
+                return await self.current_step(uid) != step
             await asyncio.sleep(0.1)
         return False
 
-    async def user(self, uid: int, report: Report, progress: asyncio.Queue[int], timeout: float) -> set[str]:
-        """One user through the questionnaire; the steps whose answer the bot acknowledged."""
+    async def user(self, uid: int, report: Report, progress: asyncio.Queue[int], timeout: float,
+                   steps: int) -> set[str]:
+        """One user through the first `steps` questions; the steps whose answer the bot acknowledged."""
         acked: set[str] = set()
-        while not await self.say(uid, "/start", report, timeout):
+        while not (await self.say(uid, "/start", report, timeout))[0]:
             report.resent += 1
         i = 0
-        while i < len(TYPED):
+        while i < steps:
             step, text = TYPED[i]
             report.answers_sent += 1
-            if await self.say(uid, text, report, timeout) and await self.moved_on(uid, step):
+            came, update_id = await self.say(uid, text, report, timeout)
+            if came and await self.moved_on(uid, step, update_id):
                 acked.add(step)
                 progress.put_nowait(1)
                 i += 1
@@ -304,8 +331,9 @@ class Cluster:
 
 
 async def questionnaire(cluster: Cluster, users: int, report: Report, kill_at: float | None,
-                        concurrency: int = 200, timeout: float = 8.0) -> None:
-    """Every user through the questionnaire; worker 0 is SIGKILLed (and restarted) after `kill_at` of the answers."""
+                        concurrency: int = 200, timeout: float = 8.0, steps: int = len(TYPED)) -> None:
+    """Every user through the first `steps` questions (all by default); worker 0 is SIGKILLed (and restarted)
+    after `kill_at` of the answers."""
     expected = A.plan_answers()
     progress: asyncio.Queue[int] = asyncio.Queue()
     sem = asyncio.Semaphore(concurrency)
@@ -313,12 +341,12 @@ async def questionnaire(cluster: Cluster, users: int, report: Report, kill_at: f
 
     async def one(uid: int) -> set[str]:
         async with sem:
-            return await cluster.user(uid, report, progress, timeout)
+            return await cluster.user(uid, report, progress, timeout, steps)
 
     async def killer() -> None:
         if kill_at is None:
             return
-        total, done = users * len(TYPED), 0
+        total, done = users * steps, 0
         while done < total * kill_at:
             done += await progress.get()
         await cluster.restart(0)
@@ -350,24 +378,25 @@ def answered_twice(logdir: Path) -> int:
 
 
 async def nudge_wave(cluster: Cluster, report: Report, kill: bool, timeout: float = 120.0) -> None:
-    """Make one nudge due now for every user, let the workers deliver them, SIGKILL one worker mid-wave."""
+    """Make two nudges due now for every user, let the workers deliver them, SIGKILL one worker mid-wave."""
     # Replies are paced too (a plan's several messages wait for the chat's allowance): let the questionnaire's
-    # last replies land first, so that the wave counts nudges only (no new message for 2 s, at most 30 s).
-    quiet, deadline = len(cluster.stamps), time.monotonic() + 30
+    # last replies land first (no new message for QUIET seconds, at most 60 s).
+    quiet, deadline = len(cluster.stamps), time.monotonic() + 60
     while time.monotonic() < deadline:
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(QUIET)
         if len(cluster.stamps) == quiet:
             break
         quiet = len(cluster.stamps)
     now = int(time.time())
-    await cluster.storage.write(("INSERT INTO nudges (user_id, kind, times, days, slot_at, sched_at, due_at)"
-                                 " SELECT id, 'post', '[\"23:59\"]', '[0,1,2,3,4,5,6]', ?, ?, ? FROM users"
-                                 " ON CONFLICT (user_id, kind) WHERE once = 0 DO NOTHING", (now, now, now)))
+    await cluster.storage.write(*((  # two per user, so that the gap between two nudges to one chat is measured
+        "INSERT INTO nudges (user_id, kind, times, days, slot_at, sched_at, due_at)"
+        " SELECT id, ?, '[\"23:59\"]', '[0,1,2,3,4,5,6]', ?, ?, ? FROM users"
+        " ON CONFLICT (user_id, kind) WHERE once = 0 DO NOTHING", (kind, now, now, now)) for kind in WAVE_KINDS))
     report.nudges = (await cluster.storage.fetch_one("SELECT count(*) FROM nudges WHERE due_at = ?", (now,)))[0]
     mark = len(cluster.stamps)
     if kill:
         deadline = time.monotonic() + timeout
-        while len(cluster.stamps) - mark < report.nudges // 3 and time.monotonic() < deadline:
+        while sum(1 for *_, n in cluster.stamps[mark:] if n) < report.nudges // 3 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await cluster.restart(1)
         report.kills += 1
@@ -380,28 +409,36 @@ async def nudge_wave(cluster: Cluster, report: Report, kill: bool, timeout: floa
         await asyncio.sleep(0.2)
     await asyncio.sleep(1.0)  # let in-flight sends land in the fake's record
     wave = cluster.stamps[mark:]
-    per_chat = Counter(chat for _, chat in wave)
-    report.nudges_sent = len(wave)
-    report.nudges_twice = sum(1 for n in per_chat.values() if n > 1)
-    times = sorted(t for t, _ in wave)
+    nudges = [(chat, nudge) for _, chat, nudge in wave if nudge is not None]
+    report.nudges_sent = len(nudges)
+    report.replies_in_wave = len(wave) - len(nudges)
+    per_nudge, per_chat = Counter(n for _, n in nudges), Counter(chat for chat, _ in nudges)
+    report.nudges_twice = max(sum(n - 1 for n in per_nudge.values()),
+                              sum(n - len(WAVE_KINDS) for n in per_chat.values() if n > len(WAVE_KINDS)))
+    times = sorted(t for t, _, _ in wave)
     j = 0
     for i, t in enumerate(times):
         while times[j] <= t - 1.0:
             j += 1
         report.max_per_second = max(report.max_per_second, i - j + 1)
     last: dict[int, float] = {}
-    for t, chat in cluster.stamps[mark:]:
+    for t, chat, nudge in wave:
+        if nudge is None:
+            continue  # a reply's own pacing is its worker's (a burst of 3 is allowed); nudges keep 1 s apart
         if chat in last:
             report.min_chat_gap = min(report.min_chat_gap, t - last[chat])
         last[chat] = t
 
 
-async def prove(db: str, logdir: Path, users: int, workers: int = 3, kill: bool = True) -> Report:
+async def prove(db: str, logdir: Path, users: int, workers: int = 3, kill: bool = True, steps: int = len(TYPED),
+                timeout: float = 8.0) -> Report:
+    """Users through the first `steps` questions on `workers` workers (worker 0 killed at 40% of the answers), then
+    a nudge wave (worker 1 killed a third of the way through) when `kill`; the figures in a Report."""
     report = Report(workers, users)
     cluster = Cluster(db, workers, logdir)
     await cluster.start()
     try:
-        await questionnaire(cluster, users, report, 0.4 if kill else None)
+        await questionnaire(cluster, users, report, 0.4 if kill else None, timeout=timeout, steps=steps)
         await nudge_wave(cluster, report, kill)
     finally:
         await cluster.stop()

@@ -726,3 +726,17 @@ def test_a_bad_guild_id_is_a_clear_error() -> None:
         from_env({"DISCORD_GUILD_ID": "my-server"})
     assert from_env({"DISCORD_GUILD_ID": str(GUILD_ID)}).discord_guild_id == GUILD_ID
     assert from_env({}).discord_guild_id is None
+
+
+def test_the_sync_record_of_a_postgresql_database_is_a_file_in_the_working_directory(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.adapters.discord_sync import load_state, save_state, sync_state_path
+    from bot.backends import open_storage
+
+    monkeypatch.chdir(tmp_path)
+    url = "postgresql://brandcoach:s3cret-pw@db.internal:5432/brandcoach"
+    path = sync_state_path(Core(open_storage(url)).db_file())
+    assert path == str(tmp_path / "brandcoach-postgresql.discord-commands.json")  # not a file named after the URL
+    save_state(path, {f"{APP_ID}:global": "abc"})
+    assert load_state(path) == {f"{APP_ID}:global": "abc"}  # written, so the next start does not sync again
+    assert [p.name for p in tmp_path.iterdir()] == ["brandcoach-postgresql.discord-commands.json"]

@@ -8,6 +8,13 @@ between claim and mark, so it may or may not have gone out) is not sent again: i
 tried again. Every attempt, re-sends included, takes a slot of the core's rate limiter (the adapter takes it, in
 the nudge lane: replies go first).
 
+Several workers (PostgreSQL): a tick reserves its batch under a fresh token for a while (store.PG_DUE_SQL); a
+worker that stalls past it may find the row reserved again by another. Every write the dispatcher makes to a row it
+read (catch-up, deferral, claim, sent, released, skipped) is fenced (store.fence): it applies only if the row is
+still the occurrence it read, claimed by it or by nobody, under its token; otherwise the dispatcher leaves the row
+alone. So a stale copy can neither claim a nudge another worker holds nor move a sent row back to the occurrence
+just sent.
+
 Quiet hours: a catch-up or a retry that falls inside them is deferred to their end, and its lateness is then
 measured from that deferred time (sched_at is moved there): it is sent once at the end of the quiet hours,
 however long the downtime before it was.
@@ -117,10 +124,10 @@ class Dispatcher:
     async def _expire_leases(self, stats: TickStats) -> None:
         now = self.now()
         for due in await self.store.expired_leases(now - self.lease, 1000):
-            log.warning("nudge %s was claimed but never marked sent (crash?): delivery unknown, not sent again",
-                        due.nudge.id)
-            await self._move_on(due, sent_at=None, skipped=1)
-            stats.unknown += 1
+            if await self._move_on(due, sent_at=None, skipped=1):
+                log.warning("nudge %s was claimed but never marked sent (crash?): delivery unknown, not sent again",
+                            due.nudge.id)
+                stats.unknown += 1
 
     async def _skip_stale(self, stats: TickStats) -> None:
         """Nudges more than the grace window late (downtime, blocked users) are skipped and counted; a series
@@ -153,29 +160,33 @@ class Dispatcher:
         now = self.now()
         if n.once:
             if now - (n.sched_at or n.due_at or now) > self.grace:
-                await self._move_on(due, sent_at=None, skipped=1)
-                stats.skipped += 1
+                if await self._move_on(due, sent_at=None, skipped=1):
+                    stats.skipped += 1
                 return False
             return True
         slot, sched, passed = self._latest(due)
         if sched is not None and now - sched <= self.grace:
             if passed:
-                await self.store.update(n.id, slot_at=slot, sched_at=sched, due_at=sched, skipped=n.skipped + passed)
-                n.slot_at, n.sched_at, n.due_at, n.skipped = slot, sched, sched, n.skipped + passed
+                # Fenced: a worker that read the row before another one sent this very occurrence must not move
+                # the row back to it (it would then claim and send it a second time).
+                if not await self.store.revise(due, slot_at=slot, sched_at=sched, due_at=sched,
+                                               skipped=n.skipped + passed):
+                    return False
                 stats.skipped += passed
             return True
-        await self._move_on(due, sent_at=None, skipped=passed + 1)
-        stats.skipped += passed + 1
+        if await self._move_on(due, sent_at=None, skipped=passed + 1):
+            stats.skipped += passed + 1
         return False
 
-    async def _move_on(self, due: Due, *, sent_at: int | None, skipped: int = 0) -> None:
-        """Close the occurrence and schedule the series' next one after now (a snoozed occurrence just ends)."""
+    async def _move_on(self, due: Due, *, sent_at: int | None, skipped: int = 0) -> bool:
+        """Close the occurrence and schedule the series' next one after now (a snoozed occurrence just ends);
+        False if the row was no longer that occurrence (another worker or the user changed it: left as it is)."""
         n = due.nudge
         slot = sched = None
         if not n.once:
             slot, sched = next_slot(n.times, n.days, n.monthday, due.tz, due.quiet_start, due.quiet_end,
                                     self.core.clock.now(), n.user_id)
-        await self.store.advance(n.id, sent_at=sent_at, slot=slot, sched=sched, skipped=skipped)
+        return await self.store.advance(due, sent_at=sent_at, slot=slot, sched=sched, skipped=skipped)
 
     async def _deliver_all(self, rows: list[Due], stats: TickStats) -> None:
         queue: asyncio.Queue[Due] = asyncio.Queue()
@@ -223,23 +234,23 @@ class Dispatcher:
         if quiet_end > self.now():
             # It is inside the grace window now; from here on its lateness counts from the end of the quiet
             # hours (sched_at moves there too), so downtime or retries before them cannot make it "too late".
-            await self.store.update(n.id, due_at=quiet_end, sched_at=quiet_end)
-            stats.deferred += 1
+            if await self.store.revise(due, due_at=quiet_end, sched_at=quiet_end):
+                stats.deferred += 1
             return
         try:
             message = await self.render(due)
         except Exception as exc:
             log.exception("nudge %s could not be rendered", n.id)
             stats.errors.append(repr(exc))
-            await self.store.update(n.id, due_at=self.now() + 3600)
-            stats.retried += 1
+            if await self.store.revise(due, due_at=self.now() + 3600):
+                stats.retried += 1
             return
         assert n.due_at is not None
         # The first send's slot is taken before the claim: a claimed nudge never waits in the limiter, so a crash
         # leaves few claimed-but-unsent nudges. The adapter paces every further attempt (re-sends) itself.
         await self.core.limiter.acquire(due.platform, due.platform_user_id, NUDGE)
-        if not await self.store.claim(n.id, self.now(), n.due_at):
-            return
+        if not await self.store.claim(due, self.now()):
+            return  # changed meanwhile, or our reservation ran out and another worker took it over
         # A send that failed for now after some parts of a long message went out continues after them (same text).
         printed = fingerprint(message)
         skip = n.parts_sent if n.parts_of == printed else 0
@@ -250,7 +261,7 @@ class Dispatcher:
             # The user blocked the bot / closed DMs: reachable=0 parks all their nudges (out of the due index)
             # until they write again.
             await self.core.unreachable(due.platform, due.platform_user_id)
-            await self.store.release(n.id, n.due_at)
+            await self.store.release(due, n.due_at)
             stats.unreachable += 1
             return
         except DeliveryUnknown as exc:
@@ -264,13 +275,13 @@ class Dispatcher:
         except RetryLater as exc:
             self.core.limiter.pause(due.platform, exc.after)
             parts = (exc.delivered, printed) if exc.delivered > skip else None  # new parts reached the user
-            await self.store.release(n.id, self.now() + max(1, int(exc.after + 0.999)), parts=parts)
+            await self.store.release(due, self.now() + max(1, int(exc.after + 0.999)), parts=parts)
             stats.retried += 1
             return
         except Exception as exc:
             backoff = min(3600, 60 * 2 ** min(n.attempts, 6))
             log.warning("nudge %s to %s failed (%r): retry in %ss", n.id, due.platform, exc, backoff)
-            await self.store.release(n.id, self.now() + backoff)
+            await self.store.release(due, self.now() + backoff)
             stats.retried += 1
             return
         await self._move_on(due, sent_at=self.now())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,7 @@ class Due:
     tz: str
     quiet_start: str | None
     quiet_end: str | None
+    token: int | None = None  # the reservation it was read under (PostgreSQL's due batch), else None
 
 
 def _nudge(r: Any) -> Nudge:
@@ -66,10 +68,25 @@ def _nudge(r: Any) -> Nudge:
                  bool(r[10]), r[11], r[12], r[13], r[14], r[15], r[16], r[17], r[18], r[19], r[20] or 0, r[21])
 
 
-def _due(r: Any) -> Due:
+def _due(r: Any, token: int | None = None) -> Due:
     r = tuple(r)
     platform, language, platform_user_id = (r[22] or "\x1f\x1f").split("\x1f", 2)
-    return Due(_nudge(r[:22]), platform, platform_user_id, language or None, r[23] or "Asia/Jakarta", r[24], r[25])
+    return Due(_nudge(r[:22]), platform, platform_user_id, language or None, r[23] or "Asia/Jakarta", r[24], r[25],
+               token)
+
+
+def fence(due: Due) -> tuple[str, tuple[Any, ...]]:
+    """A WHERE clause that holds only while the row is the occurrence `due` was read as: the same due time, claimed
+    by us (claimed_at as we set it) or by nobody, and on PostgreSQL still under the reservation it was read with."""
+    n = due.nudge
+    sql, args = " WHERE id = ?", [n.id]
+    for col, value in (("due_at", n.due_at), ("claimed_at", n.claimed_at)):
+        sql += f" AND {col} IS NULL" if value is None else f" AND {col} = ?"
+        args += [] if value is None else [value]
+    if due.token is not None:
+        sql += " AND reserved_by = ?"
+        args.append(due.token)
+    return sql, tuple(args)
 
 
 # The user's address comes from a correlated lookup by primary key, not a join: with ANALYZE statistics SQLite
@@ -88,16 +105,20 @@ STALE_SQL = (_DUE_SELECT + " WHERE n.active = 1 AND n.parked = 0 AND n.due_at < 
 LEASE_SQL = _DUE_SELECT + " WHERE n.claimed_at IS NOT NULL AND n.claimed_at < ? LIMIT ?"
 
 # PostgreSQL, several workers: the tick takes its batch with FOR UPDATE SKIP LOCKED and reserves it until
-# $5 (RESERVE_SECONDS ahead), so concurrent ticks of other workers take other rows; the reservation expires if
-# the worker dies before it claims them (claimed_at, set right before each send, is what forbids a second send).
+# $5 (RESERVE_SECONDS ahead) under a fresh token $6, so concurrent ticks of other workers take other rows; the
+# reservation expires if the worker dies (or stalls) before it claims them. Every later write of the dispatcher
+# is fenced (NudgeStore.fence): it applies only while the row is still the occurrence it read, under its token,
+# so a worker whose reservation expired and was taken over can neither claim nor reopen the row. The columns come
+# from the UPDATE's RETURNING (the row as locked and reserved), not from the statement's older snapshot.
 PG_DUE_SQL = (
     "WITH picked AS (SELECT n.id FROM nudges n WHERE n.active = 1 AND n.parked = 0 AND n.due_at <= $2"
     " AND n.claimed_at IS NULL AND (n.reserved_until IS NULL OR n.reserved_until <= $3)"
     " AND EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id AND u.reachable >= $1)"
     " ORDER BY n.due_at LIMIT $4 FOR UPDATE OF n SKIP LOCKED),"
-    " reserved AS (UPDATE nudges r SET reserved_until = $5 FROM picked WHERE r.id = picked.id RETURNING r.id)"
+    " reserved AS (UPDATE nudges r SET reserved_until = $5, reserved_by = $6 FROM picked WHERE r.id = picked.id"
+    " RETURNING r.*)"
     f" SELECT {_N}, u.platform || chr(31) || coalesce(u.language, '') || chr(31) || u.platform_user_id AS who,"
-    " s.tz, s.quiet_start, s.quiet_end FROM reserved JOIN nudges n ON n.id = reserved.id"
+    " s.tz, s.quiet_start, s.quiet_end FROM reserved n"
     " JOIN users u ON u.id = n.user_id LEFT JOIN nudge_settings s ON s.user_id = n.user_id ORDER BY n.due_at")
 # PostgreSQL has no output-column aliases in WHERE and spells char() chr(): the same reads, in its dialect.
 PG_SELECT = _DUE_SELECT.replace("char(31)", "chr(31)")
@@ -198,9 +219,11 @@ class NudgeStore:
 
     # -- the tick --------------------------------------------------------------
     async def due(self, now: int, limit: int) -> list[Due]:
+        """Due nudges, earliest first; on PostgreSQL reserved for this worker under a fresh token (see PG_DUE_SQL)."""
         if self.storage.shared:
-            rows = await self.storage.write_returning(PG_DUE_SQL, (1, now, now, limit, now + self.reserve))
-            return [_due(r) for r in rows]
+            token = secrets.randbits(62)
+            rows = await self.storage.write_returning(PG_DUE_SQL, (1, now, now, limit, now + self.reserve, token))
+            return [_due(r, token) for r in rows]
         return [_due(r) for r in await self._all(DUE_SQL, (1, now, limit))]
 
     async def stale(self, before: int, limit: int) -> list[Due]:
@@ -210,23 +233,47 @@ class NudgeStore:
     async def expired_leases(self, before: int, limit: int) -> list[Due]:
         return [_due(r) for r in await self._all(PG_LEASE_SQL if self.storage.shared else LEASE_SQL, (0, before, limit))]
 
-    async def claim(self, nudge_id: int, now: int, due_at: int) -> bool:
-        """Take the nudge for sending (committed before the send); False if it changed meanwhile."""
-        counts = await self.storage.write((
-            "UPDATE nudges SET claimed_at = ?, attempts = attempts + 1 WHERE id = ? AND claimed_at IS NULL"
-            " AND active = 1 AND due_at = ?", (now, nudge_id, due_at)), counted=True)
-        return counts[0] == 1
+    async def revise(self, due: Due, **fields: Any) -> bool:
+        """Change an unclaimed occurrence the dispatcher read (catch-up, deferral) if it is still as read (fence);
+        the in-memory row follows. False: another worker or the user changed it meanwhile (leave it alone)."""
+        allowed = {"slot_at", "sched_at", "due_at", "skipped"}
+        if set(fields) - allowed:
+            raise ValueError(f"unknown nudge fields: {sorted(set(fields) - allowed)}")
+        where, args = fence(due)
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        counts = await self.storage.write((f"UPDATE nudges SET {cols}{where}", (*fields.values(), *args)),
+                                          counted=True)
+        if counts[0] != 1:
+            return False
+        for k, v in fields.items():
+            setattr(due.nudge, k, v)
+        return True
 
-    async def release(self, nudge_id: int, due_at: int, *, parts: tuple[int, int] | None = None) -> None:
-        """Give a claimed nudge back: try again at `due_at`. `parts` (how many, fingerprint of their text): the parts
-        the user now has; without it, what an earlier attempt recorded stays."""
-        if parts is None:
-            await self.storage.write(("UPDATE nudges SET claimed_at = NULL, reserved_until = NULL, due_at = ?"
-                                      " WHERE id = ?", (due_at, nudge_id)))
-            return
-        await self.storage.write(
-            ("UPDATE nudges SET claimed_at = NULL, reserved_until = NULL, due_at = ?, parts_sent = ?, parts_of = ?"
-             " WHERE id = ?", (due_at, parts[0], parts[1], nudge_id)))
+    async def claim(self, due: Due, now: int) -> bool:
+        """Take the nudge for sending (committed before the send) if it is still as read (fence); False if it
+        changed meanwhile or another worker's reservation replaced ours."""
+        n = due.nudge
+        if n.claimed_at is not None:
+            return False
+        where, args = fence(due)
+        counts = await self.storage.write((
+            f"UPDATE nudges SET claimed_at = ?, attempts = attempts + 1{where} AND active = 1", (now, *args)),
+            counted=True)
+        if counts[0] != 1:
+            return False
+        n.claimed_at = now
+        return True
+
+    async def release(self, due: Due, due_at: int, *, parts: tuple[int, int] | None = None) -> bool:
+        """Give our claimed nudge back (not delivered): try again at `due_at`. `parts` (how many, fingerprint of
+        their text): the parts of a long message the user now has; without it, what an earlier attempt recorded
+        stays."""
+        where, args = fence(due)
+        more, values = (", parts_sent = ?, parts_of = ?", parts) if parts is not None else ("", ())
+        counts = await self.storage.write((
+            f"UPDATE nudges SET claimed_at = NULL, reserved_until = NULL, reserved_by = NULL, due_at = ?{more}{where}",
+            (due_at, *values, *args)), counted=True)
+        return counts[0] == 1
 
     async def park(self, user_id: int, parked: bool) -> None:
         """Take the user's nudges out of the due index (the platform refuses them), or put them back."""
@@ -238,21 +285,21 @@ class NudgeStore:
         r = await self._one("SELECT count(*) FROM nudges WHERE user_id = ? AND parked = 1", (user_id,))
         return int(r[0])
 
-    async def advance(self, nudge_id: int, *, sent_at: int | None, slot: int | None, sched: int | None,
-                      skipped: int = 0) -> None:
-        """Close the current occurrence (sent, or skipped) and set the next one (None: the row is done)."""
+    async def advance(self, due: Due, *, sent_at: int | None, slot: int | None, sched: int | None,
+                      skipped: int = 0) -> bool:
+        """Close the occurrence `due` was read as (sent, or skipped) and set the next one (None: the row is done);
+        False (nothing written) if the row is no longer that occurrence (fence)."""
         active = 1 if sched is not None else 0
+        where, args = fence(due)
+        done = ("slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?, active = active * ?, claimed_at = NULL,"
+                " reserved_until = NULL, reserved_by = NULL, attempts = 0, parts_sent = 0, parts_of = NULL")
         if sent_at is not None:
-            await self.storage.write((
-                "UPDATE nudges SET last_slot = slot_at, last_sent_at = ?, sent_count = sent_count + 1,"
-                " slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?, active = active * ?, claimed_at = NULL,"
-                " reserved_until = NULL, attempts = 0, parts_sent = 0, parts_of = NULL WHERE id = ?",
-                (sent_at, slot, sched, sched, active, nudge_id)))
+            statement = (f"UPDATE nudges SET last_slot = slot_at, last_sent_at = ?, sent_count = sent_count + 1,"
+                         f" {done}{where}", (sent_at, slot, sched, sched, active, *args))
         else:
-            await self.storage.write((
-                "UPDATE nudges SET skipped = skipped + ?, slot_at = COALESCE(?, slot_at), sched_at = ?, due_at = ?,"
-                " active = active * ?, claimed_at = NULL, reserved_until = NULL, attempts = 0, parts_sent = 0,"
-                " parts_of = NULL WHERE id = ?", (skipped, slot, sched, sched, active, nudge_id)))
+            statement = (f"UPDATE nudges SET skipped = skipped + ?, {done}{where}",
+                         (skipped, slot, sched, sched, active, *args))
+        return (await self.storage.write(statement, counted=True))[0] == 1
 
     async def done_without_settings(self, after_user: int, limit: int) -> tuple[list[int], int | None]:
         """Users past `after_user` (a cursor) who finished the plan but have no nudge settings yet."""

@@ -28,10 +28,20 @@ def files_of(out: list[Outbound]) -> list[tuple[str, str]]:
 
 async def test_confirm_card_calendar_progress_check_and_ideas(core: Core, clock: FakeClock) -> None:
     clock.set(datetime(2026, 1, 14, 3, 0, tzinfo=timezone.utc))
+    sent: list[Outbound] = []
+
+    class Recorder:  # the console's unprompted sends: the plan's pictures follow its text
+        platform = "console"
+
+        async def send(self, user_id: str, messages: list[Outbound]) -> None:
+            sent.extend(messages)
+
+    core.add_adapter(Recorder())  # type: ignore[arg-type]
     await A.walk(core, USER, PERSONA_EN)
     out = await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
-    assert files_of(out) == [("text/markdown", "plan.file_caption"), ("image/png", "pic.card.caption"),
-                             ("application/pdf", "pic.pdf.caption")]
+    assert files_of(out) == [("text/markdown", "plan.file_caption")]
+    assert await core.follow_ups.drain() == 0
+    assert files_of(sent) == [("image/png", "pic.card.caption"), ("application/pdf", "pic.pdf.caption")]
     card = await cmd(core, "card")
     assert files_of(card) == [("image/png", "pic.card.caption")]
     assert card[0].file is not None and card[0].file.data.startswith(b"\x89PNG")

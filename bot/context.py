@@ -23,7 +23,7 @@ class Context:
     actions: tuple[Action | None, ...] = ()               # every decoded action of a whole selection
     out: list[Outbound] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)    # per-message results a handler needs twice
-    jobs: list[Callable[[Context], Awaitable[None]]] = field(default_factory=list)  # follow-ups (later())
+    jobs: list[tuple[Callable[[Context], Awaitable[None]], str]] = field(default_factory=list)  # later(): (job, name)
 
     @property
     def storage(self) -> Storage:
@@ -66,11 +66,14 @@ class Context:
         """
         self.say("common.answered", kind="settled", answer=answer)
 
-    def later(self, job: Callable[[Context], Awaitable[None]]) -> None:
+    def later(self, job: Callable[[Context], Awaitable[None]], name: str = "") -> None:
         """Finish part of the answer after it was sent (e.g. pictures drawn in another process): once the handler
         has returned, `job` runs with a context of its own, outside the user's serial lane, and what it says follows
-        as its own message(s) (bot/followups.py). Held in memory only: what it adds must not be needed."""
-        self.jobs.append(job)
+        as its own message(s) (bot/followups.py). Held in memory only: what it adds must not be needed.
+
+        A `name` lets later messages ask whether it is still under way (`core.follow_ups.under_way(name)`) until its
+        last message was delivered or dropped."""
+        self.jobs.append((job, name))
 
     def replies(self) -> list[Outbound]:
         """The replies in order, the settled answer (if any) last."""

@@ -8,10 +8,17 @@ follow-up comes after the replies of the message that started it) in the limiter
 everyone's replies, within the unpaid limits), one message at a time, so that a retry never repeats one that
 arrived. A job that fails, or a follow-up that cannot be delivered, is logged and dropped: the answer already sent
 stands alone. Jobs are held in memory only; a restart loses them (the plan says how to get its pictures again).
+
+A job may be named (`ctx.later(job, name)`): `under_way(name)` is true from its start until its last message was
+delivered or dropped, so that a feature does not start the same work twice (e.g. /card while the plan's pictures
+are still coming). The names live in memory with the tasks: a restart clears them, and a name older than
+UNDER_WAY_AT_MOST no longer counts, so a stuck send never makes a feature refuse for good. Per process: another
+worker does not see them (at worst it does the work twice).
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -28,6 +35,7 @@ log = logging.getLogger(__name__)
 Job = Callable[[Context], Awaitable[None]]
 ATTEMPTS = 3           # deliveries of one follow-up message that the platform provably refused for now
 MAX_RETRY_WAIT = 60.0  # seconds waited between them at most
+UNDER_WAY_AT_MOST = 600.0  # seconds after its start a named follow-up stops counting as under way, even if running
 
 
 class FollowUps:
@@ -37,17 +45,36 @@ class FollowUps:
         self.core = core
         self.sleep = sleep
         self._tasks: set[asyncio.Task[None]] = set()
+        self._named: dict[str, tuple[asyncio.Task[None], float]] = {}  # name -> (its task, when it started)
 
     def __len__(self) -> int:
         return len(self._tasks)
 
     def start(self, ctx: Context) -> None:
         """Start the jobs a handler left in `ctx` (after it returned)."""
-        for job in ctx.jobs:
+        for job, name in ctx.jobs:
             task = asyncio.create_task(self._run(Context(self.core, ctx.inbound, ctx.user), job), name="follow-up")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            if name:
+                self._named[name] = (task, self._now())
+                task.add_done_callback(functools.partial(self._unname, name))
         ctx.jobs = []
+
+    def under_way(self, name: str) -> bool:
+        """Whether the follow-up named `name` is still running here (drawing, or delivering what it said)."""
+        entry = self._named.get(name)
+        if entry is None:
+            return False
+        task, started = entry
+        return not task.done() and self._now() - started < UNDER_WAY_AT_MOST
+
+    def _unname(self, name: str, task: asyncio.Task[None]) -> None:
+        if self._named.get(name, (None, 0.0))[0] is task:
+            del self._named[name]
+
+    def _now(self) -> float:
+        return self.core.clock.now().timestamp()
 
     async def _run(self, ctx: Context, job: Job) -> None:
         try:

@@ -82,8 +82,8 @@ def format_words(t: Tr, fmt: str, has: Callable[[str], bool]) -> str:
 
 
 def idea_text(t: Tr, has: Callable[[str], bool], idea_id: str, pillar: str, fmt: str) -> str:
-    """An idea's text for a pillar and a format."""
-    return t(f"idea.{idea_id}", pillar=pillar or "-", format=format_words(t, fmt, has))
+    """An idea's text for a pillar and a format (the pillar is shown before it, never inside it: NC.idea_topic)."""
+    return t(f"idea.{idea_id}", topic=NC.idea_topic(t, pillar), format=format_words(t, fmt, has))
 
 
 def match_pillar(pillars: list[str], arg: str) -> int | None:
@@ -120,8 +120,7 @@ async def give_idea(ctx: Context, pillar_at: int | None, format_at: int | None) 
         ctx.say("ideas.none")
         return
     await store.log_idea(ctx.user.id, idea.id, int(now.timestamp()))
-    text = idea_text(ctx.t, lambda k: ctx.core.catalog.has(k, ctx.lang), idea.id, pillar or ctx.t("ideas.any_pillar"),
-                     formats[f_at])
+    text = idea_text(ctx.t, lambda k: ctx.core.catalog.has(k, ctx.lang), idea.id, pillar, formats[f_at])
     choices = [Choice(IdeaMore(p_at, -1), ctx.t("ideas.btn_more"))]
     choices += [Choice(IdeaMore(n, -1), ctx.t("ideas.btn_pillar", pillar=p[:40])) for n, p in enumerate(pillars)
                 if n != p_at][:4]

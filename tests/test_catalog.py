@@ -50,3 +50,39 @@ def test_questionnaire_content_is_valid() -> None:
     assert len(steps) >= 18
     assert S.step_findings(S.load_content("questionnaire")) == []
     assert all(s.options or s.options_from for s in steps if s.kind in ("choice", "multi"))
+
+
+# Words of a role's label that name no role on their own ("Public official", "Content creator", "Everyday person").
+NOT_A_ROLE = {"public", "publik", "content", "konten", "everyday", "person", "orang", "biasa"}
+
+
+def role_words(cat: Catalog, lang: str) -> dict[str, str]:
+    """Each word of the role options' labels that names one role -> that role."""
+    import re
+
+    role = next(s for s in S.all_steps() if s.id == "role")
+    owners: dict[str, set[str]] = {}
+    for option in role.options:
+        for word in re.findall(r"\w+", cat.t(lang, f"opt.role.{option}").lower()):
+            owners.setdefault(word, set()).add(option)
+    return {w: next(iter(o)) for w, o in owners.items() if len(o) == 1 and len(w) > 3 and w not in NOT_A_ROLE}
+
+
+def test_questions_shown_to_everyone_never_address_one_role_only() -> None:
+    """A bakso seller and an official get the same hints as an artist: a question or hint names no role, or several
+    (examples from different roles), never one ('Banyak artis dibantu tim khusus…')."""
+    import re
+
+    cat = Catalog()
+    for lang in LANGUAGES:
+        words = role_words(cat, lang)
+        assert len(set(words.values())) >= 5  # the labels give words for most roles
+        for step in S.all_steps():
+            for part in ("prompt", "hint"):
+                key = f"q.{step.id}.{part}"
+                if step.id == "role" or not cat.has(key, lang):
+                    continue
+                said = re.findall(r"\w+", cat.t(lang, key).lower())
+                named = {words[w.removesuffix("s")] for w in said if w.removesuffix("s") in words} | {
+                    words[w] for w in said if w in words}
+                assert len(named) != 1, (lang, key, named)

@@ -1,8 +1,12 @@
 """/idea: an idea by pillar and format that is never one of the user's last 8 (shared with the nudges' idea_log)."""
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
+
 from bot.core import Core
-from handlers.ideas import NO_REPEAT, match_pillar, pick
+from bot.i18n import LANGUAGES, Catalog
+from handlers.ideas import NO_REPEAT, idea_text, match_pillar, pick
 from handlers.reminders import content as NC
 from handlers.reminders.store import NudgeStore
 from nudge_helpers import ANSWERS, cmd, done_user, keys, tap
@@ -61,3 +65,71 @@ async def test_nudge_ideas_and_idea_share_the_log(core: Core) -> None:
         await cmd(core, user, "idea")
         assert (await store.recent_ideas(user.id))[0] not in sent
     assert ANSWERS["pillars"]
+
+
+# -- the user's pillar is shown in a slot of its own, never inside an idea's sentence --------------------------
+
+ODD_PILLARS = ["behind the scene", "jualan bakso", "gmn biar laris wkwk", "Q&A", "tips & trik 😊", "k-pop", "x"]
+
+
+def typed_pillars() -> list[str]:
+    """Pillars as the generated answers, the personas and a few odd ones a user might type."""
+    import answers as A
+    from conftest import PERSONA_EN, PERSONA_ID
+
+    found = [str(p) for lang in LANGUAGES for p in A.plan_answers(None, lang).get("pillars") or []]
+    found += [str(p) for persona in (PERSONA_ID, PERSONA_EN) for p in persona.get("pillars") or []]
+    return [*found, *ODD_PILLARS]
+
+
+def test_every_idea_reads_the_same_whatever_the_pillar_says() -> None:
+    """The sentence depends only on whether a pillar is named (it says 'this theme'), never on its words: no
+    'kenapa kamu mulai menekuni behind the scene'."""
+    cat = Catalog()
+    for lang in LANGUAGES:
+        t = partial(cat.t, lang)
+        has = partial(_has, cat, lang)
+        for idea in NC.ideas():
+            for fmt in ("photo", "short_video"):
+                baseline = idea_text(t, has, idea.id, "zz-marker", fmt)
+                assert "zz-marker" not in baseline and "{" not in baseline, (lang, idea.id)  # all filled
+                for pillar in typed_pillars():
+                    assert idea_text(t, has, idea.id, pillar, fmt) == baseline, (lang, idea.id, pillar)
+                assert idea_text(t, has, idea.id, "", fmt) == idea_text(t, has, idea.id, "  ", fmt)
+
+
+def _has(cat: Catalog, lang: str, key: str) -> bool:
+    return cat.has(key, lang)
+
+
+def test_an_idea_text_that_puts_the_pillar_mid_sentence_is_refused_by_the_content_check() -> None:
+    """check-content: idea.<id> may only use what render fills ({topic}, {format}); {pillar} is named."""
+    from bot.schema import Text, text_issues
+    from bot.content import content_doc
+    from bot.i18n import catalog_entries_by_language
+
+    catalogs = catalog_entries_by_language()
+    idea_id = NC.ideas()[0].id
+    entry = catalogs["id"][f"idea.{idea_id}"]
+    bad = {**catalogs, "id": {**catalogs["id"], f"idea.{idea_id}": replace(entry, text="kenapa kamu menekuni {pillar}")}}
+    issues = text_issues(content_doc("ideas"), [Text(f"idea.{idea_id}", "ideas[0].id", NC.IDEA_FILLS)], bad)
+    assert any("{pillar}" in i.message for i in issues)
+    assert not text_issues(content_doc("ideas"), [Text(f"idea.{idea_id}", "ideas[0].id", NC.IDEA_FILLS)], catalogs)
+
+
+async def test_idea_and_nudge_show_an_odd_pillar_in_its_slot(core: Core) -> None:
+    """/idea and the nudge's idea quote the pillar before the idea; the idea itself never repeats it."""
+    from handlers.reminders.content import render
+
+    cat = Catalog()
+    for n, lang in enumerate(LANGUAGES):
+        answers = {**ANSWERS, "pillars": ["behind the scene"]}
+        user = await done_user(core, uid=f"odd-{lang}", lang=lang, answers=answers)
+        out = await cmd(core, user, "idea")
+        head, _, idea = out[0].text.partition("\n")
+        assert "“behind the scene”" in head and "behind the scene" not in idea
+        kind = next(k for k in NC.kinds().values() if k.idea)
+        chosen = NC.ideas()[n]
+        msg = render(cat, lang, kind, nudge_id=1, slot=0, sent_count=0, answers=answers, times=["09:00"], days=[0],
+                     week="2026-W02", idea=(chosen, "behind the scene"))
+        assert msg.text.count("behind the scene") == 1 and "“behind the scene”" in msg.text

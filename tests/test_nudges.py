@@ -380,7 +380,7 @@ def test_nudge_and_idea_texts_exist_in_both_languages() -> None:
                 assert cat.has(f"nudge.{kind.id}.{v}", lang), (lang, kind.id, v)
         for idea in C.ideas():
             assert cat.has(f"idea.{idea.id}", lang), (lang, idea.id)
-            assert placeholders(cat.messages[lang][f"idea.{idea.id}"]) <= {"pillar", "format"}
+            assert placeholders(cat.messages[lang][f"idea.{idea.id}"]) <= C.IDEA_FILLS
     themes = C.themes()
     assert all(set(i.themes) <= set(themes) for i in C.ideas())
 

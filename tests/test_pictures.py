@@ -243,6 +243,80 @@ async def test_the_plan_text_does_not_wait_for_its_pictures(core: Core, monkeypa
     assert files_of(recorder.sent) == [("image/png", "pic.card.caption"), ("application/pdf", "pic.pdf.caption")]
 
 
+def held_drawing(monkeypatch: pytest.MonkeyPatch) -> tuple[asyncio.Event, asyncio.Event]:
+    """The first drawing (the plan's card and PDF) waits for `release`; `drawing` is set once it started. Any
+    later drawing goes through at once."""
+    from handlers.pictures import pool
+
+    drawing, release = asyncio.Event(), asyncio.Event()
+    real = pool.run
+    calls: list[Any] = []
+
+    async def slow(fn: Any, *args: Any) -> Any:
+        calls.append(fn)
+        if len(calls) <= 2:
+            drawing.set()
+            await release.wait()
+        return await real(fn, *args)
+
+    monkeypatch.setattr(pool, "run", slow)
+    return drawing, release
+
+
+async def test_card_and_plan_while_the_pictures_are_coming_do_not_draw_them_again(
+        core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/card (and /plan) typed while the plan's pictures are still being drawn say they are on the way; the card
+    and the PDF arrive once each; afterwards /card draws the card as before."""
+    drawing, release = held_drawing(monkeypatch)
+    _, recorder = await confirm(core)
+    await asyncio.wait_for(drawing.wait(), 60)
+    card = await cmd(core, "card")
+    assert [m.key for m in card] == ["pic.on_the_way"] and files_of(card) == []
+    again = await cmd(core, "plan")
+    caption = next(m.text for m in again if m.key == "plan.file_caption")
+    assert CATALOG.t("id", "pic.on_the_way") in caption and CATALOG.t("id", "pic.coming") not in caption
+    assert len(core.follow_ups) == 1  # nothing new is being drawn
+    release.set()
+    assert await core.follow_ups.drain() == 0
+    assert files_of(recorder.sent) == [("image/png", "pic.card.caption"), ("application/pdf", "pic.pdf.caption")]
+    assert files_of(await cmd(core, "card")) == [("image/png", "pic.card.caption")]
+
+
+async def test_the_pictures_count_as_coming_until_they_are_sent(core: Core) -> None:
+    """Drawn but not yet delivered (the chat's turn, the send limits) is still on the way."""
+    held = asyncio.Event()
+
+    class Slow(Recorder):
+        async def send(self, user_id: str, messages: list[Outbound]) -> None:
+            await held.wait()
+            await super().send(user_id, messages)
+
+    await A.walk(core, USER, PERSONA_ID)
+    slow = Slow()
+    core.add_adapter(slow)  # type: ignore[arg-type]
+    await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
+    assert await core.follow_ups.drain(timeout=5) == 1  # drawn; the first send is held
+    assert [m.key for m in await cmd(core, "card")] == ["pic.on_the_way"]
+    held.set()
+    assert await core.follow_ups.drain() == 0
+    assert [m.key for m in slow.sent] == ["pic.card.caption", "pic.pdf.caption"]
+    assert files_of(await cmd(core, "card")) == [("image/png", "pic.card.caption")]
+
+
+async def test_pictures_stuck_on_their_way_stop_blocking_card(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drawing that never ends does not make /card refuse for good: past its time it counts as gone."""
+    from bot.followups import UNDER_WAY_AT_MOST
+
+    drawing, release = held_drawing(monkeypatch)
+    await confirm(core)
+    await asyncio.wait_for(drawing.wait(), 60)
+    assert [m.key for m in await cmd(core, "card")] == ["pic.on_the_way"]
+    core.clock.advance(seconds=UNDER_WAY_AT_MOST + 1)  # type: ignore[attr-defined]
+    assert files_of(await cmd(core, "card")) == [("image/png", "pic.card.caption")]
+    release.set()
+    await core.follow_ups.drain()
+
+
 async def test_progress_adds_the_chart_when_there_are_check_ins(core: Core) -> None:
     await A.walk(core, USER, PERSONA_ID)
     await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))

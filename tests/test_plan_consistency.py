@@ -200,3 +200,26 @@ async def test_the_plan_follows_the_reminder_times_the_user_set(core: Core, lang
     head = CATALOG.t(lang, "plan.cadence", cadence="\x00", days="").split("\x00")[0]
     line = next(x for x in days.splitlines() if head in x)
     assert CATALOG.t(lang, "day.1") in line and CATALOG.t(lang, "day.3") in line and CATALOG.t(lang, "day.0") not in line
+
+
+# Words that count what follows: a format's label is plural ("Carousels / infographics"), so never right after one.
+COUNTERS = {"en": {"one", "a", "an", "joint", "single"}, "id": {"satu", "sebuah", "seorang"}}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_format_label_is_never_counted_in_the_plan(lang: str) -> None:
+    """No 'one Carousels / infographics a week', no 'a joint Photos': every format, as the only one the plan keeps,
+    with enough segments for every stakeholder variant."""
+    cat = Catalog()
+    t = lambda key, **p: cat.t(lang, key, **p)  # noqa: E731
+    formats = next(s for s in S.all_steps() if s.id == "formats").options
+    labels = [t(f"opt.formats.{f}") for f in formats]
+    segments = A.ITEMS[lang][:5]
+    for fmt in formats:
+        answers = A.plan_answers({"formats": [fmt], "segments": segments, "priority_segment": segments[0]}, lang)
+        assert fmt in B.kept_formats(answers)
+        text = "\n".join(line for sec in build_plan(answers, t) for line in sec.lines)
+        assert t(f"opt.formats.{fmt}") in text  # the label is used
+        for label in labels:
+            for before in re.findall(r"(\w+)\W+" + re.escape(label), text):
+                assert before.lower() not in COUNTERS[lang], (fmt, before, label)

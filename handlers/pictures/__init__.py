@@ -5,6 +5,8 @@ card alone. The texts are prepared here; drawing runs in a small process pool (`
 milliseconds of CPU, which in this process would stall everyone's replies), and a failure to draw never loses the
 text reply: it is logged and the user is told the text has everything. The plan's pictures do not hold its text
 back: they follow as their own messages once drawn (`ctx.later`), and the plan's text says how to get them again.
+While they are still being drawn or sent, /card and /plan do not draw them again: they say they are on the way
+(the follow-up's name, in this process's memory: a restart clears it, see bot/followups.py).
 """
 from __future__ import annotations
 
@@ -85,10 +87,23 @@ async def _drawn(ctx: Context, draw: Callable[[], Awaitable[list[OutFile]]],
         return []
 
 
+def _coming_name(ctx: Context) -> str:
+    """The follow-up that draws and sends this user's plan pictures."""
+    return f"plan-pictures:{ctx.user.id}"
+
+
+def pictures_coming(ctx: Context) -> bool:
+    """Whether this user's plan pictures are still being drawn or sent."""
+    return ctx.core.follow_ups.under_way(_coming_name(ctx))
+
+
 def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections: Sequence[Any]) -> str:
     """Hook for the plan: the card (a photo) and the PDF (a document) follow the plan's text as their own messages
     once drawn; the text never waits for them. Returns a line for the plan's reply: they are coming, and how to get
-    them again if they never do (a failed drawing, a restart)."""
+    them again if they never do (a failed drawing, a restart); or, while the last ones are still on their way, that
+    they are (nothing is drawn again)."""
+    if pictures_coming(ctx):
+        return ctx.t("pic.on_the_way")
     made = ctx.t("pic.pdf.made", date=ctx.storage.clock.now().strftime("%Y-%m-%d"))
     sections = [_plain(s) for s in sections]  # as the plan stands now, whatever happens before the job runs
 
@@ -101,7 +116,7 @@ def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections
         for file, caption in zip(await _drawn(later, draw, "pic.plan_failed"), ("pic.card.caption", "pic.pdf.caption")):
             later.say(caption, file=file)
 
-    ctx.later(follow)
+    ctx.later(follow, _coming_name(ctx))
     return ctx.t("pic.coming")
 
 
@@ -122,6 +137,9 @@ async def cmd_card(ctx: Context) -> None:
     flow = ctx.flow if ctx.flow is not None else await ctx.storage.get_flow(ctx.user.id)
     if flow is None or (flow.status != "done" and not flow.planned_at):
         ctx.say("pic.no_plan")
+        return
+    if pictures_coming(ctx):  # the plan's card is still on its way: drawing it again would send it twice
+        ctx.say("pic.on_the_way")
         return
     answers = await ctx.storage.answers(ctx.user.id)
 

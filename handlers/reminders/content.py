@@ -5,6 +5,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
 from bot import schema
@@ -179,14 +180,16 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
     choices: list[Choice] = []
     if kind.idea and idea is not None:
         chosen, pillar = idea
+        pillar = pillar.strip() or str(next(iter(reputation.usable_answers(answers).get("pillars") or []), ""))
         formats = budget.kept_formats(answers)
         suits = [f for f in formats if chosen.fits(f)] or formats
         chosen_format = suits[slot % len(suits)]
         # mid-sentence wording of the format ("video pendek"), falling back to the option label
         fmt = catalog.t(lang, f"idea_format.{chosen_format}") if catalog.has(f"idea_format.{chosen_format}", lang) \
             else catalog.t(lang, f"opt.formats.{chosen_format}")
-        parts.append(catalog.t(lang, "nudge.idea", idea=catalog.t(lang, f"idea.{chosen.id}", pillar=pillar or p["pillar"],
-                                                                    format=fmt)))
+        text = catalog.t(lang, f"idea.{chosen.id}", topic=idea_topic(lambda k: catalog.t(lang, k), pillar), format=fmt)
+        parts.append(catalog.t(lang, "nudge.idea", idea=text, pillar=pillar) if pillar
+                     else catalog.t(lang, "nudge.idea_any", idea=text))
     if kind.checkin:
         parts.append(catalog.t(lang, "checkin.ask_posts"))
         choices.extend(posts_choices(catalog, lang, week))
@@ -203,7 +206,14 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
 _ID = r"[a-z0-9_]+"
 TIMES_FROM = ("response_time",)  # the values default_schedule knows
 DAYS_FROM = ("cadence",)
-IDEA_FILLS = frozenset({"pillar", "format"})  # what render passes to idea.<id>
+IDEA_FILLS = frozenset({"topic", "format"})  # what render passes to idea.<id>: never the pillar itself (see idea_topic)
+
+
+def idea_topic(t: Callable[..., str], pillar: str) -> str:
+    """How an idea's sentence names the user's theme: "this theme" when the theme is shown in its own slot before
+    the idea, "your topic" without one. The pillar is what the user typed (a loanword, chat spelling, a whole
+    clause): put mid-sentence it rarely fits the grammar, so the sentence never carries it."""
+    return t("idea_topic.named" if pillar.strip() else "idea_topic.any")
 
 KIND_SCHEMA = schema.Table({
     "order": schema.Field(int, min=0),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from bot.adapters.base import Adapter
 
 log = logging.getLogger(__name__)
+
+Deliver = Callable[[list[Outbound]], Awaitable[None]]  # an adapter's sending of one message's replies
 
 # Anything longer is cut before it reaches a handler or storage; steps set their own, smaller caps.
 MAX_INBOUND_CHARS = 8000
@@ -130,8 +133,10 @@ class Core:
             except Exception:
                 log.exception("the %s adapter failed to forget a deleted user", platform)
 
-    async def handle(self, inbound: Inbound) -> list[Outbound]:
-        """Handle one inbound message; returns the replies for the adapter to send."""
+    async def handle(self, inbound: Inbound, deliver: Deliver | None = None) -> list[Outbound]:
+        """Handle one inbound message; returns the replies for the adapter to send. With `deliver`, the adapter's
+        sending of them runs inside the user's turn (every worker on the database waits for it), so a user's replies
+        reach the chat in the order of their messages even when several workers answer them."""
         inbound = cap_inbound(inbound)
         key = (inbound.user.platform, inbound.user.user_id)
         if self.throttle is not None and inbound.user.platform not in self.unthrottled_platforms \
@@ -140,14 +145,21 @@ class Core:
                 return []
             log.warning("throttling a %s user", inbound.user.platform)
             lang = await self._language_of(inbound)
-            return [Outbound(text=self.catalog.t(lang, "err.slow_down"), key="err.slow_down", private=True,
+            slow = [Outbound(text=self.catalog.t(lang, "err.slow_down"), key="err.slow_down", private=True,
                              kind="refusal", lang=lang)]
-        return await self._serial.run(key, lambda: self._exclusive(key, inbound))
+            if deliver is not None:
+                await deliver(slow)
+            return slow
+        return await self._serial.run(key, lambda: self._exclusive(key, inbound, deliver))
 
-    async def _exclusive(self, key: tuple[str, str], inbound: Inbound) -> list[Outbound]:
-        """One user's message runs alone across every worker on the database (PostgreSQL: an advisory lock)."""
+    async def _exclusive(self, key: tuple[str, str], inbound: Inbound, deliver: Deliver | None) -> list[Outbound]:
+        """One user's message, and the delivery of its replies, run alone across every worker on the database
+        (PostgreSQL: an advisory lock)."""
         async with self.storage.exclusive(f"user:{key[0]}:{key[1]}"):
-            return await self._handle(inbound)
+            replies = await self._handle(inbound)
+            if deliver is not None:
+                await deliver(replies)
+            return replies
 
     async def _language_of(self, inbound: Inbound) -> str:
         user = await self.storage.find_user(inbound.user.platform, inbound.user.user_id)

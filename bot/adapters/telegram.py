@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram import (BotCommand, BotCommandScopeDefault, Message, Update)
+from telegram import BotCommand, BotCommandScopeDefault, CallbackQuery, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
@@ -204,10 +204,9 @@ class TelegramAdapter:
             inbound = self._inbound(user, message.chat, "other", update_id, other=other)
         else:
             return  # a service message (pinned, joined...): nothing to answer
-        replies = await self.core.handle(inbound)
         extra = {} if not inbound.shared else {
             "reply_to_message_id": message.message_id, "allow_sending_without_reply": True}
-        await self._reply(message.chat.id, replies, **extra)
+        await self.core.handle(inbound, lambda replies: self._reply(message.chat.id, replies, **extra))
 
     async def _on_callback(self, update: Update) -> None:
         """A button tap: the core decides; a refusal is the tap's notice, an answer is shown on the tapped message."""
@@ -216,7 +215,10 @@ class TelegramAdapter:
         message = query.message if isinstance(query.message, Message) else None
         chat = message.chat if message is not None else update.effective_chat
         inbound = self._inbound(query.from_user, chat, "choice", update.update_id, choice=query.data or "")
-        replies = await self.core.handle(inbound)
+        await self.core.handle(inbound, lambda replies: self._answer_tap(query, message, inbound, replies))
+
+    async def _answer_tap(self, query: CallbackQuery, message: Message | None, inbound: Inbound,
+                          replies: list[Outbound]) -> None:
         refusal = next((m for m in replies if m.kind == "refusal"), None)
         if message is None or inbound.shared or refusal is not None:
             await self.out.answer_query(query, refusal.text if refusal else None)

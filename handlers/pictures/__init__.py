@@ -83,6 +83,11 @@ async def _drawn(ctx: Context, draw: Callable[[], Awaitable[list[OutFile]]]) -> 
         return []
 
 
+def drawing_turn() -> asyncio.Semaphore:
+    """Hold it while building what will be drawn (the plan): only a few are built while others are drawn."""
+    return pool.turn()
+
+
 async def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections: Sequence[Any]) -> None:
     """Hook for the plan: the card (a photo) and the PDF (a document) after the plan's text."""
     made = ctx.t("pic.pdf.made", date=ctx.storage.clock.now().strftime("%Y-%m-%d"))

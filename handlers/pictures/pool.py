@@ -28,6 +28,27 @@ _idle_timer: asyncio.TimerHandle | None = None
 _exit_hook = False
 
 
+def _workers() -> int:
+    return int(os.environ.get("BRANDCOACH_DRAW_WORKERS", "1") or 1)
+
+
+_turns: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+def turn() -> asyncio.Semaphore:
+    """Admission for work that builds much before it draws (the plan: text, file, sections): a few at a time, as
+    many as keep the workers busy. When 1,000 users confirm at once, 1,000 plans built up front would wait for
+    one worker with ~50 KB each; behind this they wait holding nothing, and each plan is built when it can be
+    drawn (the last one is sent no later than before)."""
+    loop = asyncio.get_running_loop()
+    sem = _turns.get(loop)
+    if sem is None:
+        for old in [old for old in _turns if old.is_closed()]:
+            del _turns[old]
+        sem = _turns[loop] = asyncio.Semaphore(max(2, 2 * _workers()))
+    return sem
+
+
 def watch_parent(parent: int, every: float = 1.0) -> None:
     """In a worker: exit when the bot is gone. A pool worker otherwise outlives a bot that was killed (SIGKILL, or a
     stop that timed out): it holds its own end of the task pipe, so it never sees the bot's end close."""
@@ -46,7 +67,7 @@ def _executor() -> Executor | None:
     global _pool, _unavailable, _exit_hook
     if _pool is not None or _unavailable:
         return _pool
-    workers = int(os.environ.get("BRANDCOACH_DRAW_WORKERS", "1") or 1)
+    workers = _workers()
     if workers <= 0:
         _unavailable = True
         return None

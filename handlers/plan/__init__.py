@@ -14,7 +14,7 @@ from bot.i18n import Catalog
 from bot.router import Router
 from bot.types import OutFile
 from handlers import steps as S
-from handlers.pictures import plan_pictures
+from handlers.pictures import drawing_turn, plan_pictures
 from handlers.plan import budget
 from handlers.plan.build import Schedule, Section, Tr, build_sections
 from handlers.plan.render import render_markdown, render_text
@@ -74,13 +74,14 @@ async def stored_schedule(ctx: Context) -> Schedule | None:
 
 async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
     """The plan as text, as a Markdown file, and as pictures (the card and the PDF)."""
-    sections = build_plan(answers, ctx.t, await stored_schedule(ctx))
-    sections += [s for s in [await hook(ctx, answers) for hook in SECTION_HOOKS] if s is not None]
-    title = ctx.t("plan.title", name=answers.get("name", ""))
-    md = render_markdown(title, sections).encode("utf-8")
-    ctx.say("plan.title", text=render_text(title, sections))
-    ctx.say("plan.file_caption", file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
-    await plan_pictures(ctx, budget.kept_answers(answers), title, sections)  # the card shows what the plan keeps
+    async with drawing_turn():  # memory: built when it can be drawn, not while a thousand others are drawn
+        sections = build_plan(answers, ctx.t, await stored_schedule(ctx))
+        sections += [s for s in [await hook(ctx, answers) for hook in SECTION_HOOKS] if s is not None]
+        title = ctx.t("plan.title", name=answers.get("name", ""))
+        md = render_markdown(title, sections).encode("utf-8")
+        ctx.say("plan.title", text=render_text(title, sections))
+        ctx.say("plan.file_caption", file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
+        await plan_pictures(ctx, budget.kept_answers(answers), title, sections)  # the card shows what it keeps
     ctx.say("plan.next")
 
 

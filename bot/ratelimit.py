@@ -148,8 +148,10 @@ class _Bucket:
         self.sent: deque[float] = deque()
         self.replies: deque[float] = deque()
         self.blocked_until = 0.0
+        # Per chat and per group: when its last messages went out (only while they still count; see sweep).
         self.chats: dict[str, deque[float]] = {}
         self.groups: dict[str, deque[float]] = {}
+        self.next_sweep = 0.0
         self.lanes = (asyncio.Lock(), asyncio.Lock(), asyncio.Lock())  # FIFO within a lane
         self.replies_waiting = 0
 
@@ -188,9 +190,17 @@ class _Bucket:
             self.chats.setdefault(chat, deque()).append(now)
         if lim.group_per_window and is_group(platform, chat):
             self.groups.setdefault(chat, deque()).append(now)
-        if len(self.chats) + len(self.groups) > 10000:  # forget idle chats
-            self.chats = {c: q for c, q in self.chats.items() if q and now - q[-1] < lim.chat_window}
-            self.groups = {c: q for c, q in self.groups.items() if q and now - q[-1] < lim.group_window}
+        if now >= self.next_sweep:
+            self.sweep(now)
+
+    def sweep(self, now: float) -> None:
+        """Forget chats and groups whose last message left the window (they wait for nothing): a chat's record
+        lives seconds after its last message, not as long as the process. Runs once per chat window."""
+        lim = self.limit
+        for records, window in ((self.chats, lim.chat_window), (self.groups, lim.group_window)):
+            for chat in [c for c, q in records.items() if not q or now - q[-1] >= window]:
+                del records[chat]
+        self.next_sweep = now + max(lim.chat_window, 1.0)
 
 
 class RateLimiter:
@@ -252,6 +262,11 @@ class RateLimiter:
                 if lane == REPLY:
                     bucket.replies_waiting -= 1
             await self.sleep(chat_wait)  # only this chat waits; others go ahead
+
+    def tracked_chats(self, platform: str) -> int:
+        """Chats and group chats whose recent messages are still counted (what the limiter holds per chat)."""
+        bucket = self._buckets.get(platform)
+        return 0 if bucket is None else len(bucket.chats) + len(bucket.groups)
 
     def pause(self, platform: str, seconds: float) -> None:
         """The platform said 'too many requests': nobody sends on it for `seconds`."""

@@ -27,7 +27,9 @@ from bot.features import DEFAULT_FEATURES
 from bot.writer import GroupCommitWriter, Statement
 
 DEFAULT_DB = "brandcoach.sqlite3"
-CACHE_USERS = 20_000  # users whose rows are kept in memory (write-through; SQLite stays the source of truth)
+# Users whose rows are kept in memory (write-through; SQLite stays the source of truth): a few KB each (answers
+# mostly), the most recently active first; enough for the users of the last minutes of a busy bot, a bound on memory.
+CACHE_USERS = 2_000
 # (A user deleted in the same transaction has no row left to mark: the SELECT then inserts nothing.)
 _MARK_SQL = ("INSERT INTO telegram_updates (user_id, last_update_id, taken_at) SELECT id, ?, ? FROM users WHERE id = ?"
              " ON CONFLICT (user_id) DO UPDATE SET last_update_id = excluded.last_update_id,"
@@ -79,7 +81,25 @@ class _LRU(OrderedDict):  # type: ignore[type-arg]
         self[key] = value
         self.move_to_end(key)
         while len(self) > self.size:
-            self.popitem(last=False)
+            self.evicted(*self.popitem(last=False))
+
+    def evicted(self, key: Any, value: Any) -> None:
+        """Called for each entry dropped to keep the size."""
+
+
+class _Stamps(_LRU):
+    """Sequence numbers of the last write per key, for the most recent keys; `floor` is the newest one forgotten
+    (a read that began before it cannot tell whether its keys were written since)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.floor = -1
+
+    def evicted(self, key: Any, value: Any) -> None:
+        self.floor = max(self.floor, value)
+
+    def unchanged_since(self, start: int, keys: tuple[Any, ...]) -> bool:
+        return self.floor <= start and all(self.get(key, -1) <= start for key in keys if key is not None)
 
 
 @dataclass
@@ -190,7 +210,7 @@ class Storage:
         self._answers = _LRU(cache_size)  # user id -> {step: value}
         self._taken = _LRU(cache_size)    # user id -> (last platform update id taken, when)
         self._seq = 0
-        self._written = _LRU(cache_size * 4)  # user id or (platform, id) -> sequence number of its last write
+        self._written = _Stamps(cache_size * 2)  # user id or (platform, id) -> sequence number of its last write
         # Called with (platform, platform user id) after delete_user, so adapters drop files they keep (Core sets it).
         self.on_delete: Callable[[str, str], Awaitable[None]] | None = None
 
@@ -202,7 +222,7 @@ class Storage:
                 self._written.put(key, self._seq)
 
     def _unchanged_since(self, start: int, *keys: Any) -> bool:
-        return all(self._written.get(key, -1) <= start for key in keys if key is not None)
+        return self._written.unchanged_since(start, keys)
 
     def forget(self, user_id: int | None = None) -> None:
         """Drop cached rows (of one user, or all): the next read comes from SQLite."""
@@ -216,6 +236,10 @@ class Storage:
         self._flows.pop(user_id, None)
         self._answers.pop(user_id, None)
         self._taken.pop(user_id, None)
+
+    def cached_users(self) -> int:
+        """How many users have rows held in memory (at most the cache size)."""
+        return max(len(c) for c in (self._users, self._user_keys, self._flows, self._answers, self._taken))
 
     @property
     def db(self) -> aiosqlite.Connection:

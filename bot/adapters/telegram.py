@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.adapters import telegram_lib  # noqa: F401  # first: PTB without libraries it does not need here
 from telegram import BotCommand, BotCommandScopeDefault, CallbackQuery, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import NetworkError, TelegramError

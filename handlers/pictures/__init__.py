@@ -109,6 +109,10 @@ def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections
 
     async def follow(later: Context) -> None:
         async def draw() -> list[OutFile]:
+            async with pool.turn():  # a few plans drawn (and their bytes held) at a time, as the workers take them
+                return await drawn_files()
+
+        async def drawn_files() -> list[OutFile]:
             facts = card_facts(answers, later.t)
             card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, sections))
             return [OutFile(later.t("pic.card.file_name"), card, PNG), OutFile(later.t("pic.pdf.file_name"), pdf, PDF)]

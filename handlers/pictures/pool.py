@@ -28,6 +28,26 @@ _idle_timer: asyncio.TimerHandle | None = None
 _exit_hook = False
 
 
+def _workers() -> int:
+    return int(os.environ.get("BRANDCOACH_DRAW_WORKERS", "1") or 1)
+
+
+_turns: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+def turn() -> asyncio.Semaphore:
+    """Admission for drawing a plan's pictures: a few at a time, as many as keep the workers busy. When 1,000 users
+    confirm at once, their drawings wait here instead of 1,000 card and PDF results waiting in memory for their
+    sending turn."""
+    loop = asyncio.get_running_loop()
+    sem = _turns.get(loop)
+    if sem is None:
+        for old in [old for old in _turns if old.is_closed()]:
+            del _turns[old]
+        sem = _turns[loop] = asyncio.Semaphore(max(2, 2 * _workers()))
+    return sem
+
+
 def watch_parent(parent: int, every: float = 1.0) -> None:
     """In a worker: exit when the bot is gone. A pool worker otherwise outlives a bot that was killed (SIGKILL, or a
     stop that timed out): it holds its own end of the task pipe, so it never sees the bot's end close."""
@@ -46,7 +66,7 @@ def _executor() -> Executor | None:
     global _pool, _unavailable, _exit_hook
     if _pool is not None or _unavailable:
         return _pool
-    workers = int(os.environ.get("BRANDCOACH_DRAW_WORKERS", "1") or 1)
+    workers = _workers()
     if workers <= 0:
         _unavailable = True
         return None

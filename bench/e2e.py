@@ -27,10 +27,10 @@ are counted but not waited out, as PTB's stock bots keep none; paced in real tim
 Loopback only; every run has a deadline.
 
 Run: python bench/e2e.py [--chats 1,100,1000] [--bots ours,conv,echo] [--think 0.5-1.5 --chats 300] [--deadline 240]
-[--code DIR] [--virtual-pacing] (--code: run ours from another checkout, e.g. an older commit exported with
-`git archive`, in this harness; --virtual-pacing: ours counts Telegram's limits on virtual time, BRANDCOACH_PACING,
-so that the figures show the bot's own costs rather than Telegram's 30 messages a second: a confirm of 100 chats at
-once is 600-800 messages, 20-27 s at that rate whatever the bot does).
+[--code DIR] [--real-pacing] (--code: run ours from another checkout, e.g. an older commit exported with
+`git archive`, in this harness; --real-pacing: ours waits Telegram's limits out in real time, so the figures show
+Telegram's 30 messages a second rather than the bot's own costs: a confirm of 100 chats at once is 600-800
+messages, 20-27 s at that rate whatever the bot does).
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ from bot.i18n import Catalog  # noqa: E402
 
 TOKEN = "123456:BENCH-token-not-secret"
 TICK = os.sysconf("SC_CLK_TCK")
-VIRTUAL_PACING = False  # --virtual-pacing
+VIRTUAL_PACING = True  # ours; --real-pacing: waited out in real time
 Action = tuple[str, str, str, str]  # (update kind "text"|"tap", text or data, reply kind awaited, text it contains)
 
 
@@ -212,11 +212,10 @@ def workers_rss_mb(pid: int) -> float:
 
 def command(bot: str, folder: str, code: Path = ROOT) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "PYTHONPATH": str(code if bot == "ours" else ROOT), "TELEGRAM_BOT_TOKEN": TOKEN}
-    if VIRTUAL_PACING:
-        env["BRANDCOACH_PACING"] = "virtual"
     if bot == "ours":
         env["BRANDCOACH_DB"] = os.path.join(folder, "bench.sqlite3")
-        env["BRANDCOACH_PACING"] = "virtual"  # Telegram's limits counted, not waited out (the baselines keep none)
+        if VIRTUAL_PACING:  # Telegram's limits counted, not waited out (the baselines keep none)
+            env["BRANDCOACH_PACING"] = "virtual"
         return [sys.executable, "-m", "bot", "run"], env
     env["BENCH_PICKLE"] = os.path.join(folder, "conv.pickle")
     return [sys.executable, str(ROOT / "bench" / "e2e_ptb.py"), bot], env
@@ -319,10 +318,11 @@ async def main() -> None:
     parser.add_argument("--calls", action="store_true", help="also print the Bot API calls per update")
     parser.add_argument("--no-confirm", action="store_true", help="back to back: the questionnaire phase only")
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout ours runs from (default: this one)")
-    parser.add_argument("--virtual-pacing", action="store_true", help="ours: Telegram's limits on virtual time")
+    parser.add_argument("--real-pacing", action="store_true",
+                        help="ours: Telegram's limits waited out in real time (default: counted on virtual time)")
     args = parser.parse_args()
     global VIRTUAL_PACING
-    VIRTUAL_PACING = args.virtual_pacing
+    VIRTUAL_PACING = not args.real_pacing
     think = tuple(float(x) for x in args.think.split("-")) if args.think else None
     per_chat = len(questionnaire())
     print(f"e2e: {per_chat} updates per chat (questionnaire incl. /start and confirm); think "

@@ -430,3 +430,22 @@ def test_help_loads_no_imaging_library(tmp_path: Path) -> None:
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+async def test_a_plan_deleted_while_its_drawing_waits_is_not_drawn(core: Core,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pictures' drawing builds the plan when its turn comes: a user who deleted their data meanwhile gets
+    nothing drawn or sent (and no drawing waiting for its turn holds a plan)."""
+    from handlers.pictures import pool
+
+    turn = asyncio.Semaphore(1)
+    await turn.acquire()  # every drawing turn is taken: the plan's pictures wait
+    monkeypatch.setattr(pool, "turn", lambda: turn)
+    out, recorder = await confirm(core)
+    assert "plan.file_caption" in [m.key for m in out] and len(core.follow_ups) == 1
+    yes = next(c for c in (await cmd(core, "delete"))[-1].choices if c.role == "danger")
+    gone = await core.handle(Inbound(USER, "choice", choice=yes.value))
+    assert "privacy.deleted" in [m.key for m in gone], [m.key for m in gone]
+    turn.release()
+    assert await core.follow_ups.drain() == 0
+    assert recorder.sent == []

@@ -97,24 +97,29 @@ def pictures_coming(ctx: Context) -> bool:
     return ctx.core.follow_ups.under_way(_coming_name(ctx))
 
 
-def plan_pictures(ctx: Context, answers: Mapping[str, Any], title: str, sections: Sequence[Any]) -> str:
+PlanParts = Callable[[Context], Awaitable[tuple[Mapping[str, Any], str, Sequence[Any]] | None]]
+
+
+def plan_pictures(ctx: Context, parts: PlanParts) -> str:
     """Hook for the plan: the card (a photo) and the PDF (a document) follow the plan's text as their own messages
-    once drawn; the text never waits for them. Returns a line for the plan's reply: they are coming, and how to get
-    them again if they never do (a failed drawing, a restart); or, while the last ones are still on their way, that
-    they are (nothing is drawn again)."""
+    once drawn; the text never waits for them. `parts` gives (answers, title, sections) when the drawing's turn
+    comes (None: no plan any more), so that a drawing waiting for its turn holds no plan. Returns a line for the
+    plan's reply: they are coming, and how to get them again if they never do (a failed drawing, a restart); or,
+    while the last ones are still on their way, that they are (nothing is drawn again)."""
     if pictures_coming(ctx):
         return ctx.t("pic.on_the_way")
     made = ctx.t("pic.pdf.made", date=ctx.storage.clock.now().strftime("%Y-%m-%d"))
-    sections = [_plain(s) for s in sections]  # as the plan stands now, whatever happens before the job runs
 
     async def follow(later: Context) -> None:
         async def draw() -> list[OutFile]:
-            async with pool.turn():  # a few plans drawn (and their bytes held) at a time, as the workers take them
-                return await drawn_files()
-
-        async def drawn_files() -> list[OutFile]:
-            facts = card_facts(answers, later.t)
-            card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, sections))
+            async with pool.turn():  # a few plans built and drawn (their bytes held) at a time
+                plan = await parts(later)
+                if plan is None:
+                    return []  # the plan is gone (deleted, reset): nothing to draw
+                answers, title, sections = plan
+                plain = [_plain(s) for s in sections]
+                facts = card_facts(answers, later.t)
+                card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, plain))
             return [OutFile(later.t("pic.card.file_name"), card, PNG), OutFile(later.t("pic.pdf.file_name"), pdf, PDF)]
 
         for file, caption in zip(await _drawn(later, draw, "pic.plan_failed"), ("pic.card.caption", "pic.pdf.caption")):

@@ -72,13 +72,30 @@ async def stored_schedule(ctx: Context) -> Schedule | None:
     return Schedule(tuple(times) if times else None, tuple(days) if days else None)
 
 
-async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
-    """The plan as text and as a Markdown file, now; its pictures (the card and the PDF) follow once drawn."""
+async def built_plan(ctx: Context, answers: dict[str, Any]) -> tuple[str, list[Section]]:
+    """The plan's title and sections (the rules' and other features' hooks')."""
     sections = build_plan(answers, ctx.t, await stored_schedule(ctx))
     sections += [s for s in [await hook(ctx, answers) for hook in SECTION_HOOKS] if s is not None]
-    title = ctx.t("plan.title", name=answers.get("name", ""))
+    return ctx.t("plan.title", name=answers.get("name", "")), sections
+
+
+async def plan_for_pictures(ctx: Context) -> tuple[dict[str, Any], str, list[Section]] | None:
+    """What the plan's pictures show, built again when their drawing's turn comes: a drawing waiting for its turn
+    holds no plan (1,000 confirms at once would otherwise keep 1,000 plans in memory). The card shows the answers
+    the plan keeps. None when the user has no plan any more (deleted or reset meanwhile): nothing is drawn."""
+    flow = await ctx.storage.get_flow(ctx.user.id)
+    if flow is None or (flow.status != "done" and not flow.planned_at):
+        return None
+    answers = await ctx.storage.answers(ctx.user.id)
+    title, sections = await built_plan(ctx, answers)
+    return budget.kept_answers(answers), title, sections
+
+
+async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
+    """The plan as text and as a Markdown file, now; its pictures (the card and the PDF) follow once drawn."""
+    title, sections = await built_plan(ctx, answers)
     md = render_markdown(title, sections).encode("utf-8")
-    coming = plan_pictures(ctx, budget.kept_answers(answers), title, sections)  # the card shows what the plan keeps
+    coming = plan_pictures(ctx, plan_for_pictures)
     ctx.say("plan.title", text=render_text(title, sections))
     ctx.say("plan.file_caption", text=f"{ctx.t('plan.file_caption')}\n\n{coming}",
             file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))

@@ -4,6 +4,7 @@ mention changes nothing. Every phrase, negation and hour comes from the content 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -30,7 +31,7 @@ EXTENSIONS: list[str] = RAW["words"].get("extensions", [])
 # How an official's team answer reads around a phrase (the test's own words: none is a negation or an extension).
 SAYS = {"id": "Asisten saya Rina membalas pesan pas {}", "en": "My assistant Rina answers messages during {}"}
 RESPOND = next(k for k in NC.kinds().values() if k.times_from == "response_time")
-LINE_KEYS = ("plan.office_hours", "plan.office_hours_evening")
+LINE_KEYS = ("plan.office_hours",)
 
 
 def translator(lang: str) -> Callable[..., str]:
@@ -52,10 +53,10 @@ def office_line(lang: str) -> str:
     days = "–".join(CATALOG.t(lang, f"day.{d}") for d in (min(HOURS.days), max(HOURS.days))) \
         if len(HOURS.days) >= 3 and max(HOURS.days) - min(HOURS.days) == len(HOURS.days) - 1 \
         else ", ".join(CATALOG.t(lang, f"day.{d}") for d in sorted(HOURS.days))
-    params = dict(office_start=HOURS.start, office_end=HOURS.end, office_days=days)
-    if HOURS.evening:
-        return CATALOG.t(lang, "plan.office_hours_evening", office_evening=HOURS.evening, **params)
-    return CATALOG.t(lang, "plan.office_hours", **params)
+    after = CATALOG.t(lang, "plan.office_evening", time=HOURS.evening) if HOURS.evening \
+        else CATALOG.t(lang, "plan.office_wait")
+    return CATALOG.t(lang, "plan.office_hours", office_start=HOURS.start, office_end=HOURS.end, office_days=days,
+                     office_after=after)
 
 
 def test_the_content_file_passes_its_check_and_a_broken_one_does_not() -> None:
@@ -142,3 +143,18 @@ async def test_the_reminders_made_on_confirming_keep_to_the_office_hours(core: C
     assert ", ".join(respond.times) == computed(plan_rules(), STEPS, answers, translator(lang))["reply_times"]
     assert set(respond.days) <= set(HOURS.days) and respond.days
     assert HOURS.evening is None or HOURS.evening not in respond.times
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_evening_check_is_suggested_only_when_the_content_names_one(lang: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = A.plan_answers(official(SAYS[lang].format(PHRASES[0]), lang), lang)
+    t = translator(lang)
+    for evening in (None, HOURS.evening or "19:30"):
+        monkeypatch.setattr(office, "content", lambda evening=evening: (replace(HOURS, evening=evening), WORDS))
+        line = next(x for sec in build_plan(answers, t) for x in sec.lines
+                    if x.startswith(CATALOG.t(lang, "plan.office_hours", office_start="\x00", office_end="\x00",
+                                              office_days="\x00", office_after="\x00").split("\x00")[0]))
+        suggestion = CATALOG.t(lang, "plan.office_evening", time=evening) if evening else None
+        assert (suggestion is not None and line.endswith(suggestion)) or \
+            (suggestion is None and line.endswith(CATALOG.t(lang, "plan.office_wait")))

@@ -66,7 +66,7 @@ def check(answers: dict[str, Any], schedule: Schedule | None = None) -> None:
         assert calcs["reply_times"] == ", ".join(schedule.reply_times)
     # office hours (content/office_hours.toml): the default windows keep inside them, and the plan says so once
     hours = office.of_answers(answers)
-    said = [k for k in keys if k in ("plan.office_hours", "plan.office_hours_evening")]
+    said = [k for k in keys if k == "plan.office_hours"]
     if hours is not None and (schedule is None or schedule.reply_times is None):
         assert all(hours.start <= w <= hours.last_window for w in calcs["reply_times"].split(", "))
         assert len(said) == 1

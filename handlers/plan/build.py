@@ -68,9 +68,9 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
         wanted = budget.target_windows(answers, plan.reply_windows.get(answers[plan.reply_windows.step]))
         hours = office.of_answers(answers)
         if hours is not None and windows is None:  # the plan says its windows keep to the office hours
-            out.update(office_start=hours.start, office_end=hours.end, office_days=_days(hours.days, t))
-            if hours.evening:
-                out["office_evening"] = hours.evening
+            after = t("plan.office_evening", time=hours.evening) if hours.evening else t("plan.office_wait")
+            out.update(office_start=hours.start, office_end=hours.end, office_days=_days(hours.days, t),
+                       office_after=after)
         if windows is None:
             allowed = budget.rounds_allowed(out["interact"], plan.min_reply_minutes) if "interact" in out else 99
             windows = budget.fit_windows(wanted, allowed)

@@ -20,6 +20,7 @@ from bot.i18n import LANGUAGES, Catalog
 from handlers import steps as S
 from handlers.plan import build_plan, plan_rules
 from handlers.plan import budget as B
+from handlers.plan import office
 from handlers.plan.build import Schedule, computed, risky_tactics
 from handlers.reminders import content as NC
 from handlers.reminders.store import NudgeStore
@@ -63,6 +64,14 @@ def check(answers: dict[str, Any], schedule: Schedule | None = None) -> None:
         assert ", ".join(NC.default_schedule(respond, answers)[0]) == calcs["reply_times"]
     else:
         assert calcs["reply_times"] == ", ".join(schedule.reply_times)
+    # office hours (content/office_hours.toml): the default windows keep inside them, and the plan says so once
+    hours = office.of_answers(answers)
+    said = [k for k in keys if k == "plan.office_hours"]
+    if hours is not None and (schedule is None or schedule.reply_times is None):
+        assert all(hours.start <= w <= hours.last_window for w in calcs["reply_times"].split(", "))
+        assert len(said) == 1
+    else:
+        assert not said
     shorts = [k for k in keys if k.startswith("plan.rec.reply_short")]
     assert len(shorts) == (1 if calcs.get("reply_short") else 0)
     if shorts:  # the user's own reply times are named as their choice, not as what the minutes pay for
@@ -133,7 +142,8 @@ TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "
                min_size=1, max_size=60) \
     .map(S.clean_text).filter(bool)
 WORDS = st.sampled_from(["sensasi", "tidak", "hoaks", "tentang", "clickbait", "never", "drama", "tapi", "semua orang",
-                         "resep", "data", "viral", "2030", "ribu"])
+                         "resep", "data", "viral", "2030", "ribu",
+                         *office.content()[1].phrases[:4], *office.content()[1].negations[:3]])
 PHRASE = st.lists(st.one_of(WORDS, TEXT), min_size=1, max_size=6).map(" ".join)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.content import load_content
+from handlers.plan import office
 
 
 def split(minutes: int, create_share: float) -> tuple[int, int]:
@@ -32,6 +33,13 @@ def fit_windows(windows: Sequence[str], allowed: int) -> list[str]:
     return [items[i] for i in picks]
 
 
+def target_windows(answers: Mapping[str, Any], windows: Sequence[str]) -> list[str]:
+    """The reply-time target's windows, kept inside the office hours when the answers say replies happen then
+    (content/office_hours.toml)."""
+    hours = office.of_answers(answers)
+    return office.inside(windows, hours) if hours is not None else list(windows)
+
+
 def _budget(plan: Mapping[str, Any]) -> tuple[str, float, int]:
     raw = plan.get("budget") or {}
     return str(raw.get("step")), float(raw.get("create_share", 0.6)), int(raw.get("min_reply_minutes", 3))
@@ -42,7 +50,7 @@ def default_windows(answers: Mapping[str, Any], plan: Mapping[str, Any] | None =
     plan = plan if plan is not None else load_content("plan")
     table = plan["reply_windows"]
     by_option = table["options"]
-    wanted = list(by_option.get(str(answers.get(table["step"])), by_option[table["default"]]))
+    wanted = target_windows(answers, by_option.get(str(answers.get(table["step"])), by_option[table["default"]]))
     step, share, min_round = _budget(plan)
     raw = answers.get(step)
     if raw is None or not str(raw).isdigit():

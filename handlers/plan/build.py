@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers import reputation
-from handlers.plan import budget
+from handlers.plan import budget, office
 from handlers.plan.rules import holds, present
 from bot.content import load_content
 from handlers.plan.spec import CALC_LISTS, CYCLE_CALCS, Line, Param, PlanRules
@@ -65,7 +65,12 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
     windows: list[str] | None = list(schedule.reply_times) if schedule.reply_times else None
     out["reply_custom"] = windows is not None
     if present(answers.get(plan.reply_windows.step)):
-        wanted = list(plan.reply_windows.get(answers[plan.reply_windows.step]))
+        wanted = budget.target_windows(answers, plan.reply_windows.get(answers[plan.reply_windows.step]))
+        hours = office.of_answers(answers)
+        if hours is not None and windows is None:  # the plan says its windows keep to the office hours
+            after = t("plan.office_evening", time=hours.evening) if hours.evening else t("plan.office_wait")
+            out.update(office_start=hours.start, office_end=hours.end, office_days=_days(hours.days, t),
+                       office_after=after)
         if windows is None:
             allowed = budget.rounds_allowed(out["interact"], plan.min_reply_minutes) if "interact" in out else 99
             windows = budget.fit_windows(wanted, allowed)
@@ -83,6 +88,14 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
                    content_fit=fit.get("fit", fit["posts"]), content_kept=answer_text(labels, fit["kept"], t),
                    content_dropped=answer_text(labels, fit["dropped"], t))
     return out
+
+
+def _days(days: tuple[int, ...], t: Tr) -> str:
+    """Weekdays as the user reads them: a run of three or more as 'Monday–Friday', else listed."""
+    ordered = sorted(set(days))
+    if len(ordered) >= 3 and ordered[-1] - ordered[0] == len(ordered) - 1:
+        return f"{t(f'day.{ordered[0]}')}–{t(f'day.{ordered[-1]}')}"
+    return ", ".join(t(f"day.{d}") for d in ordered)
 
 
 def _minutes(raw: Any) -> int | None:

@@ -12,7 +12,7 @@ from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
 from handlers import reputation
-from handlers.plan import budget
+from handlers.plan import budget, office
 from handlers.reminders.actions import CheckinPosts, Snooze
 from handlers.reminders.done import done_choice
 from bot.types import Choice, Outbound
@@ -82,9 +82,13 @@ def plan_table(name: str, answers: dict[str, Any]) -> list[Any]:
 
 def default_schedule(kind: Kind, answers: dict[str, Any]) -> tuple[list[str], list[int], int | None]:
     """(times, days, monthday) for a kind, written from the user's plan answers (reply windows: as many as the
-    time budget pays for, the same the plan's reply routine shows)."""
+    time budget pays for, the same the plan's reply routine shows; inside the office hours, on office days, when
+    the answers say replies happen then)."""
     times = budget.default_windows(answers)[0] if kind.times_from == "response_time" else list(kind.times)
     days = plan_table("posting_days", answers) if kind.days_from == "cadence" else list(kind.days)
+    hours = office.of_answers(answers) if kind.times_from == "response_time" else None
+    if hours is not None:  # replies during office hours: the reply reminders come on office days only
+        days = [d for d in days if d in hours.days] or list(hours.days)
     return times, [int(d) for d in days], kind.monthday
 
 

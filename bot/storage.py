@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+import logging
 import os
 import re
+import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -26,7 +28,9 @@ from bot.clock import Clock, SystemClock
 from bot.features import DEFAULT_FEATURES
 from bot.writer import GroupCommitWriter, Statement
 
+log = logging.getLogger(__name__)
 DEFAULT_DB = "brandcoach.sqlite3"
+SCRUB_ATTEMPTS = 100  # a WAL checkpoint waits for other tasks' reads in progress on the connection, this many times
 # Users whose rows are kept in memory (write-through; SQLite stays the source of truth): a few KB each (answers
 # mostly), the most recently active first; enough for the users of the last minutes of a busy bot, a bound on memory.
 CACHE_USERS = 2_000
@@ -273,11 +277,19 @@ class Storage:
         """Checkpoint the WAL into the (secure-deleting) main file and truncate it; True if it completed."""
         if self._db is None or self.path == ":memory:":
             return False
-        while self._writer is not None and self._writer._busy:  # never inside another caller's transaction
-            await asyncio.sleep(0)
-        async with self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-            row = await cur.fetchone()
-        return row is not None and row[0] == 0
+        for attempt in range(SCRUB_ATTEMPTS):
+            while self._writer is not None and self._writer._busy:  # never inside another caller's transaction
+                await asyncio.sleep(0)
+            try:
+                async with self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                    row = await cur.fetchone()
+                return row is not None and row[0] == 0
+            except sqlite3.OperationalError as exc:  # another task's read is between its first and last row
+                if "locked" not in str(exc):
+                    raise
+                await asyncio.sleep(min(0.05, 0.001 * attempt))
+        log.warning("the WAL could not be checkpointed: reads kept it busy")
+        return False
 
     async def write(self, *statements: Statement, counted: bool = False) -> list[int]:
         """Run write statements as one atomic transaction, committed (with others queued) before returning.

@@ -1,6 +1,7 @@
 """The brand plan: sections and recommendations from the answers, by the rules in content/plan.toml."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from collections.abc import Awaitable, Callable
@@ -91,12 +92,29 @@ async def plan_for_pictures(ctx: Context) -> tuple[dict[str, Any], str, list[Sec
     return budget.kept_answers(answers), title, sections
 
 
+BUILDING_AT_ONCE = 4  # plans built at the same moment: the rest wait their turn holding nothing (memory)
+_building: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+
+def building_turn() -> asyncio.Semaphore:
+    """Admission for building a plan: building is CPU on the event loop, so a few at a time finish as soon as all
+    at once would, without 1,000 half-built plans (1,000 confirms at once) held in memory together."""
+    loop = asyncio.get_running_loop()
+    if loop not in _building:
+        for old in [old for old in _building if old.is_closed()]:
+            del _building[old]
+        _building[loop] = asyncio.Semaphore(BUILDING_AT_ONCE)
+    return _building[loop]
+
+
 async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
     """The plan as text and as a Markdown file, now; its pictures (the card and the PDF) follow once drawn."""
-    title, sections = await built_plan(ctx, answers)
-    md = render_markdown(title, sections).encode("utf-8")
+    async with building_turn():
+        title, sections = await built_plan(ctx, answers)
+        md = render_markdown(title, sections).encode("utf-8")
+        text = render_text(title, sections)
     coming = plan_pictures(ctx, plan_for_pictures)
-    ctx.say("plan.title", text=render_text(title, sections))
+    ctx.say("plan.title", text=text)
     ctx.say("plan.file_caption", text=f"{ctx.t('plan.file_caption')}\n\n{coming}",
             file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
     ctx.say("plan.next")

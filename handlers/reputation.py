@@ -111,11 +111,6 @@ def _rejected(toks: Sequence[str], end: int, lex: Lexicon) -> bool:
     return any(_matches(toks, i, p) for i in words for p in lex.after)
 
 
-def _innocent(toks: Sequence[str], lex: Lexicon) -> set[int]:
-    """Positions covered by a phrase that is never a tactic."""
-    return {j for i in range(len(toks)) for p in lex.innocent if _matches(toks, i, p) for j in range(i, i + len(p))}
-
-
 def _cancelled(toks: Sequence[str], at: int, lex: Lexicon, length: int = 1) -> bool:
     """A negation or an educational context shortly before position `at`, in the same clause, or a rejection just
     after the mention."""
@@ -136,16 +131,11 @@ def text_tactics(text: str, allowed: Iterable[str] | None = None) -> list[str]:
     lex = lexicon()
     wanted = set(allowed) if allowed is not None else None
     toks = tokens(text)
-    skip = _innocent(toks, lex)
-    present = set(toks)
-    found = []
-    for tactic in lex.tactics:
-        if wanted is not None and tactic.id not in wanted:
-            continue
-        if any(i not in skip and _matches(toks, i, p) and not _cancelled(toks, i, lex, len(p))
-               for p in tactic.words for i in _starts(toks, present, p)):
-            found.append(tactic.id)
-    return found
+    index = _index(lex)
+    skip = {j for i, p in _found(toks, index.innocent) for j in range(i, i + len(p))}
+    hit = {n for i, p in _found(toks, index.phrases) if i not in skip and not _cancelled(toks, i, lex, len(p))
+           for n in index.tactic_of[p]}
+    return [t.id for n, t in enumerate(lex.tactics) if n in hit and (wanted is None or t.id in wanted)]
 
 
 def read_for(step_id: str, kind: str, warn: Sequence[str]) -> tuple[str, ...]:
@@ -158,13 +148,47 @@ def read_for(step_id: str, kind: str, warn: Sequence[str]) -> tuple[str, ...]:
     return ()
 
 
-def _starts(toks: Sequence[str], present: set[str], phrase: tuple[str, ...]) -> list[int]:
-    """Where the phrase can start: at its first word (exact), or, for one word, at a token it prefixes; a cheap
-    filter before `_matches` (a plan checks every answer against every tactic)."""
-    first = phrase[0]
-    if len(phrase) > 1:
-        return [i for i, t in enumerate(toks) if t == first] if first in present else []
-    return [i for i, t in enumerate(toks) if t.startswith(first)]
+@dataclass(frozen=True)
+class _Index:
+    """The lexicon's phrases by where they can start: a multi-word phrase at its first word (exact), a one-word
+    phrase at any token it prefixes (a plan checks every answer against every tactic: one lookup per token and
+    prefix instead of every phrase at every token)."""
+    phrases: dict[str, list[tuple[str, ...]]]    # first word or one-word stem -> the phrases starting so
+    innocent: dict[str, list[tuple[str, ...]]]
+    tactic_of: dict[tuple[str, ...], list[int]]  # phrase -> the positions in the lexicon of the tactics using it
+
+
+_indexes: dict[int, tuple[Lexicon, _Index]] = {}
+
+
+def _index(lex: Lexicon) -> _Index:
+    cached = _indexes.get(id(lex))
+    if cached is not None and cached[0] is lex:
+        return cached[1]
+    phrases: dict[str, list[tuple[str, ...]]] = {}
+    innocent: dict[str, list[tuple[str, ...]]] = {}
+    tactic_of: dict[tuple[str, ...], list[int]] = {}
+    for n, tactic in enumerate(lex.tactics):
+        for p in tactic.words:
+            if p not in tactic_of:
+                phrases.setdefault(p[0], []).append(p)
+            tactic_of.setdefault(p, []).append(n)
+    for p in lex.innocent:
+        innocent.setdefault(p[0], []).append(p)
+    _indexes.clear()
+    _indexes[id(lex)] = (lex, index := _Index(phrases, innocent, tactic_of))
+    return index
+
+
+def _found(toks: Sequence[str], by_start: Mapping[str, list[tuple[str, ...]]]) -> list[tuple[int, tuple[str, ...]]]:
+    """(position, phrase) for every phrase of `by_start` that matches the tokens there."""
+    out = []
+    for i, tok in enumerate(toks):
+        for k in range(1, len(tok) + 1):
+            for p in by_start.get(tok[:k], ()):
+                if (len(p) == 1 or k == len(tok)) and _matches(toks, i, p):
+                    out.append((i, p))
+    return out
 
 
 def option_tactics(step_id: str, chosen: Iterable[str]) -> list[str]:

@@ -119,3 +119,47 @@ async def test_a_refused_connection_provably_never_arrived() -> None:
 async def test_not_initialized_is_a_clear_error() -> None:
     with pytest.raises(RuntimeError):
         await AiohttpRequest().do_request("http://127.0.0.1:1/x", "POST")
+
+
+async def test_the_update_queue_takes_no_more_updates_than_it_has_room_to_handle() -> None:
+    """Backpressure: an update is taken only while fewer than `in_flight` are being handled; a handled one frees
+    its room (FetchQueue.done, called by the per-chat processor after each update)."""
+    import asyncio
+
+    from bot.adapters.telegram_net import FetchQueue
+
+    queue = FetchQueue(in_flight=2, queued=3)
+    for n in range(3):
+        await queue.put(n)
+    assert queue.full()  # the poller would wait here
+    assert [await queue.get(), await queue.get()] == [0, 1]
+    third = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    assert not third.done()  # two in flight: the third waits...
+    queue.done()
+    assert await asyncio.wait_for(third, 1) == 2  # ...until one was handled
+
+
+async def test_the_per_chat_processor_frees_the_room_of_every_update_it_handled() -> None:
+    import asyncio
+
+    from bot.adapters.telegram_net import FetchQueue, PerChatUpdateProcessor
+
+    queue = FetchQueue(in_flight=1, queued=2)
+    processor = PerChatUpdateProcessor(fetched=queue)
+
+    async def handled() -> None:
+        return None
+
+    async def failing() -> None:
+        raise RuntimeError("a handler failed")
+
+    for work in (handled, failing):
+        await queue.put("update")
+        assert await asyncio.wait_for(queue.get(), 1) == "update"  # room for one: taken
+        try:
+            await processor.do_process_update(object(), work())
+        except RuntimeError:
+            pass
+    await queue.put("update")
+    assert await asyncio.wait_for(queue.get(), 1) == "update"  # the room came back after a failure too

@@ -22,7 +22,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.adapters import telegram_format as F
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.telegram_http import AiohttpRequest
-from bot.adapters.telegram_net import ALLOWED_UPDATES, PerChatUpdateProcessor, Transport
+from bot.adapters.telegram_net import ALLOWED_UPDATES, FetchQueue, PerChatUpdateProcessor, Transport
 from bot.adapters.telegram_out import Outbox, Progress
 from bot.i18n import LANGUAGES
 from bot.ratelimit import is_unprompted
@@ -69,15 +69,14 @@ class TelegramAdapter:
     # -- lifecycle -------------------------------------------------------------
     def build(self) -> Application:  # type: ignore[type-arg]
         """The PTB Application: token, optional self-hosted base_url, one handler for every update."""
-        # aiohttp instead of PTB's httpx (less CPU per call); a small pool: one process never needs more than a few
-        # dozen requests in flight to Telegram's 30 msg/s.
+        # aiohttp instead of PTB's httpx (less CPU per call); a small pool (Telegram takes ~30 msg/s anyway)
         self.requests = (AiohttpRequest(HTTP_POOL), AiohttpRequest(1))
         builder = (Application.builder().token(self.config.telegram_token or "")
                    .request(self.requests[0]).get_updates_request(self.requests[1]))
         if self.config.telegram_api_url:
             builder = builder.base_url(self.config.telegram_api_url)
-        self.chats = PerChatUpdateProcessor()
-        application = builder.concurrent_updates(self.chats).build()
+        self.chats = PerChatUpdateProcessor(fetched=(queue := FetchQueue()))  # one per Application (its event loop)
+        application = builder.update_queue(queue).concurrent_updates(self.chats).build()
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
         return application

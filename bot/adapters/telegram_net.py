@@ -37,12 +37,36 @@ def _retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+IN_FLIGHT = 256   # updates taken from the queue and not yet handled, at most
+QUEUED = 100      # updates fetched and not yet taken, at most (getUpdates waits while the queue is full)
+
+
+class FetchQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """PTB's update queue with backpressure: its fetcher turns every update it takes into a task at once, so with
+    1,000 chats writing, 1,000 updates were in memory together. Here an update is taken only while fewer than
+    `in_flight` are being handled (the processor calls `done()` after each), and the poller (or the webhook) waits
+    while `QUEUED` are waiting; the rest stays with Telegram until there is room."""
+
+    def __init__(self, in_flight: int = IN_FLIGHT, queued: int = QUEUED) -> None:
+        super().__init__(maxsize=queued)
+        self.slots = asyncio.Semaphore(in_flight)
+
+    async def get(self) -> Any:
+        await self.slots.acquire()
+        return await super().get()
+
+    def done(self) -> None:
+        """One update taken by get() was handled."""
+        self.slots.release()
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates run concurrently across chats but strictly in order within one chat."""
 
-    def __init__(self, max_concurrent_updates: int = 512) -> None:
+    def __init__(self, max_concurrent_updates: int = 512, fetched: FetchQueue | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._serial = KeyedSerializer()
+        self.fetched = fetched
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handling behind its chat's lock.
@@ -58,7 +82,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         async def run() -> None:
             await coroutine
 
-        await self._serial.run(key, run)
+        try:
+            await self._serial.run(key, run)
+        finally:
+            if self.fetched is not None:
+                self.fetched.done()
 
     async def in_chat(self, key: int, fn: Callable[[], Awaitable[T]]) -> T:
         """fn() in the chat's turn: after the updates of that chat already taken (and their replies)."""

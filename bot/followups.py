@@ -18,6 +18,7 @@ worker does not see them (at worst it does the work twice).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -53,7 +54,10 @@ class FollowUps:
     def start(self, ctx: Context) -> None:
         """Start the jobs a handler left in `ctx` (after it returned)."""
         for job, name in ctx.jobs:
-            task = asyncio.create_task(self._run(Context(self.core, ctx.inbound, ctx.user), job), name="follow-up")
+            # A clean context: the job outlives the user's turn, so it must not inherit the turn's reserved database
+            # connection or its pending update mark (context variables of the handler).
+            task = asyncio.create_task(self._run(Context(self.core, ctx.inbound, ctx.user), job), name="follow-up",
+                                       context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             if name:

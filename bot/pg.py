@@ -105,8 +105,9 @@ class PgStorage(Storage):
         bound = _bound.get()
         if bound is not None and bound.open:
             async with bound.lock:
-                yield bound.conn
-            return
+                if bound.open:  # still: the block may have ended (and unlocked the connection) while we waited
+                    yield bound.conn
+                    return
         async with self.pool.acquire() as conn:
             yield conn
 

@@ -449,3 +449,27 @@ async def test_a_plan_deleted_while_its_drawing_waits_is_not_drawn(core: Core,
     turn.release()
     assert await core.follow_ups.drain() == 0
     assert recorder.sent == []
+
+
+async def test_the_pdf_of_a_later_plan_shows_the_same_calendar_as_its_text(core: Core,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """/plan days after confirming: the PDF (built when its drawing's turn comes) counts the calendar's weeks from
+    the plan's date, as the plan's text does."""
+    from handlers.pictures import pool
+
+    await confirm(core)
+    await core.follow_ups.drain()
+    core.clock.advance(days=3)  # type: ignore[attr-defined]
+    drawn: list[Any] = []
+    real = pool.run
+
+    async def record(fn: Any, *args: Any) -> Any:
+        drawn.append(args)
+        return await real(fn, *args)
+
+    monkeypatch.setattr(pool, "run", record)
+    text = next(m.text for m in await cmd(core, "plan") if m.key == "plan.title")
+    await core.follow_ups.drain()
+    sections = next(args[2] for args in drawn if len(args) == 3)  # pdf_bytes(title, made, sections)
+    lines = [line for section in sections for line in section.lines]
+    assert lines and all(line in text for line in lines), [line for line in lines if line not in text][:3]

@@ -87,6 +87,7 @@ async def plan_for_pictures(ctx: Context) -> tuple[dict[str, Any], str, list[Sec
     flow = await ctx.storage.get_flow(ctx.user.id)
     if flow is None or (flow.status != "done" and not flow.planned_at):
         return None
+    ctx.flow = flow  # sections that date from the plan (the calendar's weeks) count from its date, as in the text
     answers = await ctx.storage.answers(ctx.user.id)
     title, sections = await built_plan(ctx, answers)
     return budget.kept_answers(answers), title, sections

@@ -75,6 +75,10 @@ def _due(r: Any, token: int | None = None) -> Due:
                token)
 
 
+# Another occurrence: the parts of a long message an earlier one delivered do not count for it.
+_NEW_OCCURRENCE = ", parts_sent = 0, parts_of = NULL"
+
+
 def fence(due: Due) -> tuple[str, tuple[Any, ...]]:
     """A WHERE clause that holds only while the row is the occurrence `due` was read as: the same due time, claimed
     by us (claimed_at as we set it) or by nobody, and on PostgreSQL still under the reservation it was read with."""
@@ -193,7 +197,7 @@ class NudgeStore:
             raise ValueError(f"unknown nudge fields: {sorted(set(fields) - allowed)}")
         vals = [json.dumps(v) if k in ("times", "days") else (int(v) if isinstance(v, bool) else v)
                 for k, v in fields.items()]
-        cols = ", ".join(f"{k} = ?" for k in fields)
+        cols = ", ".join(f"{k} = ?" for k in fields) + (_NEW_OCCURRENCE if "slot_at" in fields else "")
         await self.storage.write(
             (f"UPDATE nudges SET {cols} WHERE id = ?", (*vals, nudge_id)))
 
@@ -240,13 +244,15 @@ class NudgeStore:
         if set(fields) - allowed:
             raise ValueError(f"unknown nudge fields: {sorted(set(fields) - allowed)}")
         where, args = fence(due)
-        cols = ", ".join(f"{k} = ?" for k in fields)
+        cols = ", ".join(f"{k} = ?" for k in fields) + (_NEW_OCCURRENCE if "slot_at" in fields else "")
         counts = await self.storage.write((f"UPDATE nudges SET {cols}{where}", (*fields.values(), *args)),
                                           counted=True)
         if counts[0] != 1:
             return False
         for k, v in fields.items():
             setattr(due.nudge, k, v)
+        if "slot_at" in fields:
+            due.nudge.parts_sent, due.nudge.parts_of = 0, None
         return True
 
     async def claim(self, due: Due, now: int) -> bool:

@@ -31,3 +31,21 @@ class KeyedSerializer:
 
     def __len__(self) -> int:
         return len(self._locks)
+
+
+class LoopSemaphore:
+    """A semaphore of `size` slots per running event loop (an asyncio.Semaphore binds to the first loop that waits
+    on it; tests and restarts run several loops). Loops that have closed are forgotten."""
+
+    def __init__(self, size: Callable[[], int]) -> None:
+        self.size = size
+        self._by_loop: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+    def get(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        sem = self._by_loop.get(loop)
+        if sem is None:
+            for old in [old for old in self._by_loop if old.is_closed()]:
+                del self._by_loop[old]
+            sem = self._by_loop[loop] = asyncio.Semaphore(self.size())
+        return sem

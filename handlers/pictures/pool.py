@@ -18,6 +18,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from bot.dispatcher import LoopSemaphore
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _pool: Executor | None = None
@@ -32,20 +34,14 @@ def _workers() -> int:
     return int(os.environ.get("BRANDCOACH_DRAW_WORKERS", "1") or 1)
 
 
-_turns: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+_turns = LoopSemaphore(lambda: max(2, 2 * _workers()))
 
 
 def turn() -> asyncio.Semaphore:
     """Admission for drawing a plan's pictures: a few at a time, as many as keep the workers busy. When 1,000 users
     confirm at once, their drawings wait here instead of 1,000 card and PDF results waiting in memory for their
     sending turn."""
-    loop = asyncio.get_running_loop()
-    sem = _turns.get(loop)
-    if sem is None:
-        for old in [old for old in _turns if old.is_closed()]:
-            del _turns[old]
-        sem = _turns[loop] = asyncio.Semaphore(max(2, 2 * _workers()))
-    return sem
+    return _turns.get()
 
 
 def watch_parent(parent: int, every: float = 1.0) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from bot import schema
 from bot.content import load_content
 from bot.context import Context
+from bot.dispatcher import LoopSemaphore
 from bot.i18n import Catalog
 from bot.router import Router
 from bot.types import OutFile
@@ -94,18 +95,13 @@ async def plan_for_pictures(ctx: Context) -> tuple[dict[str, Any], str, list[Sec
 
 
 BUILDING_AT_ONCE = 4  # plans built at the same moment: the rest wait their turn holding nothing (memory)
-_building: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+_building = LoopSemaphore(lambda: BUILDING_AT_ONCE)
 
 
 def building_turn() -> asyncio.Semaphore:
     """Admission for building a plan: building is CPU on the event loop, so a few at a time finish as soon as all
     at once would, without 1,000 half-built plans (1,000 confirms at once) held in memory together."""
-    loop = asyncio.get_running_loop()
-    if loop not in _building:
-        for old in [old for old in _building if old.is_closed()]:
-            del _building[old]
-        _building[loop] = asyncio.Semaphore(BUILDING_AT_ONCE)
-    return _building[loop]
+    return _building.get()
 
 
 async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot import schema
 from bot.content import content_doc, load_content
+from handlers.understand.text import respell
 
 _ID = r"[a-z0-9_]+"
 _WORDS = schema.Field(schema.ListOf(str))
@@ -23,7 +24,6 @@ SCHEMA = schema.Table({
     "context": schema.Field(_LEX, required=True),
     "clause": schema.Field(schema.Table({"words": _WORDS})),
     "innocent": schema.Field(schema.Table({"phrases": _WORDS})),
-    "spelling": schema.Field(schema.MapOf(schema.Field(str), key_pattern=r"[a-z0-9']+")),
     "read": schema.Field(schema.Table({"kinds": schema.Field(schema.ListOf(str), choices=("text", "list")),
                                        "skip": _WORDS, "hold_back": _WORDS})),
     "tactics": schema.Field(schema.ArrayOf(schema.Table({
@@ -60,15 +60,6 @@ class Lexicon:
     hold_back: tuple[str, ...] = ()             # list steps whose risky items are never scheduled (pillars)
 
 
-@lru_cache(maxsize=1)
-def _spelling() -> dict[str, tuple[str, ...]]:
-    return {k.lower(): tuple(v.lower().split()) for k, v in load_content("reputation").get("spelling", {}).items()}
-
-
-def respell(text: str) -> str:
-    """Chat spellings written out, word by word, in lower-cased text ("yg gak" -> "yang gak")."""
-    spell = _spelling()
-    return re.sub(r"[\w']+", lambda m: " ".join(spell.get(m.group(), (m.group(),))), text)
 
 
 def tokens(text: str) -> list[str]:

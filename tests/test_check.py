@@ -29,7 +29,7 @@ def test_labelled_drafts(lang: str, expected: set[str], draft: str) -> None:
 def test_the_table_covers_every_class_both_ways_in_both_languages() -> None:
     table = rows()
     assert len(table) >= 40
-    classes = {"insult", "sara", "hoax", "accuse", "bait", "caps"}
+    classes = {"harassment", "sara", "hoax", "defamation", "bait", "caps"}
     for cls in classes:
         for lang in ("id", "en"):
             assert any(cls in exp and la == lang for la, exp, _ in table), (cls, lang)
@@ -95,7 +95,7 @@ def test_bait_and_insults_get_no_praise(draft: str) -> None:
 
 def test_a_risky_draft_without_any_ask_is_not_called_bait() -> None:
     r = review("Toko batik sebelah itu penipu", ANSWERS)
-    assert r.risks == ("accuse",) and not r.cta and not r.bait_cta
+    assert r.risks == ("defamation",) and not r.cta and not r.bait_cta
 
 
 def test_chat_spellings_are_read_as_words() -> None:
@@ -129,9 +129,9 @@ async def test_bait_is_called_bait_once(core: Core) -> None:
 
 
 @pytest.mark.parametrize("draft, found", [
-    ("Katanya bakso sebelah pake daging tikus, share aja biar pada tau.", ("hoax", "accuse")),
-    ("Bakso Pak Kumis pakai boraks!", ("accuse",)),
-    ("The stall next door uses rat meat.", ("accuse",)),
+    ("Katanya bakso sebelah pake daging tikus, share aja biar pada tau.", ("defamation", "hoax")),
+    ("Bakso Pak Kumis pakai boraks!", ("defamation",)),
+    ("The stall next door uses rat meat.", ("defamation",)),
     ("Bakso kami tanpa boraks dan formalin, aman buat anak.", ()),                        # about one's own food
     ("Cara mengenali bakso yang mengandung boraks: teksturnya kenyal sekali.", ()),       # education
     ("Resep bakso sapi asli, share aja ke temanmu ya", ()),                              # sharing, no rumour

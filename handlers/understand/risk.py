@@ -1,0 +1,256 @@
+"""Which reputation and legal risks a text shows (a draft for /check, an answer for the reputation guard), each
+with the words that triggered it, read as people write: chat spellings, word forms, negation, quotation,
+teaching about a risk rather than taking it.
+
+The categories, their severity, word groups, concepts and rules are content (content/check.toml [risks],
+[groups], [concepts], [person]); this module is pure given the content and imports no feature.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from bot import schema
+from bot.content import content_doc, load_content
+from handlers.understand.match import Hit, Matcher, parse_phrase
+from handlers.understand.text import Word, sentences, words
+
+SEVERITIES = ("stop", "rethink", "polish")
+CAPS = "caps"
+PERSON = "person"          # a concept the code fills too: a title and a capitalised name, an @handle
+PHONE = "phone"            # filled by the code: a phone number
+MONEY = "money_amount"     # filled by the code: an amount of money ("50rb", "Rp 50.000", "$20", "200 juta")
+RATE = "return_rate"       # filled by the code: a return promised per period ("10% per bulan", "5% a week")
+BUILT_IN = (PERSON, PHONE, MONEY, RATE)
+
+_PHONE = re.compile(r"(?<![\w+])(?:\+62|62|0)\s?8\d{1,2}(?:[\s.-]?\d{2,4}){2,4}(?!\d)"
+                    r"|(?<![\w+])\+\d{1,3}(?:[\s.-]?\d{2,4}){3,5}")
+_MONEY = re.compile(r"(?i)(?:\brp\.?\s?\d[\d.,]*|\$\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:rb|ribu|k|jt|juta|rupiah|ratus|"
+                    r"ribuan|an ribu|dollars?|bucks)\b|\bidr\s?\d[\d.,]*|\b(?:goceng|gocap|cepek|ceban|noceng|sejuta|"
+                    r"seratus ribu|lima puluh ribu|dua puluh ribu)\b)")
+_RATE = re.compile(r"(?i)\d+(?:[.,]\d+)?\s?(?:%|persen|percent)\s*(?:per|tiap|setiap|se|a|an|/|every)?\s*"
+                   r"(?:minggu|bulan|hari|pekan|tahun|week|month|day|year|mingguan|bulanan|harian|weekly|monthly|daily)")
+_HANDLE = re.compile(r"(?<![\w@])@\w{2,}")
+_CAPS_WORD = re.compile(r"[^\W\d_]{2,}")
+_STRIP = re.compile(r"https?://\S+|(?<!\w)[#@]\w+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One risk found: its category, how serious (stop / rethink / polish), and the words that show it."""
+
+    risk: str
+    severity: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class _Rule:
+    all: tuple[str, ...]
+    scope: str           # "sentence" | "draft"
+    quote: str
+
+
+@dataclass(frozen=True)
+class _Risk:
+    name: str
+    severity: str
+    education: bool       # a draft that teaches about it (an [concepts].education hit) is not this risk
+    unless: tuple[str, ...]
+    rules: tuple[_Rule, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    risks: tuple[_Risk, ...]
+    matcher: Matcher
+    breaks: frozenset[str]
+    titles: frozenset[str]
+    caps_words: int
+    caps_share: float
+    caps_severity: str
+    negating: frozenset[str]   # concepts whose leading negation still negates: education and every `unless`
+
+
+def _concepts_used(risks: Sequence[_Risk]) -> set[str]:
+    return {c for r in risks for rule in r.rules for c in rule.all} | {c for r in risks for c in r.unless}
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    """content/check.toml compiled (once per process)."""
+    data = load_content("check")
+    shared = load_content("understand")
+    groups = {k: list(v) for k, v in data.get("groups", {}).items()}
+    concepts = {name: tuple(x for p in phrases for x in parse_phrase(p, groups))
+                for name, phrases in data.get("concepts", {}).items()}
+    risks = tuple(_Risk(name, r.get("severity", "rethink"), bool(r.get("education", False)), tuple(r.get("unless", ())),
+                        tuple(_Rule(tuple(rule["all"]), rule.get("scope", "sentence"), rule.get("quote", rule["all"][-1]))
+                              for rule in r.get("rules", ())))
+                  for name, r in data.get("risks", {}).items())
+    neg = shared.get("negation", {})
+    caps = data.get("caps", {})
+    return Rules(risks, Matcher(concepts, frozenset(neg.get("words", ())), int(neg.get("window", 4))),
+                 frozenset(shared.get("clause", {}).get("words", ())),
+                 frozenset(t.lower() for t in data.get("person", {}).get("titles", ())),
+                 int(caps.get("min_words", 4)), float(caps.get("min_share", 0.6)), caps.get("severity", "rethink"),
+                 frozenset({"education"} | {c for x in risks for c in x.unless}))
+
+
+def _word_at(ws: Sequence[Word], offset: int) -> int:
+    for i, w in enumerate(ws):
+        if w.end > offset:
+            return i
+    return max(len(ws) - 1, 0)
+
+
+def _built_in(text: str, ws: Sequence[Word], r: Rules) -> list[Hit]:
+    """Hits the code finds: named people (a title then a capitalised name, an @handle), phones, money."""
+    out: list[Hit] = []
+    for n, w in enumerate(ws[:-1]):
+        nxt = ws[n + 1]
+        if w.norm in r.titles and nxt.capital and nxt.clause == w.clause and nxt.norm not in r.titles:
+            out.append(Hit(PERSON, n, n + 1, w.start, nxt.end, True))
+    for pattern, concept in ((_HANDLE, PERSON), (_PHONE, PHONE), (_MONEY, MONEY), (_RATE, RATE)):
+        for m in pattern.finditer(text):
+            i = _word_at(ws, m.start())
+            out.append(Hit(concept, i, _word_at(ws, m.end() - 1), m.start(), m.end(), True))
+    return out
+
+
+def shouting(text: str, r: Rules) -> str | None:
+    """All-caps anger: the capitalised words when they are enough and most of the words (hashtags, links aside)."""
+    found = _CAPS_WORD.findall(_STRIP.sub(" ", text))
+    caps = [w for w in found if w.isupper()]
+    if len(caps) >= r.caps_words and len(caps) >= r.caps_share * len(found):
+        return " ".join(caps[:6])
+    return None
+
+
+def hits(text: str) -> tuple[list[Word], list[Hit]]:
+    """The words of `text` and every concept hit in it (built-in ones included)."""
+    r = rules()
+    ws = words(text, r.breaks)
+    return ws, r.matcher.find(ws, text, r.negating) + _built_in(text, ws, r)
+
+
+def _units(text: str, ws: Sequence[Word]) -> list[tuple[int, int]]:
+    """Word index ranges [a, b) of each sentence."""
+    out = []
+    for a, b in sentences(text):
+        idx = [i for i, w in enumerate(ws) if a <= w.start < b]
+        if idx:
+            out.append((idx[0], idx[-1] + 1))
+    return out
+
+
+def _fires(rule: _Rule, live: dict[str, list[Hit]], units: list[tuple[int, int]], text: str) -> str | None:
+    """The quoted words when the rule holds: every concept has a live hit in one sentence (or in the draft)."""
+    if any(c not in live for c in rule.all):
+        return None
+    spans = [(0, 1 << 30)] if rule.scope == "draft" else units
+    for a, b in spans:
+        inside = {c: [h for h in live[c] if a <= h.first < b] for c in rule.all}
+        if all(inside.values()):
+            quoted = inside[rule.quote][0] if rule.quote in inside else inside[rule.all[-1]][0]
+            return text[quoted.start:quoted.end].strip()
+    return None
+
+
+def assess(text: str, only: Sequence[str] | None = None) -> tuple[Finding, ...]:
+    """The risks `text` shows (each once, in content order, caps last), or those of `only`."""
+    r = rules()
+    ws, found = hits(text)
+    live: dict[str, list[Hit]] = {}
+    for h in found:
+        if h.live:
+            live.setdefault(h.concept, []).append(h)
+    units = _units(text, ws)
+    teaching = "education" in live
+    out: list[Finding] = []
+    for risk in r.risks:
+        if (only is not None and risk.name not in only) or (risk.education and teaching):
+            continue
+        if any(c in live for c in risk.unless):
+            continue
+        for rule in risk.rules:
+            quote = _fires(rule, live, units, text)
+            if quote is not None:
+                out.append(Finding(risk.name, risk.severity, quote))
+                break
+    if only is None or CAPS in only:
+        loud = shouting(text, r)
+        if loud:
+            out.append(Finding(CAPS, r.caps_severity, loud))
+    return tuple(out)
+
+
+def risk_names() -> list[str]:
+    return [r.name for r in rules().risks] + [CAPS]
+
+
+def severity_of(name: str) -> str:
+    r = rules()
+    return next((x.severity for x in r.risks if x.name == name), r.caps_severity)
+
+
+# ---- content schema and check --------------------------------------------------------------------------------
+
+_WORDS = schema.Field(schema.ListOf(str))
+_NAME = r"[a-z_]+"
+RISK_SCHEMA = {
+    "groups": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME)),
+    "concepts": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME)),
+    "person": schema.Field(schema.Table({"titles": _WORDS})),
+    "risks": schema.Field(schema.MapOf(schema.Field(schema.Table({
+        "severity": schema.Field(str, required=True, choices=SEVERITIES),
+        "education": schema.Field(bool),
+        "unless": _WORDS,
+        "rules": schema.Field(schema.ArrayOf(schema.Table({
+            "all": schema.Field(schema.ListOf(str), required=True),
+            "scope": schema.Field(str, choices=("sentence", "draft")),
+            "quote": schema.Field(str),
+        }))),
+    })), key_pattern=_NAME), required=True),
+    "caps": schema.Field(schema.Table({"min_words": schema.Field(int, min=2),
+                                       "min_share": schema.Field(float, min=0, max=1),
+                                       "severity": schema.Field(str, choices=SEVERITIES)})),
+}
+
+
+def risk_findings(data: dict[str, Any]) -> list[schema.Finding]:
+    """Cross-checks beyond the schema: unknown groups and concepts, rules that can never fire."""
+    found: list[schema.Finding] = []
+    groups = data.get("groups", {})
+    concepts = set(data.get("concepts", {})) | set(BUILT_IN)
+    for name, phrases in data.get("concepts", {}).items():
+        for p in phrases:
+            try:
+                parsed = parse_phrase(p, groups)
+            except KeyError as exc:
+                found.append((f"concepts.{name}", f"{p!r}: unknown group @{exc.args[0]}"))
+                continue
+            if not parsed:
+                found.append((f"concepts.{name}", f"{p!r}: a phrase needs a word"))
+    for name, risk in data.get("risks", {}).items():
+        if name == CAPS:
+            found.append((f"risks.{name}", f"{CAPS!r} is the all-caps check ([caps]), not a lexicon class"))
+        if not risk.get("rules"):
+            found.append((f"risks.{name}", "no rules: this risk never fires"))
+        for n, rule in enumerate(risk.get("rules", ())):
+            found += [(f"risks.{name}.rules[{n}].all", f"{c!r} is not a concept") for c in rule.get("all", ())
+                      if c not in concepts]
+            if rule.get("quote") and rule["quote"] not in rule.get("all", ()):
+                found.append((f"risks.{name}.rules[{n}].quote", f"{rule['quote']!r} is not one of `all`"))
+        found += [(f"risks.{name}.unless", f"{c!r} is not a concept") for c in risk.get("unless", ())
+                  if c not in concepts]
+        if risk.get("education") and "education" not in concepts:
+            found.append((f"risks.{name}.education", "there is no `education` concept"))
+    return found
+
+
+def check_doc() -> schema.Doc:
+    return content_doc("check")

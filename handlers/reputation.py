@@ -12,6 +12,7 @@ from typing import Any
 
 from bot import schema
 from bot.content import content_doc, load_content
+from handlers.understand.risk import assess, risk_names
 from handlers.understand.text import respell
 
 _ID = r"[a-z0-9_]+"
@@ -30,6 +31,7 @@ SCHEMA = schema.Table({
         "id": schema.Field(str, required=True, pattern=_ID),
         "words": schema.Field(schema.ListOf(str)),
         "options": schema.Field(schema.ListOf(str), pattern=r"[a-z0-9_]+\.[a-z0-9_]+"),
+        "risks": schema.Field(schema.ListOf(str)),
     })), required=True),
 })
 _TOKEN = re.compile(r"[\w'’-]+|[.,;:!?()\n]")
@@ -42,6 +44,7 @@ class Tactic:
     id: str
     words: tuple[tuple[str, ...], ...]  # each phrase as tokens
     options: tuple[str, ...]            # "<step>.<option>"
+    risks: tuple[str, ...] = ()         # /check's risk categories that plan this tactic too (content/check.toml)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def lexicon() -> Lexicon:
     neg, ctx = data["negation"], data["context"]
     return Lexicon(
         tactics=tuple(Tactic(t["id"], tuple(p for w in t.get("words", ()) if (p := _phrase(w))),
-                             tuple(t.get("options", ()))) for t in data["tactics"]),
+                             tuple(t.get("options", ())), tuple(t.get("risks", ()))) for t in data["tactics"]),
         negation=frozenset(w.lower() for w in neg.get("words", ())), negation_window=int(neg.get("window", 4)),
         context=frozenset(w.lower() for w in ctx.get("words", ())), context_window=int(ctx.get("window", 4)),
         clause=frozenset(w.lower() for w in data.get("clause", {}).get("words", ())),
@@ -126,6 +129,11 @@ def text_tactics(text: str, allowed: Iterable[str] | None = None) -> list[str]:
     skip = {j for i, p in _found(toks, index.innocent) for j in range(i, i + len(p))}
     hit = {n for i, p in _found(toks, index.phrases) if i not in skip and not _cancelled(toks, i, lex, len(p))
            for n in index.tactic_of[p]}
+    by_risk = [t.risks for n, t in enumerate(lex.tactics) if n not in hit and t.risks
+               and (wanted is None or t.id in wanted)]
+    if by_risk:  # the same judgement as /check: a rumour about a rival, vote buying, an ethnic appeal
+        found = {f.risk for f in assess(text, [r for rs in by_risk for r in rs])}
+        hit |= {n for n, t in enumerate(lex.tactics) if found & set(t.risks)}
     return [t.id for n, t in enumerate(lex.tactics) if n in hit and (wanted is None or t.id in wanted)]
 
 
@@ -210,13 +218,23 @@ def held_back(answers: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def plans_harm(value: Any) -> bool:
+    """A typed answer that plans what /check would stop (a rumour about a rival, vote buying, an ethnic appeal):
+    the plan, card and calendar never repeat it as strategy."""
+    lex = lexicon()
+    wanted = [r for t in lex.tactics for r in t.risks]
+    return isinstance(value, str) and bool(wanted) and any(f.severity == "stop" for f in assess(value, wanted))
+
+
 def usable_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers without the held-back items: what calendars, ideas, collaborations and hashtags may use."""
+    """The answers without the held-back items and typed answers that plan harm: what the plan, calendars, ideas,
+    collaborations and hashtags may use."""
     risky = set(held_back(answers))
-    if not risky:
+    harmful = {k for k, v in answers.items() if plans_harm(v)}
+    if not risky and not harmful:
         return dict(answers)
     return {k: [i for i in v if str(i) not in risky] if k in lexicon().hold_back and isinstance(v, list) else v
-            for k, v in answers.items()}
+            for k, v in answers.items() if k not in harmful}
 
 
 def tactic_ids() -> list[str]:
@@ -231,9 +249,12 @@ def findings(data: dict[str, Any], steps: list[dict[str, Any]]) -> list[schema.F
     ids = [t["id"] for t in data["tactics"]]
     found += [("tactics", f"duplicate tactic id {d!r}") for d in schema.duplicates(ids)]
     mapped = {o for t in data["tactics"] for o in t.get("options", ())}
+    known = set(risk_names())
     for n, t in enumerate(data["tactics"]):
-        if not t.get("words") and not t.get("options"):
-            found.append((f"tactics[{n}]", f"tactic {t['id']!r} has neither words nor options"))
+        if not t.get("words") and not t.get("options") and not t.get("risks"):
+            found.append((f"tactics[{n}]", f"tactic {t['id']!r} has neither words, options nor risks"))
+        found += [(f"tactics[{n}].risks", f"{r!r} is not a risk of content/check.toml") for r in t.get("risks", ())
+                  if r not in known]
     by_step = {s.get("id"): s for s in steps}
     for key in sorted(mapped):
         sid, option = key.split(".", 1)

@@ -1,4 +1,5 @@
-"""How people type (content/lexicon.toml): yes/no words, greetings, option aliases, place names; text folding."""
+"""How people type (content/lexicon.toml): yes/no words, greetings, option aliases, place names, negation and clauses,
+meta-replies (keep, skip, confirm, back) said politely, amounts in words; text folding."""
 from __future__ import annotations
 
 import re
@@ -9,13 +10,34 @@ from zoneinfo import available_timezones
 
 from bot import schema
 from bot.content import content_doc, load_content
+from handlers.reputation import respell
 
 WORD_LISTS = ("yes", "no", "greetings", "help", "sentence", "fillers", "joiners", "keep", "skip", "improve", "all")
+READING_LISTS = ("negation", "except", "besides", "also", "clause", "loose", "polite")
+INTENTS = ("keep", "skip", "confirm", "back")
+UNIT_LISTS = ("times", "minutes", "hours", "days", "per_day", "per_week", "per_month", "articles")
+MEASURES = ("per_week", "minutes", "hours")
+_ID = r"[a-z0-9_]+"
+_LIST = schema.Field(schema.ListOf(str), required=True)
 SCHEMA = schema.Table({
-    "words": schema.Field(schema.Table({name: schema.Field(schema.ListOf(str), required=True)
-                                        for name in WORD_LISTS}), required=True),
+    "words": schema.Field(schema.Table({name: _LIST for name in WORD_LISTS}), required=True),
     "aliases": schema.Field(schema.MapOf(schema.Field(schema.MapOf(schema.Field(schema.ListOf(str)))),
-                                         key_pattern=r"[a-z0-9_]+")),
+                                         key_pattern=_ID)),
+    "reading": schema.Field(schema.Table({name: _LIST for name in READING_LISTS}), required=True),
+    "meta": schema.Field(schema.Table({intent: schema.Field(schema.Table({"whole": _LIST, "phrases": _LIST}),
+                                                            required=True) for intent in INTENTS}), required=True),
+    "numbers": schema.Field(schema.MapOf(schema.Field(float, min=0)), required=True),
+    "units": schema.Field(schema.Table({name: _LIST for name in UNIT_LISTS}), required=True),
+    "measures": schema.Field(schema.MapOf(schema.Field(schema.Table({
+        "unit": schema.Field(str, required=True, choices=MEASURES),
+        "round": schema.Field(str, required=True, choices=("down", "up")),
+    })), key_pattern=_ID)),
+    "yes_no": schema.Field(schema.MapOf(schema.Field(schema.Table({
+        "yes": schema.Field(str, required=True), "no": schema.Field(str, required=True),
+    })), key_pattern=_ID)),
+    "others": schema.Field(schema.MapOf(schema.Field(schema.Table({
+        "steps": schema.Field(schema.ListOf(str), required=True, pattern=_ID), "names": _LIST,
+    })), key_pattern=_ID)),
     "zones": schema.Field(schema.MapOf(schema.Field(str))),
 })
 
@@ -31,24 +53,68 @@ def fold(text: str) -> str:
 
 
 def lexicon_findings(data: dict[str, Any], steps: dict[str, list[str]] | None) -> list[schema.Finding]:
-    """Schema violations, words both yes and no, aliases of unknown steps/options, unknown zones."""
+    """Schema violations, words both yes and no, aliases of unknown steps/options, measures, yes/no steps and
+    other things that do not fit the questionnaire, meta phrases of two intents, unknown zones."""
     found = schema.validate(data, SCHEMA)
     if found:
         return found
     words = data["words"]
     both = sorted({fold(w) for w in words["yes"]} & {fold(w) for w in words["no"]})
     found += [("words.no", f"{w!r} is both a yes and a no word") for w in both]
-    for step, options in data.get("aliases", {}).items():
-        if steps is None:
-            break
-        if step not in steps:
-            found.append((f"aliases.{step}", f"{step!r} is not a step of content/questionnaire.toml"))
-            continue
-        found += [(f"aliases.{step}.{o}", f"{o!r} is not an option of step {step!r} ({', '.join(steps[step])})")
-                  for o in options if o not in steps[step]]
+    found += _meta_findings(data["meta"])
+    if steps is not None:
+        found += _step_findings(data, steps)
     known = available_timezones()
     found += [(f"zones.{place}", f"{zone!r} is not an IANA time zone") for place, zone in data.get("zones", {}).items()
               if zone not in known]
+    return found
+
+
+def _meta_findings(meta: dict[str, Any]) -> list[schema.Finding]:
+    """A phrase listed under two intents would be read as neither: name it."""
+    seen: dict[str, str] = {}
+    out: list[schema.Finding] = []
+    for intent in INTENTS:
+        for part in ("whole", "phrases"):
+            for phrase in meta[intent][part]:
+                key = fold(phrase)
+                if seen.get(key, intent) != intent:
+                    out.append((f"meta.{intent}.{part}", f"{phrase!r} is also a {seen[key]} phrase"))
+                seen.setdefault(key, intent)
+    return out
+
+
+def _step_findings(data: dict[str, Any], steps: dict[str, list[str]]) -> list[schema.Finding]:
+    """Aliases, measures, yes/no steps and other things checked against the questionnaire's steps and options."""
+    found: list[schema.Finding] = []
+
+    def unknown_step(path: str, step: str) -> bool:
+        if step not in steps:
+            found.append((path, f"{step!r} is not a step of content/questionnaire.toml"))
+        return step not in steps
+
+    for step, options in data.get("aliases", {}).items():
+        if unknown_step(f"aliases.{step}", step):
+            continue
+        found += [(f"aliases.{step}.{o}", f"{o!r} is not an option of step {step!r} ({', '.join(steps[step])})")
+                  for o in options if o not in steps[step]]
+    for step in data.get("measures", {}):
+        if not unknown_step(f"measures.{step}", step) and not (steps[step] and all(o.isdigit() for o in steps[step])):
+            found.append((f"measures.{step}", f"step {step!r} has no amounts for options ({', '.join(steps[step])})"))
+    for step, pair in data.get("yes_no", {}).items():
+        if unknown_step(f"yes_no.{step}", step):
+            continue
+        found += [(f"yes_no.{step}.{side}", f"{pair[side]!r} is not an option of step {step!r}")
+                  for side in ("yes", "no") if pair[side] not in steps[step]]
+    for thing, other in data.get("others", {}).items():
+        for i, step in enumerate(other["steps"]):
+            if unknown_step(f"others.{thing}.steps[{i}]", step):
+                continue
+            if thing in steps[step]:
+                found.append((f"others.{thing}", f"{thing!r} is an option of step {step!r} now: drop it here"))
+            named = {fold(a) for a in (o for names in data.get("aliases", {}).get(step, {}).values() for o in names)}
+            found += [(f"others.{thing}.names", f"{n!r} is also an alias of an option of step {step!r}")
+                      for n in other["names"] if fold(n) in named]
     return found
 
 
@@ -60,9 +126,15 @@ def _step_options() -> dict[str, list[str]] | None:
 
 
 def check() -> list[schema.Issue]:
-    """Every problem in content/lexicon.toml."""
+    """Every problem in content/lexicon.toml, and the catalog texts its other things need."""
+    from bot.i18n import catalog_entries_by_language
+
     doc = content_doc("lexicon")
-    return doc.issues(lexicon_findings(doc.data, _step_options()))
+    found = lexicon_findings(doc.data, _step_options())
+    if found or not isinstance(doc.data.get("others"), dict):
+        return doc.issues(found)
+    texts = [schema.Text(f"other.{thing}", f"others.{thing}") for thing in doc.data["others"]]
+    return schema.text_issues(doc, texts, catalog_entries_by_language())
 
 
 schema.register_check("lexicon", check)
@@ -96,6 +168,236 @@ def zones() -> dict[str, str]:
     return {fold(place): zone for place, zone in _data().get("zones", {}).items()}
 
 
+@lru_cache(maxsize=None)
+def reading(name: str) -> frozenset[str]:
+    """One list of [reading] (negation, except, besides, also, clause, loose, polite), folded."""
+    return frozenset(fold(w) for w in _data()["reading"][name])
+
+
+@lru_cache(maxsize=None)
+def measure(step_id: str) -> tuple[str, str] | None:
+    """(unit, rounding) when a step's options are amounts ([measures.<step>]), else None."""
+    found = _data().get("measures", {}).get(step_id)
+    return (found["unit"], found["round"]) if found else None
+
+
+@lru_cache(maxsize=None)
+def yes_no_options(step_id: str) -> tuple[str, str] | None:
+    """(option for yes, option for no) of a choice step that is a yes/no question, else None."""
+    found = _data().get("yes_no", {}).get(step_id)
+    return (found["yes"], found["no"]) if found else None
+
+
+@lru_cache(maxsize=None)
+def others(step_id: str) -> dict[str, tuple[str, ...]]:
+    """{thing: folded names} people name at a step that are not its options ('wa grup' at the platforms)."""
+    return {thing: tuple(fold(n) for n in other["names"]) for thing, other in _data().get("others", {}).items()
+            if step_id in other["steps"]}
+
+
+_STREAM = re.compile(r"[\w'’&+-]+|[.,;:!?()\n]")
+HARD, SOFT = ".", ","
+
+
+def stream(text: str) -> list[str]:
+    """Folded words (chat spellings written out: 'sm' -> 'sama') and clause marks: ',' for a comma, semicolon,
+    bracket or line break, '.' for the end of a sentence (. ! ? :)."""
+    out: list[str] = []
+    for token in _STREAM.findall(respell(text.lower().replace("’", "'"))):
+        if token in ",;()\n":
+            out.append(SOFT)
+        elif token in ".!?:":
+            out.append(HARD)
+        else:
+            out += fold(token).split()
+    return out
+
+
+def longest(tokens: list[str], at: int, phrases: dict[tuple[str, ...], Any]) -> tuple[int, Any] | None:
+    """(length, value) of the longest phrase (a tuple of words) starting at tokens[at], else None."""
+    best = None
+    for phrase, value in phrases.items():
+        n = len(phrase)
+        if n and tuple(tokens[at:at + n]) == phrase and (best is None or n > best[0]):
+            best = (n, value)
+    return best
+
+
+def _as_phrases(items: frozenset[str] | tuple[str, ...] | list[str]) -> set[tuple[str, ...]]:
+    return {tuple(p.split()) for p in items if p}
+
+
+def _plain(words_: list[str], drop: frozenset[str]) -> list[str]:
+    """Words with the polite and filler phrases taken out."""
+    table = dict.fromkeys(_as_phrases(drop), True)
+    out: list[str] = []
+    i = 0
+    while i < len(words_):
+        hit = longest(words_, i, table)
+        if hit:
+            i += hit[0]
+        else:
+            out.append(words_[i])
+            i += 1
+    return out
+
+
+@lru_cache(maxsize=1)
+def _meta_tables() -> tuple[dict[str, set[tuple[str, ...]]], dict[tuple[str, ...], str]]:
+    """({intent: plain whole clauses}, {plain phrase: intent}) from [meta]."""
+    drop = reading("polite") | words("fillers")
+    wholes: dict[str, set[tuple[str, ...]]] = {}
+    phrases: dict[tuple[str, ...], str] = {}
+    for intent in INTENTS:
+        raw = _data()["meta"][intent]
+        wholes[intent] = {tuple(_plain(fold(w).split(), drop)) for w in raw["whole"]} - {()}
+        for p in raw["phrases"]:
+            plain = tuple(_plain(fold(p).split(), drop))
+            if plain:
+                phrases[plain] = intent
+    return wholes, phrases
+
+
+META_WHOLE_MAX = 12  # a clause that is only 'skip' counts in a message of at most this many words
+
+
+def clauses(text: str, hard_only: bool = False) -> list[list[str]]:
+    """The folded words of each clause: split at punctuation and at [reading].clause words."""
+    tokens = stream(text)
+    table = dict.fromkeys(_as_phrases(reading("clause")), True)
+    out: list[list[str]] = [[]]
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        hit = None if token in (HARD, SOFT) else longest(tokens, i, table)
+        if token == HARD or (token == SOFT and not hard_only) or hit:
+            out.append([])
+            i += hit[0] if hit else 1
+            continue
+        if token != SOFT:
+            out[-1].append(token)
+        i += 1
+    return [c for c in out if c]
+
+
+def meta_reply(text: str) -> str | None:
+    """The one meta intent of a message (see meta_intents); keep and confirm together are a keep; None otherwise."""
+    found = meta_intents(text)
+    if found == {"keep", "confirm"}:
+        return "keep"
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def meta_intents(text: str) -> set[str]:
+    """{'keep', 'skip', 'confirm', 'back'}: what a message says about the questionnaire itself rather than an answer,
+    said politely or casually ('Mohon maaf, ... jadi saya tetap memakai jawaban saya', 'skip dulu deh, belum
+    kepikiran', 'Terima kasih, sudah benar. Silakan dibuatkan rencananya.', 'balik ke pertanyaan sebelumnya');
+    nothing for a real answer that merely holds such a word ('Saya tetap konsisten posting tiap hari').
+
+    A clause counts when, politeness and fillers aside, it is one of [meta.<intent>].whole (in a short message) or
+    holds one of its phrases with no negation before it in the clause."""
+    wholes, phrases = _meta_tables()
+    drop = reading("polite") | words("fillers")
+    negation = reading("negation")
+    parts = clauses(text)
+    short = sum(len(_plain(c, drop)) for c in parts) <= META_WHOLE_MAX
+    found: set[str] = set()
+    for clause in parts:
+        plain = _plain(clause, drop)
+        if not plain:
+            continue
+        if short:
+            found |= {intent for intent, options in wholes.items() if tuple(plain) in options}
+        for i in range(len(plain)):
+            hit = longest(plain, i, phrases)
+            if hit and not any(w in negation for w in plain[:i]):
+                found.add(hit[1])
+    return found
+
+
+@lru_cache(maxsize=1)
+def _numbers() -> dict[tuple[str, ...], float]:
+    return {tuple(fold(k).split()): float(v) for k, v in _data()["numbers"].items()}
+
+
+@lru_cache(maxsize=1)
+def _units() -> dict[tuple[str, ...], str]:
+    return {tuple(fold(w).split()): name for name, ws in _data()["units"].items() for w in ws}
+
+
+_GLUED = re.compile(r"(\d+(?:\.\d+)?)([a-z]+)")
+_FACTORS = {  # (measure, unit) -> how many of the measure's unit one of these is
+    ("per_week", "times"): 1.0, ("per_week", "days"): 1.0,
+    ("minutes", "minutes"): 1.0, ("minutes", "hours"): 60.0,
+    ("hours", "minutes"): 1 / 60, ("hours", "hours"): 1.0, ("hours", "days"): 24.0,
+}
+_RANGE_WORDS = frozenset({"sampai", "sampe", "hingga", "to", "atau", "or", "s", "d", "sd", "till", "until"})
+_PERIODS = {"per_day": 7.0, "per_week": 1.0, "per_month": 12 / 52}
+
+
+def amounts(text: str, unit: str) -> list[float]:
+    """Amounts with a unit in a message, in `unit` ('per_week', 'minutes' or 'hours'): '3x' -> 3, 'tiga kali
+    seminggu' -> 3, '2x sehari' -> 14 (per week); '30 menitan' -> 30, 'setengah jam' -> 30, 'sejam' -> 60, '2 jam-an'
+    -> 120 (minutes); 'half a day' -> 12 (hours). A bare number has no unit and is not an amount here."""
+    lowered = re.sub(r"(\d)[,.](\d)", r"\1.\2", text.lower())
+    lowered = _GLUED.sub(r"\1 \2", re.sub(r"[-/]", " ", lowered))
+    out: list[float] = []
+    for clause in re.split(r"[,;!?\n]+|\.(?!\d)", lowered):
+        tokens = [t for t in re.findall(r"\d+(?:\.\d+)?|[^\W\d_]+", clause)]
+        out += _clause_amounts(tokens, unit)
+    return out
+
+
+def _clause_amounts(tokens: list[str], unit: str) -> list[float]:
+    numbers, units = _numbers(), _units()
+    articles = {k for k, v in units.items() if v == "articles"}
+    period = next((u for i in range(len(tokens)) if (h := longest(tokens, i, units)) and (u := h[1]) in _PERIODS),
+                  "per_week")
+    found: list[float] = []
+    pending: list[float] = []  # '15 30 menit': numbers waiting for their unit
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        glued = token.startswith("se") and (units.get((token[2:],)) in ("hours", "days", "minutes"))
+        if glued:  # 'sejam', 'sehari': one of the unit (as a count period 'sehari' is per_day, not an amount)
+            kind = units[(token[2:],)]
+            if unit != "per_week" and (unit, kind) in _FACTORS:
+                found.append(_FACTORS[(unit, kind)])
+            i += 1
+            continue
+        value: float | None = None
+        after = longest(tokens, i + 1, units)
+        if (token,) in articles and after and after[1] in ("minutes", "hours", "days"):
+            value, i = 1.0, i + 1  # 'an hour', 'a day'
+        elif re.fullmatch(r"\d+(?:\.\d+)?", token):
+            value, i = float(token), i + 1
+        else:
+            hit = longest(tokens, i, numbers)
+            if hit:
+                value, i = float(hit[1]), i + hit[0]
+                more = longest(tokens, i, numbers)  # 'satu setengah' = 1.5
+                if more and more[1] < 1:
+                    value, i = value + float(more[1]), i + more[0]
+        if value is None:
+            if token not in _RANGE_WORDS:
+                pending = []
+            i += 1
+            continue
+        hit = longest(tokens, i, units)
+        if hit is None:
+            pending = [value] if token.isdigit() or "." in token else []
+            continue
+        factor = _FACTORS.get((unit, hit[1]))
+        i += hit[0]
+        if factor is None:
+            pending = []
+            continue
+        per = _PERIODS[period] if unit == "per_week" and hit[1] == "times" else 1.0
+        found += [v * factor * per for v in [*pending, value]]
+        pending = []
+    return found
+
+
 def _all_of(tokens: list[str], main: frozenset[str], extra: frozenset[str]) -> bool:
     return bool(tokens) and any(t in main for t in tokens) and all(t in main or t in extra for t in tokens)
 
@@ -107,7 +409,8 @@ def _phrases_in(folded: str, phrases: frozenset[str]) -> bool:
 
 def yes_no(text: str) -> bool | None:
     """True for a yes ('ya', 'iya hapus aja', 'oke siap', 'sure'), False for a no ('nggak', 'gak jadi deh',
-    'no thanks'), else None: a yes or no word anywhere in a short message, and no word of the other side."""
+    'no thanks', 'Tentu tidak.'), else None: a yes or no phrase anywhere in a short message, and none of the other
+    side. The longest phrase wins where two start at the same word ('tentu tidak' is a no, not 'tentu')."""
     folded = fold(text)
     yes, no = words("yes"), words("no")
     if folded in yes:
@@ -117,11 +420,23 @@ def yes_no(text: str) -> bool | None:
     tokens = folded.split()
     if not tokens or len(tokens) > 6:
         return None
-    said_yes, said_no = _phrases_in(folded, yes), _phrases_in(folded, no)
-    if said_yes and said_no:
-        # 'gak jadi deh ya': a yes word that is also a filler ('ya') does not contradict a no
-        strong_yes = _phrases_in(folded, yes - words("fillers")) or tokens[0] in yes
-        return False if not strong_yes else None
+    table: dict[tuple[str, ...], bool | None] = {p: True for p in _as_phrases(yes)}
+    table.update({p: False for p in _as_phrases(no)})
+    spans: list[tuple[int, str, bool]] = []  # (start, phrase, side)
+    i = 0
+    while i < len(tokens):
+        hit = longest(tokens, i, table)
+        if hit is None or hit[1] is None:
+            i += 1
+            continue
+        spans.append((i, " ".join(tokens[i:i + hit[0]]), hit[1]))
+        i += hit[0]
+    # a yes word that is also a filler ('ya') only says yes first: 'gak jadi deh ya', 'hmm gimana ya' say no yes
+    strong_yes = any(side and (p not in words("fillers") or at == 0) for at, p, side in spans)
+    said_yes = strong_yes
+    said_no = any(not side for _, _, side in spans)
+    if strong_yes and said_no:
+        return None
     return True if said_yes else False if said_no else None
 
 

@@ -343,6 +343,8 @@ async def on_text(ctx: Context) -> None:
         await advance(ctx, flow, answers, None)
         return
     text = ctx.inbound.text
+    if not (step.asks_name and flow.draft) and await _meta_turn(ctx, flow, answers, step, text):
+        return
     if not (step.asks_name and flow.draft) and await _typed_button(ctx, flow, answers, step, text):
         return
     if step.kind in ("choice", "multi"):
@@ -375,8 +377,10 @@ async def _typed_button(ctx: Context, flow: Flow, answers: dict[str, Any], step:
     """A typed word that names a navigation button offered here (Keep, Improve, Skip) presses it; True if so.
 
     On a choice step an option's own name wins ('tidak ada' can be an option)."""
-    if step.kind in ("choice", "multi") and S.read_options(step, answers, text, all_labels(ctx, step, answers)):
-        return False
+    if step.kind in ("choice", "multi"):
+        reading = S.read_options(step, answers, text, all_labels(ctx, step, answers))
+        if reading is not None and reading.picked:
+            return False
     if step.id in answers and L.names_button(text, "keep", _button_labels(ctx, "btn.keep", "fb.btn_keep")):
         ctx.say("q.understood", answer=_short(format_answer(ctx, step, answers[step.id])))
         await advance(ctx, flow, answers, step.id)
@@ -389,6 +393,39 @@ async def _typed_button(ctx: Context, flow: Flow, answers: dict[str, Any], step:
         await skip_current(ctx, flow, answers, step)
         return True
     return False
+
+
+async def _meta_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
+    """A reply about the question rather than an answer, said politely or casually ('saya tetap memakai jawaban
+    saya', 'skip dulu deh, belum kepikiran', 'balik ke pertanyaan sebelumnya'): never stored; True when handled.
+
+    Keep (or a confirm, or a skip, where an answer is already given) keeps it and moves on; a skip of an optional
+    question skips it, of a required one says it is needed with an example; back goes to the previous question.
+    On a choice step an option named outright wins."""
+    intent = L.meta_reply(text)
+    if intent is None:
+        return False
+    if step.kind in ("choice", "multi"):
+        reading = S.read_options(step, answers, text, all_labels(ctx, step, answers))
+        if reading is not None and reading.picked and reading.sure:
+            return False
+    if intent == "back":
+        await _go_back(ctx, flow, answers)
+        return True
+    if step.id in answers and intent in ("keep", "confirm", "skip"):
+        ctx.say("q.understood", answer=_short(format_answer(ctx, step, answers[step.id])))
+        await advance(ctx, flow, answers, step.id)
+        return True
+    if intent == "keep":
+        ctx.refuse("q.nothing_to_keep")
+        ask(ctx, flow, answers)
+        return True
+    if intent == "skip":
+        if not step.required:
+            ctx.say("q.understood", answer=ctx.t("common.skipped"))
+        await skip_current(ctx, flow, answers, step)
+        return True
+    return False  # a confirm word with nothing to confirm here: read it as an answer
 
 
 def _named_answer(ctx: Context, answers: dict[str, Any], text: str) -> str | None:
@@ -410,15 +447,22 @@ def _named_answer(ctx: Context, answers: dict[str, Any], text: str) -> str | Non
 
 
 async def _typed_confirm(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
-    """Text at the summary: a yes confirms, a no (or 'ubah') lists the answers to change, anything else re-shows it."""
-    said = L.yes_no(ctx.inbound.text)
-    if said is True:
+    """Text at the summary: a yes or a polite confirmation ('Terima kasih, sudah benar. Silakan dibuatkan
+    rencananya.') confirms once, a no (or 'ubah') lists the answers to change, 'go back' opens the last question;
+    anything else asks for a yes or a change, with the buttons (the summary is already on screen)."""
+    text = ctx.inbound.text
+    said = L.yes_no(text)
+    intent = L.meta_reply(text)
+    if said is True or (said is None and intent in ("confirm", "keep")):
         await _make_plan(ctx, flow)
     elif said is False:
         await cmd_edit(ctx)
+    elif intent == "back":
+        await _go_back(ctx, flow, answers)
     else:
         ctx.refuse("summary.yes_no")
-        show_summary(ctx, answers)
+        ctx.say("summary.confirm", expects="choice", choices=(
+            Choice(ConfirmPlan(), ctx.t("btn.confirm")), Choice(EditAnswers(), ctx.t("btn.edit"))))
 
 
 async def _typed_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> None:
@@ -436,6 +480,10 @@ async def _typed_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step:
             ask(ctx, flow, answers)
             return
     reading = S.read_options(step, answers, text, names)
+    if reading is not None and not reading.picked:
+        _only_left_out(ctx, step, answers, reading)
+        ask(ctx, flow, answers)
+        return
     if reading is None:
         near = S.closest_options(step, answers, text, names)
         if not near:
@@ -451,9 +499,36 @@ async def _typed_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step:
             await ctx.save_flow(flow)
         return
     if (not reading.sure or step.kind == "multi") and S.check_choice(step, answers, reading.picked) is None:
-        shown = labels(ctx, step, answers)
-        ctx.say("q.understood", answer=", ".join(shown[v] for v in reading.picked))
+        ctx.say("q.understood", text=_understood(ctx, step, answers, reading))
     await _answer_choice(ctx, flow, answers, step, reading.picked)
+
+
+def _understood(ctx: Context, step: Step, answers: dict[str, Any], reading: S.Reading) -> str:
+    """'Oke, aku catat: Instagram, Facebook (bukan TikTok).', with what was named but not taken: more than a
+    single choice takes, and things that are not options here ('WhatsApp belum ada di pilihan')."""
+    shown = labels(ctx, step, answers)
+    answer = ", ".join(shown[v] for v in reading.picked)
+    parts = [ctx.t("q.understood_without", answer=answer, left=", ".join(shown[v] for v in reading.left))
+             if reading.left else ctx.t("q.understood", answer=answer)]
+    if reading.extra:
+        parts.append(ctx.t("q.only_one", extra=ctx.t("common.or").join(shown[v] for v in reading.extra)))
+    if reading.others:
+        parts.append(ctx.t("q.not_an_option", names=", ".join(ctx.t(f"other.{o}") for o in reading.others)))
+    return " ".join(parts)
+
+
+def _only_left_out(ctx: Context, step: Step, answers: dict[str, Any], reading: S.Reading) -> None:
+    """A sentence that named options only to leave them out ('Saya belum berani mencoba TikTok'), or only things
+    that are not options here: say so and ask which one, nothing stored."""
+    shown = labels(ctx, step, answers)
+    parts = []
+    if reading.left:
+        parts.append(ctx.t("q.only_left", left=ctx.t("common.or").join(shown[v] for v in reading.left)))
+    if reading.others:
+        parts.append(ctx.t("q.not_an_option", names=", ".join(ctx.t(f"other.{o}") for o in reading.others)))
+        if not reading.left:
+            parts.append(ctx.t("err.pick_option"))
+    ctx.refuse("q.only_left" if reading.left else "q.not_an_option", text=" ".join(parts))
 
 
 def _accepts(step: Step, answers: dict[str, Any], text: str, names: dict[str, list[str]],
@@ -602,8 +677,13 @@ async def on_keep(ctx: Context) -> None:
 
 
 async def skip_current(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step) -> None:
+    """Skip an optional question; a required one is said to be needed (with an example when it has one)."""
     if step.required:
-        ctx.refuse("err.not_optional")
+        example = f"q.{step.id}.example"
+        if ctx.core.catalog.has(example, ctx.lang):
+            ctx.refuse("err.not_optional", text=ctx.t("err.needed_example", example=ctx.t(example)))
+        else:
+            ctx.refuse("err.not_optional")
         ask(ctx, flow, answers)
         return
     await store(ctx, flow, answers, step, None)
@@ -638,6 +718,11 @@ async def cmd_back(ctx: Context) -> None:
         if flow is not None and flow.status == "done":
             ctx.say("plan.ready_menu")
         return
+    await _go_back(ctx, flow, answers)
+
+
+async def _go_back(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
+    """The question before the open one (the last one from the summary), its answer shown and kept by default."""
     prev = S.prev_step(answers, flow.step if flow.status == "active" else None)
     if prev is None:
         ctx.refuse("err.first_step")

@@ -132,7 +132,8 @@ def step_texts(data: dict[str, Any]) -> list[schema.Text]:
             continue
         path, sid = f"steps[{i}]", raw["id"]
         out += [schema.Text(f"q.{sid}.prompt", f"{path}.id"), schema.Text(f"q.{sid}.short", f"{path}.id"),
-                schema.Text(f"q.{sid}.hint", f"{path}.id", optional=True)]
+                schema.Text(f"q.{sid}.hint", f"{path}.id", optional=True),
+                schema.Text(f"q.{sid}.example", f"{path}.id", optional=True)]
         out += [schema.Text(f"opt.{sid}.{o}", f"{path}.options[{n}]") for n, o in enumerate(_strings(raw.get("options")))]
         sections.setdefault(raw["section"], f"{path}.section")
     return out + [schema.Text(f"sec.{name}", path) for name, path in sections.items()]
@@ -300,14 +301,22 @@ Labels = Mapping[str, "str | Sequence[str]"]
 
 @dataclass(frozen=True)
 class Reading:
-    """What a typed answer to a choice step picked; `sure` is False when the bot should say what it understood."""
+    """What a typed answer to a choice step picked; `sure` is False when the bot should say what it understood.
+
+    A sentence read for its options also says what it named but did not pick: `left` (negated or excepted: 'jangan
+    tiktok'), `extra` (more than a single-choice step takes: the first named is picked) and `others` (things that are
+    not options here, [others] in content/lexicon.toml: 'wa grup'). `picked` is empty when only those were named."""
 
     picked: list[str]
     sure: bool = True
+    left: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
 
 
 def numeric_values(step: Step) -> bool:
-    """Option values that are numbers (hours, posts per week): a typed number is read as the value, not a position."""
+    """Option values that are numbers (hours, posts per week). A typed number in the range of the numbered list is
+    still its position (the list says 'type the number'); one outside it that is a value is read as the value."""
     return bool(step.options) and all(v.isdigit() for v in step.options)
 
 
@@ -342,10 +351,10 @@ def _one(step: Step, values: list[str], names: dict[str, list[str]], piece: str,
          shown: dict[str, set[str]]) -> tuple[str, bool] | None:
     """(option, sure) for one typed piece, or None."""
     if piece.isdigit():
-        if numeric_values(step) and piece in values:
-            return piece, False  # the value wins over the position; say what was understood
         n = int(piece)
-        return (values[n - 1], not numeric_values(step)) if 1 <= n <= len(values) else None
+        if 1 <= n <= len(values):
+            return values[n - 1], not numeric_values(step)  # a position; on amounts the bot says what it took
+        return (piece, False) if numeric_values(step) and piece in values else None
     exact = [v for v in values if piece in names[v]]
     if len(exact) == 1:
         return exact[0], piece in shown[exact[0]]
@@ -382,7 +391,7 @@ def _pieces(text: str) -> list[str]:
     out: list[str] = []
     for part in _SEPARATORS.split(text):
         current: list[str] = []
-        for token in fold(part).split():
+        for token in reputation.respell(fold(part)).split():
             if token in joiners:
                 out.append(" ".join(current))
                 current = []
@@ -427,8 +436,10 @@ def _every_word(step: Step, values: list[str], names: dict[str, list[str]], text
 
 
 def read_options(step: Step, answers: dict[str, Any], text: str, labels: Labels) -> Reading | None:
-    """Read a typed answer to a choice step as people type it: numbers, labels (any language), clear prefixes,
-    aliases from content/lexicon.toml, small typos, several picks at once. None when unclear."""
+    """Read a typed answer to a choice step as people type it: numbers (the position in the numbered list), labels
+    (any language), clear prefixes, aliases from content/lexicon.toml, small typos, several picks at once, amounts
+    with a unit ('3x', 'setengah jam'), and whole sentences naming options with negation ('IG aja, jangan tiktok').
+    None when unclear."""
     values = [v for v, _ in options_for(step, answers)]
     names = _names(step, values, labels)
     if step.kind == "multi" and not numeric_values(step):
@@ -442,16 +453,162 @@ def read_options(step: Step, answers: dict[str, Any], text: str, labels: Labels)
     if step.kind == "multi" and whole in L.words("all"):
         return Reading([v for v in values if v not in step.exclusive], False)
     shown = {v: {fold(n) for n in _label_list(labels.get(v, ()))} for v in values}
+    negated = _negates(whole)
     found = _one(step, values, names, whole, shown)
-    if found is not None:
+    if found is not None and (not negated or whole in names[found[0]]):
         return Reading([found[0]], found[1])
-    reading = _read_pieces(step, values, names, text, shown)
-    if reading is not None:
-        return reading
-    mentioned = _mentioned(values, names, whole)
-    if mentioned and (step.kind == "multi" or len(mentioned) == 1):
-        return Reading(mentioned, False)  # 'I am a public official, deputy head of...': the bot says what it took
-    return None
+    measured = _measured(step, values, text)
+    if measured is not None:
+        return measured
+    if not negated:
+        reading = _read_pieces(step, values, names, text, shown)
+        if reading is not None:
+            return reading
+    sentence = _sentence(step, values, names, text)
+    if sentence is not None and sentence.picked:
+        return sentence
+    said = L.yes_no_options(step.id)
+    yes = L.yes_no(text) if said else None
+    if said and yes is not None and said[0 if yes else 1] in values:
+        return Reading([said[0 if yes else 1]], False)  # 'Tentu tidak.' to a yes/no question
+    return sentence
+
+
+def _negates(folded: str) -> bool:
+    """A negation or except word stands in the text ('no' before a number is 'nomor': 'no 3')."""
+    tokens = folded.split()
+    marks = L.reading("negation") | L.reading("except")
+    return any(t in marks and not (t == "no" and i + 1 < len(tokens) and tokens[i + 1].isdigit())
+               for i, t in enumerate(tokens))
+
+
+def _measured(step: Step, values: list[str], text: str) -> Reading | None:
+    """An amount with a unit on a step whose options are amounts ('sa bisa 3x', '30 menitan', 'sejam'): the option
+    it is, or the one it rounds to ([measures] in content/lexicon.toml); None without one or with two that differ."""
+    how = L.measure(step.id)
+    if how is None or not values or not all(v.isdigit() for v in values):
+        return None
+    unit, rounding = how
+    options = sorted(int(v) for v in values)
+    picked = set()
+    for amount in L.amounts(text, unit):
+        if rounding == "down":
+            fits = [o for o in options if o <= amount + 1e-9]
+            picked.add(fits[-1] if fits else options[0])
+        else:
+            fits = [o for o in options if o >= amount - 1e-9]
+            picked.add(fits[0] if fits else options[-1])
+    return Reading([str(picked.pop())], False) if len(picked) == 1 else None
+
+
+_ENDINGS = ("s", "es", "nya", "ku", "mu")
+Mention = tuple[str, str]  # (kind, value): ("opt", option), ("other", thing), or a mark: ("neg", "") ...
+
+
+def _sentence_table(step: Step, values: list[str], names: dict[str, list[str]]) -> dict[tuple[str, ...], Mention]:
+    """Phrase -> what it is, for reading a sentence: option names (not numbers, single letters, fillers or
+    [reading].loose words, which only count as a whole answer), other things, and the reading marks."""
+    skip = L.reading("loose") | L.words("fillers")
+    table: dict[tuple[str, ...], Mention] = {}
+    for v in values:
+        for name in names[v]:
+            if name.isdigit() or len(name) < 2 or name in skip:
+                continue
+            words = tuple(name.split())
+            table.setdefault(words, ("opt", v))
+            if len(words[-1]) >= 4:
+                for ending in _ENDINGS:
+                    table.setdefault((*words[:-1], words[-1] + ending), ("opt", v))
+    for thing, others in L.others(step.id).items():
+        for name in others:
+            table.setdefault(tuple(name.split()), ("other", thing))
+    marks = [(kind, L.reading(kind)) for kind in ("negation", "except", "besides", "also", "clause")]
+    marks.append(("all", L.words("all")))
+    for kind, phrases in marks:
+        for phrase in phrases:
+            words = tuple(phrase.split())
+            if words and (len(words) == 1 or words not in table):
+                table[words] = ({"negation": "neg"}.get(kind, kind), "")  # a mark wins a tie ('belum', 'tidak')
+    return table
+
+
+Event = tuple[int, str, str, int]  # (clause, kind, value, word position)
+
+
+def _events(table: dict[tuple[str, ...], Mention], text: str) -> list[Event]:
+    """The options, other things and marks of a sentence in order, by clause (clause words and punctuation end one;
+    'selain' is 'kecuali' unless an 'also' word follows)."""
+    tokens = L.stream(text)
+    also = any(table.get((t,), ("", ""))[0] == "also" for t in tokens)
+    events: list[Event] = []
+    clause, i, pos = 0, 0, 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in (L.HARD, L.SOFT):
+            clause += 1
+            events.append((clause, "hard" if token == L.HARD else "soft", "", pos))
+            i += 1
+            continue
+        hit = L.longest(tokens, i, table)
+        if hit is None:
+            i, pos = i + 1, pos + 1
+            continue
+        kind, value = hit[1]
+        if kind == "clause":
+            clause += 1
+            events.append((clause, "hard", "", pos))
+        else:
+            events.append((clause, "except" if kind == "besides" and not also else kind, value, pos))
+        i, pos = i + hit[0], pos + hit[0]
+    return events
+
+
+def _sentence(step: Step, values: list[str], names: dict[str, list[str]], text: str) -> Reading | None:
+    """Options named in a whole sentence, with negation: 'Saya belum berani mencoba TikTok' names TikTok but leaves
+    it out; 'semua kecuali twitter', 'IG aja, jangan tiktok', 'not TikTok yet, just Instagram', 'TikTok belum'.
+
+    A negation covers the options after it in its clause (a clause ends at a comma, 'tapi/but' and the other
+    [reading].clause words); one right after a clause's last option leaves that clause's options out; 'kecuali'
+    carries over a comma followed by another option. On a single-choice step, options named in different clauses
+    pick the first (the others are said as not taken); several in one clause are unclear."""
+    events = _events(_sentence_table(step, values, names), text)
+    state: dict[str, tuple[bool, int]] = {}  # option -> (taken, clause)
+    order: list[str] = []
+    others: list[str] = []
+    neg = exc = carry = said_all = excepted = False
+    for n, (at, kind, value, where) in enumerate(events):
+        if kind in ("hard", "soft"):
+            neg, carry, exc = False, exc and kind == "soft", False
+            continue
+        if carry:
+            exc, carry = kind in ("opt", "other"), False
+        if kind == "neg":
+            later = [e for e in events[n + 1:] if e[0] == at and e[1] in ("opt", "other")]
+            before = [e for e in events[:n] if e[0] == at and e[1] == "opt" and state[e[2]][0]]
+            if not later and before and where - before[-1][3] <= 3:
+                for e in before:  # 'TikTok belum', 'Tentu tidak'
+                    state[e[2]] = (False, at)
+            neg = True
+        elif kind == "except":
+            exc = excepted = True
+        elif kind == "all":
+            said_all = True
+        elif kind == "opt":
+            state[value] = (not (neg or exc), at)
+            order += [value] if value not in order else []
+        elif kind == "other" and not (neg or exc) and value not in others:
+            others.append(value)
+    taken = [v for v in order if state[v][0]]
+    left = [v for v in order if not state[v][0]]
+    if step.kind == "multi" and said_all and (excepted or not taken):
+        taken = [v for v in values if v not in step.exclusive and v not in left]
+    if not (taken or left or others):
+        return None
+    if step.kind == "multi" or len(taken) <= 1:
+        return Reading(taken, False, tuple(left), (), tuple(others))
+    if state[taken[0]][1] == state[taken[1]][1]:
+        return None  # 'penyanyi sekaligus pejabat': two in one clause
+    return Reading(taken[:1], False, tuple(left), tuple(taken[1:]), tuple(others))
 
 
 def _read_pieces(step: Step, values: list[str], names: dict[str, list[str]], text: str,
@@ -473,32 +630,10 @@ def _read_pieces(step: Step, values: list[str], names: dict[str, list[str]], tex
     return Reading(picked, sure)
 
 
-def _mentioned(values: list[str], names: dict[str, list[str]], whole: str) -> list[str]:
-    """Options whose full name (3+ letters, not a number) stands as whole words inside a longer sentence, in
-    option order; a name right after a negation ('bukan artis', 'not a politician') does not count."""
-    padded = f" {whole} "
-    negation = reputation.lexicon().negation
-    out = []
-    for v in values:
-        for name in names[v]:
-            if len(name) < 3 or name.isdigit():
-                continue
-            at = padded.find(f" {name} ")
-            while at >= 0:
-                before = padded[:at].split()[-2:]
-                if not any(w in negation for w in before):
-                    out.append(v)
-                    break
-                at = padded.find(f" {name} ", at + 1)
-            if v in out:
-                break
-    return out
-
-
 def match_options(step: Step, answers: dict[str, Any], text: str, labels: Labels) -> list[str] | None:
-    """The options a typed answer picks (see read_options); None if unclear."""
+    """The options a typed answer picks (see read_options); None if unclear or none."""
     reading = read_options(step, answers, text, labels)
-    return reading.picked if reading else None
+    return reading.picked if reading and reading.picked else None
 
 
 def closest_options(step: Step, answers: dict[str, Any], text: str, labels: Labels, limit: int = 3) -> list[str]:

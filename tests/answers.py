@@ -109,8 +109,9 @@ def _option_values(step: Step, answers: dict[str, Any], value: Any) -> list[str]
 
 
 def typed(step: Step, answers: dict[str, Any], value: Any, labels: dict[str, str] | None = None) -> str:
-    """The line a user types for this answer: text as is, list items comma-separated, choices as option
-    numbers ('2', '1,3'), or as labels when `labels` ({option value: label}) is given."""
+    """The line a user types for this answer: text as is, list items comma-separated, choices as their numbers in
+    the list shown ('2', '1,3'; on amounts too: '1' on the cadence is its first option), or as labels when `labels`
+    ({option value: label}) is given."""
     if value is SKIP:
         return "/skip"
     if step.kind == "text":
@@ -120,8 +121,6 @@ def typed(step: Step, answers: dict[str, Any], value: Any, labels: dict[str, str
     picked = _option_values(step, answers, value)
     if labels is not None:
         return ", ".join(labels[v] for v in picked)
-    if S.numeric_values(step):
-        return ",".join(picked)  # a typed number that is also a value in the labels is read as the value
     offered = [v for v, _ in S.options_for(step, answers)]
     return ",".join(str(offered.index(v) + 1) for v in picked)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from handlers.understand.morph import forms
 from handlers.understand.text import Word
 
-_QUOTED = re.compile(r"\"[^\"\n]{1,80}\"|“[^”\n]{1,80}”|«[^»\n]{1,80}»|(?<!\w)'[^'\n]{1,60}'(?!\w)|‘[^’\n]{1,60}’")
+QUOTED = re.compile(r"\"[^\"\n]{1,80}\"|“[^”\n]{1,80}”|«[^»\n]{1,80}»|(?<!\w)'[^'\n]{1,60}'(?!\w)|‘[^’\n]{1,60}’")
 _SHORT = 3
 _GAP = 3
 
@@ -158,7 +158,7 @@ class Matcher:
         A phrase that starts with a negation word is a unit of its own ("jangan pilih", "bukan orang kita"): its
         negation word does not negate the words after it, unless its concept is one of `negating` (phrases that
         reject, such as "tolak ... politik uang", keep negating what they name)."""
-        quoted = [m.span() for m in _QUOTED.finditer(text)]
+        quoted = [m.span() for m in QUOTED.finditer(text)]
         raw: list[tuple[str, int, int]] = []
         for i, w in enumerate(words):
             for name, phrase in self._starting(w.norm):

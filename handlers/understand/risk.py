@@ -15,7 +15,7 @@ from typing import Any
 
 from bot import schema
 from bot.content import content_doc, load_content
-from handlers.understand.match import Hit, Matcher, parse_phrase
+from handlers.understand.match import QUOTED, Hit, Matcher, parse_phrase
 from handlers.understand.text import Word, sentences, words
 
 SEVERITIES = ("stop", "rethink", "polish")
@@ -24,15 +24,18 @@ PERSON = "person"          # a concept the code fills too: a title and a capital
 PHONE = "phone"            # filled by the code: a phone number
 MONEY = "money_amount"     # filled by the code: an amount of money ("50rb", "Rp 50.000", "$20", "200 juta")
 RATE = "return_rate"       # filled by the code: a return promised per period ("10% per bulan", "5% a week")
-BUILT_IN = (PERSON, PHONE, MONEY, RATE)
+KILOS = "weight_loss"      # filled by the code: kilos lost ("turun 7 kg", "lost 20kg")
+BUILT_IN = (PERSON, PHONE, MONEY, RATE, KILOS)
 
 _PHONE = re.compile(r"(?<![\w+])(?:\+62|62|0)\s?8\d{1,2}(?:[\s.-]?\d{2,4}){2,4}(?!\d)"
                     r"|(?<![\w+])\+\d{1,3}(?:[\s.-]?\d{2,4}){3,5}")
 _MONEY = re.compile(r"(?i)(?:\brp\.?\s?\d[\d.,]*|\$\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:rb|ribu|k|jt|juta|rupiah|ratus|"
                     r"ribuan|an ribu|dollars?|bucks)\b|\bidr\s?\d[\d.,]*|\b(?:goceng|gocap|cepek|ceban|noceng|sejuta|"
                     r"seratus ribu|lima puluh ribu|dua puluh ribu)\b)")
-_RATE = re.compile(r"(?i)\d+(?:[.,]\d+)?\s?(?:%|persen|percent)\s*(?:per|tiap|setiap|se|a|an|/|every)?\s*"
-                   r"(?:minggu|bulan|hari|pekan|tahun|week|month|day|year|mingguan|bulanan|harian|weekly|monthly|daily)")
+_RATE = re.compile(r"(?i)\d+(?:[.,]\d+)?\s?(?:%|persen|percent)\s*(?:(?:per|tiap|setiap|a|an|/|every|each)\s*"
+                   r"(?:minggu|bulan|hari|pekan|tahun|week|month|day|year)|mingguan|bulanan|harian|weekly|monthly|daily)\b")
+_KILOS = re.compile(r"(?i)\b(?:turun|lose|lost|losing|drop|dropped|minus|buang|susut)\s+(?:\w+\s+){0,2}\d+\s?"
+                    r"(?:kg|kilo|kilogram|pounds|lbs)\b")
 _HANDLE = re.compile(r"(?<![\w@])@\w{2,}")
 _CAPS_WORD = re.compile(r"[^\W\d_]{2,}")
 _STRIP = re.compile(r"https?://\S+|(?<!\w)[#@]\w+")
@@ -114,10 +117,12 @@ def _built_in(text: str, ws: Sequence[Word], r: Rules) -> list[Hit]:
         nxt = ws[n + 1]
         if w.norm in r.titles and nxt.capital and nxt.clause == w.clause and nxt.norm not in r.titles:
             out.append(Hit(PERSON, n, n + 1, w.start, nxt.end, True))
-    for pattern, concept in ((_HANDLE, PERSON), (_PHONE, PHONE), (_MONEY, MONEY), (_RATE, RATE)):
+    quoted = [m.span() for m in QUOTED.finditer(text)]
+    for pattern, concept in ((_HANDLE, PERSON), (_PHONE, PHONE), (_MONEY, MONEY), (_RATE, RATE), (_KILOS, KILOS)):
         for m in pattern.finditer(text):
             i = _word_at(ws, m.start())
-            out.append(Hit(concept, i, _word_at(ws, m.end() - 1), m.start(), m.end(), True))
+            live = not any(a <= m.start() < b for a, b in quoted)
+            out.append(Hit(concept, i, _word_at(ws, m.end() - 1), m.start(), m.end(), live))
     return out
 
 

@@ -16,8 +16,9 @@ from bot.content import content_doc, load_content
 _WORD = re.compile(r"[^\W_](?:[\w'’]*[^\W_])?(?:-[^\W_][\w'’]*)*%?")
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _REDUP = re.compile(r"^([^\W\d_]{2,})2$")
-# Where a sentence ends: . ! ? or a line break (a " / " typed for a line break too), not inside "Rp.50.000".
-_SENTENCE_END = re.compile(r"(?<!\d)[.!?…]+(?!\d)|\n+|\s/\s")
+# Where a sentence ends: . ! ? before a space or the end, or a line break (a " / " typed for one too); not inside
+# "Rp.50.000", "@toko.id" or "bit.ly/x".
+_SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$|[\"”’')\]])|\n+|\s/\s")
 # Where a clause ends inside a sentence.
 _CLAUSE_END = re.compile(r"[,;:()\"“”«»]|\s[-–—]\s")
 

@@ -20,6 +20,9 @@ from handlers.understand.morph import forms
 from handlers.understand.text import Word
 
 QUOTED = re.compile(r"\"[^\"\n]{1,80}\"|“[^”\n]{1,80}”|«[^»\n]{1,80}»|(?<!\w)'[^'\n]{1,60}'(?!\w)|‘[^’\n]{1,60}’")
+# A quotation of a few words is a word being talked about ('kata "bodoh"'); a longer one is a claim quoted as the
+# post's own message (a testimonial, a slogan) and is read like the rest.
+_TALKED_ABOUT = 4
 _SHORT = 3
 _GAP = 3
 
@@ -158,7 +161,6 @@ class Matcher:
         A phrase that starts with a negation word is a unit of its own ("jangan pilih", "bukan orang kita"): its
         negation word does not negate the words after it, unless its concept is one of `negating` (phrases that
         reject, such as "tolak ... politik uang", keep negating what they name)."""
-        quoted = [m.span() for m in QUOTED.finditer(text)]
         raw: list[tuple[str, int, int]] = []
         for i, w in enumerate(words):
             for name, phrase in self._starting(w.norm):
@@ -167,8 +169,14 @@ class Matcher:
                     raw.append((name, i, last))
         consumed = {i for name, i, _ in raw if words[i].norm in self.negation and name not in negating}
         return [Hit(name, i, last, words[i].start, words[last].end,
-                    not any(a <= words[i].start < b for a, b in quoted) and not self.negated(words, i, consumed))
+                    not self.quoted(text, words[i].start) and not self.negated(words, i, consumed))
                 for name, i, last in raw]
+
+    @staticmethod
+    def quoted(text: str, offset: int) -> bool:
+        """Whether `offset` stands inside a short quotation (a few words talked about, not said)."""
+        return any(m.start() <= offset < m.end() and len(m.group().split()) <= _TALKED_ABOUT
+                   for m in QUOTED.finditer(text))
 
     def negated(self, words: Sequence[Word], at: int, consumed: set[int] | frozenset[int] = frozenset()) -> bool:
         """A negation among the `window` words before position `at`, in the same clause (a negation word that

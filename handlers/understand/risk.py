@@ -7,6 +7,7 @@ The categories, their severity, word groups, concepts and rules are content (con
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 from bot import schema
 from bot.content import content_doc, load_content
-from handlers.understand.match import QUOTED, Hit, Matcher, parse_phrase
+from handlers.understand.match import Hit, Matcher, parse_phrase
 from handlers.understand.text import Word, sentences, words
 
 SEVERITIES = ("stop", "rethink", "polish")
@@ -76,6 +77,7 @@ class Rules:
     caps_share: float
     caps_severity: str
     negating: frozenset[str]   # concepts whose leading negation still negates: education and every `unless`
+    never_negated: frozenset[str]  # concepts that name who or what is talked about ([matching].never_negated)
 
 
 def _concepts_used(risks: Sequence[_Risk]) -> set[str]:
@@ -100,7 +102,8 @@ def rules() -> Rules:
                  frozenset(shared.get("clause", {}).get("words", ())),
                  frozenset(t.lower() for t in data.get("person", {}).get("titles", ())),
                  int(caps.get("min_words", 4)), float(caps.get("min_share", 0.6)), caps.get("severity", "rethink"),
-                 frozenset({"education"} | {c for x in risks for c in x.unless}))
+                 frozenset({"education"} | {c for x in risks for c in x.unless}),
+                 frozenset(data.get("matching", {}).get("never_negated", ())) | {PERSON})
 
 
 def _word_at(ws: Sequence[Word], offset: int) -> int:
@@ -117,11 +120,10 @@ def _built_in(text: str, ws: Sequence[Word], r: Rules) -> list[Hit]:
         nxt = ws[n + 1]
         if w.norm in r.titles and nxt.capital and nxt.clause == w.clause and nxt.norm not in r.titles:
             out.append(Hit(PERSON, n, n + 1, w.start, nxt.end, True))
-    quoted = [m.span() for m in QUOTED.finditer(text)]
     for pattern, concept in ((_HANDLE, PERSON), (_PHONE, PHONE), (_MONEY, MONEY), (_RATE, RATE), (_KILOS, KILOS)):
         for m in pattern.finditer(text):
             i = _word_at(ws, m.start())
-            live = not any(a <= m.start() < b for a, b in quoted)
+            live = not r.matcher.quoted(text, m.start())
             out.append(Hit(concept, i, _word_at(ws, m.end() - 1), m.start(), m.end(), live))
     return out
 
@@ -139,7 +141,10 @@ def hits(text: str) -> tuple[list[Word], list[Hit]]:
     """The words of `text` and every concept hit in it (built-in ones included)."""
     r = rules()
     ws = words(text, r.breaks)
-    return ws, r.matcher.find(ws, text, r.negating) + _built_in(text, ws, r)
+    found = r.matcher.find(ws, text, r.negating)
+    found = [h if h.live or h.concept not in r.never_negated or r.matcher.quoted(text, h.start)
+             else dataclasses.replace(h, live=True) for h in found]
+    return ws, found + _built_in(text, ws, r)
 
 
 def _units(text: str, ws: Sequence[Word]) -> list[tuple[int, int]]:
@@ -210,6 +215,7 @@ RISK_SCHEMA = {
     "groups": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME)),
     "concepts": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME)),
     "person": schema.Field(schema.Table({"titles": _WORDS})),
+    "matching": schema.Field(schema.Table({"never_negated": _WORDS})),
     "risks": schema.Field(schema.MapOf(schema.Field(schema.Table({
         "severity": schema.Field(str, required=True, choices=SEVERITIES),
         "education": schema.Field(bool),
@@ -240,6 +246,8 @@ def risk_findings(data: dict[str, Any]) -> list[schema.Finding]:
                 continue
             if not parsed:
                 found.append((f"concepts.{name}", f"{p!r}: a phrase needs a word"))
+    found += [("matching.never_negated", f"{c!r} is not a concept")
+              for c in data.get("matching", {}).get("never_negated", ()) if c not in concepts]
     for name, risk in data.get("risks", {}).items():
         if name == CAPS:
             found.append((f"risks.{name}", f"{CAPS!r} is the all-caps check ([caps]), not a lexicon class"))

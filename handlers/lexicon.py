@@ -13,7 +13,7 @@ from bot.content import content_doc, load_content
 from handlers.reputation import respell
 
 WORD_LISTS = ("yes", "no", "greetings", "help", "sentence", "fillers", "joiners", "keep", "skip", "improve", "all")
-READING_LISTS = ("negation", "except", "besides", "also", "clause", "loose", "polite")
+READING_LISTS = ("negation", "after", "except", "besides", "also", "clause", "loose", "polite", "not_names", "question")
 INTENTS = ("keep", "skip", "confirm", "back")
 UNIT_LISTS = ("times", "minutes", "hours", "days", "per_day", "per_week", "per_month", "articles")
 MEASURES = ("per_week", "minutes", "hours")
@@ -42,6 +42,7 @@ SCHEMA = schema.Table({
 })
 
 _NOT_WORD = re.compile(r"[^\w&+']+")
+_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")
 
 
 def fold(text: str) -> str:
@@ -49,6 +50,7 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " & ").replace("+", " + ").replace("’", "'")
+    text = _REDUPLICATED.sub(r"\1", text)  # 'ibu2' -> 'ibu', 'anak2' -> 'anak'
     return " ".join(_NOT_WORD.sub(" ", text).replace("_", " ").split()).strip("'")
 
 
@@ -253,7 +255,9 @@ def _meta_tables() -> tuple[dict[str, set[tuple[str, ...]]], dict[tuple[str, ...
         wholes[intent] = {tuple(_plain(fold(w).split(), drop)) for w in raw["whole"]} - {()}
         for p in raw["phrases"]:
             plain = tuple(_plain(fold(p).split(), drop))
-            if plain:
+            if len(plain) == 1:
+                wholes[intent].add(plain)  # 'skip dulu' is 'skip': a whole clause, not a word found anywhere
+            elif plain:
                 phrases[plain] = intent
     return wholes, phrases
 
@@ -351,13 +355,14 @@ def amounts(text: str, unit: str) -> list[float]:
 def _clause_amounts(tokens: list[str], unit: str) -> list[float]:
     numbers, units = _numbers(), _units()
     articles = {k for k, v in units.items() if v == "articles"}
+    negation = _as_phrases(reading("negation"))
     period = next((u for i in range(len(tokens)) if (h := longest(tokens, i, units)) and (u := h[1]) in _PERIODS),
                   "per_week")
     found: list[float] = []
     pending: list[float] = []  # '15 30 menit': numbers waiting for their unit
     i = 0
     while i < len(tokens):
-        token = tokens[i]
+        token, start = tokens[i], i
         glued = token.startswith("se") and (units.get((token[2:],)) in ("hours", "days", "minutes"))
         if glued:  # 'sejam', 'sehari': one of the unit (as a count period 'sehari' is per_day, not an amount)
             kind = units[(token[2:],)]
@@ -383,6 +388,8 @@ def _clause_amounts(tokens: list[str], unit: str) -> list[float]:
                 pending = []
             i += 1
             continue
+        if any((t,) in negation for t in tokens[:start]):
+            continue  # 'not an hour, maybe thirty minutes': the clause after the comma says it
         hit = longest(tokens, i, units)
         if hit is None:
             pending = [value] if token.isdigit() or "." in token else []
@@ -442,7 +449,8 @@ def yes_no(text: str) -> bool | None:
 
 def names_button(text: str, word_list: str, labels: list[str]) -> bool:
     """A whole message that names a navigation button: its label, the label's first word, or a word of
-    [words].<word_list> ('tetap', 'lewat aja', 'gak ada', 'keep', '-'); never a loose prefix of a real answer."""
+    [words].<word_list> ('tetap', 'lewat aja', 'gak ada', 'keep', '-'); never a loose prefix of a real answer.
+    Keep and Skip are also named inside a polite sentence (meta_reply: 'saya tetap memakai jawaban saya')."""
     folded = fold(text)
     if not folded:
         return text.strip() in {"-", "--", "—", "–"} and "-" in _data()["words"][word_list]
@@ -453,7 +461,10 @@ def names_button(text: str, word_list: str, labels: list[str]) -> bool:
             names |= {f, f.split()[0]}
     fillers = words("fillers")
     short = " ".join(t for t in folded.split() if t not in fillers)
-    return folded in names or short in names
+    if folded in names or short in names:
+        return True
+    said = meta_reply(text) if word_list in ("keep", "skip") else None
+    return said == word_list or (word_list == "keep" and said == "confirm")
 
 
 def pick_label(text: str, labels: list[str]) -> int | None:
@@ -496,6 +507,17 @@ def name_in(text: str) -> str | None:
     if not tokens or len(tokens) > 3 or not any(c.isalpha() for c in name):
         return None
     return name
+
+
+def asks(text: str) -> bool:
+    """A question about the question ('apa bedanya IG sama threads?', 'can you explain what option 2 means?'), not an
+    answer: a [reading].question word in a message that ends with '?', or one that opens a longer message."""
+    tokens = fold(text).split()
+    questions = _as_phrases(reading("question"))
+    opens = any(tuple(tokens[:len(q)]) == q for q in questions) and len(tokens) >= 4
+    inside = text.strip().endswith("?") and any(longest(tokens, i, dict.fromkeys(questions, True))
+                                                for i in range(len(tokens)))
+    return opens or inside
 
 
 def is_greeting(text: str) -> bool:

@@ -447,31 +447,42 @@ def read_options(step: Step, answers: dict[str, Any], text: str, labels: Labels)
         if expanded is None:
             return None
         text = expanded
-    whole = fold(text)
+    whole = reputation.respell(fold(text))  # 'yg ibu2 aja' -> 'yang ibu aja'
     if not whole or _NEGATIVE.search(text):
         return None  # '-1' is no position
     if step.kind == "multi" and whole in L.words("all"):
         return Reading([v for v in values if v not in step.exclusive], False)
     shown = {v: {fold(n) for n in _label_list(labels.get(v, ()))} for v in values}
     negated = _negates(whole)
-    found = _one(step, values, names, whole, shown)
-    if found is not None and (not negated or whole in names[found[0]]):
-        return Reading([found[0]], found[1])
     measured = _measured(step, values, text)
     if measured is not None:
         return measured
+    found = _one(step, values, names, whole, shown)
+    if found is not None and (not negated or whole in names[found[0]]):
+        return Reading([found[0]], found[1])
+    if L.asks(text):
+        return None  # 'apa bedanya IG sama threads?': a question, not an answer
     if not negated:
         reading = _read_pieces(step, values, names, text, shown)
         if reading is not None:
             return reading
     sentence = _sentence(step, values, names, text)
-    if sentence is not None and sentence.picked:
-        return sentence
+    if sentence is not None and sentence.picked or L.meta_reply(text) is not None:
+        return sentence  # 'go back please' is no yes
     said = L.yes_no_options(step.id)
-    yes = L.yes_no(text) if said else None
+    yes = _yes_or_no(text) if said else None
     if said and yes is not None and said[0 if yes else 1] in values:
         return Reading([said[0 if yes else 1]], False)  # 'Tentu tidak.' to a yes/no question
     return sentence
+
+
+def _yes_or_no(text: str) -> bool | None:
+    """A yes or no in the message, or in its first clause ('Sama sekali tidak. Sebagai pejabat publik, ...')."""
+    said = L.yes_no(text)
+    if said is None:
+        first = L.clauses(text)
+        said = L.yes_no(" ".join(first[0])) if len(first) > 1 else None
+    return said
 
 
 def _negates(folded: str) -> bool:
@@ -501,7 +512,7 @@ def _measured(step: Step, values: list[str], text: str) -> Reading | None:
     return Reading([str(picked.pop())], False) if len(picked) == 1 else None
 
 
-_ENDINGS = ("s", "es", "nya", "ku", "mu")
+_ENDINGS = ("s", "es", "nya", "ku", "mu", "ing", "ed")
 Mention = tuple[str, str]  # (kind, value): ("opt", option), ("other", thing), or a mark: ("neg", "") ...
 
 
@@ -522,13 +533,15 @@ def _sentence_table(step: Step, values: list[str], names: dict[str, list[str]]) 
     for thing, others in L.others(step.id).items():
         for name in others:
             table.setdefault(tuple(name.split()), ("other", thing))
+    for phrase in L.reading("not_names"):
+        table[tuple(phrase.split())] = ("plain", "")  # 'I live in Bali': words, no option
     marks = [(kind, L.reading(kind)) for kind in ("negation", "except", "besides", "also", "clause")]
     marks.append(("all", L.words("all")))
     for kind, phrases in marks:
         for phrase in phrases:
             words = tuple(phrase.split())
             if words and (len(words) == 1 or words not in table):
-                table[words] = ({"negation": "neg"}.get(kind, kind), "")  # a mark wins a tie ('belum', 'tidak')
+                table[words] = ({"negation": "neg"}.get(kind, kind), phrase)  # a mark wins a tie ('belum', 'tidak')
     return table
 
 
@@ -554,9 +567,13 @@ def _events(table: dict[tuple[str, ...], Mention], text: str) -> list[Event]:
             i, pos = i + 1, pos + 1
             continue
         kind, value = hit[1]
-        if kind == "clause":
+        if kind == "clause" and events and events[-1][:2] == (clause, "all"):
+            events.append((clause, "except", "", pos))  # 'everything but X and Threads'
+        elif kind == "clause":
             clause += 1
             events.append((clause, "hard", "", pos))
+        elif kind == "plain":
+            pass
         else:
             events.append((clause, "except" if kind == "besides" and not also else kind, value, pos))
         i, pos = i + hit[0], pos + hit[0]
@@ -585,7 +602,7 @@ def _sentence(step: Step, values: list[str], names: dict[str, list[str]], text: 
         if kind == "neg":
             later = [e for e in events[n + 1:] if e[0] == at and e[1] in ("opt", "other")]
             before = [e for e in events[:n] if e[0] == at and e[1] == "opt" and state[e[2]][0]]
-            if not later and before and where - before[-1][3] <= 3:
+            if not later and before and where - before[-1][3] <= 3 and value in L.reading("after"):
                 for e in before:  # 'TikTok belum', 'Tentu tidak'
                     state[e[2]] = (False, at)
             neg = True

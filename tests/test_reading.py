@@ -109,6 +109,10 @@ def test_two_different_amounts_are_unclear(core: Core) -> None:
     ("formats", "everything except live streams", ["short_video", "long_video", "photo", "carousel", "text", "stories"],
      ["live"]),
     ("focus_platforms", "selain IG, aku juga mau serius di TikTok", ["instagram", "tiktok"], []),
+    ("platforms_now", "Just insta really. Used to have FB but deleted it", ["instagram"], ["facebook"]),
+    ("focus_platforms", "tiktok sm ig aja, yt nanti dulu", ["tiktok", "instagram"], ["youtube"]),
+    ("platforms_now", "instagram, tiktok... pretty much everything but Threads",
+     ["instagram", "tiktok", "youtube", "x", "facebook", "linkedin"], ["threads"]),
 ])
 def test_negated_options_are_left_out(core: Core, step_id: str, text: str, taken: list[str], left: list[str]) -> None:
     found = reading(core, step_id, text)
@@ -138,6 +142,20 @@ async def test_a_sentence_that_only_negates_stores_nothing_and_says_so(core: Cor
 ])
 def test_every_option_named_in_a_sentence_is_kept(core: Core, step_id: str, text: str, taken: list[str]) -> None:
     assert picked(core, step_id, text) == taken
+
+
+@pytest.mark.parametrize("step_id, text, taken", [
+    ("team", "dibantuin anak saya", ["team"]), ("role", "Saya pensiunan guru, sekarang hanya orang biasa", ["person"]),
+    ("criticism", "hapus komennya, males ribut", ["delete"]), ("formats", "I live in Bali and post reels", ["short_video"]),
+])
+def test_everyday_sentences_on_single_choices(core: Core, step_id: str, text: str, taken: list[str]) -> None:
+    assert picked(core, step_id, text) == taken
+
+
+@pytest.mark.parametrize("step_id, text", [("focus_platforms", "apa bedanya IG sama threads?"),
+                                           ("purposes", "can you explain what option 2 means?")])
+def test_a_question_about_the_options_is_not_an_answer(core: Core, step_id: str, text: str) -> None:
+    assert picked(core, step_id, text) is None
 
 
 def test_a_thing_that_is_not_an_option_is_named_as_such(core: Core) -> None:
@@ -197,7 +215,8 @@ def test_meta_replies_are_recognised_inside_polite_sentences(text: str, intent: 
 @pytest.mark.parametrize("text", [
     "Saya tetap konsisten posting tiap hari", "tetap semangat jualan batik tiap hari sampai 1000 pembeli",
     "I want to go back to school and teach yoga", "Jangan skip sarapan, itu pesan utama kontenku",
-    "Punya toko sendiri dan tetap dekat dengan pelanggan", "",
+    "Punya toko sendiri dan tetap dekat dengan pelanggan", "Saya mau skip sarapan dan fokus konten pagi",
+    "Nanti saya buka cabang kedua di Surabaya", "",
 ])
 def test_real_answers_that_hold_a_meta_word_are_answers(text: str) -> None:
     assert L.meta_reply(text) is None

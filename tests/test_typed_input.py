@@ -122,7 +122,7 @@ async def test_edit_while_paused_at_summary_returns_to_summary(core: Core) -> No
 @pytest.mark.parametrize("reply", ["iya", "iya 2", "ya betul"])
 async def test_yes_accepts_the_suggested_option(core: Core, reply: str) -> None:
     user = await at(core, "team", f"mean-{reply}", "id")
-    out = await say(core, user, "dibantuin anak saya")
+    out = await say(core, user, "tiem")
     assert keys(out) == ["err.pick_closest"]
     await say(core, user, reply)
     assert (await core.storage.answers(user.id))["team"] == "team"
@@ -139,7 +139,7 @@ async def test_yes_accepts_the_suggested_segment_in_english(core: Core) -> None:
 
 async def test_no_to_the_suggestion_asks_again(core: Core) -> None:
     user = await at(core, "team", "mean-no", "id")
-    await say(core, user, "dibantuin anak saya")
+    await say(core, user, "tiem")
     out = await say(core, user, "bukan")
     assert out[-1].step == "team" and "team" not in await core.storage.answers(user.id)
     assert not (await flow_of(core, user)).draft

@@ -25,8 +25,9 @@ PERSON = "person"          # a concept the code fills too: a title and a capital
 PHONE = "phone"            # filled by the code: a phone number
 MONEY = "money_amount"     # filled by the code: an amount of money ("50rb", "Rp 50.000", "$20", "200 juta")
 RATE = "return_rate"       # filled by the code: a return promised per period ("10% per bulan", "5% a week")
+NAME = "name"              # filled by the code: a capitalised word inside a sentence ("... kata Rizal ...")
 KILOS = "weight_loss"      # filled by the code: kilos lost ("turun 7 kg", "lost 20kg")
-BUILT_IN = (PERSON, PHONE, MONEY, RATE, KILOS)
+BUILT_IN = (PERSON, NAME, PHONE, MONEY, RATE, KILOS)
 
 _PHONE = re.compile(r"(?<![\w+])(?:\+62|62|0)\s?8\d{1,2}(?:[\s.-]?\d{2,4}){2,4}(?!\d)"
                     r"|(?<![\w+])\+\d{1,3}(?:[\s.-]?\d{2,4}){3,5}")
@@ -73,6 +74,7 @@ class Rules:
     matcher: Matcher
     breaks: frozenset[str]
     titles: frozenset[str]
+    common: frozenset[str]     # capitalised words that are no one's name ([person].not_names)
     caps_words: int
     caps_share: float
     caps_severity: str
@@ -101,6 +103,7 @@ def rules() -> Rules:
     return Rules(risks, Matcher(concepts, frozenset(neg.get("words", ())), int(neg.get("window", 4))),
                  frozenset(shared.get("clause", {}).get("words", ())),
                  frozenset(t.lower() for t in data.get("person", {}).get("titles", ())),
+                 frozenset(t.lower() for t in data.get("person", {}).get("not_names", ())),
                  int(caps.get("min_words", 4)), float(caps.get("min_share", 0.6)), caps.get("severity", "rethink"),
                  frozenset({"education"} | {c for x in risks for c in x.unless}),
                  frozenset(data.get("matching", {}).get("never_negated", ())) | {PERSON})
@@ -116,10 +119,14 @@ def _word_at(ws: Sequence[Word], offset: int) -> int:
 def _built_in(text: str, ws: Sequence[Word], r: Rules) -> list[Hit]:
     """Hits the code finds: named people (a title then a capitalised name, an @handle), phones, money."""
     out: list[Hit] = []
-    for n, w in enumerate(ws[:-1]):
-        nxt = ws[n + 1]
-        if w.norm in r.titles and nxt.capital and nxt.clause == w.clause and nxt.norm not in r.titles:
+    starts = {a for a, _ in sentences(text)}
+    for n, w in enumerate(ws):
+        nxt = ws[n + 1] if n + 1 < len(ws) else None
+        if nxt and w.norm in r.titles and nxt.capital and nxt.clause == w.clause and nxt.norm not in r.titles:
             out.append(Hit(PERSON, n, n + 1, w.start, nxt.end, True))
+        first = n == 0 or ws[n - 1].end <= max((a for a in starts if a <= w.start), default=0)
+        if w.capital and not w.upper and not first and w.norm not in r.common and len(w.norm) > 2:
+            out.append(Hit(NAME, n, n, w.start, w.end, True))
     for pattern, concept in ((_HANDLE, PERSON), (_PHONE, PHONE), (_MONEY, MONEY), (_RATE, RATE), (_KILOS, KILOS)):
         for m in pattern.finditer(text):
             i = _word_at(ws, m.start())
@@ -214,7 +221,7 @@ _NAME = r"[a-z_]+"
 RISK_SCHEMA = {
     "groups": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME)),
     "concepts": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME)),
-    "person": schema.Field(schema.Table({"titles": _WORDS})),
+    "person": schema.Field(schema.Table({"titles": _WORDS, "not_names": _WORDS})),
     "matching": schema.Field(schema.Table({"never_negated": _WORDS})),
     "risks": schema.Field(schema.MapOf(schema.Field(schema.Table({
         "severity": schema.Field(str, required=True, choices=SEVERITIES),

@@ -18,9 +18,12 @@ _REPEAT = re.compile(r"([^\W\d_])\1{2,}")
 _REDUP = re.compile(r"^([^\W\d_]{2,})2$")
 # Where a sentence ends: . ! ? before a space or the end, or a line break (a " / " typed for one too); not inside
 # "Rp.50.000", "@toko.id" or "bit.ly/x".
-_SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$|[\"”’')\]])|\n+|\s/\s")
+# A full stop after an initial or a title is no sentence end ("dr. Bayu", "Adrian W.", "Jl. Kenanga No. 3").
+_ABBREVIATION = "".join(f"(?<!\\b{a})" for a in ("dr", "jl", "no", "hj", "bpk", "sdr", "mr", "mrs", "ms", "st", "prof",
+                                                   "drs", "ir", "kh", "gg", "bu", "pak", "tn", "ny", "dll", "dsb", "vs"))
+_SENTENCE_END = re.compile(r"(?:[!?…]+|(?<!\b[A-Za-z])" + _ABBREVIATION + r"\.+)(?=\s|$|[\"”’')\]])|\n+|\s/\s", re.I)
 # Where a clause ends inside a sentence.
-_CLAUSE_END = re.compile(r"[,;:()\"“”«»]|\s[-–—]\s")
+_CLAUSE_END = re.compile(r"[,;:()\"“”«»]|\s[-–—]\s|[\U0001F000-\U0001FAFF\u2600-\u27BF]")  # emoji too
 
 
 _NUMBER_SIGNS = frozenset({"no", "nr", "nomor"})

@@ -78,7 +78,7 @@ class Rules:
     caps_words: int
     caps_share: float
     caps_severity: str
-    negating: frozenset[str]   # concepts whose leading negation still negates: education and every `unless`
+    negating: frozenset[str]   # concepts whose leading negation still negates: all but [matching].units
     never_negated: frozenset[str]  # concepts that name who or what is talked about ([matching].never_negated)
 
 
@@ -105,7 +105,7 @@ def rules() -> Rules:
                  frozenset(t.lower() for t in data.get("person", {}).get("titles", ())),
                  frozenset(t.lower() for t in data.get("person", {}).get("not_names", ())),
                  int(caps.get("min_words", 4)), float(caps.get("min_share", 0.6)), caps.get("severity", "rethink"),
-                 frozenset({"education"} | {c for x in risks for c in x.unless}),
+                 frozenset(concepts) - frozenset(data.get("matching", {}).get("units", ())),
                  frozenset(data.get("matching", {}).get("never_negated", ())) | {PERSON})
 
 
@@ -222,7 +222,7 @@ RISK_SCHEMA = {
     "groups": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME)),
     "concepts": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME)),
     "person": schema.Field(schema.Table({"titles": _WORDS, "not_names": _WORDS})),
-    "matching": schema.Field(schema.Table({"never_negated": _WORDS})),
+    "matching": schema.Field(schema.Table({"never_negated": _WORDS, "units": _WORDS})),
     "risks": schema.Field(schema.MapOf(schema.Field(schema.Table({
         "severity": schema.Field(str, required=True, choices=SEVERITIES),
         "education": schema.Field(bool),
@@ -253,8 +253,8 @@ def risk_findings(data: dict[str, Any]) -> list[schema.Finding]:
                 continue
             if not parsed:
                 found.append((f"concepts.{name}", f"{p!r}: a phrase needs a word"))
-    found += [("matching.never_negated", f"{c!r} is not a concept")
-              for c in data.get("matching", {}).get("never_negated", ()) if c not in concepts]
+    found += [(f"matching.{key}", f"{c!r} is not a concept") for key in ("never_negated", "units")
+              for c in data.get("matching", {}).get(key, ()) if c not in concepts]
     for name, risk in data.get("risks", {}).items():
         if name == CAPS:
             found.append((f"risks.{name}", f"{CAPS!r} is the all-caps check ([caps]), not a lexicon class"))

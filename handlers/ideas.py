@@ -124,7 +124,8 @@ async def give_idea(ctx: Context, pillar_at: int | None, format_at: int | None) 
     choices = [Choice(IdeaMore(p_at, -1), ctx.t("ideas.btn_more"))]
     choices += [Choice(IdeaMore(n, -1), ctx.t("ideas.btn_pillar", pillar=p[:40])) for n, p in enumerate(pillars)
                 if n != p_at][:4]
-    head = ctx.t("ideas.title", pillar=pillar, format=ctx.t(f"opt.formats.{formats[f_at]}")) if pillar \
+    named = NC.names_pillar(text, NC.idea_topic(ctx.t, pillar), pillar)  # the idea quotes it: said once
+    head = ctx.t("ideas.title", pillar=pillar, format=ctx.t(f"opt.formats.{formats[f_at]}")) if pillar and not named \
         else ctx.t("ideas.title_any", format=ctx.t(f"opt.formats.{formats[f_at]}"))
     ctx.say("ideas.title", text=f"{head}\n{text}", choices=choices)
 

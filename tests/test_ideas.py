@@ -82,20 +82,29 @@ def typed_pillars() -> list[str]:
     return [*found, *ODD_PILLARS]
 
 
-def test_every_idea_reads_the_same_whatever_the_pillar_says() -> None:
-    """The sentence depends only on whether a pillar is named (it says 'this theme'), never on its words: no
-    'kenapa kamu mulai menekuni behind the scene'."""
+def test_every_idea_names_the_pillar_only_quoted_in_its_slot() -> None:
+    """The sentence names the user's theme in their words, but only quoted, in the {topic} slot: the rest of the
+    sentence never depends on what was typed (no 'kenapa kamu mulai menekuni behind the scene'), a pillar too long
+    or a whole sentence reads 'this theme', and no pillar reads 'your topic'."""
     cat = Catalog()
     for lang in LANGUAGES:
         t = partial(cat.t, lang)
         has = partial(_has, cat, lang)
+        generic = t("idea_topic.named")
         for idea in NC.ideas():
             for fmt in ("photo", "short_video"):
                 baseline = idea_text(t, has, idea.id, "zz-marker", fmt)
-                assert "zz-marker" not in baseline and "{" not in baseline, (lang, idea.id)  # all filled
+                assert "{" not in baseline, (lang, idea.id)  # all filled
+                quoted = t("idea_topic.quoted", pillar="zz-marker")
                 for pillar in typed_pillars():
-                    assert idea_text(t, has, idea.id, pillar, fmt) == baseline, (lang, idea.id, pillar)
+                    text = idea_text(t, has, idea.id, pillar, fmt)
+                    named = " ".join(pillar.split())
+                    if len(named) > NC.TOPIC_MAX or any(c in named for c in ".!?;:"):
+                        assert text == baseline.replace(quoted, generic), (lang, idea.id, pillar)
+                    else:
+                        assert text == baseline.replace(quoted, t("idea_topic.quoted", pillar=named)), (lang, pillar)
                 assert idea_text(t, has, idea.id, "", fmt) == idea_text(t, has, idea.id, "  ", fmt)
+                assert "zz-marker" not in idea_text(t, has, idea.id, "zz-marker. Itu saja!", fmt)
 
 
 def _has(cat: Catalog, lang: str, key: str) -> bool:
@@ -118,7 +127,7 @@ def test_an_idea_text_that_puts_the_pillar_mid_sentence_is_refused_by_the_conten
 
 
 async def test_idea_and_nudge_show_an_odd_pillar_in_its_slot(core: Core) -> None:
-    """/idea and the nudge's idea quote the pillar before the idea; the idea itself never repeats it."""
+    """/idea and the nudge's idea name the pillar once, quoted: in the idea's sentence, else before it."""
     from handlers.reminders.content import render
 
     cat = Catalog()
@@ -126,8 +135,7 @@ async def test_idea_and_nudge_show_an_odd_pillar_in_its_slot(core: Core) -> None
         answers = {**ANSWERS, "pillars": ["behind the scene"]}
         user = await done_user(core, uid=f"odd-{lang}", lang=lang, answers=answers)
         out = await cmd(core, user, "idea")
-        head, _, idea = out[0].text.partition("\n")
-        assert "“behind the scene”" in head and "behind the scene" not in idea
+        assert out[0].text.count("behind the scene") == 1 and "“behind the scene”" in out[0].text
         kind = next(k for k in NC.kinds().values() if k.idea)
         chosen = NC.ideas()[n]
         msg = render(cat, lang, kind, nudge_id=1, slot=0, sent_count=0, answers=answers, times=["09:00"], days=[0],

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.content import load_content
+from handlers import hashtags
 from handlers.reminders import content as NC
 from handlers.reputation import usable_answers
 from handlers.understand import risk as R
@@ -107,14 +108,10 @@ def serving_pillar(draft: str, pillars: list[str]) -> str | None:
 
 
 def suggest_tags(draft: str, pillars: list[str], first: str | None, most: int = 4) -> tuple[str, ...]:
-    have = {h.lower() for h in _HASHTAG.findall(draft)}
-    ordered = ([first] if first else []) + [p for p in pillars if p != first]
-    out: list[str] = []
-    for pillar in ordered:
-        tag = "".join(_TOKEN.findall(pillar.lower().replace("'", "")))
-        if 3 <= len(tag) <= 30 and tag not in have and f"#{tag}" not in out:
-            out.append(f"#{tag}")
-    return tuple(out[:most])
+    """Hashtags people search for the pillar the draft serves (first), then the others: short niche tags from the
+    pillar's key words and broad ones from its themes, in the draft's language, none already in the draft
+    (handlers/hashtags.py; never a whole pillar glued into one tag)."""
+    return hashtags.for_draft(draft, pillars, first, most)
 
 
 def review(draft: str, answers: dict[str, Any]) -> Review:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
 from handlers import reputation
+from handlers import themes as T
 from handlers.plan import budget, office
 from handlers.reminders.actions import CheckinPosts, Snooze
 from handlers.reminders.done import done_choice
@@ -92,21 +92,10 @@ def default_schedule(kind: Kind, answers: dict[str, Any]) -> tuple[list[str], li
     return times, [int(d) for d in days], kind.monthday
 
 
-# A theme word matches a whole word of the pillar, allowing common endings ("lagunya", "recipes", "cooking"),
-# so "band" does not match "Bandung" nor "desa" "desain".
-_ENDINGS = r"(?:nya|ku|mu|an|kan|s|es|ies|y|ing|er|ers)?"
-
-
-@lru_cache(maxsize=1)
-def _theme_patterns() -> dict[str, re.Pattern[str]]:
-    return {theme: re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w.lower()) for w in words) + r")" + _ENDINGS
-                              + r"(?!\w)") for theme, words in themes().items() if words}
-
-
 def pillar_themes(pillar: str) -> set[str]:
-    """The themes whose words stand as whole words (give or take an ending) in a content pillar."""
-    low = pillar.lower()
-    return {theme for theme, pattern in _theme_patterns().items() if pattern.search(low)}
+    """The themes a content pillar is about, by the weight of its cues (handlers/themes.py): "GRWM kuliah" is
+    beauty, not teaching; "honest review produk lokal" is a review, not a shop."""
+    return T.pillar_themes(pillar)
 
 
 def pick_idea(answers: dict[str, Any], recent: list[str], seed: str) -> tuple[Idea, str] | None:
@@ -191,8 +180,10 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
         # mid-sentence wording of the format ("video pendek"), falling back to the option label
         fmt = catalog.t(lang, f"idea_format.{chosen_format}") if catalog.has(f"idea_format.{chosen_format}", lang) \
             else catalog.t(lang, f"opt.formats.{chosen_format}")
-        text = catalog.t(lang, f"idea.{chosen.id}", topic=idea_topic(lambda k: catalog.t(lang, k), pillar), format=fmt)
-        parts.append(catalog.t(lang, "nudge.idea", idea=text, pillar=pillar) if pillar
+        topic = idea_topic(lambda k, **kw: catalog.t(lang, k, **kw), pillar)
+        text = catalog.t(lang, f"idea.{chosen.id}", topic=topic, format=fmt)
+        named = names_pillar(text, topic, pillar)  # the idea quotes it already: the head does not repeat it
+        parts.append(catalog.t(lang, "nudge.idea", idea=text, pillar=pillar) if pillar and not named
                      else catalog.t(lang, "nudge.idea_any", idea=text))
     if kind.checkin:
         parts.append(catalog.t(lang, "checkin.ask_posts"))
@@ -213,11 +204,26 @@ DAYS_FROM = ("cadence",)
 IDEA_FILLS = frozenset({"topic", "format"})  # what render passes to idea.<id>: never the pillar itself (see idea_topic)
 
 
+def names_pillar(text: str, topic: str, pillar: str) -> bool:
+    """Whether an idea's text quotes the pillar itself (so a head before it need not name it again)."""
+    return bool(pillar.strip()) and pillar.strip() in topic and topic in text
+
+
+TOPIC_MAX = 40  # a longer pillar (or one with a sentence's punctuation) is "this theme" inside a sentence
+
+
 def idea_topic(t: Callable[..., str], pillar: str) -> str:
-    """How an idea's sentence names the user's theme: "this theme" when the theme is shown in its own slot before
-    the idea, "your topic" without one. The pillar is what the user typed (a loanword, chat spelling, a whole
-    clause): put mid-sentence it rarely fits the grammar, so the sentence never carries it."""
-    return t("idea_topic.named" if pillar.strip() else "idea_topic.any")
+    """How an idea's sentence names the user's theme: the pillar quoted, in a noun slot ("about “GRWM kuliah”"),
+    so people read their own words and the quotes make any typed text (a loanword, chat spelling) a name that fits
+    the grammar; "this theme" when the pillar is a whole sentence or too long to quote mid-sentence; "your topic"
+    without a pillar. The idea texts never carry {pillar} themselves (check-content refuses it)."""
+    named = " ".join(pillar.split())
+    if not named:
+        return t("idea_topic.any")
+    if len(named) > TOPIC_MAX or re.search(r"[.!?;:\n]", named):
+        return t("idea_topic.named")
+    return t("idea_topic.quoted", pillar=named)
+
 
 KIND_SCHEMA = schema.Table({
     "order": schema.Field(int, min=0),
@@ -234,6 +240,7 @@ KIND_SCHEMA = schema.Table({
 SCHEMA = schema.Table({"kinds": schema.Field(schema.MapOf(schema.Field(KIND_SCHEMA), key_pattern=_ID), required=True)})
 IDEAS_SCHEMA = schema.Table({
     "themes": schema.Field(schema.MapOf(schema.Field(schema.ListOf(str)), key_pattern=_ID)),
+    "weak_cues": schema.Field(schema.MapOf(schema.Field(schema.ListOf(str)), key_pattern=_ID)),
     "ideas": schema.Field(schema.ArrayOf(schema.Table({
         "id": schema.Field(str, required=True, pattern=_ID),
         "purposes": schema.Field(schema.ListOf(str)),
@@ -316,6 +323,9 @@ def idea_findings(data: dict[str, Any], purposes: list[str] | None,
     if not isinstance(raws, list) or not all(isinstance(r, dict) for r in raws):
         return found
     themes_known = set(data.get("themes") or {})
+    weak = data.get("weak_cues")
+    if isinstance(weak, dict):
+        found += [(f"weak_cues.{t}", f"unknown theme {t!r} (not in [themes])") for t in weak if t not in themes_known]
     ids = [r.get("id") if isinstance(r.get("id"), str) else None for r in raws]
     found += [(f"ideas[{ids.index(d, ids.index(d) + 1)}].id", f"duplicate idea id {d!r}")
               for d in schema.duplicates(ids) if d is not None]

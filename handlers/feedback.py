@@ -15,6 +15,8 @@ from bot import schema
 from bot.actions import Action, action
 from bot.content import content_doc, load_content
 from handlers.plan import budget
+from handlers.understand.morph import forms
+from handlers.understand.text import words as understand_words
 
 TESTS = {  # test -> the placeholders its text may use
     "few_words": frozenset({"min"}), "words": frozenset({"word"}), "item_is": frozenset({"item"}),
@@ -40,7 +42,6 @@ SCHEMA = schema.Table({
     "rules": schema.Field(schema.ArrayOf(RULE), required=True),
     "related": schema.Field(schema.ArrayOf(schema.Table({"words": schema.Field(schema.ListOf(str), required=True)}))),
 })
-_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 
 
 @action("fb:i:{step}", role="navigation")
@@ -61,12 +62,20 @@ class Tip:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    """The words of an answer as the shared understanding layer reads them: lower case, chat spellings written
+    out ("bgt" -> "banget", "org2" -> "orang orang"), repeated letters squeezed."""
+    return [w.norm for w in understand_words(text)]
 
 
 def _has(text: str, phrase: str) -> bool:
-    """`phrase` stands in `text` as whole words (a last word may carry an ending: "terkenalnya")."""
-    return re.search(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?:nya|s|es)?(?!\w)", text.lower()) is not None
+    """`phrase` stands in `text` as whole words, its last word in any form ("terkenalnya", "dikenal" for "kenal")."""
+    want = words(phrase)
+    have = words(text)
+    if not want:
+        return False
+    *head, last = want
+    return any(have[i:i + len(head)] == head and last in forms(have[i + len(head)])
+               for i in range(len(have) - len(want) + 1))
 
 
 def _items(value: Any) -> list[str]:
@@ -106,9 +115,10 @@ def _stems(text: str, stop: frozenset[str]) -> set[str]:
 
 
 def _close(a: str, b: str) -> bool:
-    """Two words of one family: equal, or one holds the other (>= 4 letters: "masak"/"memasak", "resepnya")."""
+    """Two words of one family: equal, one a form of the other ("menyebarkan"/"sebar"), or one holds the other
+    (>= 4 letters: "masak"/"memasak", "resepnya")."""
     short, long_ = sorted((a, b), key=len)
-    return short == long_ or (len(short) >= 4 and short in long_)
+    return short == long_ or (len(short) >= 4 and (short in long_ or short in forms(long_)))
 
 
 def relates(a: str, b: str, stop: frozenset[str], *, loose: bool = True) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.actions import Action
 from bot.context import Context
 from handlers import lexicon as L
+from handlers import places as P
 from handlers.reminders import actions as A
 from handlers.reminders import content as NC
 from handlers.reminders import done as D
@@ -22,6 +23,7 @@ from handlers.reminders.service import NudgeService
 from handlers.reminders.store import Nudge, NudgeStore, Settings
 
 AWAIT_SECONDS = 3600
+FIRST_ZONE = "tz:first"  # the zone question asked with the plan (a message that names no place moves on)
 WIN_MAX = 300
 QUIET_PRESETS = ("2200-0700", "2100-0600", "2300-0500")
 PROGRESS_WEEKS = 6
@@ -347,14 +349,22 @@ async def on_menu_typed(ctx: Context) -> None:
 
 
 async def on_typed(ctx: Context) -> None:
-    """A zone, times or quiet hours typed while /reminders waits for them; a bad one keeps the question open."""
+    """A zone, times or quiet hours typed while /reminders waits for them; a bad one keeps the question open. After
+    the first zone question (asked with the plan) a message that names no place is no zone at all: the user moved
+    on, so they are told once which zone their reminders use and how to change it, and the message is answered."""
     what = ctx.awaits or ""
     text = ctx.inbound.text.strip()
-    if what in ("tz", "quiet") and await _typed_label(
-            ctx, zone_choices(ctx) if what == "tz" else quiet_choices(ctx)):
+    if what in ("tz", FIRST_ZONE, "quiet") and await _typed_label(
+            ctx, quiet_choices(ctx) if what == "quiet" else zone_choices(ctx)):
         return
-    if what == "tz":
+    if what in ("tz", FIRST_ZONE):
         tz = S.parse_zone(text)
+        if tz is None and what == FIRST_ZONE and not P.could_be_place(text):
+            await ctx.expect(None)
+            ctx.say("zone.default_used", zone=_zone_label((await _settings(ctx)).tz))
+            if ctx.core.router.text is not None:
+                await ctx.core.router.text(ctx)
+            return
         if tz is None:
             ctx.refuse("rem.bad_zone", zone=text[:40])
             return
@@ -554,8 +564,9 @@ async def on_plan_confirmed(ctx: Context) -> None:
     await M.reschedule_user(ctx.storage, ctx.user.id)  # back on after a /reset held them
     if first:
         ctx.out = [m for m in ctx.out if m.key != "plan.next"]
-        await ctx.expect("tz")  # a typed place or zone ("jakarta", "Asia/Tokyo") answers it too
-        ctx.say("rem.first_zone", expects="choice", choices=zone_choices(ctx, back=False))
+        await ctx.expect(FIRST_ZONE)  # a typed place or zone ("jakarta", "aku di Maumere", "Asia/Tokyo") answers it too
+        text = f'{ctx.t("rem.first_zone")}\n{ctx.t("zone.until_chosen", zone=_zone_label(S.DEFAULT_ZONE))}'
+        ctx.say("rem.first_zone", text=text, expects="choice", choices=zone_choices(ctx, back=False))
 
 
 async def on_answers_reset(ctx: Context) -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 import hashlib
 
 import re
-from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from handlers import lexicon as L
+from handlers import places as P
 
 # Indonesian zone abbreviations offered as buttons.
 ZONE_ALIASES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 DEFAULT_ZONE = "Asia/Jakarta"
+MAX_ZONE_TEXT = 300  # a sentence naming a place ("based in Ubud, my clients are in London") is read; longer is not
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 _HHMM = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
@@ -26,8 +27,6 @@ _CLOCK = re.compile(
 _CLOCK_GLUE = frozenset("dan sama and serta plus terus trus lalu then also juga n & + wib wita wit utc setiap tiap "
                         "hari every day daily jam pukul at o clock oclock".split())
 _WORLD_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
-_ZONE_NOISE = frozenset("di kota provinsi prov aku saya gue gw tinggal zona waktu time zone timezone in at i live "
-                        "im i'm sekarang now".split())
 
 
 @lru_cache(maxsize=1)
@@ -46,20 +45,21 @@ def _world_cities() -> dict[str, str]:
     return out
 
 
-def place_zone(text: str, places: Mapping[str, str] | None = None) -> str | None:
-    """The zone of a typed place: an Indonesian city or province (content/lexicon.toml [zones]) or a world city."""
-    known = L.zones() if places is None else places
-    words = L.fold(text).split()
-    while words and words[0] in _ZONE_NOISE:
-        words = words[1:]
-    place = " ".join(words)
-    return known.get(place) or _world_cities().get(place) if place else None
+def place_zone(text: str) -> str | None:
+    """The zone of the user's place in a message: any Indonesian city, regency or district, a province, an alias
+    ('sby', 'jogja'), a world city, also inside a sentence ('Saya tinggal di Klaten, Jawa Tengah.'; handlers.places),
+    else a city of the IANA database's zone names."""
+    found = P.zone_in(text)
+    if found is not None:
+        return found
+    return _world_cities().get(L.fold(text))
 
 
-def parse_zone(text: str, places: Mapping[str, str] | None = None) -> str | None:
-    """Normalise a typed zone (WIB/WITA/WIT, a city or province, an IANA name in any case, 'UTC+7', '+05:30')."""
+def parse_zone(text: str) -> str | None:
+    """Normalise a typed zone (WIB/WITA/WIT, a place or a sentence naming one, an IANA name in any case, 'UTC+7',
+    '+05:30')."""
     raw = text.strip()
-    if not raw or len(raw) > 64:
+    if not raw or len(raw) > MAX_ZONE_TEXT:
         return None
     if raw.upper() in ZONE_ALIASES:
         return ZONE_ALIASES[raw.upper()]
@@ -72,7 +72,7 @@ def parse_zone(text: str, places: Mapping[str, str] | None = None) -> str | None
             return None
         return f"UTC{sign}{hours:02d}:{minutes:02d}"
     name = _iana_lower().get(raw.lower().replace(" ", "_"))
-    return name or place_zone(raw, places)
+    return name or place_zone(raw)
 
 
 @lru_cache(maxsize=4096)

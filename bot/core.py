@@ -116,6 +116,15 @@ class Core:
         """Whether the command reads the text typed after it (a platform's command form then offers a text field)."""
         return name in self.router.text_commands
 
+    async def language_settled(self, platform: str, user_id: str) -> bool:
+        """Whether a user's language is settled (see LangState.settled): such a chat is not offered the other
+        language again (the terminal's "Prefer English?" line)."""
+        user = await self.storage.find_user(platform, user_id)
+        if user is None:
+            return False
+        return language.LangState(user.language, bool(user.language_pinned), user.lang_pending,
+                                  user.lang_pending_count).settled
+
     async def unreachable(self, platform: str, user_id: str) -> None:
         """The platform refuses delivery to this user (blocked bot, closed DMs): nudges pause until they write."""
         await self.storage.set_reachable(platform, user_id, False)

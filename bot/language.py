@@ -321,6 +321,11 @@ class LangState:
     pending: str | None = None
     pending_count: int = 0
 
+    @property
+    def settled(self) -> bool:
+        """Chosen with /language, or adopted from what the user wrote (not the provisional guess from a locale)."""
+        return self.pinned or (self.language is not None and self.pending != PROVISIONAL)
+
 
 @dataclass(frozen=True)
 class LangDecision:

@@ -41,7 +41,7 @@ class ConsoleAdapter:
         self._choices: tuple[Choice, ...] = ()
         self._multi = False
         self._question = False  # the last choices answer a question: the core reads typed numbers itself
-        self._hinted = False  # the first screen's language hint was shown
+        self._hinted = False  # the language hint was shown, or is not needed: the chat's language is settled
         self._stop = asyncio.Event()
 
     # -- inbound -------------------------------------------------------------
@@ -94,6 +94,12 @@ class ConsoleAdapter:
             out.append(self.core.catalog.t(messages[0].lang, "console.language_hint"))
         return "\n\n".join(out)
 
+    async def _settled(self) -> None:
+        """A chat whose language is settled (chosen with /language or adopted) is never offered the other one: asked
+        until the hint is shown once (each start of the terminal chat used to repeat it)."""
+        if not self._hinted and await self.core.language_settled(self.platform, self.user.user_id):
+            self._hinted = True
+
     def _save(self, name: str, data: bytes) -> str:
         """Write a file for the user: owner-only (0600, in a 0700 folder), named after the user."""
         if not os.path.isdir(self.files_dir):
@@ -142,8 +148,9 @@ class ConsoleAdapter:
 
         threading.Thread(target=pump, name="console-stdin", daemon=True).start()
         if self.auto_start:
-            self._write(self.render(await self.core.handle(
-                Inbound(self.user, "command", command="start", locale=self.locale))))
+            out = await self.core.handle(Inbound(self.user, "command", command="start", locale=self.locale))
+            await self._settled()
+            self._write(self.render(out))
         while not self._stop.is_set():
             prompt = self.stdin.isatty() if hasattr(self.stdin, "isatty") else False
             if prompt:
@@ -159,7 +166,9 @@ class ConsoleAdapter:
             line = getter.result()
             if line is None:
                 break
-            self._write(self.render(await self.core.handle(self.to_inbound(line))))
+            out = await self.core.handle(self.to_inbound(line))
+            await self._settled()
+            self._write(self.render(out))
 
     async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
         """Unprompted messages, each one part (the terminal never fails part-way)."""

@@ -527,13 +527,17 @@ class Storage:
         return _copy_answers(cached)
 
     async def save_answer(self, user_id: int, step: str, value: Any, flow: Flow | None = None,
-                          drop: tuple[str, ...] = ()) -> None:
-        """Store one answer, the flow's next state and the removal of answers that depended on it, atomically."""
+                          drop: tuple[str, ...] = (), typed: str | None = None) -> None:
+        """Store one answer, the flow's next state and the removal of answers that depended on it, atomically.
+
+        `typed` is what the user typed when the value differs from it (the value is what the plan shows); None
+        means the value is what was typed (or tapped)."""
         now = self.now()
         statements: list[Statement] = [(
-            "INSERT INTO answers (user_id, step, value, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (user_id, step) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (user_id, step, json.dumps(value, ensure_ascii=False), now))]
+            "INSERT INTO answers (user_id, step, value, typed, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id, step) DO UPDATE SET value = excluded.value, typed = excluded.typed,"
+            " updated_at = excluded.updated_at",
+            (user_id, step, json.dumps(value, ensure_ascii=False), typed, now))]
         if flow is not None:
             statements.append(_flow_upsert(flow, now))
         for other in drop:
@@ -549,6 +553,12 @@ class Storage:
             cached[step] = list(value) if isinstance(value, list) else value
         if flow is not None:
             self._cache_flow(flow)
+
+    async def typed_answer(self, user_id: int, step: str) -> str | None:
+        """What the user typed for an answer, when it differs from the stored value (None otherwise, and for rows
+        written before typed text was kept)."""
+        row = await self.fetch_one("SELECT typed FROM answers WHERE user_id = ? AND step = ?", (user_id, step))
+        return None if row is None else row["typed"]
 
     async def delete_answer(self, user_id: int, step: str) -> None:
         self._touch(user_id)

@@ -17,6 +17,8 @@ READING_LISTS = ("negation", "after", "except", "besides", "also", "clause", "lo
 INTENTS = ("keep", "skip", "confirm", "back")
 UNIT_LISTS = ("times", "minutes", "hours", "days", "per_day", "per_week", "per_month", "articles")
 MEASURES = ("per_week", "minutes", "hours")
+CLEAN_LISTS = ("particles", "interjections", "address", "courtesy", "lead_ins", "topics", "owners", "copulas",
+               "joiners", "prepositions", "continuations", "tails", "articles")  # [clean]: handlers/values.py
 _ID = r"[a-z0-9_]+"
 _LIST = schema.Field(schema.ListOf(str), required=True)
 SCHEMA = schema.Table({
@@ -39,6 +41,7 @@ SCHEMA = schema.Table({
         "steps": schema.Field(schema.ListOf(str), required=True, pattern=_ID), "names": _LIST,
     })), key_pattern=_ID)),
     "zones": schema.Field(schema.MapOf(schema.Field(str))),
+    "clean": schema.Field(schema.Table({name: _LIST for name in CLEAN_LISTS}), required=True),
 })
 
 _NOT_WORD = re.compile(r"[^\w&+']+")
@@ -168,6 +171,12 @@ def aliases(step_id: str) -> dict[str, tuple[str, ...]]:
 def zones() -> dict[str, str]:
     """{folded place name: IANA zone} from [zones]."""
     return {fold(place): zone for place, zone in _data().get("zones", {}).items()}
+
+
+@lru_cache(maxsize=None)
+def clean(name: str) -> tuple[str, ...]:
+    """One list of [clean] (particles, lead_ins, joiners, ...) as written (handlers/values.py matches them)."""
+    return tuple(_data()["clean"][name])
 
 
 @lru_cache(maxsize=None)

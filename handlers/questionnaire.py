@@ -11,7 +11,9 @@ from bot.storage import Flow
 from bot.types import Choice, TextField
 from handlers import feedback as F
 from handlers import lexicon as L
+from handlers import playbook
 from handlers import steps as S
+from handlers import values as V
 from handlers.steps import Step
 
 PREVIEW = 60
@@ -243,12 +245,15 @@ async def advance(ctx: Context, flow: Flow, answers: dict[str, Any], after: str 
 
 
 async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, value: Any, *,
-                show: bool = True) -> bool:
+                show: bool = True, typed: str | None = None, hold_with: str | None = None) -> bool:
     """Commit one answer with the next state (and drop answers that depended on it), then ask what is next
     (unless `show` is False: a form stores several answers, then shows what follows once).
 
     When the answer is weak (content/feedback.toml), the flow stays on this question and one suggestion is shown
     with Improve / Keep buttons; typing a new answer also works. Returns False then, True when the flow moved on.
+    `typed` is what the user typed when the value differs (kept for /export). `hold_with`, a list read from prose:
+    the flow stays too, that text (the list as understood) is shown with a button to go on, and a fix in one
+    message or a new list replaces it.
     """
     previous = answers.get(step.id)
     answers[step.id] = value
@@ -258,14 +263,20 @@ async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, v
         answers.pop(other)
     new_tactics = _new_tactics(step, value, previous, answers)
     tip = None if new_tactics else F.review(step.id, value, answers, previous)
-    moved = _held(flow, step) if tip else _moved(flow, *_target(flow, answers, step.id))
-    await ctx.storage.save_answer(ctx.user.id, step.id, value, moved, drop=drop)
+    held = tip is not None or hold_with is not None
+    moved = _held(flow, step) if held else _moved(flow, *_target(flow, answers, step.id))
+    await ctx.storage.save_answer(ctx.user.id, step.id, value, moved, drop=drop, typed=typed)
     ctx.flow = moved
     if ctx.inbound.kind == "choice":
         ctx.settle(format_answer(ctx, step, value))
     _warn(ctx, new_tactics, answers, step)
+    if hold_with is not None:
+        ctx.say("list.understood", text=hold_with, step=step.id, expects="text",
+                choices=() if tip else (Choice(Keep(step.id), ctx.t("list.btn_ok")),))
     if tip:
         _suggest(ctx, step, tip)
+        return False
+    if hold_with is not None:
         return False
     if show:
         _show(ctx, moved, answers)
@@ -297,7 +308,9 @@ def _warn(ctx: Context, tactics: list[str], answers: dict[str, Any], step: Step)
     if not tactics:
         return
     first = not any(S.tactics_in(s, answers.get(s.id)) for s in S.all_steps() if s.id != step.id)
-    parts = ([ctx.t("warn.controversy")] if first else []) + [ctx.t(f"rep.{t}.alt") for t in tactics]
+    # the article's point 9 in the role's words: a candidate loses support and votes, a seller buyers
+    warning = ctx.t("warn.controversy", stake=playbook.stake(ctx.t, answers.get("role")))
+    parts = ([warning] if first else []) + [ctx.t(f"rep.{t}.alt") for t in tactics]
     ctx.say("warn.controversy" if first else f"rep.{tactics[0]}.alt", text="\n\n".join(parts))
 
 
@@ -352,6 +365,8 @@ async def on_text(ctx: Context) -> None:
         return
     if step.asks_name and await _name_turn(ctx, flow, answers, step, text):
         return
+    if step.kind == "list" and await _list_turn(ctx, flow, answers, step, text):
+        return
     value, problem = S.validate_text(step, text)
     if problem is None and step.asks_name and not any(c.isalpha() for c in value):
         problem = S.Problem("err.name_letters")  # '😀🔥💯' is no name
@@ -366,7 +381,58 @@ async def on_text(ctx: Context) -> None:
         ctx.say("name.confirm", name=name, expects="choice",
                 choices=(Choice(NameYes(), ctx.t("btn.name_yes")), Choice(NameNo(), ctx.t("btn.name_no"))))
         return
-    await store(ctx, flow, answers, step, value)
+    understood = None
+    if step.kind == "list" and V.read_list(S.clean_text(text)).prose:  # read from prose: show what was understood
+        understood = ctx.t("list.understood", count=len(value), items=_numbered(value))
+    await store(ctx, flow, answers, step, value, typed=as_typed(text, value), hold_with=understood)
+
+
+def _numbered(items: list[str]) -> str:
+    return "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1))
+
+
+def as_typed(raw: str, value: Any) -> str | None:
+    """What was typed, kept beside the value when they differ (the value is what the plan shows); else None."""
+    typed = raw.strip()
+    if value is None or not typed:
+        return None
+    shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return None if S.clean_text(typed) == shown else typed
+
+
+def _only_yes(text: str) -> bool:
+    """A message that is only a yes ('iya kak', 'betul', 'ok sip'), not a list that starts with one."""
+    tokens = L.fold(text).split()
+    known = L.words("yes") | L.reading("polite") | L.words("fillers")
+    return bool(tokens) and L.yes_no(text) is True and all(t in known for t in tokens)
+
+
+async def _list_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
+    """On a list question that has an answer (just read from prose, or after /edit): a yes keeps it, and a fix in
+    one message changes it ('hapus 2', 'gabung 2 3', '2 = guru les privat', 'tambah dosen'; English too), so a
+    person on a phone never retypes the whole list for one wrong item. True when handled."""
+    current = answers.get(step.id)
+    if not isinstance(current, list) or not current:
+        return False
+    if _only_yes(text):
+        ctx.say("q.understood", answer=_short(format_answer(ctx, step, current)))
+        await advance(ctx, flow, answers, step.id)
+        return True
+    fix = V.list_fix(text, [str(i) for i in current], ctx.t("list.and"))
+    if fix is None:
+        return False
+    if fix.bad:
+        ctx.refuse("list.fix_bad", items=_numbered([str(i) for i in current]))
+        return True
+    items = list(fix.items)
+    problem = S.check_items(step, items)
+    if problem is not None:
+        ctx.refuse(problem.key, **dict(problem.params))
+        return True
+    ctx.say("list.fixed", items=_numbered(items))
+    before = await ctx.storage.typed_answer(ctx.user.id, step.id) or "\n".join(str(i) for i in current)
+    await store(ctx, flow, answers, step, items, typed=f"{before}\n{text.strip()}")
+    return True
 
 
 def _button_labels(ctx: Context, *keys: str) -> list[str]:
@@ -908,7 +974,7 @@ async def on_form(ctx: Context) -> None:
             await ctx.save_flow(flow)
             ask(ctx, flow, answers)
             return
-        moved_on = await store(ctx, flow, answers, step, value, show=False)
+        moved_on = await store(ctx, flow, answers, step, value, show=False, typed=as_typed(text, value))
         ctx.say("q.form_answered", kind="settled", question=ctx.t(f"q.{step.id}.short"),
                 answer=_short(format_answer(ctx, step, value)))
         pending.pop(0)

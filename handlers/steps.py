@@ -13,6 +13,7 @@ from bot.content import content_doc, load_content
 from handlers import lexicon as L
 from handlers.lexicon import fold
 from handlers import reputation
+from handlers import values as V
 
 KINDS = ("text", "list", "choice", "multi")
 _ID = r"[a-z0-9_]+"
@@ -264,36 +265,48 @@ def clean_text(text: str) -> str:
 
 
 def split_items(text: str) -> list[str]:
-    """'a, b; c' or one per line (with bullets or numbers) -> ['a', 'b', 'c']."""
-    parts = re.split(r"[\n;,]+", text)
-    items = [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", p).strip() for p in parts]
-    return [i for i in items if i]
+    """'a, b; c', one per line (with bullets or numbers), or a sentence ('Menurut saya, audiens saya adalah guru,
+    dosen dan mahasiswa.') -> ['guru', 'dosen', 'mahasiswa']: the items as the plan shows them (handlers/values.py)."""
+    return list(V.read_list(text).items)
 
 
 def validate_text(step: Step, raw: str) -> tuple[Any, Problem | None]:
-    """Validate a typed answer to a text or list step; returns (value, problem)."""
+    """Validate a typed answer to a text or list step; returns (value, problem). The value is what the plan shows:
+    fillers, address words and lead-ins around it dropped (handlers/values.py); the caller keeps what was typed."""
     text = clean_text(raw)
     if not text:
         return None, Problem("err.empty")
     if step.kind == "list":
         items = split_items(text)
         if not items:
-            return None, Problem("err.empty")
-        if step.max_items and len(items) > step.max_items:
-            return None, Problem("err.too_many", (("max", step.max_items), ("count", len(items))))
-        if len(items) < step.min_items:
-            return None, Problem("err.too_few", (("min", step.min_items), ("count", len(items))))
-        for item in items:
-            if len(item) > step.max_len:
-                return None, Problem("err.item_too_long", (("max", step.max_len), ("item", item[:40] + "…")))
-            if len(item) < step.min_len:
-                return None, Problem("err.item_too_short", (("min", step.min_len), ("item", item)))
-        return items, None
+            return None, Problem("value.only_fillers" if V.has_words(text) else "err.empty")
+        problem = check_items(step, items)
+        return (None, problem) if problem else (items, None)
+    typed = text
+    text = V.clean_value(text, name=step.asks_name)
+    if not text:  # only fillers ('ya kak') or only emoji: nothing to keep
+        if step.asks_name and not V.has_words(typed):
+            return None, Problem("err.name_letters")
+        return None, Problem("value.only_fillers" if V.has_words(typed) else "err.empty")
     if len(text) > step.max_len:
         return None, Problem("err.too_long", (("max", step.max_len), ("count", len(text))))
     if len(text) < step.min_len:
         return None, Problem("err.too_short", (("min", step.min_len),))
     return text, None
+
+
+def check_items(step: Step, items: Sequence[str]) -> Problem | None:
+    """The problem with a list answer's items (too many, too few, one too long or short), else None."""
+    if step.max_items and len(items) > step.max_items:
+        return Problem("err.too_many", (("max", step.max_items), ("count", len(items))))
+    if len(items) < step.min_items:
+        return Problem("err.too_few", (("min", step.min_items), ("count", len(items))))
+    for item in items:
+        if len(item) > step.max_len:
+            return Problem("err.item_too_long", (("max", step.max_len), ("item", item[:40] + "…")))
+        if len(item) < step.min_len:
+            return Problem("err.item_too_short", (("min", step.min_len), ("item", item)))
+    return None
 
 
 Labels = Mapping[str, "str | Sequence[str]"]

@@ -240,7 +240,7 @@ def persona_from_actions(actions: list[tuple[str, Any]]) -> dict[str, Any]:
         if step is None:
             continue
         if isinstance(action, str):
-            out[step_id] = S.split_items(action) if step.kind == "list" else S.clean_text(action)
+            out[step_id] = S.validate_text(step, action)[0]  # what the bot stores: the value without fillers
         elif action[0] == "multi":
             out[step_id] = list(action[1])
         elif action[1].startswith("s:"):

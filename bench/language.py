@@ -1,6 +1,7 @@
 """Benchmark language detection (prints figures, never pass/fail): ours vs langdetect as shipped.
 
 Usage: python bench/language.py [--data ../shared/data/langid-dev.tsv] [--mixed tests/data/codemixed.tsv]
+       [--holdout tests/data/codemixed_holdout.tsv]
        [--users 400] [--seed 7]
 
 Input: a TSV with columns slice, label, words, text; label is "id", "en", "other" (an Indonesian
@@ -216,6 +217,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "chat_lang.tsv")
     parser.add_argument("--mixed", type=Path, default=ROOT / "tests" / "data" / "codemixed.tsv")
+    parser.add_argument("--holdout", type=Path, default=ROOT / "tests" / "data" / "codemixed_holdout.tsv",
+                        help="code-mixed messages written apart and never tuned on (reported after --mixed)")
     parser.add_argument("--users", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
@@ -228,6 +231,9 @@ def main(argv: list[str] | None = None) -> None:
     measure("ours (word lists + langdetect en/id)", *ours(), rows)
     simulate(rows, args.users, args.seed)
     mixed_report(load(args.mixed))
+    if args.holdout.exists():
+        print(f"held out ({args.holdout.name}, never tuned on):")
+        mixed_report(load(args.holdout))
 
 
 if __name__ == "__main__":

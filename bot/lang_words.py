@@ -99,6 +99,7 @@ INDONESIAN: frozenset[str] = _words("""
     saya aku gue gw gua guwe kamu kau engkau anda lu lo loe elo elu dia ia beliau kami kita
     mereka kalian dirimu diriku dirinya kakak kak bang abang mas mbak mba bos bu pak
     ibu bapak adik dek om tante
+    kampus ngampus kuliahan
     yang dan di ke dari untuk buat sama dengan dgn pada oleh tentang dalam atas bawah karena
     krn karna soalnya jadi jd tapi tp tetapi namun atau atw kalau kalo klo kl jika bila
     agar supaya biar sampai sampe hingga sejak sebelum sesudah setelah saat ketika waktu
@@ -217,6 +218,7 @@ LOANWORDS: frozenset[str] = _words("""
     office team meeting job project projects freelance freelancer startup design designer sale sales promo
     discount voucher flash challenge trend best seller bestseller brand branding personal hijab gamis
     tiktok podcast webinar workshop class course mentoring coaching coach
+    thrifting thrift styling
 """)
 
 # Whole loan phrases, removed before words are weighed ("behind the scene" is not an English sentence).

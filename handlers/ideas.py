@@ -14,7 +14,7 @@ from bot.actions import Action, action
 from bot.context import Context
 from bot.router import Router
 from bot.types import Choice
-from handlers import reputation
+from handlers import carry, reputation
 from handlers.plan import budget
 from handlers.reminders import content as NC
 from handlers.reminders.store import NudgeStore
@@ -104,7 +104,8 @@ def match_pillar(pillars: list[str], arg: str) -> int | None:
 async def give_idea(ctx: Context, pillar_at: int | None, format_at: int | None) -> None:
     """Send one fresh idea (logged like the nudges' ideas) with buttons for another one, per pillar."""
     answers = await ctx.storage.answers(ctx.user.id)
-    pillars, formats = user_pillars(answers), user_formats(answers)
+    pillars = user_pillars(answers)
+    formats = carry.slot_formats(user_formats(answers), budget.kept_platforms(answers))  # formats they can carry
     store = NudgeStore(ctx.storage)
     recent = await store.recent_ideas(ctx.user.id)
     now = ctx.storage.clock.now()

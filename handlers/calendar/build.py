@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from bot import schema
 from bot.content import load_content
+from handlers import carry
 from handlers import ideas as I
 from handlers.plan import budget
 from handlers.reminders.content import Idea
@@ -76,9 +77,27 @@ def post_time_clear(post: str, replies: tuple[str, ...], reply_minutes: int) -> 
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
-def _platform_for(fmt: str, mine: list[str], used: int) -> str:
-    suits = [p for p in content().get("formats", {}).get(fmt, []) if p in mine] or mine
-    return suits[used % len(suits)] if suits else ""
+def _slot(formats: list[str], at: int, mine: list[str], per_format: dict[str, int],
+          this_week: dict[str, int]) -> tuple[str, str]:
+    """(format, platform) of a post slot: the format at its turn (or the next one) on one of the user's platforms
+    that carries it (rotating), skipping platforms that have had their [per_week] posts this week; when every
+    platform is full, the format at its turn anyway."""
+    caps = content().get("per_week", {})
+    first: tuple[str, str] | None = None
+    for step in range(len(formats)):
+        fmt = formats[(at + step) % len(formats)]
+        suits = [p for p in carry.carriers(fmt) if p in mine]
+        if not suits:
+            if not mine:
+                return fmt, ""
+            continue
+        used = per_format.get(fmt, 0)
+        turn = suits[used % len(suits):] + suits[:used % len(suits)]
+        first = first or (fmt, turn[0])
+        open_ = [p for p in turn if p not in caps or this_week.get(p, 0) < int(caps[p])]
+        if open_:
+            return fmt, open_[0]
+    return first or (formats[at % len(formats)], "")
 
 
 def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: date,
@@ -89,9 +108,9 @@ def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: d
     end = start + timedelta(days=days)
     window = int(content().get("days", 30))
     pillars = I.user_pillars(answers) or [""]
-    formats = I.user_formats(answers, settings.post_days)
-    purposes = [str(p) for p in answers.get("purposes") or []]
     mine = platforms(answers)
+    formats = carry.slot_formats(I.user_formats(answers, settings.post_days), mine)
+    purposes = [str(p) for p in answers.get("purposes") or []]
     create, reply_minutes = minutes_split(answers, settings.reply_times)
     post_days = set(settings.post_days)
     post_time = post_time_clear(settings.post_times[0] if settings.post_times else "09:00", settings.reply_times,
@@ -99,16 +118,17 @@ def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: d
     orders = {p: I.ranked(p, purposes, f"{settings.seed}:{p}") for p in set(pillars)}
     last_used: dict[str, date] = {}
     per_format: dict[str, int] = {}
+    per_week: dict[tuple[int, int], dict[str, int]] = {}  # posts per platform in each ISO week
     out: list[Entry] = []
     day = min(settings.anchor or start, start)
     n = 0
     while day < end:
         if day.weekday() in post_days:
             pillar = pillars[n % len(pillars)]
-            fmt = formats[(n + n // len(pillars)) % len(formats)]
-            used = per_format.get(fmt, 0)
-            per_format[fmt] = used + 1
-            platform = _platform_for(fmt, mine, used)
+            week = per_week.setdefault(day.isocalendar()[:2], {})
+            fmt, platform = _slot(formats, n + n // len(pillars), mine, per_format, week)
+            per_format[fmt] = per_format.get(fmt, 0) + 1
+            week[platform] = week.get(platform, 0) + 1
             idea = _choose([i for i in orders[pillar] if I.fits_format(i, fmt, platform)], last_used, day, window)
             if idea:
                 last_used[idea] = day
@@ -137,6 +157,8 @@ SCHEMA = schema.Table({
     "post_minutes": schema.Field(int, min=1, max=600),
     "min_minutes": schema.Field(int, min=1, max=120),
     "formats": schema.Field(schema.MapOf(schema.Field(schema.ListOf(str)), key_pattern=r"[a-z0-9_]+")),
+    "home": schema.Field(schema.MapOf(schema.Field(str), key_pattern=r"[a-z0-9_]+")),
+    "per_week": schema.Field(schema.MapOf(schema.Field(int, min=1, max=7), key_pattern=r"[a-z0-9_]+")),
 })
 
 
@@ -158,6 +180,23 @@ def findings(data: dict[str, Any], formats: list[str] | None, platforms_known: l
         found += [(f"formats.{fmt}", f"{p!r} is not an option of the 'focus_platforms' step") for p in plats
                   if platforms_known is not None and p not in platforms_known]
         found += [(f"formats.{fmt}", f"duplicate platform {p!r}") for p in schema.duplicates(plats)]
+    for name in ("home", "per_week"):
+        found += [(f"{name}.{p}", f"{p!r} is not an option of the 'focus_platforms' step")
+                  for p in data.get(name) or {} if platforms_known is not None and p not in platforms_known]
+    for p, fmt in (data.get("home") or {}).items():
+        if p not in table.get(fmt, []):
+            found.append((f"home.{p}", f"{fmt!r} is not a format [formats] lets {p!r} carry"))
+    if platforms_known is not None:
+        found += [("formats", f"platform {p!r} carries no format: add it to [formats] and [home]")
+                  for p in platforms_known if not any(p in plats for plats in table.values())]
+        found += [(f"pin.{p}", f"{p!r} is not an option of the 'focus_platforms' step") for p in data.get("pin") or {}
+                  if p not in platforms_known]
+    opening = data.get("opening") or {}
+    found += [("opening.formats", f"{f!r} is not an option of the 'formats' step") for f in opening.get("formats", [])
+              if formats is not None and f not in formats]
+    known_ideas = {str(i.get("id")) for i in load_content("ideas").get("ideas", []) if isinstance(i, dict)}
+    found += [(f"opening.{name}", f"{i!r} is not an idea of content/ideas.toml")
+              for name in ("later_ideas", "once_ideas") for i in opening.get(name) or [] if i not in known_ideas]
     return found
 
 

@@ -80,6 +80,7 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
         if "interact" in out:
             out["reply_minutes"] = budget.reply_routine(answers, windows, raw)[1]
     out["focus_keep"] = budget.narrowed(answers, raw) or 0
+    out["kept_platforms"] = budget.kept_platforms(answers, raw)  # the focus platforms the plan keeps
     fit = budget.content_fit(answers, raw, schedule.post_days)
     out["kept_formats"] = fit["kept"]
     labels = steps.get("formats")

@@ -15,6 +15,7 @@ SOURCE = "content/plan.toml"
 CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "reply_needed", "reply_short",
          "days", "warned", "noticed_risky", "tactics", "reply_custom", "focus_keep", "content_advice",
          "content_weekly", "content_posts", "content_fit", "content_kept", "content_dropped", "kept_formats",
+         "kept_platforms",
          "held_back", "office_start", "office_end", "office_days", "office_after")
 # Computed lists a `cycle` may walk instead of an answer, with the step whose option labels they show.
 CYCLE_CALCS = {"kept_formats": "formats"}

@@ -10,7 +10,7 @@ from typing import Any
 from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
-from handlers import reputation
+from handlers import carry, reputation
 from handlers import themes as T
 from handlers.plan import budget, office
 from handlers.reminders.actions import CheckinPosts, Snooze
@@ -105,7 +105,8 @@ def pick_idea(answers: dict[str, Any], recent: list[str], seed: str) -> tuple[Id
     digest = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
     pillar = pillars[digest % len(pillars)]
     fits = pillar_themes(pillar)
-    formats, mine = budget.kept_formats(answers), budget.kept_platforms(answers)
+    mine = budget.kept_platforms(answers)
+    formats = carry.slot_formats(budget.kept_formats(answers), mine)  # formats their platforms carry
     pool = [i for i in ideas() if (not i.purposes or not purposes or purposes & set(i.purposes))
             and (not i.themes or fits & set(i.themes)) and any(i.fits(f, mine) for f in formats)]
     if not pool:
@@ -174,7 +175,7 @@ def render(catalog: Catalog, lang: str, kind: Kind, *, nudge_id: int, slot: int,
     if kind.idea and idea is not None:
         chosen, pillar = idea
         pillar = pillar.strip() or str(next(iter(reputation.usable_answers(answers).get("pillars") or []), ""))
-        formats = budget.kept_formats(answers)
+        formats = carry.slot_formats(budget.kept_formats(answers), budget.kept_platforms(answers))
         suits = [f for f in formats if chosen.fits(f)] or formats
         chosen_format = suits[slot % len(suits)]
         # mid-sentence wording of the format ("video pendek"), falling back to the option label

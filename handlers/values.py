@@ -82,33 +82,28 @@ def _match_end(tokens: Sequence[_Token], i: int, j: int, words: frozenset[str]) 
 def _leading_run(tokens: Sequence[_Token], i: int, j: int, item: bool, strict: bool) -> int:
     """Tokens to drop at the start: a run of openers, particles, address and courtesy words, lead-ins and emoji.
 
-    The run goes when it ends at a comma or colon, or holds a word that never starts a value (a particle, a
-    courtesy, a lead-in, a hesitation, an emoji); an address or an interjection alone stays ("Pak Budi Santoso",
-    "Jadi guru yang dikenal", "Baik hati"). `strict` (a name): only a run that ends at a comma or colon goes."""
+    The run is cut after its last word that ends at a comma or colon, or that never starts a value (a particle, a
+    courtesy, a lead-in, a hesitation, an emoji); an address word or an opener with nothing after it stays ("Pak Budi
+    Santoso", "Jadi guru yang dikenal", "terima kasih. Baik hati" keeps "Baik"). `strict` (a name): the run is cut
+    only after a comma or colon (or an emoji)."""
     strong = _set("particles", "courtesy", "lead_ins") | (_set("joiners", "articles") if item else frozenset())
     weak = _set("interjections", "address")
-    at, sure, last_brk = i, False, False
+    at, cut = i, 0
     while at < j:
         t = tokens[at]
         if not t.folded:  # an emoji or a dash: never the start of a value
-            at, sure, last_brk = at + 1, True, True
+            at += 1
+            cut = at - i
             continue
-        k = _match(tokens, at, j, strong)
-        if k:
-            sure = True
-        else:
-            k = _match(tokens, at, j, weak)
-            if not k:
-                break
-            if t.folded in _HESITATIONS:
-                sure = True
+        k_strong, k_weak = _match(tokens, at, j, strong), _match(tokens, at, j, weak)  # the longest phrase wins
+        if not k_strong and not k_weak:
+            break
+        k = max(k_strong, k_weak)
+        sure = k_strong >= k_weak or t.folded in _HESITATIONS
         at += k
-        last_brk = tokens[at - 1].brk
-    if at == i or at >= j and not sure and not last_brk:
-        return 0
-    if last_brk or (sure and not strict):
-        return at - i
-    return 0
+        if tokens[at - 1].brk or (sure and not strict) or (item and at == j):
+            cut = at - i  # (a list item that is only such words, 'oke' before a comma, is no item)
+    return cut
 
 
 _HESITATIONS = frozenset({"hmm", "hm", "hmmm", "hmmmm", "emm", "em", "umm", "um", "uh", "eh", "ehm"})
@@ -149,7 +144,9 @@ def _topic_lead(tokens: Sequence[_Token], i: int, j: int, item: bool) -> int:
     if not colon and at < j and (k := _match(tokens, at, j, copulas)):
         at, copula = at + k, True
         colon = tokens[at - 1].brk
-    if at >= j or (not copula and not colon and tokens[at].folded in _RELATIVE):
+    if at >= j:  # 'audiens saya adalah' before a list on lines: no item; 'pengikut saya' alone may be one
+        return at - i if item and (copula or colon) else 0
+    if not copula and not colon and tokens[at].folded in _RELATIVE:
         return 0  # 'pengikut saya yang loyal' is an audience, not a lead-in
     if copula or colon or (item and owner):
         return at - i
@@ -203,7 +200,7 @@ def _strip(text: str, *, item: bool = False, strict: bool = False) -> str:
         if i >= j:
             return ""
         out = text[tokens[i].start:tokens[j - 1].end].lstrip(_LEADING)
-        out = _unwrap(out.rstrip(_ITEM_END)) if item else out.rstrip(_TEXT_END)
+        out = _unwrap(_BULLET.sub("", out).rstrip(_ITEM_END)) if item else out.rstrip(_TEXT_END)
         if out == text:
             return out
         text = out
@@ -232,7 +229,8 @@ def has_words(text: str) -> bool:
 
 # -- lists -----------------------------------------------------------------------------------------------------------
 
-_BULLET = re.compile(r"^\s*(?:[-*•·▪►✓✔]|\d{1,2}[.)])\s*")
+_BULLET = re.compile(r"^\s*(?:[-*•·▪►✓✔]|\d{1,2}[.)](?=\s))\s*")  # '1. a', '- a'; never '5.000 murid'
+
 _INLINE_NUMBERS = re.compile(r"(?:^|\s)(\d{1,2})[.)]\s+")
 _ABBREVIATIONS = frozenset({"dll", "dsb", "dst", "etc", "eg", "e.g", "ie", "i.e", "dr", "drs", "mr", "mrs", "ms",
                             "prof", "st", "no", "vs", "jl", "ir", "h", "hj", "spd", "s.pd", "s.h", "m.pd", "a.md"})
@@ -251,10 +249,15 @@ def _lines(text: str) -> list[str]:
     for line in re.split(r"[\n;]+", text):
         numbers = [int(m.group(1)) for m in _INLINE_NUMBERS.finditer(line)]
         if len(numbers) >= 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers))):
-            out += [p for p in _INLINE_NUMBERS.split(line)[::2] if p.strip()]
+            lead, *rest = _INLINE_NUMBERS.split(line)[::2]
+            lead = lead.strip()  # the words before '1.' introduce the list ('target saya 1. ...'): as if with a colon
+            out += [f"{lead}:" if lead and lead[-1] not in _BREAK else lead] + [p for p in rest if p.strip()]
         else:
             out.append(line)
-    return [_BULLET.sub("", line).strip() for line in out if line.strip()]
+    out = [line for line in out if line.strip()]
+    if len(out) >= 2 and not _BULLET.match(out[0]) and all(_BULLET.match(line) for line in out[1:]):
+        out[0] = out[0].rstrip() + ("" if out[0].rstrip()[-1:] in _BREAK else ":")  # 'audiens saya' over bullets
+    return [_BULLET.sub("", line).strip() for line in out]
 
 
 def _sentences(line: str) -> list[str]:
@@ -303,10 +306,11 @@ def _split_pair(item: str) -> list[str]:
     if len(at) != 1:
         return [item]
     n = at[0]
-    left, right = tokens[:n], tokens[n + 1:]
-    if len(left) > 4 or len(right) > 4 or any(t.folded in _set("prepositions") for t in left):
+    left, right = _strip(item[:tokens[n].start], item=True), _strip(item[tokens[n + 1].start:], item=True)
+    sizes = [len(_tokens(left)), len(_tokens(right))]
+    if not all(sizes) or max(sizes) > 4 or any(t.folded in _set("prepositions") for t in _tokens(left)):
         return [item]
-    return [item[:tokens[n].start].strip(), item[tokens[n + 1].start:].strip()]
+    return [left, right]
 
 
 def read_list(text: str) -> ListReading:

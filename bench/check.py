@@ -3,7 +3,9 @@ to judge one draft. Prints figures, never passes or fails.
 
     python bench/check.py [--data tests/data/check_dev.tsv] [--fails] [--only CATEGORY]
 
-A TSV row is `writer <TAB> lang <TAB> labels <TAB> draft` (labels comma-separated, "-" for a safe draft; lines
+It also prints the rules alone (content/check.toml without the learned model) on the same drafts, as the
+baseline the model is measured against. A TSV row is `writer <TAB> lang <TAB> labels <TAB> draft` (labels
+comma-separated, "-" for a safe draft; lines
 starting with '#' are comments). What it measures: the risk categories of handlers.understand.risk.assess against
 the labels, per category (a draft counts once per label); "safe flagged" is the share of drafts labelled "-" that
 got any finding. The time is wall time per draft after one warm-up pass (content compiled, word-form caches warm),
@@ -79,6 +81,13 @@ def main() -> None:
     print(f"{'all labels':<16} {total_tp / max(1, total_tp + total_fn):>8.1%} "
           f"{total_tp / max(1, total_tp + total_fp):>10.1%}")
     print(f"safe drafts flagged: {safe_flagged}/{safe} ({safe_flagged / max(1, safe):.1%})")
+    base_tp = base_fn = base_fp = base_safe = 0
+    for _writer, _lang, want, draft in rows:
+        got = {f.risk for f in assess(draft, learned=False)}
+        base_tp, base_fn, base_fp = base_tp + len(got & want), base_fn + len(want - got), base_fp + len(got - want)
+        base_safe += not want and bool(got)
+    print(f"rules alone (baseline): recall {base_tp / max(1, base_tp + base_fn):.1%}, precision "
+          f"{base_tp / max(1, base_tp + base_fp):.1%}, safe flagged {base_safe}/{safe} ({base_safe / max(1, safe):.1%})")
     for lang, (ok, n) in sorted(by_lang.items()):
         print(f"exactly right ({lang}): {ok}/{n} ({ok / n:.1%})")
     ms = sorted(t * 1000 for t in times)

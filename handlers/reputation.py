@@ -132,7 +132,7 @@ def text_tactics(text: str, allowed: Iterable[str] | None = None) -> list[str]:
     by_risk = [t.risks for n, t in enumerate(lex.tactics) if n not in hit and t.risks
                and (wanted is None or t.id in wanted)]
     if by_risk:  # the same judgement as /check: a rumour about a rival, vote buying, an ethnic appeal
-        found = {f.risk for f in assess(text, [r for rs in by_risk for r in rs])}
+        found = {f.risk for f in assess(text, [r for rs in by_risk for r in rs], learned=False)}
         hit |= {n for n, t in enumerate(lex.tactics) if found & set(t.risks)}
     return [t.id for n, t in enumerate(lex.tactics) if n in hit and (wanted is None or t.id in wanted)]
 
@@ -223,7 +223,8 @@ def plans_harm(value: Any) -> bool:
     the plan, card and calendar never repeat it as strategy."""
     lex = lexicon()
     wanted = [r for t in lex.tactics for r in t.risks]
-    return isinstance(value, str) and bool(wanted) and any(f.severity == "stop" for f in assess(value, wanted))
+    return isinstance(value, str) and bool(wanted) and any(f.severity == "stop"
+                                                           for f in assess(value, wanted, learned=False))
 
 
 def usable_answers(answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import schema
 from bot.content import content_doc, load_content
+from handlers.understand import model as _model
 from handlers.understand.match import Hit, Matcher, parse_phrase
 from handlers.understand.text import Word, sentences, words
 
@@ -80,6 +81,7 @@ class Rules:
     caps_severity: str
     negating: frozenset[str]   # concepts whose leading negation still negates: all but [matching].units
     never_negated: frozenset[str]  # concepts that name who or what is talked about ([matching].never_negated)
+    thresholds: tuple[float, float] | None = None  # [model] (with_rule, alone): the learned model's say; None: off
 
 
 def _concepts_used(risks: Sequence[_Risk]) -> set[str]:
@@ -106,7 +108,8 @@ def rules() -> Rules:
                  frozenset(t.lower() for t in data.get("person", {}).get("not_names", ())),
                  int(caps.get("min_words", 4)), float(caps.get("min_share", 0.6)), caps.get("severity", "rethink"),
                  frozenset(concepts) - frozenset(data.get("matching", {}).get("units", ())),
-                 frozenset(data.get("matching", {}).get("never_negated", ())) | {PERSON})
+                 frozenset(data.get("matching", {}).get("never_negated", ())) | {PERSON},
+                 (float(data["model"]["with_rule"]), float(data["model"]["alone"])) if "model" in data else None)
 
 
 def _word_at(ws: Sequence[Word], offset: int) -> int:
@@ -164,21 +167,25 @@ def _units(text: str, ws: Sequence[Word]) -> list[tuple[int, int]]:
     return out
 
 
-def _fires(rule: _Rule, live: dict[str, list[Hit]], units: list[tuple[int, int]], text: str) -> str | None:
-    """The quoted words when the rule holds: every concept has a live hit in one sentence (or in the draft)."""
+def _fires(rule: _Rule, live: dict[str, list[Hit]], units: list[tuple[int, int]], text: str) -> Hit | None:
+    """The hit to quote when the rule holds: every concept has a live hit in one sentence (or in the draft)."""
     if any(c not in live for c in rule.all):
         return None
     spans = [(0, 1 << 30)] if rule.scope == "draft" else units
     for a, b in spans:
         inside = {c: [h for h in live[c] if a <= h.first < b] for c in rule.all}
         if all(inside.values()):
-            quoted = inside[rule.quote][0] if rule.quote in inside else inside[rule.all[-1]][0]
-            return text[quoted.start:quoted.end].strip()
+            return inside[rule.quote][0] if rule.quote in inside else inside[rule.all[-1]][0]
     return None
 
 
-def assess(text: str, only: Sequence[str] | None = None) -> tuple[Finding, ...]:
-    """The risks `text` shows (each once, in content order, caps last), or those of `only`."""
+def assess(text: str, only: Sequence[str] | None = None, learned: bool = True) -> tuple[Finding, ...]:
+    """The risks `text` shows (each once, in content order, caps last), or those of `only`.
+
+    With `learned` (drafts; the reputation guard reads answers with the rules alone) and a [model] table in the
+    content, the learned model (handlers.understand.model) has a say: a rule's finding stands unless the model
+    gives that risk less than [model].with_rule, and a risk no rule found is flagged when the model gives it at
+    least [model].alone, quoting the words that weigh most for it."""
     r = rules()
     ws, found = hits(text)
     live: dict[str, list[Hit]] = {}
@@ -187,22 +194,67 @@ def assess(text: str, only: Sequence[str] | None = None) -> tuple[Finding, ...]:
             live.setdefault(h.concept, []).append(h)
     units = _units(text, ws)
     teaching = "education" in live
-    out: list[Finding] = []
+    by_rule: dict[str, Hit] = {}
     for risk in r.risks:
         if (only is not None and risk.name not in only) or (risk.education and teaching):
             continue
         if any(c in live for c in risk.unless):
             continue
         for rule in risk.rules:
-            quote = _fires(rule, live, units, text)
-            if quote is not None:
-                out.append(Finding(risk.name, risk.severity, quote))
+            quoted = _fires(rule, live, units, text)
+            if quoted is not None:
+                by_rule[risk.name] = quoted
                 break
+    learned_model = _model.model() if learned and r.thresholds is not None else None
+    scores = learned_model.scores(ws) if learned_model is not None else {}
+    out: list[Finding] = []
+    for risk in r.risks:
+        if only is not None and risk.name not in only:
+            continue
+        p = scores.get(risk.name)
+        if risk.name in by_rule:
+            quoted = by_rule[risk.name]
+            if p is not None and r.thresholds is not None and learned_model is not None and p < r.thresholds[0]:
+                # a long harmless caption dilutes one risky sentence: the model's say is the larger of the draft's
+                # and that sentence's
+                a, b = next(((a, b) for a, b in units if a <= quoted.first < b), (0, len(ws)))
+                p = max(p, learned_model.scores(list(ws[a:b])).get(risk.name, p))
+            if p is None or r.thresholds is None or p >= r.thresholds[0]:
+                out.append(Finding(risk.name, risk.severity, text[quoted.start:quoted.end].strip()))
+        elif p is not None and r.thresholds is not None and p >= r.thresholds[1] and learned_model is not None \
+                and not (risk.education and teaching) and not any(c in live for c in risk.unless):
+            word = learned_model.evidence(ws, risk.name)
+            if word is not None and _said(text, ws, word, r) and not _only_named(risk, ws.index(word), found, live, r):
+                out.append(Finding(risk.name, risk.severity, _around(text, ws, word)))
     if only is None or CAPS in only:
         loud = shouting(text, r)
         if loud:
             out.append(Finding(CAPS, r.caps_severity, loud))
     return tuple(out)
+
+
+def _only_named(risk: _Risk, at: int, found: list[Hit], live: dict[str, list[Hit]], r: Rules) -> bool:
+    """The model's strongest word only names who or what is talked about (an election, a group, a person: a
+    [matching].never_negated concept) and none of the risk's own evidence (a gift, a wrongdoing, an insult) is
+    there: "We will never tell you who to vote for. Read every candidate's programme." is no vote buying."""
+    named = any(h.first <= at <= h.last and h.concept in r.never_negated for h in found)
+    return named and not any(c in live and c not in r.never_negated for rule in risk.rules for c in rule.all)
+
+
+def _said(text: str, ws: Sequence[Word], word: Word, r: Rules) -> bool:
+    """The model's strongest word is said, not negated or quoted: the model reads n-grams, not scope, so "jangan
+    pernah sebut anakmu bodoh" must not become an insult through "bodoh"."""
+    i = ws.index(word)
+    return not r.matcher.quoted(text, word.start) and not r.matcher.negated(ws, i)
+
+
+def _around(text: str, ws: Sequence[Word], word: Word | None) -> str:
+    """A word with one neighbour on each side, as typed (the whole text when there is no word)."""
+    if word is None:
+        return text.strip()[:60]
+    i = ws.index(word)
+    a, b = ws[max(0, i - 1)], ws[min(len(ws) - 1, i + 1)]
+    return text[a.start:b.end].strip()
 
 
 def risk_names() -> list[str]:
@@ -233,6 +285,8 @@ RISK_SCHEMA = {
             "quote": schema.Field(str),
         }))),
     })), key_pattern=_NAME), required=True),
+    "model": schema.Field(schema.Table({"with_rule": schema.Field(float, required=True, min=0, max=1),
+                                        "alone": schema.Field(float, required=True, min=0, max=1)})),
     "caps": schema.Field(schema.Table({"min_words": schema.Field(int, min=2),
                                        "min_share": schema.Field(float, min=0, max=1),
                                        "severity": schema.Field(str, choices=SEVERITIES)})),

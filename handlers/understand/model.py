@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import math
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -39,38 +40,45 @@ def features(ws: list[Word]) -> list[str]:
 
 @dataclass(frozen=True)
 class Model:
-    """Per-feature idf and one weight per risk; an intercept per risk."""
+    """Per-feature idf and one weight per risk, packed in flat float arrays (a dict of tuples held ~24 MB; this
+    ~7 MB); an intercept per risk."""
 
     risks: tuple[str, ...]
-    idf: dict[str, float]
-    weights: dict[str, tuple[float, ...]]
+    index: dict[str, int]     # feature -> its row
+    idf: array               # row -> idf
+    weights: array           # row * len(risks) + k -> weight of risk k
     intercept: tuple[float, ...]
 
     def scores(self, ws: list[Word]) -> dict[str, float]:
         """The probability of each risk for a text's words (tf-idf with log term frequency, l2-normalised, then
         the logistic of each risk's linear score)."""
-        counts: dict[str, int] = {}
+        counts: dict[int, int] = {}
         for f in features(ws):
-            if f in self.idf:
-                counts[f] = counts.get(f, 0) + 1
-        values = {f: (1.0 + math.log(c)) * self.idf[f] for f, c in counts.items()}
+            j = self.index.get(f)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        values = {j: (1.0 + math.log(c)) * self.idf[j] for j, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
+        n = len(self.risks)
         totals = list(self.intercept)
-        for f, v in values.items():
-            for k, w in enumerate(self.weights.get(f, ())):
-                totals[k] += w * v / norm
+        w = self.weights
+        for j, v in values.items():
+            v /= norm
+            base = j * n
+            for k in range(n):
+                totals[k] += w[base + k] * v
         return {r: 1.0 / (1.0 + math.exp(-t)) for r, t in zip(self.risks, totals)}
 
     def evidence(self, ws: list[Word], risk: str) -> Word | None:
         """The word that pushes most towards `risk` (its n-grams' weights summed): what a finding quotes."""
         if risk not in self.risks or not ws:
             return None
-        k = self.risks.index(risk)
+        k, n = self.risks.index(risk), len(self.risks)
         best, score = None, 0.0
-        for w in ws:
-            s = sum(self.weights.get(f, (0.0,) * len(self.risks))[k] for f in features([w]))
+        for word in ws:
+            s = sum(self.weights[j * n + k] for f in features([word]) if (j := self.index.get(f)) is not None)
             if s > score:
-                best, score = w, s
+                best, score = word, s
         return best
 
 
@@ -78,22 +86,22 @@ def parse(lines: list[str]) -> Model:
     """The model file: a header `#risks<TAB>r1<TAB>r2...`, `#intercept<TAB>b1...`, then `feature<TAB>idf<TAB>w1...`."""
     risks: tuple[str, ...] = ()
     intercept: tuple[float, ...] = ()
-    idf: dict[str, float] = {}
-    weights: dict[str, tuple[float, ...]] = {}
+    index: dict[str, int] = {}
+    idf = array("f")
+    weights = array("f")
     for line in lines:
         parts = line.rstrip("\n").split("\t")
         if parts[0] == "#risks":
             risks = tuple(parts[1:])
         elif parts[0] == "#intercept":
             intercept = tuple(float(x) for x in parts[1:])
-        elif len(parts) == len(risks) + 2:
-            idf[parts[0]] = float(parts[1])
-            ws = tuple(float(x) for x in parts[2:])
-            if any(ws):
-                weights[parts[0]] = ws
+        elif risks and len(parts) == len(risks) + 2:
+            index[parts[0]] = len(idf)
+            idf.append(float(parts[1]))
+            weights.extend(float(x) for x in parts[2:])
     if not risks or len(intercept) != len(risks):
         raise ValueError("risk model: missing #risks or #intercept header")
-    return Model(risks, idf, weights, intercept)
+    return Model(risks, index, idf, weights, intercept)
 
 
 @lru_cache(maxsize=1)

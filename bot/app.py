@@ -21,7 +21,8 @@ START_BACKOFF = 2.0      # seconds before the 2nd attempt, doubling after each
 EXIT_CONFIG = 2          # a token missing or rejected: restarting will not help
 EXIT_UNAVAILABLE = 3     # the platform could not be reached: a supervisor may restart later
 # One gateway connection per bot: with several workers (PostgreSQL) the Discord adapter runs on the elected leader
-# only (an advisory lock held by its connection; a leader that dies hands over to another worker).
+# only (an advisory lock held by its connection; a leader that dies hands over to another worker). Telegram's long
+# polling elects its poller inside the adapter (every worker still sends).
 LEADER_ONLY = frozenset({"discord"})
 TOKEN_VARS = {"telegram": ("TELEGRAM_BOT_TOKEN", "Telegram"), "discord": ("DISCORD_BOT_TOKEN", "Discord")}
 
@@ -201,4 +202,8 @@ def _assemble(core: Core, config: Config, console: bool) -> App:
     for adapter in app.adapters:
         core.add_adapter(adapter)
     app.services.extend(factory(core, config) for factory in core.router.services)  # e.g. the nudge scheduler
+    if app.adapters:
+        from bot.inbox import InboxSweep
+
+        app.services.append(InboxSweep(core))  # updates accepted by a worker that died are answered too
     return app

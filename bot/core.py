@@ -3,22 +3,24 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Awaitable, Callable
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot import language
 from bot.actions import Action, action, decode
 from bot.clock import Clock, SystemClock
 from bot.context import Context
-from bot.dispatcher import KeyedSerializer
+from bot.dispatcher import IN_TURN, KeyedSerializer
 from bot.followups import FollowUps
 from bot.i18n import DEFAULT_LANGUAGE, Catalog
 from bot.ratelimit import RateLimiter, unprompted
 from bot.router import Router
 from bot.storage import Storage, User
 from bot.throttle import Throttle
-from bot.types import Choice, Inbound, Outbound
+from bot.types import Choice, Inbound, Outbound, inbound_from_json, inbound_to_json
 
 if TYPE_CHECKING:
     from bot.adapters.base import Adapter
@@ -26,11 +28,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[list[Outbound]], Awaitable[None]]  # an adapter's sending of one message's replies
+T = TypeVar("T")
 
 # Anything longer is cut before it reaches a handler or storage; steps set their own, smaller caps.
 MAX_INBOUND_CHARS = 8000
-# A platform keeps an unconfirmed update at most this long (Telegram: 24 h); ids may restart after that.
+# A platform keeps an unconfirmed update at most this long (Telegram: 24 h); ids may restart after that. The inbox
+# keeps a handled update's id this long to recognise a second delivery, then purges it.
 REDELIVERY_WINDOW = 24 * 3600
+# The worker that handles an update, as recorded in the inbox (operators and the multi-worker proof read it).
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 @action("g:private", role="link")
@@ -142,14 +148,46 @@ class Core:
             except Exception:
                 log.exception("the %s adapter failed to forget a deleted user", platform)
 
-    async def handle(self, inbound: Inbound, deliver: Deliver | None = None) -> list[Outbound]:
+    async def accept(self, inbound: Inbound, envelope: str = "") -> bool:
+        """Record a platform update in the inbox, committed before returning: an adapter calls this before it tells
+        the platform the update arrived (the webhook's 200, the getUpdates that confirms it), so an acknowledged
+        update is never lost, whichever worker dies. `envelope` is the adapter's own record of the update, from
+        which any worker can send the replies (Replying.replier). True when new; False for a second delivery."""
+        update_id = inbound.update_id
+        if update_id is None or inbound.shared:
+            raise ValueError("only a private chat's update with an id goes through the inbox")
+        inbound = cap_inbound(inbound)
+        new = await self.storage.accept_update(inbound.user.platform, update_id, inbound.user.user_id,
+                                               inbound_to_json(inbound), envelope)
+        if not new:
+            log.info("%s update %s was delivered again", inbound.user.platform, inbound.update_id)
+        return new
+
+    async def handle(self, inbound: Inbound, deliver: Deliver | None = None,
+                     accepted: Awaitable[bool] | None = None) -> list[Outbound]:
         """Handle one inbound message; returns the replies for the adapter to send. With `deliver`, the adapter's
         sending of them runs inside the user's turn (every worker on the database waits for it), so a user's replies
-        reach the chat in the order of their messages even when several workers answer them."""
+        reach the chat in the order of their messages even when several workers answer them.
+
+        A private chat's update with an id goes through the inbox: recorded (`accepted`: the adapter's own call of
+        accept(), else here), then handled in the chat's turn after every earlier update of the chat that any worker
+        accepted. Returns [] when the update was handled elsewhere (its replies went from there)."""
         inbound = cap_inbound(inbound)
         key = (inbound.user.platform, inbound.user.user_id)
+        update_id = inbound.update_id if not inbound.shared else None
+        if update_id is not None:
+            try:
+                new = await (accepted if accepted is not None else self.accept(inbound))
+            except Exception:
+                log.warning("accepting a %s update failed; accepting it again", key[0], exc_info=True)
+                new = await self.accept(inbound)
+            if not new and await self.storage.update_handled(key[0], update_id):
+                log.info("%s update %s was already handled: dropped", key[0], update_id)
+                return []
         if self.throttle is not None and inbound.user.platform not in self.unthrottled_platforms \
                 and not self.throttle.allow(key):
+            if update_id is not None:  # refused for good: not handled later (the sweep)
+                await self.storage.handled_without_answer(key[0], update_id, WORKER)
             if not self.throttle.first_refusal(key):
                 return []
             log.warning("throttling a %s user", inbound.user.platform)
@@ -159,6 +197,8 @@ class Core:
             if deliver is not None:
                 await deliver(slow)
             return slow
+        if update_id is not None:
+            return await self._serial.run(key, lambda: self._drain(key, (inbound, deliver)))
         return await self._serial.run(key, lambda: self._exclusive(key, inbound, deliver))
 
     async def _exclusive(self, key: tuple[str, str], inbound: Inbound, deliver: Deliver | None) -> list[Outbound]:
@@ -169,6 +209,83 @@ class Core:
             if deliver is not None:
                 await deliver(replies)
             return replies
+
+    async def _drain(self, key: tuple[str, str], own: tuple[Inbound, Deliver | None] | None,
+                     wait: bool = True) -> list[Outbound]:
+        """In the chat's turn (across workers), handle its waiting inbox rows in update-id order: up to and including
+        `own` (the update this call was made for; later ones are their own callers'), or all (the sweep). Rows other
+        workers accepted are read back from the inbox and answered through the adapter's replier. Returns own's
+        replies ([] when it was handled before). `wait=False`: give up at once if another worker holds the turn."""
+        name = f"user:{key[0]}:{key[1]}"
+        async with (self.storage.exclusive(name) if wait else self.storage.try_exclusive(name)) as alone:
+            if alone is False:
+                return []
+            token = IN_TURN.set(key)
+            try:
+                mine = own[0].update_id if own is not None else None
+                out: list[Outbound] = []
+                for update_id, text, envelope in await self.storage.waiting_updates(key[0], key[1], mine):
+                    if own is not None and update_id == mine:
+                        inbound, deliver = own
+                    else:
+                        inbound, deliver = inbound_from_json(text), self._replier(key[0], update_id, envelope)
+                    replies = await self._handle(inbound)
+                    if deliver is not None:
+                        await deliver(replies)
+                    if update_id == mine:
+                        out = replies
+                if own is not None and not out:
+                    log.debug("%s update %s was handled in an earlier turn", key[0], mine)
+                return out
+            finally:
+                IN_TURN.reset(token)
+
+    def _replier(self, platform: str, update_id: int, envelope: str) -> Deliver | None:
+        """How to send the replies of an update another worker (or this one before a restart) accepted."""
+        make = getattr(self.adapters.get(platform), "replier", None)
+        deliver = make(envelope) if make is not None and envelope else None
+        if deliver is None:
+            log.warning("%s update %s: handled, but its replies cannot be sent from this worker", platform, update_id)
+        return deliver
+
+    async def sweep_inbox(self, age: int) -> int:
+        """Handle the updates accepted at least `age` seconds ago and still waiting: those of a worker that died
+        before handling them (or of this process before a restart). A chat another worker is serving is left to it.
+        Returns how many chats were looked at."""
+        before = int(self.clock.now().timestamp()) - age
+        chats = await self.storage.chats_waiting(before)
+        for platform, chat in chats:
+            key = (platform, chat)
+            if key in self._serial:  # this process is serving the chat: its turn handles what waits
+                continue
+            try:
+                await self._serial.run(key, lambda key=key: self._drain(key, None, wait=False))  # type: ignore[misc]
+            except Exception:
+                log.exception("a waiting %s update could not be handled; trying again later", platform)
+        return len(chats)
+
+    @asynccontextmanager
+    async def leadership(self, name: str) -> AsyncIterator[None]:
+        """Hold the role `name` among every worker on the database while the block runs (e.g. the one that polls a
+        platform for updates), waiting until it is free; a leader that dies hands it over."""
+        async with self.storage.leadership(name):
+            yield
+
+    async def in_turn(self, platform: str, chat: str, fn: Callable[[], Awaitable[T]]) -> T:
+        """fn() in the chat's turn across every worker (as a message's handling): e.g. a follow-up's send, so that it
+        lands between the chat's replies, never inside another worker's burst."""
+        key = (platform, chat)
+        if IN_TURN.get() == key:
+            return await fn()
+
+        async def locked() -> T:
+            async with self.storage.exclusive(f"user:{platform}:{chat}"):
+                token = IN_TURN.set(key)
+                try:
+                    return await fn()
+                finally:
+                    IN_TURN.reset(token)
+        return await self._serial.run(key, locked)
 
     async def _language_of(self, inbound: Inbound) -> str:
         user = await self.storage.find_user(inbound.user.platform, inbound.user.user_id)
@@ -183,12 +300,12 @@ class Core:
                 inbound.user.platform, inbound.user.user_id, inbound.user.display_name, inbound.locale)
             lang = user.language or lang
             if inbound.update_id is not None:
-                if await self.storage.update_taken(user.id, inbound.update_id, REDELIVERY_WINDOW):
-                    log.info("%s update %s was already handled before a restart: dropped", user.platform,
-                             inbound.update_id)
-                    return []
-                mark = self.storage.mark_update(user.id, inbound.update_id)
+                mark = self.storage.mark_update(user.id, user.platform, inbound.update_id, WORKER)
                 try:
+                    if await self.storage.legacy_taken(user.id, inbound.update_id, REDELIVERY_WINDOW):
+                        log.info("%s update %s was handled before the inbox existed: dropped", user.platform,
+                                 inbound.update_id)
+                        return []
                     return await self._answer(inbound, user)
                 finally:
                     await self.storage.finish_update(mark)

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
+from contextvars import ContextVar
 from typing import TypeVar
 
 T = TypeVar("T")
+# (platform, chat) whose turn the current task holds (Core.in_turn: across every worker on the database). An adapter
+# sending inside it must not wait for its own per-chat order: that order's holder may be waiting for this turn.
+IN_TURN: ContextVar[tuple[str, str] | None] = ContextVar("brandcoach_in_turn", default=None)
+
+
+def holds_turn(platform: str, chat: str) -> bool:
+    """Whether the current task holds the chat's turn (see IN_TURN)."""
+    return IN_TURN.get() == (platform, chat)
 
 
 class KeyedSerializer:
@@ -31,6 +40,10 @@ class KeyedSerializer:
 
     def __len__(self) -> int:
         return len(self._locks)
+
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether a coroutine runs (or waits) for `key`."""
+        return key in self._locks
 
 
 class LoopSemaphore:

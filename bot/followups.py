@@ -3,8 +3,9 @@ pictures, drawn in another process while the plan's text is already on its way.
 
 A job starts once its handler has returned, as a task of its own: it holds neither the user's serial lane nor
 anyone else's, so the user (and everyone) goes on while it runs. It gets a Context of its own (same user, same
-inbound); what it says is delivered through the user's adapter (`Adapter.send`, which keeps a chat's order: the
-follow-up comes after the replies of the message that started it) in the limiter's follow-up lane (behind
+inbound); what it says is delivered through the user's adapter (`Adapter.send`) in the chat's turn across every
+worker (Core.in_turn, taken before the sending slot: the follow-up comes after the replies of the message that
+started it and never lands inside another worker's burst to the chat) and in the limiter's follow-up lane (behind
 everyone's replies, within the unpaid limits), one message at a time, so that a retry never repeats one that
 arrived. A job that fails, or a follow-up that cannot be delivered, is logged and dropped: the answer already sent
 stands alone. Jobs are held in memory only; a restart loses them (the plan says how to get its pictures again).
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from bot.adapters.base import RetryLater, UserUnreachable
 from bot.context import Context
-from bot.ratelimit import following_up, slot_taken
+from bot.ratelimit import following_up
 from bot.types import Outbound
 
 if TYPE_CHECKING:
@@ -99,11 +100,9 @@ class FollowUps:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 with following_up():
-                    # the slot first, then the chat's turn: a follow-up waiting for its slot behind everyone's
-                    # replies does not hold up that user's next message (the adapter's send keeps the chat's order)
-                    await self.core.limiter.acquire(platform, user_id)
-                    with slot_taken(platform, user_id):
-                        await adapter.send(user_id, [message])
+                    # the chat's turn first, then the slot (the adapter takes it): a slot taken before waiting for
+                    # the turn would be spent while another worker's replies to the chat go out
+                    await self.core.in_turn(platform, user_id, lambda: adapter.send(user_id, [message]))
                 return True
             except RetryLater as exc:
                 if attempt == ATTEMPTS:

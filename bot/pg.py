@@ -1,10 +1,10 @@
 """PostgreSQL storage (asyncpg): the same interface as the SQLite Storage, for several workers on one database.
 
 The PostgreSQL dialect lives here: `?` placeholders become `$1..$n`, migrations are recorded in `schema_version`
-(applied under an advisory lock, so workers starting together apply each once), the update de-dup row is committed
+(applied under an advisory lock, so workers starting together apply each once), an inbox row is marked handled
 in the transaction of the answer's first write (Storage.mark_update), per-user exclusion is a session advisory
 lock held by the connection that runs the user's request, the sending limits shared by every worker are a slot
-source for the engine's limiter (send_slot/send_pause, bot/ratelimit.py SharedRateLimiter).
+source for the engine's limiter (take_send/send_done/send_pause, bot/ratelimit.py SharedRateLimiter).
 No cross-process cache: every request reads users, flows and answers from PostgreSQL (a worker never answers
 from a state another worker has since changed).
 """
@@ -89,6 +89,7 @@ class PgStorage(Storage):
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(self.path, min_size=1, max_size=self.pool_size)
         await self.migrate()
+        await self.check_legacy_marks()
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -162,14 +163,21 @@ class PgStorage(Storage):
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(_MIGRATE_KEY))
 
-    async def send_slot(self, platform: str, chat: str, per_window: int, window: float, chat_gap: float,
-                        group_per_window: int, group_window: float, group: bool) -> float:
-        """Take a sending slot shared by every worker (brandcoach_send_slot, 0008_workers.pg.sql): 0 when taken,
-        else the seconds to wait before asking again."""
-        row = await self.fetch_one("SELECT brandcoach_send_slot(?, ?, ?, ?, ?, ?, ?, ?)",
-                                   (platform, chat, per_window, window, chat_gap, group_per_window, group_window,
-                                    group))
-        return float(row[0])
+    async def take_send(self, platform: str, chat: str, message: bool, per_window: int, window: float,
+                        chat_burst: int, chat_window: float, chat_gap: float, group_per_window: int,
+                        group_window: float, group: bool, flight: float) -> tuple[float, int | None]:
+        """Take a sending slot shared by every worker (brandcoach_take_send, 0012_inbox.pg.sql): (0, the slot's id)
+        when taken, else (the seconds to wait before asking again, None). Pass the id to send_done once the
+        platform answered."""
+        row = await self.fetch_one("SELECT wait, slot FROM brandcoach_take_send(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   (platform, chat, message, per_window, window, chat_burst, chat_window, chat_gap,
+                                    group_per_window, group_window, group, flight))
+        return float(row[0]), (None if row[1] is None else int(row[1]))
+
+    async def send_done(self, slots: list[int]) -> None:
+        """The platform answered these sends: from now on they count until their answer leaves a window."""
+        await self.write(("UPDATE sends SET done_at = extract(epoch FROM clock_timestamp()) WHERE id = ANY(?::bigint[])",
+                          (slots,)))
 
     async def send_pause(self, platform: str, seconds: float) -> None:
         """The platform said 'too many requests': no worker sends on it for `seconds` (the database's clock)."""
@@ -193,6 +201,23 @@ class PgStorage(Storage):
             token = _bound.set(bound)
             try:
                 yield
+            finally:
+                _bound.reset(token)
+                async with bound.lock:
+                    bound.open = False
+                await conn.execute("SELECT pg_advisory_unlock($1)", lock_key(key))
+
+    @asynccontextmanager
+    async def try_exclusive(self, key: str) -> AsyncIterator[bool]:
+        """As exclusive(), without waiting: yields False (and runs the block unlocked) when another holds `key`."""
+        async with self.pool.acquire() as conn:
+            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(key)):
+                yield False
+                return
+            bound = _Bound(conn)
+            token = _bound.set(bound)
+            try:
+                yield True
             finally:
                 _bound.reset(token)
                 async with bound.lock:

@@ -14,11 +14,12 @@ rate-limit headers it reads, and it waits out their 429s itself.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -32,6 +33,7 @@ Sleep = Callable[[float], Awaitable[None]]
 REPLY, NUDGE, FOLLOW_UP = 0, 1, 2
 LANE: ContextVar[int] = ContextVar("send_lane", default=REPLY)
 _TAKEN: ContextVar[tuple[str, str] | None] = ContextVar("slot_taken", default=None)
+_GRANTED: ContextVar[int | None] = ContextVar("shared_slot_granted", default=None)  # the shared slot's id, if any
 EPS = 1e-6  # waits shorter than this count as none (rounding must not leave a sleeper waking forever)
 
 
@@ -110,7 +112,7 @@ def limiter_for(config: Config, slots: SlotSource | None = None) -> RateLimiter:
 
 def shared_slots(storage: object) -> SlotSource | None:
     """The storage as a shared slot source when several processes use its database (PostgreSQL), else None."""
-    if getattr(storage, "shared", False) and hasattr(storage, "send_slot"):
+    if getattr(storage, "shared", False) and hasattr(storage, "take_send"):
         return cast("SlotSource", storage)
     return None
 
@@ -263,6 +265,14 @@ class RateLimiter:
                     bucket.replies_waiting -= 1
             await self.sleep(chat_wait)  # only this chat waits; others go ahead
 
+    @asynccontextmanager
+    async def slot(self, platform: str, chat: str, lane: int | None = None, *,
+                   message: bool = True) -> AsyncIterator[None]:
+        """acquire(), then the request runs in the block: where the limits are shared (SharedRateLimiter) the send
+        counts as in flight until the block ends (the platform answered, or the request failed)."""
+        await self.acquire(platform, chat, lane, message=message)
+        yield
+
     def tracked_chats(self, platform: str) -> int:
         """Chats and group chats whose recent messages are still counted (what the limiter holds per chat)."""
         bucket = self._buckets.get(platform)
@@ -276,35 +286,42 @@ class RateLimiter:
 
 
 class SlotSource(Protocol):
-    """Sending slots shared by several processes (bot/pg.py PgStorage: brandcoach_send_slot in PostgreSQL)."""
+    """Sending slots shared by several processes (bot/pg.py PgStorage: brandcoach_take_send in PostgreSQL)."""
 
-    async def send_slot(self, platform: str, chat: str, per_window: int, window: float, chat_gap: float,
-                        group_per_window: int, group_window: float, group: bool) -> float: ...
+    async def take_send(self, platform: str, chat: str, message: bool, per_window: int, window: float,
+                        chat_burst: int, chat_window: float, chat_gap: float, group_per_window: int,
+                        group_window: float, group: bool, flight: float) -> tuple[float, int | None]: ...
+
+    async def send_done(self, slots: list[int]) -> None: ...
 
     async def send_pause(self, platform: str, seconds: float) -> None: ...
 
 
-# Several workers: a slot is taken in the database, then the message travels from its worker to the platform;
-# the trips differ (another machine, a loaded one), so arrivals can bunch up. Windows and gaps are widened by this
-# much (measured: 32 arrivals in one second at 1.02 s windows under bench/workers.py's load, 2 cores).
+# Nudges keep this much more than a chat's average spacing between two of them (1 s on Telegram).
 SHARED_MARGIN = 0.25
+# A send whose end was never reported (its worker died mid-request) stops counting as in flight after this long.
+FLIGHT = 20.0
 
 
 class SharedRateLimiter(RateLimiter):
     """The same limits for every worker on one database: a slot is first taken in this process (lanes, replies
-    ahead of nudges, a chat's burst), then in the shared slot source, so N workers together never exceed what one
-    is allowed. Nudges leave `reserve` slots of the shared window to replies and keep the per-chat gap there;
-    a reply's per-chat allowance is kept by the worker that holds the user (one at a time, core.exclusive)."""
+    ahead of nudges), then in the shared slot source, which keeps the overall rate, each chat's burst of new
+    messages, a group's allowance and the gap between nudges to one chat over every worker's sends together
+    (re-sends after a 429 included: each attempt takes a slot). A send counts there from its slot until the platform
+    answered it (`slot()`; a request that travels long, from a loaded worker, still counts while it travels), then
+    until its answer leaves the window: when it reached the platform lies between the two, so no window at the
+    platform holds more than the limit, whatever the trips from the workers."""
 
     def __init__(self, slots: SlotSource, limits: dict[str, Limit] | None = None,
                  monotonic: Callable[[], float] = time.monotonic, sleep: Sleep = asyncio.sleep) -> None:
         super().__init__(limits, monotonic=monotonic, sleep=sleep)
         self.slots = slots
         self._pauses: set[asyncio.Task[Any]] = set()
+        self._done: list[int] = []
 
     async def acquire(self, platform: str, chat: str, lane: int | None = None, *, message: bool = True) -> None:
         if _TAKEN.get() == (platform, chat):
-            _TAKEN.set(None)  # taken before the block (slot_taken), here and in the shared source
+            _TAKEN.set(None)  # taken before the block (slot_taken), here and in the shared source (_GRANTED)
             return
         await super().acquire(platform, chat, lane, message=message)
         lim = self.limits.get(platform)
@@ -314,12 +331,42 @@ class SharedRateLimiter(RateLimiter):
         per_window = max(1, lim.per_window - lim.reserve) if nudge else lim.per_window
         gap = lim.chat_window / lim.chat_burst + SHARED_MARGIN if nudge and message and lim.chat_burst else 0.0
         while True:
-            wait = await self.slots.send_slot(platform, chat, per_window, lim.window + SHARED_MARGIN, gap,
-                                              lim.group_per_window, lim.group_window + SHARED_MARGIN,
-                                              is_group(platform, chat))
-            if wait <= EPS:
+            wait, slot = await self.slots.take_send(platform, chat, message, per_window, lim.window,
+                                                    lim.chat_burst, lim.chat_window, gap, lim.group_per_window,
+                                                    lim.group_window, is_group(platform, chat), FLIGHT)
+            if slot is not None:
+                _GRANTED.set(slot)
                 return
-            await self.sleep(wait)
+            await self.sleep(max(wait, EPS))
+
+    @asynccontextmanager
+    async def slot(self, platform: str, chat: str, lane: int | None = None, *,
+                   message: bool = True) -> AsyncIterator[None]:
+        await self.acquire(platform, chat, lane, message=message)
+        slot, _ = _GRANTED.get(), _GRANTED.set(None)
+        try:
+            yield
+        finally:
+            if slot is not None:
+                self._report(slot)
+
+    def _report(self, slot: int) -> None:
+        """The platform answered the send: recorded in the shared source soon after, with others (late is safe:
+        until then the send counts as in flight)."""
+        self._done.append(slot)
+        if len(self._done) == 1:
+            task = asyncio.get_running_loop().create_task(self._flush(), context=contextvars.Context())
+            self._pauses.add(task)
+            task.add_done_callback(self._pauses.discard)
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)
+        done, self._done = self._done, []
+        try:
+            await self.slots.send_done(done)
+        except Exception:
+            logging.getLogger(__name__).warning("sends' ends not recorded (they count as in flight a while)",
+                                                exc_info=True)
 
     def pause(self, platform: str, seconds: float) -> None:
         """The platform said 'too many requests': nobody sends on it for `seconds`, in any worker."""

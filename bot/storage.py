@@ -34,27 +34,28 @@ SCRUB_ATTEMPTS = 100  # a WAL checkpoint waits for other tasks' reads in progres
 # Users whose rows are kept in memory (write-through; SQLite stays the source of truth): a few KB each (answers
 # mostly), the most recently active first; enough for the users of the last minutes of a busy bot, a bound on memory.
 CACHE_USERS = 2_000
-# (A user deleted in the same transaction has no row left to mark: the SELECT then inserts nothing.)
-_MARK_SQL = ("INSERT INTO telegram_updates (user_id, last_update_id, taken_at) SELECT id, ?, ? FROM users WHERE id = ?"
-             " ON CONFLICT (user_id) DO UPDATE SET last_update_id = excluded.last_update_id,"
-             " taken_at = excluded.taken_at")
+# An inbox row handled: its text goes (nothing the user typed is kept once answered), its id stays for de-duplication.
+_HANDLED_SQL = ("UPDATE inbox SET handled_at = ?, handled_by = ?, inbound = '', envelope = ''"
+                " WHERE platform = ? AND update_id = ?")
 
 
 class UpdateMark:
-    """A platform update being handled: recorded as taken in the first write the handling commits, with the small
-    changes that ride on that commit (`riders`: a statement and what to do once it is committed)."""
+    """A platform update (an inbox row) being handled: marked handled in the first write the handling commits, with
+    the small changes that ride on that commit (`riders`: a statement and what to do once it is committed)."""
 
-    __slots__ = ("user_id", "update_id", "taken_at", "done", "riders")
+    __slots__ = ("user_id", "platform", "update_id", "taken_at", "by", "done", "riders")
 
-    def __init__(self, user_id: int, update_id: int, taken_at: int) -> None:
-        self.user_id, self.update_id, self.taken_at, self.done = user_id, update_id, taken_at, False
+    def __init__(self, user_id: int, platform: str, update_id: int, taken_at: int, by: str = "") -> None:
+        self.user_id, self.platform, self.update_id, self.taken_at, self.by = user_id, platform, update_id, taken_at, by
+        self.done = False
         self.riders: list[tuple[Statement, Callable[[], None]]] = []
 
     def around(self, statements: list[Statement]) -> tuple[list[Statement], int]:
-        """The commit that takes this update: the riders first (a handler's own writes come after them and win),
-        the statements, then the update's own record; with the index of the first of `statements`."""
+        """The commit that handles this update: the riders first (a handler's own writes come after them and win),
+        the statements, then the inbox row marked handled; with the index of the first of `statements`."""
         riders = [stmt for stmt, _ in self.riders]
-        return [*riders, *statements, (_MARK_SQL, (self.update_id, self.taken_at, self.user_id))], len(riders)
+        return [*riders, *statements, (_HANDLED_SQL, (self.taken_at, self.by, self.platform, self.update_id))], \
+            len(riders)
 
     def committed(self) -> None:
         """The statements are durable: mark done and let the riders update what they cache."""
@@ -212,7 +213,9 @@ class Storage:
         self._user_keys = _LRU(cache_size)  # user id -> (platform, platform_user_id)
         self._flows = _LRU(cache_size)    # user id -> Flow | None
         self._answers = _LRU(cache_size)  # user id -> {step: value}
-        self._taken = _LRU(cache_size)    # user id -> (last platform update id taken, when)
+        self._taken = _LRU(cache_size)    # user id -> (last platform update id taken, when): legacy rows, see below
+        # telegram_updates (before the inbox) still holds rows younger than the redelivery window: read them too
+        self.legacy_marks = False
         self._seq = 0
         self._written = _Stamps(cache_size * 2)  # user id or (platform, id) -> sequence number of its last write
         # Called with (platform, platform user id) after delete_user, so adapters drop files they keep (Core sets it).
@@ -263,6 +266,7 @@ class Storage:
         await self.migrate()
         self._writer = GroupCommitWriter(self._db)
         await self.scrub()  # a WAL left by a crash may still hold deleted rows
+        await self.check_legacy_marks()
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -309,7 +313,6 @@ class Storage:
 
     def _mark_taken(self, mark: UpdateMark) -> None:
         mark.committed()
-        self._taken.put(mark.user_id, (mark.update_id, mark.taken_at))
 
     async def fetch_one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         """One row of a read (a feature's own tables); writes go through write()."""
@@ -345,6 +348,11 @@ class Storage:
         """Run the block alone for `key` (a user) across every process on this database. SQLite: one process per
         database (bot/dblock.py), so the core's in-process KeyedSerializer already is that; nothing to do here."""
         yield
+
+    @asynccontextmanager
+    async def try_exclusive(self, key: str) -> AsyncIterator[bool]:
+        """As exclusive(), without waiting: yields whether the block runs alone. SQLite: one process, always."""
+        yield True
 
     @asynccontextmanager
     async def leadership(self, name: str) -> AsyncIterator[None]:
@@ -445,12 +453,18 @@ class Storage:
         if cached is not None:
             cached.reachable = reachable
 
-    async def update_taken(self, user_id: int, update_id: int, window: int) -> bool:
-        """Whether this platform update (or a later one) was taken for the user within `window` seconds.
+    async def check_legacy_marks(self) -> None:
+        """Whether telegram_updates (the per-user highest update id of databases from before the inbox) has rows
+        left: only then is it read (legacy_taken); purge_inbox deletes them once older than the redelivery window."""
+        row = await self.fetch_one("SELECT 1 FROM telegram_updates LIMIT 1")
+        self.legacy_marks = row is not None
 
-        A platform that re-delivers an update after a crash (Telegram, when the getUpdates confirming it was lost)
-        must not have it applied twice, e.g. as the answer to the next question.
-        """
+    async def legacy_taken(self, user_id: int, update_id: int, window: int) -> bool:
+        """Whether an update was handled before this database had an inbox: its id is at most the highest one the
+        old table recorded for the user within `window` seconds (that table is no longer written, so the comparison
+        can only concern updates delivered before the upgrade)."""
+        if not self.legacy_marks:
+            return False
         taken = self._taken.get_fresh(user_id)
         if taken is None:
             start = self._seq
@@ -462,10 +476,10 @@ class Storage:
         now = int(self.clock.now().timestamp())
         return update_id <= taken[0] and now - taken[1] < window
 
-    def mark_update(self, user_id: int, update_id: int) -> UpdateMark:
-        """Start handling a platform update: the first write of this task records it as taken, in the same commit
-        (an answer and its update are durable together). Pass the mark to `finish_update` when done."""
-        mark = UpdateMark(user_id, update_id, int(self.clock.now().timestamp()))
+    def mark_update(self, user_id: int, platform: str, update_id: int, by: str = "") -> UpdateMark:
+        """Start handling an inbox row: the first write of this task marks it handled (by worker `by`), in the same
+        commit (an answer and its update are durable together). Pass the mark to `finish_update` when done."""
+        mark = UpdateMark(user_id, platform, update_id, int(self.clock.now().timestamp()), by)
         PENDING_MARK.set(mark)
         return mark
 
@@ -477,6 +491,54 @@ class Storage:
             await self._writer.write(mark.around([])[0])
             self._touch(mark.user_id)
             self._mark_taken(mark)
+
+    # -- the inbox (bot/migrations/0012_inbox.sql) ------------------------------
+    async def accept_update(self, platform: str, update_id: int, chat: str, inbound: str, envelope: str) -> bool:
+        """Record an update as accepted, committed before returning (so before the platform is told); True when it
+        is new, False when this id was accepted before (a redelivery: handled, or still waiting)."""
+        counts = await self.write((
+            "INSERT INTO inbox (platform, update_id, chat, inbound, envelope, accepted_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (platform, update_id) DO NOTHING",
+            (platform, update_id, chat, inbound, envelope, int(self.clock.now().timestamp()))), counted=True)
+        return counts[0] == 1
+
+    async def update_handled(self, platform: str, update_id: int) -> bool:
+        """Whether an accepted update has been handled (by any worker)."""
+        row = await self.fetch_one("SELECT handled_at FROM inbox WHERE platform = ? AND update_id = ?",
+                                   (platform, update_id))
+        return row is not None and row[0] is not None
+
+    async def waiting_updates(self, platform: str, chat: str, up_to: int | None = None) -> list[tuple[int, str, str]]:
+        """(update id, inbound JSON, envelope) of a chat's accepted updates not yet handled, up to `up_to`, in
+        update-id order (read under the chat's turn: nobody else handles them meanwhile)."""
+        if up_to is None:
+            rows = await self.fetch_all("SELECT update_id, inbound, envelope FROM inbox WHERE platform = ? AND chat = ?"
+                                        " AND handled_at IS NULL ORDER BY update_id", (platform, chat))
+        else:
+            rows = await self.fetch_all("SELECT update_id, inbound, envelope FROM inbox WHERE platform = ? AND chat = ?"
+                                        " AND handled_at IS NULL AND update_id <= ? ORDER BY update_id",
+                                        (platform, chat, up_to))
+        return [(int(r[0]), r[1], r[2]) for r in rows]
+
+    async def chats_waiting(self, accepted_before: int) -> list[tuple[str, str]]:
+        """(platform, chat) of chats with an update accepted before `accepted_before` (epoch s) still unhandled."""
+        rows = await self.fetch_all("SELECT DISTINCT platform, chat FROM inbox WHERE handled_at IS NULL"
+                                    " AND accepted_at < ?", (accepted_before,))
+        return [(r[0], r[1]) for r in rows]
+
+    async def handled_without_answer(self, platform: str, update_id: int, by: str = "") -> None:
+        """Mark a waiting update handled with nothing to store (refused by flood control)."""
+        await self.write((_HANDLED_SQL, (int(self.clock.now().timestamp()), by, platform, update_id)))
+
+    async def purge_inbox(self, before: int) -> int:
+        """Forget handled updates older than `before` (epoch s: past the platform's redelivery window), and the old
+        table's rows as old; returns how many inbox rows went."""
+        counts = await self.write(("DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?", (before,)),
+                                  ("DELETE FROM telegram_updates WHERE taken_at < ?", (before,)), counted=True)
+        if self.legacy_marks:
+            await self.check_legacy_marks()
+            self._taken.clear()
+        return max(0, counts[0])
 
     async def delete_user(self, user_id: int) -> None:
         """Erase the user and, by cascade, every row that refers to them."""

@@ -1,8 +1,9 @@
 """The core's inbound and outbound message types, shared by every adapter."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import json
+from dataclasses import dataclass, fields
+from typing import Any, Literal
 
 from bot.actions import Action, Role, encode
 
@@ -160,3 +161,28 @@ def command_text(line: str) -> str:
     """The raw rest of a command message after '/cmd@bot' (line breaks kept, outer whitespace trimmed)."""
     parts = line.strip()[1:].split(None, 1)
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+_INBOUND_FIELDS = tuple(f.name for f in fields(Inbound))
+
+
+def inbound_to_json(inbound: Inbound) -> str:
+    """The one codec of an Inbound for storage (the inbox): its fields as JSON, the user as an object. Another worker
+    (or this one after a restart) reads it back with inbound_from_json and handles it as if it had received it."""
+    data: dict[str, Any] = {name: getattr(inbound, name) for name in _INBOUND_FIELDS}
+    user = inbound.user
+    data["user"] = {"platform": user.platform, "user_id": user.user_id, "display_name": user.display_name}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def inbound_from_json(text: str) -> Inbound:
+    """An Inbound written by inbound_to_json (fields it does not know, e.g. from a newer worker, are left out)."""
+    data = json.loads(text)
+    out: dict[str, Any] = {k: v for k, v in data.items() if k in _INBOUND_FIELDS}
+    out["user"] = UserRef(**data["user"])
+    for name in ("values", "args"):
+        if name in out:
+            out[name] = tuple(out[name])
+    if "answers" in out:
+        out["answers"] = tuple((str(step), str(value)) for step, value in out["answers"])
+    return Inbound(**out)

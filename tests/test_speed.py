@@ -1,7 +1,8 @@
-"""The fast path keeps its guarantees: an update's de-duplication row is committed with the answer it produced,
+"""The fast path keeps its guarantees: an update's inbox row is marked handled in the commit of the answer it produced,
 paid broadcast is opt-in, and a wave of due nudges is sent earliest-due first."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from bot.config import from_env
@@ -24,11 +25,14 @@ async def test_an_answer_and_its_update_id_share_one_commit(core: Core) -> None:
     name = Inbound(USER, "text", text="Budi Santoso", locale="id", update_id=2)
     writer = core.storage._writer
     assert writer is not None
+    assert await core.accept(name)  # the adapter records the update before telling the platform: one commit
     before = writer.batches
-    replies = await core.handle(name)
-    assert replies and writer.batches - before == 1  # the answer, the next step and the update id: one commit
-    async with core.storage.db.execute("SELECT last_update_id FROM telegram_updates") as cur:
-        assert [r[0] for r in await cur.fetchall()] == [2]
+    done = asyncio.get_running_loop().create_future()
+    done.set_result(True)
+    replies = await core.handle(name, accepted=done)
+    assert replies and writer.batches - before == 1  # the answer, the next step and the update handled: one commit
+    async with core.storage.db.execute("SELECT update_id FROM inbox WHERE handled_at IS NOT NULL") as cur:
+        assert [r[0] for r in await cur.fetchall()] == [1, 2]
 
 
 async def test_the_language_settled_by_an_update_rides_on_its_commit_and_never_undoes_the_handlers(core: Core) -> None:
@@ -38,8 +42,8 @@ async def test_the_language_settled_by_an_update_rides_on_its_commit_and_never_u
     user = await core.storage.find_user("telegram", "4242")
     assert user is not None and user.language == "en" and user.language_pinned and user.lang_pending is None
     other = UserRef("telegram", "77", "Sari")
-    await core.handle(Inbound(other, "command", command="start", locale="id", update_id=1))
-    await core.handle(Inbound(other, "text", text="Sari", locale="id", update_id=2))  # an answer: settling counts
+    await core.handle(Inbound(other, "command", command="start", locale="id", update_id=3))  # ids: one per bot
+    await core.handle(Inbound(other, "text", text="Sari", locale="id", update_id=4))  # an answer: settling counts
     core.storage.forget()
     sari = await core.storage.find_user("telegram", "77")
     assert sari is not None and sari.lang_pending == "?" and sari.lang_pending_count == 1
@@ -58,8 +62,8 @@ async def test_a_redelivered_update_is_dropped_and_a_new_one_is_not(core: Core) 
 async def test_a_read_only_reply_still_records_its_update(core: Core) -> None:
     await core.handle(start(1))
     assert await core.handle(Inbound(USER, "command", command="help", locale="id", update_id=5))
-    async with core.storage.db.execute("SELECT last_update_id FROM telegram_updates") as cur:
-        assert [r[0] for r in await cur.fetchall()] == [5]
+    async with core.storage.db.execute("SELECT update_id FROM inbox WHERE handled_at IS NOT NULL") as cur:
+        assert [r[0] for r in await cur.fetchall()] == [1, 5]
     assert await core.handle(Inbound(USER, "command", command="help", locale="id", update_id=5)) == []
 
 
@@ -67,11 +71,12 @@ async def test_deleting_the_user_while_marking_an_update_commits(core: Core) -> 
     await core.handle(start(1))
     user = await core.storage.find_user("telegram", "4242")
     assert user is not None
-    mark = core.storage.mark_update(user.id, 2)
-    await core.storage.delete_user(user.id)  # /delete: the mark rides on this write; no user left to mark
+    assert await core.accept(Inbound(USER, "command", command="delete", locale="id", update_id=2))
+    mark = core.storage.mark_update(user.id, "telegram", 2)
+    await core.storage.delete_user(user.id)  # /delete: the mark rides on this write; the user's rows go
     await core.storage.finish_update(mark)
-    async with core.storage.db.execute("SELECT COUNT(*) FROM telegram_updates") as cur:
-        assert (await cur.fetchone())[0] == 0  # type: ignore[index]
+    async with core.storage.db.execute("SELECT handled_at IS NOT NULL, inbound FROM inbox WHERE update_id = 2") as cur:
+        assert tuple(await cur.fetchone()) == (1, "")  # type: ignore[arg-type]  # handled, the text gone
 
 
 def test_paid_broadcast_is_opt_in() -> None:

@@ -96,8 +96,8 @@ def paced(limiter: RateLimiter, chat: object, send: SendFn) -> SendFn:
     waits out a route's 429 and re-sends by itself, per its own per-route buckets."""
 
     async def run(*args: Any, **kwargs: Any) -> Any:
-        await limiter.acquire("discord", str(chat))
-        return await send(*args, **kwargs)
+        async with limiter.slot("discord", str(chat)):
+            return await send(*args, **kwargs)
     return run
 
 

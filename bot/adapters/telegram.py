@@ -2,11 +2,18 @@
 
 Only translates: Telegram updates -> Inbound, Outbound -> sendMessage / inline keyboards / sendDocument / edits of
 the tapped message. Everything else (groups, re-delivered updates, stale taps, languages) is the core's.
+
+A private chat's update is handed to the core's inbox (Core.accept) before Telegram is told it arrived: the webhook
+answers 200 after that commit, and long polling's next getUpdates (whose offset confirms what was fetched) waits
+for it. The update's JSON goes with it, so that any worker can send its replies (`replier`). With several workers
+on one database only the elected leader polls (Telegram serves one getUpdates at a time per bot); every worker
+sends.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,13 +31,14 @@ from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_net import ALLOWED_UPDATES, FetchQueue, PerChatUpdateProcessor, Transport
 from bot.adapters.telegram_out import Outbox, Progress
+from bot.dispatcher import holds_turn
 from bot.i18n import LANGUAGES
 from bot.ratelimit import is_unprompted
 from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.core import Core
+    from bot.core import Core, Deliver
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +64,9 @@ class TelegramAdapter:
         self.out = Outbox(self.net, lambda: self.username, lambda uid: core.unreachable(PLATFORM, uid))
         self.chats = PerChatUpdateProcessor()  # one chat's updates in order; unprompted sends take their turn too
         self._stop = asyncio.Event()
+        # update id -> its acceptance into the core's inbox (started when it was fetched or POSTed), until handled
+        self._accepted: dict[int, asyncio.Future[bool]] = {}
+        self.net.on_accept = self._accept_now
 
     @property
     def sleep(self) -> Callable[[float], Awaitable[None]]:
@@ -70,12 +81,13 @@ class TelegramAdapter:
     def build(self) -> Application:  # type: ignore[type-arg]
         """The PTB Application: token, optional self-hosted base_url, one handler for every update."""
         # aiohttp instead of PTB's httpx (less CPU per call); a small pool (Telegram takes ~30 msg/s anyway)
-        self.requests = (AiohttpRequest(HTTP_POOL), AiohttpRequest(1))
+        self.requests = (AiohttpRequest(HTTP_POOL), AiohttpRequest(1, before=self._accepts_settled))
         builder = (Application.builder().token(self.config.telegram_token or "")
                    .request(self.requests[0]).get_updates_request(self.requests[1]))
         if self.config.telegram_api_url:
             builder = builder.base_url(self.config.telegram_api_url)
-        self.chats = PerChatUpdateProcessor(fetched=(queue := FetchQueue()))  # one per Application (its event loop)
+        # one per Application (its event loop); every update fetched by polling starts into the inbox as it is queued
+        self.chats = PerChatUpdateProcessor(fetched=(queue := FetchQueue(accept=self._accept_soon)))
         application = builder.update_queue(queue).concurrent_updates(self.chats).build()
         application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
@@ -104,9 +116,16 @@ class TelegramAdapter:
             await self.net.start_webhook(self.config.telegram_webhook_url, self.webhook_listen,
                                          self.config.telegram_webhook_port)
         elif application.updater is not None:
-            await application.updater.start_polling(
-                timeout=timedelta(seconds=self.poll_timeout), allowed_updates=list(ALLOWED_UPDATES),
-                drop_pending_updates=False, error_callback=self._on_polling_error)
+            # several workers on one database: one polls (the others send, and take over if it goes)
+            async with self.core.leadership("telegram-polling"):
+                if self._stop.is_set():
+                    return
+                log.info("polling Telegram (this worker was elected to)")
+                await application.updater.start_polling(
+                    timeout=timedelta(seconds=self.poll_timeout), allowed_updates=list(ALLOWED_UPDATES),
+                    drop_pending_updates=False, error_callback=self._on_polling_error)
+                await self._stop.wait()
+                return
         await self._stop.wait()
 
     async def disconnect(self) -> None:
@@ -146,8 +165,11 @@ class TelegramAdapter:
         try:
             paid = {"allow_paid_broadcast": True} if self.config.telegram_paid_broadcast and is_unprompted() else {}
             chat = int(user_id)
-            await self.chats.in_chat(chat, lambda: self.out.deliver(chat, messages, max_wait=SEND_MAX_WAIT,
-                                                                    done=done, **paid))
+            send = functools.partial(self.out.deliver, chat, messages, max_wait=SEND_MAX_WAIT, done=done, **paid)
+            if holds_turn(PLATFORM, user_id):
+                await send()  # the core's turn for the chat (a follow-up): it orders this chat across workers
+            else:
+                await self.chats.in_chat(chat, send)
         except UserUnreachable:
             raise
         except RetryLater as exc:
@@ -171,12 +193,61 @@ class TelegramAdapter:
     # -- inbound -----------------------------------------------------------------
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update goes through here; edited messages and channel posts are ignored."""
-        if update.message is not None:
-            await self._on_message(update.message, update.update_id)
-        elif update.callback_query is not None:
-            await self._on_callback(update)
-        elif update.my_chat_member is not None:
+        accepted: Awaitable[bool] | None = self._accepted.pop(update.update_id, None)
+        if update.my_chat_member is not None:
             await self._on_member(update)
+            return
+        parsed = self._parse(update)
+        if parsed is not None:
+            inbound, deliver = parsed
+            if inbound.update_id is None:
+                accepted = None
+            elif accepted is None:  # not fetched through the queue's hook: into the inbox now, with its record
+                accepted = self._accept_now(update, json.dumps(update.to_dict(), ensure_ascii=False))
+                self._accepted.pop(update.update_id, None)
+            await self.core.handle(inbound, deliver, accepted=accepted)
+
+    def _parse(self, update: Update) -> tuple[Inbound, Deliver] | None:
+        """The update as the core's Inbound, with the sending of its replies; None when there is nothing to answer."""
+        if update.message is not None:
+            return self._from_message(update.message, update.update_id)
+        if update.callback_query is not None:
+            return self._from_callback(update)
+        return None
+
+    def _accept_now(self, update: Update, envelope: str) -> Awaitable[bool] | None:
+        """Start recording a private chat's update in the core's inbox (None: not one that goes there)."""
+        parsed = self._parse(update)
+        if parsed is None or parsed[0].update_id is None:
+            return None
+        future = asyncio.ensure_future(self.core.accept(parsed[0], envelope))
+        self._accepted[update.update_id] = future
+        return future
+
+    def _accept_soon(self, update: Update) -> None:
+        """Polling: an update was fetched; its acceptance runs while the others are queued, and the next getUpdates
+        (which confirms them to Telegram) waits for all of them (_accepts_settled)."""
+        self._accept_now(update, json.dumps(update.to_dict(), ensure_ascii=False))
+
+    async def _accepts_settled(self) -> None:
+        """Before a getUpdates: every fetched update is in the inbox (an acceptance that failed is retried by its
+        handling: the update is handled either way)."""
+        pending = [f for f in self._accepted.values() if not f.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def replier(self, envelope: str) -> Deliver | None:
+        """How to send the replies to an update that another worker accepted (its JSON, as recorded with it)."""
+        application = self.net.application
+        if application is None:
+            return None
+        try:
+            update = Update.de_json(json.loads(envelope), application.bot)
+        except Exception:
+            log.warning("an update's record could not be read back: its replies are not sent")
+            return None
+        parsed = self._parse(update) if update is not None else None
+        return None if parsed is None else parsed[1]
 
     def _inbound(self, user: Any, chat: Any, kind: str, update_id: int, **fields: Any) -> Inbound:
         """A private chat's update carries its id: Telegram re-sends it if the confirming getUpdates is lost, and the
@@ -186,16 +257,16 @@ class TelegramAdapter:
         return Inbound(UserRef(PLATFORM, str(user.id), name), kind, locale=user.language_code,  # type: ignore[arg-type]
                        shared=not private, update_id=update_id if private else None, **fields)
 
-    async def _on_message(self, message: Message, update_id: int) -> None:
+    def _from_message(self, message: Message, update_id: int) -> tuple[Inbound, Deliver] | None:
         user = message.from_user
         if user is None or user.is_bot:
-            return
+            return None
         text = message.text
         target = F.command_target(text) if text is not None else None
         parsed = parse_command(text) if text is not None else None
         if target is not None and parsed is not None:
             if target[1] and target[1].lower() != self.username.lower():
-                return  # addressed to another bot
+                return None  # addressed to another bot
             inbound = self._inbound(user, message.chat, "command", update_id, command=parsed[0], args=parsed[1],
                                     text=command_text(text or ""))
         elif text is not None:
@@ -203,19 +274,19 @@ class TelegramAdapter:
         elif (other := F.other_kind(message)) is not None:
             inbound = self._inbound(user, message.chat, "other", update_id, other=other)
         else:
-            return  # a service message (pinned, joined...): nothing to answer
+            return None  # a service message (pinned, joined...): nothing to answer
         extra = {} if not inbound.shared else {
             "reply_to_message_id": message.message_id, "allow_sending_without_reply": True}
-        await self.core.handle(inbound, lambda replies: self._reply(message.chat.id, replies, **extra))
+        return inbound, lambda replies: self._reply(message.chat.id, replies, **extra)
 
-    async def _on_callback(self, update: Update) -> None:
+    def _from_callback(self, update: Update) -> tuple[Inbound, Deliver]:
         """A button tap: the core decides; a refusal is the tap's notice, an answer is shown on the tapped message."""
         query = update.callback_query
         assert query is not None
         message = query.message if isinstance(query.message, Message) else None
         chat = message.chat if message is not None else update.effective_chat
         inbound = self._inbound(query.from_user, chat, "choice", update.update_id, choice=query.data or "")
-        await self.core.handle(inbound, lambda replies: self._answer_tap(query, message, inbound, replies))
+        return inbound, lambda replies: self._answer_tap(query, message, inbound, replies)
 
     async def _answer_tap(self, query: CallbackQuery, message: Message | None, inbound: Inbound,
                           replies: list[Outbound]) -> None:

@@ -10,6 +10,7 @@ repeat even a send; a read timeout or a dropped connection never does (Telegram 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,8 +35,10 @@ class AiohttpRequest(BaseRequest):
 
     def __init__(self, pool: int = 16, *, read_timeout: float | None = 15.0, write_timeout: float | None = 15.0,
                  connect_timeout: float | None = 5.0, pool_timeout: float | None = 10.0,
-                 media_write_timeout: float | None = 30.0) -> None:
+                 media_write_timeout: float | None = 30.0,
+                 before: Callable[[], Awaitable[None]] | None = None) -> None:
         self.pool = pool
+        self.before = before  # awaited before every request (getUpdates: what it confirms is recorded first)
         self._read = read_timeout
         self._write = write_timeout
         self._connect = connect_timeout
@@ -87,6 +90,8 @@ class AiohttpRequest(BaseRequest):
         session = self._session
         if session is None or session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
+        if self.before is not None:
+            await self.before()
         data, headers = self.body(request_data)
         read = _seconds(read_timeout, self._read)
         connect = _seconds(connect_timeout, self._connect)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
+import json
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -45,11 +46,21 @@ class FetchQueue(asyncio.Queue):  # type: ignore[type-arg]
     """PTB's update queue with backpressure: its fetcher turns every update it takes into a task at once, so with
     1,000 chats writing, 1,000 updates were in memory together. Here an update is taken only while fewer than
     `in_flight` are being handled (the processor calls `done()` after each), and the poller (or the webhook) waits
-    while `QUEUED` are waiting; the rest stays with Telegram until there is room."""
+    while `QUEUED` are waiting; the rest stays with Telegram until there is room. `accept` is called with each update
+    the poller puts (it starts recording the update in the inbox; the webhook records before it puts)."""
 
-    def __init__(self, in_flight: int = IN_FLIGHT, queued: int = QUEUED) -> None:
+    def __init__(self, in_flight: int = IN_FLIGHT, queued: int = QUEUED,
+                 accept: Callable[[Update], None] | None = None) -> None:
         super().__init__(maxsize=queued)
         self.slots = asyncio.Semaphore(in_flight)
+        self.accept = accept
+        self.accepted_here: set[int] = set()  # update ids the webhook already recorded (not to be started again)
+
+    async def put(self, item: Any) -> None:
+        if self.accept is not None and isinstance(item, Update) and item.update_id not in self.accepted_here:
+            self.accept(item)
+        self.accepted_here.discard(getattr(item, "update_id", None))  # type: ignore[arg-type]
+        await super().put(item)
 
     async def get(self) -> Any:
         await self.slots.acquire()
@@ -109,6 +120,8 @@ class Transport:
         self.webhook_secret = secret
         self.webhook_runner: Any = None
         self.application: Application | None = None  # type: ignore[type-arg]
+        # Starts recording a POSTed update (with its JSON) in the inbox; the 200 waits for it (None: not recorded).
+        self.on_accept: Callable[[Update, str], Awaitable[bool] | None] | None = None
 
     def _app(self) -> Application:  # type: ignore[type-arg]
         if self.application is None:
@@ -154,10 +167,11 @@ class Transport:
         paced = self.limiter if chat is not None else None
         is_send = self.is_send(make) if paced is not None else None
         while True:
-            if paced is not None:
-                await paced.acquire("telegram", str(chat), message=bool(is_send))
             try:
-                return await make()
+                if paced is None:
+                    return await make()
+                async with paced.slot("telegram", str(chat), message=bool(is_send)):  # counted until it returns
+                    return await make()
             except RetryAfter as exc:
                 wait = _retry_seconds(exc)
                 if self.limiter is not None:
@@ -197,7 +211,9 @@ class Transport:
                                                  allowed_updates=list(ALLOWED_UPDATES)))
 
     async def _on_webhook(self, request: Any) -> Any:
-        """One update POSTed by Telegram: check the secret header, queue it, answer 200."""
+        """One update POSTed by Telegram: check the secret header, record it in the inbox (committed), queue it,
+        answer 200. Telegram sends a chat's next update only after this 200, so every worker that takes a later
+        update of the chat finds this one in the inbox and handles it first."""
         from aiohttp import web
 
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -207,10 +223,23 @@ class Transport:
         if application is None:
             return web.Response(status=503)  # shutting down: Telegram will deliver it again
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            body = await request.text()
+            update = Update.de_json(json.loads(body), application.bot)
         except Exception:
             log.warning("malformed webhook update ignored")
             return web.Response(status=400)
+        if self.on_accept is not None:
+            accepting = self.on_accept(update, body)
+            if accepting is not None:
+                try:
+                    await accepting
+                except Exception:
+                    log.warning("a webhook update could not be recorded: Telegram will deliver it again",
+                                exc_info=True)
+                    return web.Response(status=503)
+                queue = application.update_queue
+                if isinstance(queue, FetchQueue):
+                    queue.accepted_here.add(update.update_id)
         await application.update_queue.put(update)
         return web.Response(status=200)
 

@@ -632,7 +632,7 @@ def _sentence(step: Step, values: list[str], names: dict[str, list[str]], text: 
     left = [v for v in order if not state[v][0]]
     if step.kind == "multi" and said_all and (excepted or not taken):
         taken = [v for v in values if v not in step.exclusive and v not in left]
-    if step.kind == "multi" and any(v not in step.exclusive for v in taken):
+    if step.kind == "multi" and taken and taken[0] not in step.exclusive:
         taken = [v for v in taken if v not in step.exclusive]  # 'a podcast and a blog, no social media yet'
     if not (taken or left or others):
         return None

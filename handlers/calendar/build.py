@@ -6,6 +6,7 @@ the next; an idea is never given twice within `days` days (the bank has more gen
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -126,7 +127,8 @@ def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: d
         if day.weekday() in post_days:
             pillar = pillars[n % len(pillars)]
             week = per_week.setdefault(day.isocalendar()[:2], {})
-            fmt, platform = _slot(formats, n + n // len(pillars), mine, per_format, week)
+            # every format (so every platform) comes round, each with every pillar in turn
+            fmt, platform = _slot(formats, n + n // math.lcm(len(pillars), len(formats)), mine, per_format, week)
             per_format[fmt] = per_format.get(fmt, 0) + 1
             week[platform] = week.get(platform, 0) + 1
             idea = _choose([i for i in orders[pillar] if I.fits_format(i, fmt, platform)], last_used, day, window)

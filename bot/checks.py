@@ -8,7 +8,7 @@ import pkgutil
 from collections.abc import Iterable
 
 from bot.features import DEFAULT_FEATURES
-from bot.schema import ContentError, Issue, cross_language_issues, registered
+from bot.schema import ContentError, Issue, cross_language_issues, registered, variant_issues
 
 
 def import_features(packages: Iterable[str]) -> None:
@@ -20,9 +20,13 @@ def import_features(packages: Iterable[str]) -> None:
 
 
 def _catalog_check() -> list[Issue]:
-    from bot.i18n import catalog_entries_by_language
+    from bot.i18n import base_language, catalog_entries_by_language, variant_tags
 
-    return cross_language_issues(catalog_entries_by_language())
+    catalogs = catalog_entries_by_language()
+    out = cross_language_issues(catalogs)
+    for tag, entries in catalog_entries_by_language(variant_tags()).items():  # e.g. locales/id-formal/
+        out += variant_issues(tag, entries, catalogs[base_language(tag)])
+    return out
 
 
 def run_checks(packages: Iterable[str] = DEFAULT_FEATURES) -> list[Issue]:

@@ -34,13 +34,19 @@ class Context:
         return self.user.language or "id"
 
     @property
+    def tag(self) -> str:
+        """The catalog tag replies are rendered in: the language, or its variant for the user's register
+        ('id-formal'; a language without that variant renders as itself)."""
+        return self.core.catalog.tag(self.lang, self.user.register)
+
+    @property
     def awaits(self) -> str | None:
         """The typed input the conversation waits for, if any."""
         return self.flow.awaits if self.flow is not None else None
 
     def t(self, key: str, **params: Any) -> str:
-        """Render a catalog key in the user's language."""
-        return self.core.catalog.t(self.lang, key, **params)
+        """Render a catalog key in the user's language (and register)."""
+        return self.core.catalog.t(self.tag, key, **params)
 
     def say(self, key: str, *, choices: tuple[Choice, ...] | list[Choice] = (), multi: bool = False,
             expects: str = "", max_len: int = 0, step: str = "", file: OutFile | None = None,
@@ -51,7 +57,7 @@ class Context:
             kind = "question" if choices or expects else "document" if file is not None else "message"
         msg = Outbound(text=text if text is not None else self.t(key, **params), key=key, choices=tuple(choices),
                        multi=multi, expects=expects, max_len=max_len, step=step, file=file, private=private,
-                       kind=kind, lang=self.lang, hint=hint, fields=fields)
+                       kind=kind, lang=self.tag, hint=hint, fields=fields)
         self.out.append(msg)
         return msg
 

@@ -335,7 +335,12 @@ class Core:
             if not inbound.private and self.catalog.has(f"{user.platform}.dm_closed", ctx.lang):
                 ctx.say(f"{user.platform}.dm_closed")  # e.g. Discord: how to open DMs again, said in a server
         await self._settle_language(ctx)
-        handler = self.router.resolve(ctx)
+        answered = False
+        for watcher in self.router.watchers:  # e.g. how the user is addressed, read from what they wrote
+            if await watcher(ctx):
+                answered = True  # the watcher answered the message itself (an explicit request)
+                break
+        handler = None if answered else self.router.resolve(ctx)
         if handler is not None:
             await handler(ctx)
         self.follow_ups.start(ctx)  # e.g. pictures: they follow the replies, outside the user's lane

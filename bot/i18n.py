@@ -10,10 +10,20 @@ from typing import Any
 from bot.content import parse_doc, read_source
 from bot.schema import Doc, Entry, catalog_entries, placeholders
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Catalog", "language_docs", "load_language", "placeholders"]
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Catalog", "base_language", "language_docs", "load_language", "placeholders",
+           "variant_tags"]
 
 LANGUAGES: tuple[str, ...] = ("id", "en")
 DEFAULT_LANGUAGE = "id"
+# A language's variant (a register such as formal speech) is a folder `locales/<lang>-<variant>/` holding only the
+# texts that differ from `locales/<lang>/`, under the same keys; rendering in the tag `<lang>-<variant>` falls back to
+# the language for every other key.
+VARIANT_SEP = "-"
+
+
+def base_language(tag: str) -> str:
+    """The language of a catalog tag: 'id' for 'id' and for its variant 'id-formal'."""
+    return tag.split(VARIANT_SEP, 1)[0]
 
 
 def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
@@ -45,6 +55,18 @@ def _language_docs(lang: str, folder: str | None) -> tuple[Doc, ...]:
     return tuple(parse_doc(*read_source(folder, "locales", f"{lang}/{name}")) for name in names)
 
 
+def variant_tags(languages: tuple[str, ...] = LANGUAGES) -> tuple[str, ...]:
+    """Every variant folder of the given languages ('id-formal'), sorted; cached per directory."""
+    return _variant_tags(languages, locales_dir())
+
+
+@cache
+def _variant_tags(languages: tuple[str, ...], folder: str | None) -> tuple[str, ...]:
+    listing = resources.files("locales") if folder is None else Path(folder)
+    return tuple(sorted(e.name for e in listing.iterdir() if e.is_dir() and VARIANT_SEP in e.name
+                        and base_language(e.name) in languages))
+
+
 def load_language(lang: str) -> dict[str, str]:
     """Merge every locales/<lang>/*.toml into one flat {dotted.key: text} map."""
     out: dict[str, str] = {}
@@ -69,19 +91,27 @@ class _Safe(dict):  # type: ignore[type-arg]
 
 
 class Catalog:
-    """Renders catalog keys in a language, falling back to the default language."""
+    """Renders catalog keys in a language (or a language's variant tag, 'id-formal'), falling back to the language,
+    then to the default language."""
 
     def __init__(self, languages: tuple[str, ...] = LANGUAGES) -> None:
         self.languages = languages
         self.messages: dict[str, dict[str, str]] = {lang: load_language(lang) for lang in languages}
+        self.variants: dict[str, dict[str, str]] = {tag: load_language(tag) for tag in variant_tags(languages)}
+
+    def tag(self, lang: str, variant: str | None) -> str:
+        """The tag to render in: `lang`'s variant when the catalogs have it ('id' + 'formal' -> 'id-formal'), else
+        `lang` (English has no formal variant: its texts serve every register)."""
+        tag = f"{lang}{VARIANT_SEP}{variant}" if variant else lang
+        return tag if tag in self.variants else lang
 
     def has(self, key: str, lang: str = DEFAULT_LANGUAGE) -> bool:
-        return key in self.messages.get(lang, {})
+        return key in self.variants.get(lang, {}) or key in self.messages.get(base_language(lang), {})
 
     def t(self, lang: str, key: str, **params: Any) -> str:
-        """Render `key` in `lang`; unknown keys render as the key itself, never crash."""
-        table = self.messages.get(lang) or self.messages[DEFAULT_LANGUAGE]
-        template = table.get(key) or self.messages[DEFAULT_LANGUAGE].get(key)
+        """Render `key` in `lang` (a language or a variant tag); unknown keys render as the key itself, never crash."""
+        table = self.messages.get(base_language(lang)) or self.messages[DEFAULT_LANGUAGE]
+        template = self.variants.get(lang, {}).get(key) or table.get(key) or self.messages[DEFAULT_LANGUAGE].get(key)
         if template is None:
             return key
         if not params:

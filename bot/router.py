@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Context"], Awaitable[None]]
 Evidence = Callable[["Context"], bool]
+Watcher = Callable[["Context"], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,14 @@ class Router:
     providers: dict[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
     # Called with (storage, user id, reachable) when a platform refuses a user, or the user writes again.
     reachability: list[Callable[[Any, int, bool], Awaitable[None]]] = field(default_factory=list)
+    # Called for every private message after its language is settled and before it is routed, in registration order
+    # (e.g. how the user is addressed, read from what they wrote); one that answered the message itself returns True,
+    # and then no handler runs.
+    watchers: list[Watcher] = field(default_factory=list)
+
+    def watch(self, watcher: Watcher) -> None:
+        """Add a watcher (see `watchers`)."""
+        self.watchers.append(watcher)
 
     def command(self, name: str, handler: Handler, *, menu: bool = True, takes_text: bool = False) -> None:
         """Register a command; `menu` lists it in /help and the platforms' command menus (in this order);

@@ -347,6 +347,23 @@ def cross_language_issues(catalogs: Mapping[str, Mapping[str, Entry]]) -> list[I
     return out
 
 
+def variant_issues(tag: str, variant: Mapping[str, Entry], base: Mapping[str, Entry]) -> list[Issue]:
+    """A language variant's catalog (locales/<tag>/, e.g. 'id-formal') against its language's: every key must be one
+    of the language's, with exactly its placeholders."""
+    lang = tag.split("-", 1)[0]
+    out: list[Issue] = []
+    for key, entry in variant.items():
+        twin = base.get(key)
+        if twin is None:
+            out.append(Issue(entry.file, entry.line, key, f"unknown key: {tag!r} holds other forms of the {lang!r} "
+                             f"texts, and locales/{lang}/ has no {key!r}"))
+        elif placeholders(entry.text) != placeholders(twin.text):
+            out.append(Issue(entry.file, entry.line, key, f"placeholders {_braces(placeholders(entry.text))} differ "
+                             f"from {lang!r} {_braces(placeholders(twin.text))} ({twin.file}:{twin.line}): use "
+                             "exactly those"))
+    return out
+
+
 def _braces(names: set[str]) -> str:
     return " ".join(f"{{{n}}}" for n in sorted(names)) or "(none)"
 

@@ -119,6 +119,10 @@ class User:
     lang_pending_count: int
     locale_hint: str | None
     reachable: bool
+    register: str | None = None        # how they are addressed in their language (a catalog variant: 'formal'), if known
+    register_pinned: bool = False      # chosen by the user: never changed by detection
+    register_pending: str | None = None  # the other register seen in a row, `register_count` times
+    register_count: int = 0
 
 
 @dataclass
@@ -418,7 +422,7 @@ class Storage:
         `ride`: while a platform update of this user is being handled, the change is committed with the handling's
         first write (or its update record), not in a commit of its own."""
         allowed = {"display_name", "language", "language_pinned", "lang_pending", "lang_pending_count",
-                   "locale_hint", "reachable"}
+                   "locale_hint", "reachable", "register", "register_pinned", "register_pending", "register_count"}
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"unknown user fields: {sorted(bad)}")
@@ -433,7 +437,8 @@ class Storage:
             cached = self._users.get(key) if key else None
             if cached is not None:
                 for name, value in fields.items():
-                    setattr(cached, name, bool(value) if name in ("language_pinned", "reachable") else value)
+                    flag = name in ("language_pinned", "reachable", "register_pinned")
+                    setattr(cached, name, bool(value) if flag else value)
 
         self._touch(user_id, self._user_keys.get(user_id))
         mark = PENDING_MARK.get()
@@ -694,4 +699,5 @@ def _copy_answers(answers: dict[str, Any]) -> dict[str, Any]:
 def _user(row: aiosqlite.Row) -> User:
     return User(row["id"], row["platform"], row["platform_user_id"], row["display_name"], row["language"],
                 bool(row["language_pinned"]), row["lang_pending"], row["lang_pending_count"],
-                row["locale_hint"], bool(row["reachable"]))
+                row["locale_hint"], bool(row["reachable"]), row["register"], bool(row["register_pinned"]),
+                row["register_pending"], row["register_count"])

@@ -104,7 +104,8 @@ class OutFile:
 
 @dataclass(frozen=True)
 class Outbound:
-    """What the bot says: text already rendered in the user's language `lang`.
+    """What the bot says: text already rendered in the user's language `lang` (a catalog tag: the language, or its
+    variant for how the user is addressed, e.g. 'id-formal'; bot.i18n.base_language gives the language).
 
     `kind` says what the reply is (see ReplyKind); `key` is the catalog key the text came from (for tests and
     logs: adapters decide nothing from it); `expects` tells what the bot waits for next: "text" (free text, with

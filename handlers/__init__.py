@@ -8,10 +8,10 @@ from bot.router import Router
 # Registration order is also the order of event subscribers (the plan is sent before reminders are set up).
 MODULES = ("handlers.questionnaire", "handlers.plan", "handlers.commands", "handlers.privacy", "handlers.language",
            "handlers.admin", "handlers.reminders", "handlers.calendar", "handlers.ideas", "handlers.check",
-           "handlers.pictures")
+           "handlers.pictures", "handlers.formal")
 # The command menu (/help and the platforms' menus), in this order.
 MENU = ("start", "plan", "card", "edit", "back", "skip", "calendar", "idea", "check", "reminders", "progress",
-        "language", "cancel", "reset", "export", "delete", "help")
+        "language", "formal", "cancel", "reset", "export", "delete", "help")
 
 
 def register(router: Router) -> None:

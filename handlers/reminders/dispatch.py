@@ -205,7 +205,7 @@ class Dispatcher:
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(rows)))))
 
     async def render(self, due: Due) -> Outbound:
-        """The nudge's message in the user's language, from their plan."""
+        """The nudge's message in the user's language (and register), from their plan."""
         n = due.nudge
         kinds = C.kinds()
         kind = kinds.get(n.kind)
@@ -220,7 +220,9 @@ class Dispatcher:
             idea = C.pick_idea(answers, recent, f"{n.user_id}:{slot}:{n.sent_count}")
         week = S.iso_week(S.from_ts(slot), S.zone(due.tz))
         day = S.from_ts(slot).astimezone(S.zone(due.tz)).strftime("%Y%m%d")
-        return C.render(self.core.catalog, due.language or "id", kind, nudge_id=n.id, slot=slot,
+        user = await storage.find_user(due.platform, due.platform_user_id)  # how they are addressed (e.g. formally)
+        lang = self.core.catalog.tag(due.language or "id", user.register if user is not None else None)
+        return C.render(self.core.catalog, lang, kind, nudge_id=n.id, slot=slot,
                         sent_count=n.sent_count, answers=answers, times=n.times, days=n.days, week=week, idea=idea,
                         day=day)
 

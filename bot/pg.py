@@ -25,6 +25,7 @@ from bot.storage import PENDING_MARK, Storage, UpdateMark, migrations
 from bot.writer import Statement
 
 POOL_SIZE = 20
+SEND_POOL_SIZE = 4  # the sending limits' own connections (a worker's sends wait in its limiter's lanes, not here)
 LEADER_RETRY = 2.0  # seconds between tries to take a role another worker holds
 _MIGRATE_KEY = "brandcoach:migrate"
 
@@ -79,6 +80,7 @@ class PgStorage(Storage):
         super().__init__(url, clock=clock, cache_size=0)  # no cache: nothing another worker changed is served stale
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._send_pool: asyncpg.Pool | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -86,12 +88,23 @@ class PgStorage(Storage):
             raise RuntimeError("storage is not open")
         return self._pool
 
+    @property
+    def send_pool(self) -> asyncpg.Pool:
+        """Connections for the sending limits alone (take_send, send_done, send_pause)."""
+        if self._send_pool is None:
+            raise RuntimeError("storage is not open")
+        return self._send_pool
+
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(self.path, min_size=1, max_size=self.pool_size)
+        self._send_pool = await asyncpg.create_pool(self.path, min_size=1, max_size=SEND_POOL_SIZE)
         await self.migrate()
         await self.check_legacy_marks()
 
     async def close(self) -> None:
+        if self._send_pool is not None:
+            await self._send_pool.close()
+            self._send_pool = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -165,26 +178,31 @@ class PgStorage(Storage):
 
     async def take_send(self, platform: str, chat: str, message: bool, per_window: int, window: float,
                         chat_burst: int, chat_window: float, chat_gap: float, group_per_window: int,
-                        group_window: float, group: bool, flight: float) -> tuple[float, int | None]:
-        """Take a sending slot shared by every worker (brandcoach_take_send, 0012_inbox.pg.sql): (0, the slot's id)
-        when taken, else (the seconds to wait before asking again, None). Pass the id to send_done once the
-        platform answered."""
-        row = await self.fetch_one("SELECT wait, slot FROM brandcoach_take_send(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   (platform, chat, message, per_window, window, chat_burst, chat_window, chat_gap,
-                                    group_per_window, group_window, group, flight))
-        return float(row[0]), (None if row[1] is None else int(row[1]))
+                        group_window: float, group: bool, flight: float) -> tuple[float, int | None, bool]:
+        """Take a sending slot shared by every worker (brandcoach_take_send, 0012_inbox.pg.sql): (0, the slot's id,
+        False) when taken, else (the seconds to wait before asking again, None, whether only this chat waits).
+        Pass the id to send_done once the platform answered. On a pool of its own: a send must never wait for a
+        connection held by a turn that waits for a send."""
+        async with self.send_pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT wait, slot, chat_only FROM brandcoach_take_send($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+                " $11, $12)", platform, chat, message, per_window, window, chat_burst, chat_window, chat_gap,
+                group_per_window, group_window, group, flight)
+        return float(row[0]), (None if row[1] is None else int(row[1])), bool(row[2])
 
     async def send_done(self, slots: list[int]) -> None:
         """The platform answered these sends: from now on they count until their answer leaves a window."""
-        await self.write(("UPDATE sends SET done_at = extract(epoch FROM clock_timestamp()) WHERE id = ANY(?::bigint[])",
-                          (slots,)))
+        async with self.send_pool.acquire() as conn:
+            await conn.execute("UPDATE sends SET done_at = extract(epoch FROM clock_timestamp())"
+                               " WHERE id = ANY($1::bigint[])", slots)
 
     async def send_pause(self, platform: str, seconds: float) -> None:
         """The platform said 'too many requests': no worker sends on it for `seconds` (the database's clock)."""
-        await self.write((
-            "INSERT INTO send_pauses (platform, blocked_until) VALUES (?, extract(epoch FROM clock_timestamp()) + ?)"
-            " ON CONFLICT (platform) DO UPDATE SET blocked_until = greatest(send_pauses.blocked_until,"
-            " excluded.blocked_until)", (platform, float(max(0.0, seconds)))))
+        async with self.send_pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO send_pauses (platform, blocked_until) VALUES ($1, extract(epoch FROM clock_timestamp())"
+                " + $2) ON CONFLICT (platform) DO UPDATE SET blocked_until = greatest(send_pauses.blocked_until,"
+                " excluded.blocked_until)", platform, float(max(0.0, seconds)))
 
     async def user_tables(self) -> list[str]:
         rows = await self.fetch_all("SELECT table_name FROM information_schema.columns WHERE column_name = 'user_id'"

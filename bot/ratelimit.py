@@ -290,7 +290,7 @@ class SlotSource(Protocol):
 
     async def take_send(self, platform: str, chat: str, message: bool, per_window: int, window: float,
                         chat_burst: int, chat_window: float, chat_gap: float, group_per_window: int,
-                        group_window: float, group: bool, flight: float) -> tuple[float, int | None]: ...
+                        group_window: float, group: bool, flight: float) -> tuple[float, int | None, bool]: ...
 
     async def send_done(self, slots: list[int]) -> None: ...
 
@@ -320,24 +320,52 @@ class SharedRateLimiter(RateLimiter):
         self._done: list[int] = []
 
     async def acquire(self, platform: str, chat: str, lane: int | None = None, *, message: bool = True) -> None:
+        """As RateLimiter.acquire, the slot then taken in the shared source too. Only the head of each lane asks the
+        shared source while the overall rate makes everyone wait (the lane behind it keeps its order, and the
+        database is asked by one sender per lane and worker, not by every sender); a wait that is the chat's own
+        (its burst, its gap, its group) lets the lane go on."""
         if _TAKEN.get() == (platform, chat):
             _TAKEN.set(None)  # taken before the block (slot_taken), here and in the shared source (_GRANTED)
             return
-        await super().acquire(platform, chat, lane, message=message)
-        lim = self.limits.get(platform)
-        if lim is None:
+        bucket = self._bucket(platform)
+        if bucket is None:
             return
-        nudge = (LANE.get() if lane is None else lane) == NUDGE
+        lim = bucket.limit
+        lane = LANE.get() if lane is None else lane
+        nudge = lane == NUDGE
         per_window = max(1, lim.per_window - lim.reserve) if nudge else lim.per_window
         gap = lim.chat_window / lim.chat_burst + SHARED_MARGIN if nudge and message and lim.chat_burst else 0.0
         while True:
-            wait, slot = await self.slots.take_send(platform, chat, message, per_window, lim.window,
-                                                    lim.chat_burst, lim.chat_window, gap, lim.group_per_window,
-                                                    lim.group_window, is_group(platform, chat), FLIGHT)
-            if slot is not None:
-                _GRANTED.set(slot)
-                return
-            await self.sleep(max(wait, EPS))
+            if lane == REPLY:
+                bucket.replies_waiting += 1
+            try:
+                async with bucket.lanes[lane]:
+                    while True:
+                        now = self.monotonic()
+                        wait = bucket.global_wait(now, lane)
+                        if wait <= EPS:
+                            chat_wait = bucket.chat_wait(chat, now, message)
+                            if chat_wait > EPS:
+                                break  # this chat's own allowance (as this worker counts it): others go ahead
+                            wait, slot, chat_only = await self.slots.take_send(
+                                platform, chat, message, per_window, lim.window, lim.chat_burst if message else 0,
+                                lim.chat_window, gap, lim.group_per_window, lim.group_window,
+                                is_group(platform, chat), FLIGHT)
+                            if slot is not None:
+                                now = self.monotonic()
+                                bucket.record(platform, chat, now, lane, message)
+                                if self.on_grant is not None:
+                                    self.on_grant(now, platform, chat, lane, message)
+                                _GRANTED.set(slot)
+                                return
+                            if chat_only:
+                                chat_wait = wait
+                                break
+                        await self.sleep(max(wait, EPS))
+            finally:
+                if lane == REPLY:
+                    bucket.replies_waiting -= 1
+            await self.sleep(chat_wait)  # only this chat waits; others go ahead
 
     @asynccontextmanager
     async def slot(self, platform: str, chat: str, lane: int | None = None, *,

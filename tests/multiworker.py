@@ -402,7 +402,14 @@ class Cluster:
                 await self.say(uid, "/start", 5.0)
             await asyncio.sleep(0.1)
             message = find()
-        assert message is not None, f"no message of chat {uid} has the button {data}"
+        if message is None:
+            shown = [(k[1], str(m.get("text", ""))[:60], bool(m.get("reply_markup"))) for k, m in
+                     sorted(self.tg.messages.items()) if k[0] == uid][-6:]
+            rows = await self.storage.fetch_all("SELECT update_id, accepted_at, handled_at, handled_by FROM inbox"
+                                                " WHERE chat = ? ORDER BY update_id", (str(uid),))
+            raise AssertionError(f"no message of chat {uid} has the button {data}; step"
+                                 f" {await self.current_step(uid)}; last messages {shown}; inbox"
+                                 f" {[tuple(r) for r in rows][-6:]}; killed {self.killed()}")
         query = f"cq{uid}:{self.tg.next_update_id + 1}"
         update_id = await self.deliver({"callback_query": {
             "id": query, "from": self.tg.user(uid), "chat_instance": f"ci{uid}",

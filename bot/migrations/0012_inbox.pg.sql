@@ -36,14 +36,17 @@ CREATE INDEX sends_done ON sends (platform, done_at);
 CREATE INDEX sends_flying ON sends (platform, at) WHERE done_at IS NULL;
 CREATE INDEX sends_chat ON sends (platform, chat, at);
 
--- Take a sending slot: (0, its id) when taken, else (seconds to wait before asking again, NULL). Serialized per
--- platform by a transaction advisory lock; times from the database's clock (workers' clocks may disagree).
+-- Take a sending slot: (0, its id) when taken, else (seconds to wait before asking again, NULL, whether the wait is
+-- the chat's own: its burst, gap or group allowance, not the overall rate). Serialized per platform by a transaction
+-- advisory lock; times from the database's clock (workers' clocks may disagree).
 CREATE FUNCTION brandcoach_take_send(p TEXT, c TEXT, msg BOOLEAN, per_window INTEGER, win DOUBLE PRECISION,
                                      chat_burst INTEGER, chat_win DOUBLE PRECISION, gap DOUBLE PRECISION,
                                      group_per_window INTEGER, group_window DOUBLE PRECISION, grp BOOLEAN,
-                                     flight DOUBLE PRECISION, OUT wait DOUBLE PRECISION, OUT slot BIGINT) AS $$
+                                     flight DOUBLE PRECISION, OUT wait DOUBLE PRECISION, OUT slot BIGINT,
+                                     OUT chat_only BOOLEAN) AS $$
 DECLARE
     t      DOUBLE PRECISION;
+    own    DOUBLE PRECISION := 0;
     n      INTEGER;
     oldest DOUBLE PRECISION;
     latest DOUBLE PRECISION;
@@ -69,23 +72,25 @@ BEGIN
         SELECT count(*), min(done_at) INTO n, oldest FROM sends WHERE platform = p AND chat = c AND message
            AND (done_at > t - chat_win OR (done_at IS NULL AND at > t - flight));
         IF n >= chat_burst THEN
-            wait := greatest(wait, coalesce(oldest + chat_win - t, chat_win / chat_burst));
+            own := greatest(own, coalesce(oldest + chat_win - t, chat_win / chat_burst));
         END IF;
     END IF;
     IF gap > 0 THEN
         SELECT max(coalesce(done_at, t)) INTO latest FROM sends WHERE platform = p AND chat = c
            AND (done_at > t - gap OR (done_at IS NULL AND at > t - flight));
         IF latest IS NOT NULL THEN
-            wait := greatest(wait, latest + gap - t);
+            own := greatest(own, latest + gap - t);
         END IF;
     END IF;
     IF grp AND group_per_window > 0 THEN
         SELECT count(*), min(done_at) INTO n, oldest FROM sends WHERE platform = p AND chat = c
            AND (done_at > t - group_window OR (done_at IS NULL AND at > t - flight));
         IF n >= group_per_window THEN
-            wait := greatest(wait, coalesce(oldest + group_window - t, 1.0));
+            own := greatest(own, coalesce(oldest + group_window - t, 1.0));
         END IF;
     END IF;
+    chat_only := own > wait;
+    wait := greatest(wait, own);
     IF wait > 1e-6 THEN
         RETURN;
     END IF;

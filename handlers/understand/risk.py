@@ -82,6 +82,7 @@ class Rules:
     negating: frozenset[str]   # concepts whose leading negation still negates: all but [matching].units
     never_negated: frozenset[str]  # concepts that name who or what is talked about ([matching].never_negated)
     thresholds: tuple[float, float] | None = None  # [model] (with_rule, alone): the learned model's say; None: off
+    needs: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # [model.needs]: risk -> concepts
 
 
 def _concepts_used(risks: Sequence[_Risk]) -> set[str]:
@@ -109,7 +110,8 @@ def rules() -> Rules:
                  int(caps.get("min_words", 4)), float(caps.get("min_share", 0.6)), caps.get("severity", "rethink"),
                  frozenset(concepts) - frozenset(data.get("matching", {}).get("units", ())),
                  frozenset(data.get("matching", {}).get("never_negated", ())) | {PERSON},
-                 (float(data["model"]["with_rule"]), float(data["model"]["alone"])) if "model" in data else None)
+                 (float(data["model"]["with_rule"]), float(data["model"]["alone"])) if "model" in data else None,
+                 {k: tuple(v) for k, v in data.get("model", {}).get("needs", {}).items()})
 
 
 def _word_at(ws: Sequence[Word], offset: int) -> int:
@@ -224,7 +226,9 @@ def assess(text: str, only: Sequence[str] | None = None, learned: bool = True) -
         elif p is not None and r.thresholds is not None and p >= r.thresholds[1] and learned_model is not None \
                 and not (risk.education and teaching) and not any(c in live for c in risk.unless):
             word = learned_model.evidence(ws, risk.name)
-            if word is not None and _said(text, ws, word, r) and not _only_named(risk, ws.index(word), found, live, r):
+            needs = r.needs.get(risk.name, ())
+            if word is not None and _said(text, ws, word, r) and not _only_named(risk, ws.index(word), found, live, r) \
+                    and (not needs or any(c in live for c in needs)):
                 out.append(Finding(risk.name, risk.severity, _around(text, ws, word)))
     if only is None or CAPS in only:
         loud = shouting(text, r)
@@ -286,7 +290,8 @@ RISK_SCHEMA = {
         }))),
     })), key_pattern=_NAME), required=True),
     "model": schema.Field(schema.Table({"with_rule": schema.Field(float, required=True, min=0, max=1),
-                                        "alone": schema.Field(float, required=True, min=0, max=1)})),
+                                        "alone": schema.Field(float, required=True, min=0, max=1),
+                                        "needs": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME))})),
     "caps": schema.Field(schema.Table({"min_words": schema.Field(int, min=2),
                                        "min_share": schema.Field(float, min=0, max=1),
                                        "severity": schema.Field(str, choices=SEVERITIES)})),
@@ -307,6 +312,10 @@ def risk_findings(data: dict[str, Any]) -> list[schema.Finding]:
                 continue
             if not parsed:
                 found.append((f"concepts.{name}", f"{p!r}: a phrase needs a word"))
+    found += [(f"model.needs.{risk}", f"{c!r} is not a concept") for risk, cs in
+              data.get("model", {}).get("needs", {}).items() for c in cs if c not in concepts]
+    found += [(f"model.needs.{risk}", f"{risk!r} is not a risk") for risk in data.get("model", {}).get("needs", {})
+              if risk not in data.get("risks", {})]
     found += [(f"matching.{key}", f"{c!r} is not a concept") for key in ("never_negated", "units")
               for c in data.get("matching", {}).get(key, ()) if c not in concepts]
     for name, risk in data.get("risks", {}).items():

@@ -184,7 +184,8 @@ async def watch(ctx: Context) -> bool:
     if asked is not None:
         await _choose(ctx, asked)
         return True
-    if ctx.lang != LANG or not ctx.core.router.language_evidence(ctx):
+    route = ctx.core.router.awaited_route(ctx.awaits)
+    if ctx.lang != LANG or (route is not None and not route.language_evidence):  # a zone or clock times: no register
         return False
     state = _state(ctx)
     new = decide_register(state, read_register(inbound.text))
@@ -298,4 +299,4 @@ def check() -> list[schema.Issue]:
     return catalog_issues()
 
 
-# schema.register_check("formal", check)  # TEMP: registered once every formal form is written
+schema.register_check("formal", check)

@@ -120,9 +120,9 @@ def labels(ctx: Context, step: Step, answers: dict[str, Any]) -> dict[str, str]:
 
 
 def all_labels(ctx: Context, step: Step, answers: dict[str, Any]) -> dict[str, list[str]]:
-    """Option labels in every language (the user's first): people type either."""
-    langs = [ctx.lang] + [lang for lang in LANGUAGES if lang != ctx.lang]
-    return {v: [lit] if lit else [ctx.core.catalog.t(lang, f"opt.{step.id}.{v}") for lang in langs]
+    """Option labels in every language (the user's first, as shown to them: e.g. formally): people type either."""
+    langs = list(dict.fromkeys([ctx.tag, ctx.lang, *LANGUAGES]))
+    return {v: [lit] if lit else list(dict.fromkeys(ctx.core.catalog.t(lang, f"opt.{step.id}.{v}") for lang in langs))
             for v, lit in S.options_for(step, answers)}
 
 
@@ -436,7 +436,8 @@ async def _list_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: St
 
 
 def _button_labels(ctx: Context, *keys: str) -> list[str]:
-    return [ctx.core.catalog.t(lang, key) for key in keys for lang in LANGUAGES]
+    tags = (*LANGUAGES, *ctx.core.catalog.variants)  # a button's label as any user may have seen it
+    return list(dict.fromkeys(ctx.core.catalog.t(lang, key) for key in keys for lang in tags))
 
 
 async def _typed_button(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:

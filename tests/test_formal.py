@@ -288,3 +288,16 @@ async def test_english_users_are_unaffected(core: Core) -> None:
     assert out[0].lang == "en" and "Anda" in out[0].text
     w = await A.walk(core, who, lang="en", mode="typed")
     assert all(m.lang == "en" for r in w.replies for m in r)
+
+
+async def test_a_formal_user_may_type_an_option_as_it_was_shown_to_them(core: Core) -> None:
+    formal = catalog_entries_by_language((F.TAG,))[F.TAG]
+    step, value = next((s, v) for s in S.all_steps() if s.kind == "choice" for v in s.options
+                       if f"opt.{s.id}.{v}" in formal)
+    who = user("bu-sri")
+    await core.handle(text(who, FORMAL_OPENING))
+    w = await A.walk(core, who, _formal_persona(), mode="typed", stop_at=step.id)
+    assert A.question_of(w.last) is not None and A.question_of(w.last).step == step.id  # type: ignore[union-attr]
+    await core.handle(text(who, formal[f"opt.{step.id}.{value}"].text))
+    found = await _stored(core, who)
+    assert (await core.storage.answers(found.id)).get(step.id) == value

@@ -63,9 +63,14 @@ def random_answers(rng: random.Random, steps: tuple[S.Step, ...] = S.all_steps()
             answers[step.id] = [f"{step.id} item {i}" for i in range(count)]
         elif step.warn and rng.random() < 0.3:  # a way to get noticed the reputation guard warns about, or denies
             answers[step.id] = rng.choice(RISKY_TEXTS)
+        elif rng.random() < 0.15:  # events as people list them, some where nobody promotes (funerals, worship)
+            answers[step.id] = rng.choice(EVENT_TEXTS)
         else:
             answers[step.id] = f"{step.id} text {rng.randint(0, 99)}"
     return answers
+
+
+EVENT_TEXTS = ["arisan, kerja bakti dan melayat warga", "pengajian", "markets, funerals and school fairs"]
 
 
 RISKY_TEXTS = ["bikin sensasi biar viral", "Aku tidak mau pakai sensasi", "konten edukasi tentang hoaks",

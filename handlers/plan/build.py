@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers import reputation
+from handlers import playbook, reputation
 from handlers.plan import budget, office
 from handlers.plan.rules import holds, present
 from bot.content import load_content
@@ -80,6 +80,8 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
         if "interact" in out:
             out["reply_minutes"] = budget.reply_routine(answers, windows, raw)[1]
     out["focus_keep"] = budget.narrowed(answers, raw) or 0
+    # the main purpose's first steps, the role's words, respectful offline advice, hashtags (handlers/playbook.py)
+    out.update(playbook.plan_values(answers, t, budget.kept_platforms(answers, raw)))
     out["kept_platforms"] = budget.kept_platforms(answers, raw)  # the focus platforms the plan keeps
     fit = budget.content_fit(answers, raw, schedule.post_days)
     out["kept_formats"] = fit["kept"]

@@ -16,11 +16,14 @@ CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_m
          "days", "warned", "noticed_risky", "tactics", "reply_custom", "focus_keep", "content_advice",
          "content_weekly", "content_posts", "content_fit", "content_kept", "content_dropped", "kept_formats",
          "kept_platforms",
-         "held_back", "office_start", "office_end", "office_days", "office_after")
+         "held_back", "office_start", "office_end", "office_days", "office_after",
+         # handlers/playbook.py: the main purpose's playbook, the role's point 9, offline advice, hashtags per platform
+         "playbook_head", "playbook", "playbook_note", "stake", "offline_promo", "offline_open", "offline_quiet",
+         "hashtag_lines", "role_purposes", "offline_split")
 # Computed lists a `cycle` may walk instead of an answer, with the step whose option labels they show.
 CYCLE_CALCS = {"kept_formats": "formats"}
 # Computed lists an `each` line may walk, with the catalog key each item shows as ("": the item's own text).
-CALC_LISTS = {"tactics": "rep.{}.plan", "held_back": ""}
+CALC_LISTS = {"tactics": "rep.{}.plan", "held_back": "", "playbook": "", "hashtag_lines": ""}
 EACH_NAMES = ("item", "n")
 ANSWER_NAMES = ("question", "answer")
 PARAM_MODES = ("first", "after", "count")

@@ -11,6 +11,7 @@ from bot import schema
 from bot.content import load_content
 from bot.i18n import Catalog
 from handlers import carry, reputation
+from handlers import playbook
 from handlers import themes as T
 from handlers.plan import budget, office
 from handlers.reminders.actions import CheckinPosts, Snooze
@@ -150,6 +151,7 @@ def params(catalog: Catalog, lang: str, answers: dict[str, Any], times: list[str
         "creative_angle": answers.get("creative_angle") or dash,
         "quality": answers.get("quality") or dash,
         "criticism": opt("criticism", answers.get("criticism"), "calm"),
+        "stake": playbook.stake(lambda k, **kw: catalog.t(lang, k, **kw), answers.get("role")),  # point 9, per role
     }
 
 

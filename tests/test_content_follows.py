@@ -50,6 +50,13 @@ green = "Hijau"
 prompt = "Apa semboyan yang ingin kamu pakai?"
 short = "Semboyan"
 ''',
+    "id-formal": '''
+[q.signature_colour]
+prompt = "Warna apa yang menjadi ciri khas konten Anda?"
+
+[q.added_motto]
+prompt = "Apa semboyan yang ingin Anda gunakan?"
+''',
     "en": '''
 [q.signature_colour]
 prompt = "Which colour should your posts be known for?"

@@ -116,8 +116,8 @@ def _interleave(groups: Sequence[Sequence[str]]) -> list[str]:
 def suggest(pillars: Sequence[str], most: int, lang: str, have: Iterable[str] = ()) -> list[str]:
     """`most` tags for posts on these pillars (the first one first): niche and broad in turn, none already used."""
     skip = {h.lower().lstrip("#") for h in have}
-    niches = _interleave([niche(p) for p in pillars if p.strip()])
     broads = _interleave([broad(p, lang) for p in pillars if p.strip()])
+    niches = [t for t in _interleave([niche(p) for p in pillars if p.strip()]) if t not in broads]  # one of each
     out = [t for t in _interleave([niches, broads]) if t not in skip]
     return [f"#{t}" for t in dict.fromkeys(out)][:most]
 

@@ -10,6 +10,7 @@ from bot.clock import FakeClock
 from bot.core import Core
 from handlers.calendar import calendar_settings
 from handlers.calendar.build import CalendarSettings, build_calendar
+from handlers.plan import posting as P
 from handlers.reminders import content as NC
 from handlers.reminders.store import NudgeStore
 from nudge_helpers import ANSWERS, cmd, done_user, keys, tap
@@ -32,10 +33,11 @@ def test_thirty_days_of_posts_on_the_posting_days_without_repeated_ideas() -> No
         assert len(days) == per_week
         assert [e.day for e in posts] == [start + timedelta(days=n) for n in range(30)
                                           if (start + timedelta(days=n)).weekday() in days]
-        ideas = [e.idea for e in posts]
+        assert posts[0].opening and not posts[0].idea  # week 1 opens with the introduction
+        ideas = [e.idea for e in posts[1:]]
         assert all(ideas) and len(set(ideas)) == len(ideas), cadence
         assert {e.pillar for e in posts} == set(answers["pillars"]) or len(posts) < 3
-        for e in posts:
+        for e in posts[1:]:
             idea = next(i for i in NC.ideas() if i.id == e.idea)
             assert not idea.themes or set(idea.themes) & NC.pillar_themes(e.pillar)  # matched to the pillar
             assert e.platform in answers["focus_platforms"]
@@ -80,7 +82,8 @@ async def test_calendar_command_and_ics_round_trip(core: Core, clock: FakeClock)
     zone = ZoneInfo("Asia/Makassar")
     starts = [e.decoded("DTSTART") for e in posts]
     assert all(s.tzinfo is not None and s.utcoffset() == timedelta(hours=8) for s in starts)
-    assert {s.astimezone(zone).strftime("%H:%M") for s in starts} == {"09:00"}
+    when = P.decide(ANSWERS, "Asia/Makassar", date(2026, 1, 14))  # the one posting schedule
+    assert {s.astimezone(zone).strftime("%H:%M") for s in starts} == {when.time}
     assert min(s.date() for s in starts) == date(2026, 1, 14) and max(s.date() for s in starts) <= date(2026, 2, 12)
     assert {r["RRULE"]["COUNT"][0] for r in replies} == {30}
     assert sorted(r.decoded("DTSTART").astimezone(zone).strftime("%H:%M") for r in replies) == ["08:00", "19:00"]
@@ -98,7 +101,8 @@ async def test_a_fixed_offset_zone_is_written_in_utc(core: Core, clock: FakeCloc
     cal = icalendar.Calendar.from_ical(out[0].file.data)  # type: ignore[union-attr]
     starts = [e.decoded("DTSTART") for e in cal.walk("VEVENT") if "RRULE" not in e]
     assert starts and {s.utcoffset() for s in starts} == {timedelta(0)}
-    assert {s.astimezone(timezone(timedelta(hours=5, minutes=30))).strftime("%H:%M") for s in starts} == {"09:00"}
+    assert {s.astimezone(timezone(timedelta(hours=5, minutes=30))).strftime("%H:%M") for s in starts} \
+        == {P.decide(ANSWERS, "UTC+05:30", date(2026, 1, 14)).time}
 
 
 async def test_calendar_needs_a_plan_and_weeks_buttons(core: Core, clock: FakeClock) -> None:

@@ -21,6 +21,7 @@ from handlers import steps as S
 from handlers.plan import build_plan, plan_rules
 from handlers.plan import budget as B
 from handlers.plan import office
+from handlers.plan import posting as P
 from handlers.plan.build import Schedule, computed, risky_tactics
 from handlers.reminders import content as NC
 from handlers.reminders.store import NudgeStore
@@ -77,9 +78,14 @@ def check(answers: dict[str, Any], schedule: Schedule | None = None) -> None:
     if shorts:  # the user's own reply times are named as their choice, not as what the minutes pay for
         custom = schedule is not None and schedule.reply_times is not None
         assert shorts[0] == ("plan.rec.reply_short_chosen" if custom else "plan.rec.reply_short")
-    # posting days: the cadence's, or the user's own
-    days = schedule.post_days if schedule and schedule.post_days else RULES.posting_days.get(answers["cadence"])
-    assert calcs["days"].count(",") + 1 == len(days)
+    # posting days: the one posting schedule (the user's own days, else the cadence's, fewer when the minutes pay
+    # for fewer, on office days when replies happen in office hours)
+    when = P.decide(answers, None, None, schedule.post_days if schedule else None)
+    assert calcs["days"] == P.days_text(when.days, marker) and calcs["posts"] == len(when.days) == when.posts
+    if schedule and schedule.post_days:
+        assert when.days == tuple(sorted(set(schedule.post_days)))
+    else:
+        assert 1 <= when.posts <= len(RULES.posting_days.get(answers["cadence"]))
     # platform advice: one statement, never "focus on X" next to "focus on X and Y"
     platform_lines = [k for k in keys if k in (*NARROWING, "plan.platforms")]
     assert len(platform_lines) == 1, platform_lines
@@ -207,7 +213,7 @@ async def test_the_plan_follows_the_reminder_times_the_user_set(core: Core, lang
     await store.update(post.id, days=[1, 3], enabled=True, custom=True)
     days = (await cmd(core, user, "plan"))[0].text
     assert re.search(r"\b2 (kali|times) (sehari|a day)", days)
-    head = CATALOG.t(lang, "plan.cadence", cadence="\x00", days="").split("\x00")[0]
+    head = CATALOG.t(lang, "plan.cadence", posts_text="\x00", days="", post_time="", post_zone="").split("\x00")[0]
     line = next(x for x in days.splitlines() if head in x)
     assert CATALOG.t(lang, "day.1") in line and CATALOG.t(lang, "day.3") in line and CATALOG.t(lang, "day.0") not in line
 

@@ -13,7 +13,9 @@ from bot.types import Choice, OutFile
 from handlers import ideas as I
 from handlers.calendar.build import KIND_POST, CalendarSettings, Entry, build_calendar
 from handlers.plan import SECTION_HOOKS, Section
+from handlers.plan import posting as P
 from handlers.reminders import content as NC
+from handlers.reminders import manage as M
 from handlers.reminders import schedule as S
 from handlers.reminders.store import NudgeStore
 
@@ -33,15 +35,17 @@ class CalendarWeeks(Action):
 
 
 def calendar_settings(answers: dict[str, Any], tz: str, series: dict[str, tuple[list[str], list[int]]],
-                      anchor: date | None, seed: str) -> CalendarSettings:
-    """Pure: the calendar's settings from the user's reminders series ((times, days) per kind), else the plan's."""
+                      anchor: date | None, seed: str, on: date | None = None) -> CalendarSettings:
+    """Pure: the calendar's settings. `series` holds the reminders the user set themselves ((times, days) per
+    kind); the posting days and time are the one posting schedule (handlers/plan/posting.py) in the zone `tz` on
+    the day `on`, so the calendar says what the plan, the card and the reminders say."""
     kinds = NC.kinds()
-    post = series.get("post") or (NC.default_schedule(kinds["post"], answers)[:2] if "post" in kinds
-                                  else (["09:00"], NC.plan_table("posting_days", answers)))
-    reply = series.get("respond") or (NC.default_schedule(kinds["respond"], answers)[:2] if "respond" in kinds
+    own = series.get("post") or ([], [])
+    when = P.decide(answers, tz, on, own[1] or None, own[0] or None)
+    reply = series.get("respond") or (NC.default_schedule(kinds["respond"], answers, tz, on)[:2] if "respond" in kinds
                                       else (NC.plan_table("reply_windows", answers), []))
-    return CalendarSettings(tz=tz, post_times=tuple(post[0]) or ("09:00",), post_days=tuple(int(d) for d in post[1]),
-                            reply_times=tuple(reply[0]), anchor=anchor, seed=seed)
+    return CalendarSettings(tz=tz, post_times=when.times, post_days=when.days, reply_times=tuple(reply[0]),
+                            anchor=anchor, seed=seed)
 
 
 def _anchor(planned_at: str | None) -> date | None:
@@ -57,10 +61,11 @@ async def load(ctx: Context) -> tuple[dict[str, Any], CalendarSettings, date]:
     store = NudgeStore(ctx.storage)
     settings = await store.get_settings(ctx.user.id)
     tz = settings.tz if settings else S.DEFAULT_ZONE
-    series = {n.kind: (n.times, n.days) for n in await store.series(ctx.user.id)}
+    reply, days, times = await M.own_schedule(ctx.storage, ctx.user.id)  # the reminders the user set themselves
+    series = {"post": (times or [], days or []), **({"respond": (reply, [])} if reply else {})}
     flow = ctx.flow
-    cal = calendar_settings(answers, tz, series, _anchor(flow.planned_at if flow else None), str(ctx.user.id))
     today = ctx.storage.clock.now().astimezone(S.zone(tz)).date()
+    cal = calendar_settings(answers, tz, series, _anchor(flow.planned_at if flow else None), str(ctx.user.id), today)
     return answers, cal, today
 
 
@@ -72,9 +77,18 @@ def _day(ctx: Context, d: date) -> str:
     return ctx.t("cal.date", day=ctx.t(f"day.{d.weekday()}"), date=d.strftime("%d/%m"))
 
 
+def post_text(ctx: Context, e: Entry) -> str:
+    """What the post is: the introduction (and how to keep it on top of the profile) for the opening post, else
+    the idea's text."""
+    if e.opening:
+        platform = ctx.t(f"opt.focus_platforms.{e.platform}") if e.platform else ""
+        return f"{ctx.t('posting.intro')} {ctx.t(f'posting.pin.{e.opening}', platform=platform)}"
+    return I.idea_text(ctx.t, _has(ctx), e.idea, e.pillar, e.format) if e.idea else ""
+
+
 def post_line(ctx: Context, e: Entry, with_date: bool = True) -> str:
     """'Monday 13/01 09:00 · Instagram · Photo · pillar: the idea'."""
-    idea = I.idea_text(ctx.t, _has(ctx), e.idea, e.pillar, e.format) if e.idea else ""
+    idea = post_text(ctx, e)
     return ctx.t("cal.post_line", date=_day(ctx, e.day) if with_date else "", time=e.time,
                  platform=ctx.t(f"opt.focus_platforms.{e.platform}") if e.platform else "-",
                  format=ctx.t(f"opt.formats.{e.format}"), pillar=e.pillar or "-", idea=idea).strip()
@@ -119,8 +133,7 @@ def describe(ctx: Context) -> Any:
         if e.kind == KIND_POST:
             summary = ctx.t("cal.ics_post", platform=ctx.t(f"opt.focus_platforms.{e.platform}") if e.platform
                             else ctx.t("opt.formats." + e.format), pillar=e.pillar or "-")
-            idea = I.idea_text(ctx.t, _has(ctx), e.idea, e.pillar, e.format) if e.idea else ""
-            return summary, ctx.t("cal.ics_post_desc", format=ctx.t(f"opt.formats.{e.format}"), idea=idea)
+            return summary, ctx.t("cal.ics_post_desc", format=ctx.t(f"opt.formats.{e.format}"), idea=post_text(ctx, e))
         return ctx.t("cal.ics_reply"), ctx.t("cal.ics_reply_desc", minutes=e.minutes)
     return run
 

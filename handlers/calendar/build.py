@@ -34,6 +34,8 @@ class Entry:
     format: str = ""                # a "formats" option
     platform: str = ""              # a platform option ("" when the user named none)
     idea: str = ""                  # an idea id (its text: idea.<id> in the catalogs)
+    opening: str = ""               # the first post, an introduction: how to keep it on top ([pin]: pin, featured,
+                                    # or "none" for a link to share)
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,24 @@ def _slot(formats: list[str], at: int, mine: list[str], per_format: dict[str, in
     return first or (formats[at % len(formats)], "")
 
 
+def _pins() -> dict[str, str]:
+    return {str(k): str(v) for k, v in (content().get("pin") or {}).items()}
+
+
+def _opening_slot(formats: list[str], mine: list[str]) -> tuple[str, str]:
+    """(format, platform) of the first post, an introduction: the first of the user's formats an introduction can be
+    made as ([opening] formats), on a platform that pins it if one of theirs carries it, else on any that does; ("",
+    "") when none fits, and the first slot goes as any other (it is still the introduction)."""
+    pins, fits = _pins(), [str(f) for f in (content().get("opening") or {}).get("formats", [])]
+    usable = [f for f in formats if f in fits]
+    for wanted in (lambda p: p in pins, lambda p: True):
+        for fmt in usable:
+            for platform in carry.carriers(fmt):
+                if platform in mine and wanted(platform):
+                    return fmt, platform
+    return "", ""
+
+
 def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: date,
                    days: int | None = None) -> list[Entry]:
     """The calendar's entries from `start` for `days` days (content/calendar.toml's `days` by default), by date
@@ -114,8 +134,12 @@ def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: d
     purposes = [str(p) for p in answers.get("purposes") or []]
     create, reply_minutes = minutes_split(answers, settings.reply_times)
     post_days = set(settings.post_days)
-    post_time = post_time_clear(settings.post_times[0] if settings.post_times else "09:00", settings.reply_times,
-                                reply_minutes)
+    # the one posting time (handlers/plan/posting.py), already clear of the reply rounds it plans
+    post_time = settings.post_times[0] if settings.post_times else "09:00"
+    opening = content().get("opening") or {}
+    later = {str(k): int(v) for k, v in (opening.get("later_ideas") or {}).items()}  # recaps after a month
+    once = {str(i) for i in opening.get("once_ideas") or []}
+    first_day: date | None = None
     orders = {p: I.ranked(p, purposes, f"{settings.seed}:{p}") for p in set(pillars)}
     last_used: dict[str, date] = {}
     per_format: dict[str, int] = {}
@@ -127,15 +151,21 @@ def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: d
         if day.weekday() in post_days:
             pillar = pillars[n % len(pillars)]
             week = per_week.setdefault(day.isocalendar()[:2], {})
-            # every format (so every platform) comes round, each with every pillar in turn
-            fmt, platform = _slot(formats, n + n // math.lcm(len(pillars), len(formats)), mine, per_format, week)
+            first_day = first_day or day
+            fmt, platform = _opening_slot(formats, mine) if n == 0 else ("", "")
+            if not fmt:
+                # every format (so every platform) comes round, each with every pillar in turn
+                fmt, platform = _slot(formats, n + n // math.lcm(len(pillars), len(formats)), mine, per_format, week)
             per_format[fmt] = per_format.get(fmt, 0) + 1
             week[platform] = week.get(platform, 0) + 1
-            idea = _choose([i for i in orders[pillar] if I.fits_format(i, fmt, platform)], last_used, day, window)
+            how = (_pins().get(platform, "none") if platform else "none") if n == 0 else ""
+            idea = "" if n == 0 else _choose(  # week 1 opens with the introduction (its own text, no idea)
+                [i for i in orders[pillar] if I.fits_format(i, fmt, platform) and i.id not in once
+                 and (day - first_day).days >= later.get(i.id, 0)], last_used, day, window)
             if idea:
                 last_used[idea] = day
             if day >= start:
-                out.append(Entry(day, post_time, KIND_POST, create, pillar, fmt, platform, idea))
+                out.append(Entry(day, post_time, KIND_POST, create, pillar, fmt, platform, idea, how))
             n += 1
         if day >= start:
             out += [Entry(day, t, KIND_REPLY, reply_minutes) for t in settings.reply_times]
@@ -161,6 +191,12 @@ SCHEMA = schema.Table({
     "formats": schema.Field(schema.MapOf(schema.Field(schema.ListOf(str)), key_pattern=r"[a-z0-9_]+")),
     "home": schema.Field(schema.MapOf(schema.Field(str), key_pattern=r"[a-z0-9_]+")),
     "per_week": schema.Field(schema.MapOf(schema.Field(int, min=1, max=7), key_pattern=r"[a-z0-9_]+")),
+    "opening": schema.Field(schema.Table({
+        "formats": schema.Field(schema.ListOf(str)),
+        "later_ideas": schema.Field(schema.MapOf(schema.Field(int, min=1, max=365), key_pattern=r"[a-z0-9_]+")),
+        "once_ideas": schema.Field(schema.ListOf(str)),
+    })),
+    "pin": schema.Field(schema.MapOf(schema.Field(str, choices=("pin", "featured")), key_pattern=r"[a-z0-9_]+")),
 })
 
 

@@ -27,11 +27,21 @@ CHART_WEEKS = 12
 PNG, PDF = "image/png", "application/pdf"
 
 
-def card_facts(answers: Mapping[str, Any], t: Tr) -> Any:
-    """What the card shows, in the user's language (plain data: it can be drawn in another process)."""
+def card_facts(answers: Mapping[str, Any], t: Tr, when: Any = None) -> Any:
+    """What the card shows, in the user's language (plain data: it can be drawn in another process); `when` is the
+    user's posting schedule (handlers/plan/posting.py), else it is worked out from the answers."""
     from handlers.pictures.card import card_facts as facts
 
-    return facts(answers, t)
+    return facts(answers, t, when)
+
+
+POSTING_PROVIDER = "reminders.posting"  # the user's one posting schedule, offered by the reminders feature
+
+
+async def user_posting(ctx: Context) -> Any:
+    """The user's posting schedule through the reminders' provider (None without one: worked out from answers)."""
+    provider = ctx.core.router.providers.get(POSTING_PROVIDER)
+    return await provider(ctx.storage, ctx.user.id) if provider is not None else None
 
 
 def card_png(facts: Any) -> bytes:
@@ -55,9 +65,9 @@ def _plain(section: Any) -> Any:
     return SimpleNamespace(title=str(section.title), lines=[str(line) for line in section.lines])
 
 
-def card_file(answers: Mapping[str, Any], t: Tr) -> OutFile:
+def card_file(answers: Mapping[str, Any], t: Tr, when: Any = None) -> OutFile:
     """The plan card as a PNG file, drawn here (for the command line and tests)."""
-    return OutFile(t("pic.card.file_name"), card_png(card_facts(answers, t)), PNG)
+    return OutFile(t("pic.card.file_name"), card_png(card_facts(answers, t, when)), PNG)
 
 
 def pdf_file(title: str, sections: Sequence[Any], t: Tr, when: datetime) -> OutFile:
@@ -71,7 +81,7 @@ def chart_file(checkins: Sequence[Mapping[str, object]], current_week: str, prev
     """The progress chart of the last CHART_WEEKS weeks as a PNG file."""
     from handlers.pictures.chart import chart_weeks, render_chart, weeks_back
 
-    target = int(cadence) if str(cadence or "").isdigit() else None
+    target = int(str(cadence)) if str(cadence or "").isdigit() else None
     weeks = chart_weeks(checkins, weeks_back(current_week, CHART_WEEKS, prev_week))
     return OutFile(t("pic.chart.file_name"), render_chart(weeks, target, streak, t).png, PNG)
 
@@ -118,7 +128,7 @@ def plan_pictures(ctx: Context, parts: PlanParts) -> str:
                     return []  # the plan is gone (deleted, reset): nothing to draw
                 answers, title, sections = plan
                 plain = [_plain(s) for s in sections]
-                facts = card_facts(answers, later.t)
+                facts = card_facts(answers, later.t, await user_posting(later))
                 card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, plain))
             return [OutFile(later.t("pic.card.file_name"), card, PNG), OutFile(later.t("pic.pdf.file_name"), pdf, PDF)]
 
@@ -130,9 +140,10 @@ def plan_pictures(ctx: Context, parts: PlanParts) -> str:
 
 
 async def progress_picture(ctx: Context, checkins: Sequence[Mapping[str, object]], current_week: str,
-                           prev_week: Callable[[str], str], streak: int) -> None:
-    """Hook for /progress: the chart after the text summary (the cadence answer gives the target line)."""
-    cadence = (await ctx.storage.answers(ctx.user.id)).get("cadence")
+                           prev_week: Callable[[str], str], streak: int, target: int | None = None) -> None:
+    """Hook for /progress: the chart after the text summary; the target line is the posts a week of the user's
+    posting schedule (given by /progress, which says it in its text too), else the cadence answer's."""
+    cadence = target if target is not None else (await ctx.storage.answers(ctx.user.id)).get("cadence")
 
     async def draw() -> list[OutFile]:  # in a thread: the chart is small, and its labels need the catalog
         return [await asyncio.to_thread(chart_file, checkins, current_week, prev_week, cadence, streak, ctx.t)]
@@ -153,7 +164,8 @@ async def cmd_card(ctx: Context) -> None:
     answers = await ctx.storage.answers(ctx.user.id)
 
     async def draw() -> list[OutFile]:
-        return [OutFile(ctx.t("pic.card.file_name"), await pool.run(card_png, card_facts(answers, ctx.t)), PNG)]
+        facts = card_facts(answers, ctx.t, await user_posting(ctx))
+        return [OutFile(ctx.t("pic.card.file_name"), await pool.run(card_png, facts), PNG)]
 
     for file in await _drawn(ctx, draw):
         ctx.say("pic.card.caption", file=file)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers import steps as S
+from handlers.plan import posting as P
+from handlers.plan.posting import Posting
 from handlers.pictures.fonts import pil_font, safe
 from handlers.pictures.layout import Canvas, Picture, width_of, wrap
 
@@ -53,8 +55,10 @@ def _joined(answers: Mapping[str, Any], step_id: str, t: Tr, sep: str = " · ") 
     return sep.join(label(step_id, i, t) for i in _items(answers, step_id))
 
 
-def card_facts(answers: Mapping[str, Any], t: Tr) -> CardFacts:
-    """Pure: the card's texts from the stored answers (a step the content no longer asks is left empty)."""
+def card_facts(answers: Mapping[str, Any], t: Tr, when: Posting | None = None) -> CardFacts:
+    """Pure: the card's texts from the stored answers (a step the content no longer asks is left empty). The
+    posting line is the one posting schedule (handlers/plan/posting.py: `when`, the user's; worked out from the
+    answers alone when not given), so the card says what the plan and the calendar say."""
     criticism = str(answers.get("criticism") or "")
     rule_key = f"pic.rule.{criticism}" if criticism else "pic.rule.default"
     rule = t(rule_key)
@@ -69,7 +73,7 @@ def card_facts(answers: Mapping[str, Any], t: Tr) -> CardFacts:
         audience=safe(_joined(answers, "priority_segment", t)),
         pillars=tuple(p for p in (safe(str(i)) for i in _items(answers, "pillars")) if p)[:5],
         platforms=safe(_joined(answers, "focus_platforms", t)),
-        cadence=safe(t("pic.card.cadence", cadence=label("cadence", cadence, t))) if cadence else "",
+        cadence=safe(t("pic.card.cadence", cadence=P.summary(when or P.decide(answers), t))) if cadence else "",
         reply=safe(label("response_time", reply, t)) if reply else "",
         rule=safe(rule), labels={k: safe(v) for k, v in labels.items()})
 

@@ -12,6 +12,7 @@ from handlers.pictures.store import platforms_of
 from handlers.plan import build_plan
 from handlers.reminders import schedule as S
 from handlers.reminders.commands import streak
+from handlers.reminders.manage import posting_of
 from handlers.reminders.store import NudgeStore
 
 
@@ -56,8 +57,9 @@ async def render_user(db_path: str, user: str, out_dir: str, platform: str | Non
         now = SystemClock().now()
         week = S.iso_week(now, S.zone(settings.tz if settings else S.DEFAULT_ZONE))
         title = t("plan.title", name=answers.get("name", ""))
-        files = [card_file(answers, t), pdf_file(title, build_plan(answers, t), t, now),
-                 chart_file(checkins, week, S.prev_week, answers.get("cadence"), streak(checkins, week), t)]
+        when = await posting_of(storage, record.id, answers)  # the one posting schedule, as the bot says it
+        files = [card_file(answers, t, when), pdf_file(title, build_plan(answers, t), t, now),
+                 chart_file(checkins, week, S.prev_week, when.posts, streak(checkins, week), t)]
     finally:
         await storage.close()
     os.makedirs(out_dir, exist_ok=True)

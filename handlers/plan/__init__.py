@@ -62,16 +62,18 @@ def build_plan(answers: dict[str, Any], t: Tr, schedule: Schedule | None = None)
     return build_sections(plan_rules(), S.all_steps(), answers, t, schedule)
 
 
-SCHEDULE_PROVIDER = "reminders.schedule"  # (reply times, posting days) stored by the reminders feature
+SCHEDULE_PROVIDER = "reminders.schedule"  # the user's own reminder times and days, zone and today (reminders)
 
 
 async def stored_schedule(ctx: Context) -> Schedule | None:
-    """The user's reminder times and days, through the reminders' provider (None without one or without settings)."""
+    """The user's reminder times and days, zone and today there, through the reminders' provider (None without
+    one)."""
     provider = ctx.core.router.providers.get(SCHEDULE_PROVIDER)
     if provider is None:
         return None
-    times, days = await provider(ctx.storage, ctx.user.id)
-    return Schedule(tuple(times) if times else None, tuple(days) if days else None)
+    times, days, post_times, zone, today = await provider(ctx.storage, ctx.user.id)
+    return Schedule(tuple(times) if times else None, tuple(days) if days else None,
+                    tuple(post_times) if post_times else None, zone, today)
 
 
 async def built_plan(ctx: Context, answers: dict[str, Any]) -> tuple[str, list[Section]]:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from handlers import playbook, reputation
-from handlers.plan import budget, office
+from handlers.plan import budget, office, posting
 from handlers.plan.rules import holds, present
 from bot.content import load_content
 from handlers.plan.spec import CALC_LISTS, CYCLE_CALCS, Line, Param, PlanRules
@@ -21,6 +22,9 @@ class Schedule:
 
     reply_times: tuple[str, ...] | None = None  # the "respond" reminder's clock times
     post_days: tuple[int, ...] | None = None    # the "post" reminder's weekdays (0 = Monday)
+    post_times: tuple[str, ...] | None = None   # the "post" reminder's clock times
+    zone: str | None = None                     # the user's time zone (their reminders'), None: the default
+    on: date | None = None                      # today in that zone (the zones' offsets are taken on this day)
 
 
 @dataclass
@@ -52,11 +56,12 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
     typed = [s for s in steps.values() if s.warn and s.kind in ("text", "list") and present(answers.get(s.id))]
     if typed:  # a way to get noticed that the guard warns about is not listed as the strategy
         out["noticed_risky"] = any(courts_controversy(s, answers.get(s.id)) for s in typed)
-    days = schedule.post_days
-    if days is None and present(answers.get(plan.posting_days.step)):
-        days = tuple(plan.posting_days.get(answers[plan.posting_days.step]))
-    if days:
-        out["days"] = ", ".join(t(f"day.{d}") for d in sorted(days))
+    # the one posting schedule (handlers/plan/posting.py): the card, calendar, reminders and /progress read it too
+    when = posting.decide(answers, schedule.zone, schedule.on, schedule.post_days, schedule.post_times)
+    if when.days and (schedule.post_days or present(answers.get(plan.posting_days.step))):
+        out.update(days=posting.days_text(when.days, t), posts=when.posts, posts_text=posting.how_often(when, t),
+                   post_time=when.time, post_zone=posting.zone_label(when.zone), post_why=posting.why_line(when, t),
+                   posts_custom=when.custom, posts_weekdays=when.weekdays_only)
     minutes = _minutes(answers.get(plan.budget_step))
     if minutes is not None:
         create, interact = budget.split(minutes, plan.create_share)

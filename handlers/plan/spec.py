@@ -17,6 +17,7 @@ CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_m
          "content_weekly", "content_posts", "content_fit", "content_kept", "content_dropped", "kept_formats",
          "kept_platforms",
          "held_back", "office_start", "office_end", "office_days", "office_after",
+         "posts", "posts_text", "post_time", "post_zone", "post_why", "posts_custom", "posts_weekdays",
          # handlers/playbook.py: the main purpose's playbook, the role's point 9, offline advice, hashtags per platform
          "playbook_head", "playbook", "playbook_note", "stake", "offline_promo", "offline_open", "offline_quiet",
          "hashtag_lines", "role_purposes", "offline_split")

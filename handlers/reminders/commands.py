@@ -5,11 +5,13 @@ here by the conversation's awaited input ('tz', 'quiet', 'times:<kind>', 'win:<w
 """
 from __future__ import annotations
 
+from datetime import date
 
 from bot.actions import Action
 from bot.context import Context
 from handlers import lexicon as L
 from handlers import places as P
+from handlers.plan import posting as PO
 from handlers.reminders import actions as A
 from handlers.reminders import content as NC
 from handlers.reminders import done as D
@@ -188,7 +190,9 @@ async def on_kind_default(ctx: Context) -> None:
         if kind is not None:
             ctx.refuse("err.stale_button")
         return
-    times, days, monthday = NC.default_schedule(spec, await ctx.storage.answers(ctx.user.id))
+    tz = (await _settings(ctx)).tz
+    times, days, monthday = NC.default_schedule(spec, await ctx.storage.answers(ctx.user.id), tz,
+                                                M.today(ctx.storage, tz))
     kind.times, kind.days, kind.monthday, kind.custom = times, days, monthday, False
     await _store(ctx).update(kind.id, times=times, days=days, monthday=monthday, custom=False)
     await M.reschedule(_store(ctx), kind, await _settings(ctx), ctx.storage.clock.now())
@@ -271,10 +275,11 @@ async def on_all_on(ctx: Context) -> None:
     specs = NC.kinds()
     store = _store(ctx)
     await store.update_settings(ctx.user.id, paused=0)
+    tz = (await _settings(ctx)).tz
     for n in (await _series(ctx)).values():
         spec = specs.get(n.kind)
         if spec is not None:
-            times, days, monthday = NC.default_schedule(spec, answers)
+            times, days, monthday = NC.default_schedule(spec, answers, tz, M.today(ctx.storage, tz))
             await store.update(n.id, enabled=True, custom=False, times=times, days=days, monthday=monthday)
     await M.reschedule_user(ctx.storage, ctx.user.id)
     ctx.say("rem.all_on")
@@ -304,6 +309,8 @@ def _setting(handler: Handler) -> Handler:
 
 async def set_zone(ctx: Context, tz: str) -> None:
     await _store(ctx).update_settings(ctx.user.id, tz=tz)
+    # the posting time follows the audience's clock: reminders the user did not set move with the new zone
+    await M.ensure_defaults(ctx.storage, ctx.user.id, refresh=True, only_defaults=True)
     await M.reschedule_user(ctx.storage, ctx.user.id)
     now = ctx.storage.clock.now().astimezone(S.zone(tz))
     ctx.say("rem.zone_set", zone=_zone_label(tz), now=now.strftime("%H:%M"))
@@ -526,6 +533,9 @@ async def cmd_progress(ctx: Context) -> None:
     checkins = await store.checkins(ctx.user.id)
     n = streak(checkins, _week_now(ctx, settings))
     lines = [ctx.t("progress.title"), ctx.t("progress.streak", streak=n) if n else ctx.t("progress.streak_zero")]
+    when = await M.posting_of(ctx.storage, ctx.user.id, await ctx.storage.answers(ctx.user.id)) if settings else None
+    if when is not None and when.days:  # the weekly target: the one posting schedule's posts a week
+        lines.append(ctx.t("posting.target", often=PO.how_often(when, ctx.t), days=PO.days_text(when.days, ctx.t)))
     lines += await D.progress_lines(ctx)
     if checkins:
         lines.append("")
@@ -544,7 +554,8 @@ async def cmd_progress(ctx: Context) -> None:
             lines.append(ctx.t("progress.empty_no_review"))
     ctx.say("progress.title", text="\n".join(lines))
     if checkins:
-        await progress_picture(ctx, checkins, _week_now(ctx, settings), S.prev_week, n)
+        await progress_picture(ctx, checkins, _week_now(ctx, settings), S.prev_week, n,
+                               when.posts if when is not None else None)
 
 
 # -- registration ---------------------------------------------------------------------
@@ -577,21 +588,21 @@ async def on_answers_reset(ctx: Context) -> None:
     await store.delete_once(ctx.user.id)
 
 
-async def plan_schedule(storage: Storage, user_id: int) -> tuple[list[str] | None, list[int] | None]:
-    """For the plan: (reply times, posting days) of the enabled reminders the user set themselves; None where they
-    follow the plan's answers (the defaults, which a confirmed plan refreshes after the plan is sent)."""
-    kinds = NC.kinds()
-    reply: list[str] | None = None
-    days: list[int] | None = None
-    for n in await NudgeStore(storage).series(user_id):
-        kind = kinds.get(n.kind)
-        if kind is None or not n.enabled or not n.custom:
-            continue
-        if kind.times_from == "response_time" and n.times:
-            reply = list(n.times)
-        if kind.days_from == "cadence" and n.days:
-            days = list(n.days)
-    return reply, days
+async def plan_schedule(storage: Storage, user_id: int) -> tuple[list[str] | None, list[int] | None,
+                                                           list[str] | None, str | None, date | None]:
+    """For the plan: (reply times, posting days, posting times) of the enabled reminders the user set themselves
+    (None where they follow the plan's answers: the defaults, which a confirmed plan refreshes after the plan is
+    sent), their zone (None before they have reminders) and today there."""
+    reply, days, times = await M.own_schedule(storage, user_id)
+    settings = await NudgeStore(storage).get_settings(user_id)
+    if settings is None:
+        return reply, days, times, None, None
+    return reply, days, times, settings.tz, storage.clock.now().astimezone(S.zone(settings.tz)).date()
+
+
+async def user_posting(storage: Storage, user_id: int) -> PO.Posting:
+    """The user's one posting schedule (handlers/plan/posting.py), for features that do not import this one."""
+    return await M.posting_of(storage, user_id, await storage.answers(user_id))
 
 
 async def on_reachability(storage: Storage, user_id: int, reachable: bool) -> None:
@@ -619,3 +630,4 @@ def register(router: Router) -> None:
     router.services.append(NudgeService)
     router.reachability.append(on_reachability)
     router.provide("reminders.schedule", plan_schedule)
+    router.provide("reminders.posting", user_posting)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import date
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.i18n import Catalog
 from handlers import carry, reputation
 from handlers import playbook
 from handlers import themes as T
-from handlers.plan import budget, office
+from handlers.plan import budget, office, posting
 from handlers.reminders.actions import CheckinPosts, Snooze
 from handlers.reminders.done import done_choice
 from bot.types import Choice, Outbound
@@ -81,12 +82,17 @@ def plan_table(name: str, answers: dict[str, Any]) -> list[Any]:
     return list(by_option.get(str(answers.get(table["step"])), by_option[table["default"]]))
 
 
-def default_schedule(kind: Kind, answers: dict[str, Any]) -> tuple[list[str], list[int], int | None]:
+def default_schedule(kind: Kind, answers: dict[str, Any], tz: str | None = None,
+                     on: date | None = None) -> tuple[list[str], list[int], int | None]:
     """(times, days, monthday) for a kind, written from the user's plan answers (reply windows: as many as the
     time budget pays for, the same the plan's reply routine shows; inside the office hours, on office days, when
-    the answers say replies happen then)."""
+    the answers say replies happen then). The "post" kind (days_from cadence) takes the one posting schedule
+    (handlers/plan/posting.py) in the user's zone `tz` on the day `on`: the plan, card and calendar say the same."""
     times = budget.default_windows(answers)[0] if kind.times_from == "response_time" else list(kind.times)
     days = plan_table("posting_days", answers) if kind.days_from == "cadence" else list(kind.days)
+    if kind.days_from == "cadence":
+        when = posting.decide(answers, tz, on)
+        times, days = list(when.times), list(when.days)
     hours = office.of_answers(answers) if kind.times_from == "response_time" else None
     if hours is not None:  # replies during office hours: the reply reminders come on office days only
         days = [d for d in days if d in hours.days] or list(hours.days)

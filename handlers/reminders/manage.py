@@ -1,8 +1,10 @@
 """Per-user nudge operations shared by the /reminders handlers and the scheduler: defaults, reschedule, snooze."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
+from handlers.plan import posting as P
 from handlers.reminders import content as C
 from handlers.reminders import schedule as S
 from handlers.reminders.store import Nudge, NudgeStore, Settings
@@ -23,10 +25,44 @@ def next_slot(times: list[str], days: list[int], monthday: int | None, tz: str, 
     return S.to_ts(slot), S.to_ts(sched)
 
 
-async def ensure_defaults(storage: Storage, user_id: int, *, refresh: bool = False) -> bool:
+async def own_schedule(storage: Storage, user_id: int) -> tuple[list[str] | None, list[int] | None, list[str] | None]:
+    """(reply times, posting days, posting times) of the enabled reminders the user set themselves; None where they
+    follow the plan's answers."""
+    kinds = C.kinds()
+    reply: list[str] | None = None
+    days: list[int] | None = None
+    post: list[str] | None = None
+    for n in await NudgeStore(storage).series(user_id):
+        kind = kinds.get(n.kind)
+        if kind is None or not n.enabled or not n.custom:
+            continue
+        if kind.times_from == "response_time" and n.times:
+            reply = list(n.times)
+        if kind.days_from == "cadence":
+            days = list(n.days) if n.days else days
+            post = list(n.times) if n.times else post
+    return reply, days, post
+
+
+async def posting_of(storage: Storage, user_id: int, answers: dict[str, Any]) -> P.Posting:
+    """The user's one posting schedule (handlers/plan/posting.py): their own post reminder days and times, else the
+    plan's, in their zone today. The plan, card, calendar and /progress all read this."""
+    settings = await NudgeStore(storage).get_settings(user_id)
+    tz = settings.tz if settings else S.DEFAULT_ZONE
+    _, days, times = await own_schedule(storage, user_id)
+    return P.decide(answers, tz, today(storage, tz), days, times)
+
+
+def today(storage: Storage, tz: str) -> date:
+    """Today in the zone, by the storage's clock."""
+    return storage.clock.now().astimezone(S.zone(tz)).date()
+
+
+async def ensure_defaults(storage: Storage, user_id: int, *, refresh: bool = False, only_defaults: bool = False) -> bool:
     """Create the user's settings and a series per nudge kind from their plan; True if anything was created.
 
-    With refresh (the plan was confirmed again), series whose times the user never typed follow the new answers.
+    With refresh (the plan was confirmed again), series whose times the user never typed follow the new answers;
+    with only_defaults too (the zone changed), series the user set themselves are left entirely as they are.
     """
     store = NudgeStore(storage)
     created = False
@@ -39,8 +75,9 @@ async def ensure_defaults(storage: Storage, user_id: int, *, refresh: bool = Fal
     answers = await storage.answers(user_id)
     now = storage.clock.now()
     existing = {n.kind: n for n in await store.series(user_id)}
+    on = today(storage, settings.tz)
     for kind in C.kinds().values():
-        times, days, monthday = C.default_schedule(kind, answers)
+        times, days, monthday = C.default_schedule(kind, answers, settings.tz, on)
         have = existing.get(kind.id)
         if have is None:
             slot, sched = next_slot(times, days, monthday, settings.tz, settings.quiet_start, settings.quiet_end, now,
@@ -48,6 +85,8 @@ async def ensure_defaults(storage: Storage, user_id: int, *, refresh: bool = Fal
             await store.add_series(user_id, kind.id, times, days, monthday, True,
                                    not settings.paused and sched is not None, slot, sched)
             created = True
+            continue
+        if have.custom and only_defaults:
             continue
         times = have.times if have.custom else times
         if refresh and (have.times != times or have.days != days or have.monthday != monthday):

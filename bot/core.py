@@ -163,6 +163,18 @@ class Core:
             log.info("%s update %s was delivered again", inbound.user.platform, inbound.update_id)
         return new
 
+    async def accept_many(self, updates: list[tuple[Inbound, str]]) -> list[bool]:
+        """accept() for several updates (an adapter's batch, in the platform's order) in one commit: none of them is
+        visible to another worker before the earlier ones."""
+        rows = []
+        for inbound, envelope in updates:
+            update_id = inbound.update_id
+            if update_id is None or inbound.shared:
+                raise ValueError("only a private chat's update with an id goes through the inbox")
+            inbound = cap_inbound(inbound)
+            rows.append((inbound.user.platform, update_id, inbound.user.user_id, inbound_to_json(inbound), envelope))
+        return await self.storage.accept_updates(rows)
+
     async def handle(self, inbound: Inbound, deliver: Deliver | None = None,
                      accepted: Awaitable[bool] | None = None) -> list[Outbound]:
         """Handle one inbound message; returns the replies for the adapter to send. With `deliver`, the adapter's

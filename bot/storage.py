@@ -507,6 +507,16 @@ class Storage:
             (platform, update_id, chat, inbound, envelope, int(self.clock.now().timestamp()))), counted=True)
         return counts[0] == 1
 
+    async def accept_updates(self, rows: list[tuple[str, int, str, str, str]]) -> list[bool]:
+        """accept_update for several (platform, update id, chat, inbound, envelope) in one commit, in order."""
+        if not rows:
+            return []
+        now = int(self.clock.now().timestamp())
+        counts = await self.write(*((
+            "INSERT INTO inbox (platform, update_id, chat, inbound, envelope, accepted_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (platform, update_id) DO NOTHING", (*row, now)) for row in rows), counted=True)
+        return [count == 1 for count in counts]
+
     async def update_handled(self, platform: str, update_id: int) -> bool:
         """Whether an accepted update has been handled (by any worker)."""
         row = await self.fetch_one("SELECT handled_at FROM inbox WHERE platform = ? AND update_id = ?",

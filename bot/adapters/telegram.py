@@ -67,6 +67,9 @@ class TelegramAdapter:
         # update id -> its acceptance into the core's inbox (started when it was fetched or POSTed), until handled
         self._accepted: dict[int, asyncio.Future[bool]] = {}
         self.net.on_accept = self._accept_now
+        # polling: updates fetched and not yet recorded, recorded together by one task at a time (in fetch order)
+        self._batch: list[tuple[Inbound, str, asyncio.Future[bool]]] = []
+        self._flushing: asyncio.Future[None] | None = None
 
     @property
     def sleep(self) -> Callable[[float], Awaitable[None]]:
@@ -225,9 +228,31 @@ class TelegramAdapter:
         return future
 
     def _accept_soon(self, update: Update) -> None:
-        """Polling: an update was fetched; its acceptance runs while the others are queued, and the next getUpdates
-        (which confirms them to Telegram) waits for all of them (_accepts_settled)."""
-        self._accept_now(update, json.dumps(update.to_dict(), ensure_ascii=False))
+        """Polling: an update was fetched; it is recorded with the rest of its getUpdates answer in one commit, and
+        batches commit one after another, so a chat's later update is never in the inbox before an earlier one
+        (a worker could otherwise handle a Done before the tick above it). The next getUpdates (which confirms them
+        to Telegram) waits for all of them (_accepts_settled)."""
+        parsed = self._parse(update)
+        if parsed is None or parsed[0].update_id is None:
+            return
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._accepted[update.update_id] = future
+        self._batch.append((parsed[0], json.dumps(update.to_dict(), ensure_ascii=False), future))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.ensure_future(self._flush_accepts())
+
+    async def _flush_accepts(self) -> None:
+        await asyncio.sleep(0)  # the rest of the fetched answer is queued meanwhile
+        while self._batch:
+            batch, self._batch = self._batch, []
+            try:
+                news = await self.core.accept_many([(inbound, envelope) for inbound, envelope, _ in batch])
+            except Exception as exc:  # each update's handling accepts it again
+                for _, _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for (_, _, future), new in zip(batch, news, strict=True):
+                future.set_result(new)
 
     async def _accepts_settled(self) -> None:
         """Before a getUpdates: every fetched update is in the inbox (an acceptance that failed is retried by its

@@ -283,7 +283,7 @@ async def test_card_and_plan_while_the_pictures_are_coming_do_not_draw_them_agai
 
 
 async def test_the_pictures_count_as_coming_until_they_are_sent(core: Core) -> None:
-    """Drawn but not yet delivered (the chat's turn, the send limits) is still on the way."""
+    """Drawn but not yet delivered (the chat's turn, the send limits): /card waits for them, then sends the card."""
     held = asyncio.Event()
 
     class Slow(Recorder):
@@ -296,10 +296,17 @@ async def test_the_pictures_count_as_coming_until_they_are_sent(core: Core) -> N
     core.add_adapter(slow)  # type: ignore[arg-type]
     await core.handle(Inbound(USER, "choice", choice=A.CONFIRM_TAP))
     assert await core.follow_ups.drain(timeout=5) == 1  # drawn; the first send is held
-    assert [m.key for m in await cmd(core, "card")] == ["pic.on_the_way"]
+    # The pictures' delivery holds the chat's turn (issue 26: a follow-up takes the turn before its sending slot,
+    # so nothing lands between them); /card waits for it instead of drawing them again or overtaking them.
+    asking = asyncio.create_task(cmd(core, "card"))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert not asking.done() and slow.sent == []
     held.set()
     assert await core.follow_ups.drain() == 0
     assert [m.key for m in slow.sent] == ["pic.card.caption", "pic.pdf.caption"]
+    answer = await asking
+    assert [m.key for m in answer] == ["pic.on_the_way"] or files_of(answer) == [("image/png", "pic.card.caption")]
     assert files_of(await cmd(core, "card")) == [("image/png", "pic.card.caption")]
 
 

@@ -113,10 +113,11 @@ def check(answers: dict[str, Any], schedule: Schedule | None = None) -> None:
 
 
 def _subsets(options: tuple[str, ...]) -> list[list[str]]:
-    """Per size, the subset with YouTube and the one without (the platform rules look at the count and YouTube)."""
+    """For one, two, three and every platform, the subset with YouTube and the one without (the platform rules look
+    at the count and YouTube; every size in between grew the grid past minutes once the platforms became eleven)."""
     out = []
     others = [o for o in options if o != "youtube"]
-    for size in range(1, len(options) + 1):
+    for size in sorted({1, 2, 3, len(options)}):
         if size <= len(others):
             out.append(others[:size])
         if "youtube" in options:

@@ -44,6 +44,9 @@ def keys_of(sections: list[Any]) -> list[str]:
     return [line.split("|", 1)[0] for sec in sections for line in sec.lines]
 
 
+OFFICE_PHRASES = tuple(load_content("office_hours")["words"]["phrases"])
+
+
 def random_answers(rng: random.Random, steps: tuple[S.Step, ...] = S.all_steps()) -> dict[str, Any]:
     """A complete, valid set of answers for the questionnaire (optional ones sometimes skipped)."""
     answers: dict[str, Any] = {}
@@ -65,6 +68,8 @@ def random_answers(rng: random.Random, steps: tuple[S.Step, ...] = S.all_steps()
             answers[step.id] = rng.choice(RISKY_TEXTS)
         elif rng.random() < 0.15:  # events as people list them, some where nobody promotes (funerals, worship)
             answers[step.id] = rng.choice(EVENT_TEXTS)
+        elif rng.random() < 0.1:  # replies kept to office hours, in the content's own words
+            answers[step.id] = f"balas di {rng.choice(OFFICE_PHRASES)} saja"
         else:
             answers[step.id] = f"{step.id} text {rng.randint(0, 99)}"
     return answers

@@ -97,7 +97,7 @@ def load(path: Path) -> tuple[list[Row], dict[str, list[str]]]:
 
 def _ctx(lang: str, catalog: Catalog) -> Any:
     """What questionnaire.all_labels and _button_labels read from a Context: the language and the catalog."""
-    return SimpleNamespace(lang=lang, core=SimpleNamespace(catalog=catalog))
+    return SimpleNamespace(lang=lang, tag=lang, core=SimpleNamespace(catalog=catalog))
 
 
 def _previous(step: S.Step, answers: dict[str, Any]) -> Any:

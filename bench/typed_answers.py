@@ -1,6 +1,6 @@
 """Benchmark the questionnaire's reading of typed answers to choice and multi steps (prints figures, never pass/fail).
 
-Usage: python bench/answers.py [--data tests/data/answers_dev.tsv] [--fails]
+Usage: python bench/typed_answers.py [--data tests/data/answers_dev.tsv] [--fails]
 
 Input: a TSV with columns writer, lang, step, expected, text ('#' lines are comments; '#! segments <lang> = a | b'
 lines give the earlier `segments` answer that priority_segment offers). `expected` is the option value(s) to store

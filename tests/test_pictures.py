@@ -480,3 +480,21 @@ async def test_the_pdf_of_a_later_plan_shows_the_same_calendar_as_its_text(core:
     sections = next(args[2] for args in drawn if len(args) == 3)  # pdf_bytes(title, made, sections)
     lines = [line for section in sections for line in section.lines]
     assert lines and all(line in text for line in lines), [line for line in lines if line not in text][:3]
+
+
+def test_a_plan_in_latin_letters_is_written_with_the_small_faces() -> None:
+    """The faces cut once per process to what plans are written in hold every character of the catalogs the font
+    draws; a plan in them reads the same as with the whole faces (same text, same pages), in a smaller file."""
+    from handlers.pictures.fonts import covered
+    from handlers.pictures.pdf import small_chars
+
+    from bot.i18n import load_language
+
+    catalog_chars = {ord(c) for lang in ("id", "en") for text in load_language(lang).values() for c in safe(text)}
+    assert catalog_chars & covered() <= small_chars()
+    answers = A.plan_answers(PERSONA_ID, "id")
+    sections = build_plan(answers, tr("id"))
+    small, pages = render_pdf_pages("Rencana", "2026-04-01", sections, "brandcoach", small=True)
+    whole, whole_pages = render_pdf_pages("Rencana", "2026-04-01", sections, "brandcoach", small=False)
+    assert pdf_text(small) == pdf_text(whole) and pages == whole_pages
+    assert len(small) < len(whole)

@@ -6,14 +6,16 @@ calendar) comes out like any other.
 from __future__ import annotations
 
 import copy
+import io
 import logging
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from handlers.pictures.fonts import BOLD, REGULAR, safe
+from handlers.pictures.fonts import BOLD, REGULAR, covered, safe
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 2
@@ -23,6 +25,14 @@ INK, ACCENT, MUTED = (29, 35, 43), (192, 86, 47), (91, 100, 112)
 
 
 class SectionLike(Protocol):
+    title: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class _Section:
+    """A section's text made safe for the font (once, before it is laid out)."""
+
     title: str
     lines: list[str]
 
@@ -109,19 +119,23 @@ def _fit(word: str, room: float, width_of: Any) -> int:
     return lo
 
 
-def add_fonts(pdf: Any) -> None:
-    """DejaVu regular and bold in `pdf`. fpdf2 parses a font for every document (its width table, ~45 ms a face);
-    here each face is parsed once per process and every document gets a copy sharing those read-only tables, with
-    its own glyph subset and its own fontTools font (writing the PDF subsets that one in place)."""
+def add_fonts(pdf: Any, small: bool = True) -> None:
+    """DejaVu regular and bold in `pdf`. fpdf2 parses a font for every document (its width table, ~45 ms a face)
+    and subsets it when writing (fontTools reading DejaVu's 6,000 glyphs: most of a PDF's time and ~60 MB). Here
+    each face is parsed once per process and every document gets a copy sharing those read-only tables, with its
+    own glyph subset and its own fontTools font (writing the PDF subsets that one in place). `small`: the faces cut
+    once per process to the characters plans are written in (`small_faces`), which every document's text must be
+    within (render_pdf_pages checks); else the whole faces."""
     from fontTools.ttLib import TTFont
     from fpdf.fonts import SubsetMap
 
+    faces = small_faces() if small else {}
     for style, path in (("", REGULAR), ("B", BOLD)):
         key = f"{FAMILY.lower()}{style}"
         try:
-            font = copy.copy(_parsed(style, str(path)))
+            font = copy.copy(_parsed(style, small))
             font.i = len(pdf.fonts) + 1
-            font.ttfont = TTFont(str(path), recalcTimestamp=False, lazy=True)
+            font.ttfont = TTFont(io.BytesIO(faces[style]) if small else str(path), recalcTimestamp=False, lazy=True)
             font.subset = SubsetMap(font)
             font.missing_glyphs = []
             font.biggest_size_pt = 0
@@ -133,17 +147,71 @@ def add_fonts(pdf: Any) -> None:
             pdf.add_font(FAMILY, style, str(path))
 
 
-@lru_cache(maxsize=2)
-def _parsed(style: str, path: str) -> Any:
+# What plans are written in: Latin letters with their accents, punctuation, currency signs, and every character of
+# the catalogs and the content (read once per process). A document with any other character (Arabic, Hebrew,
+# Greek...) uses the whole faces, as before. Every glyph more costs each PDF a little (fontTools reads the cut face
+# again per document), so the ranges stay narrow.
+SMALL_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x2010, 0x2044), (0x20AC, 0x20AC))
+
+
+def _written_chars() -> set[int]:
+    """Every character in the catalogs' and the content's files (their comments too: a few more glyphs at most)."""
+    from importlib import resources
+
+    from bot.i18n import locales_dir
+
+    folders: list[Any] = [resources.files("content"), resources.files("locales")]
+    if locales_dir():
+        folders.append(Path(str(locales_dir())))
+    chars: set[int] = set()
+    for folder in folders:
+        for file in Path(str(folder)).rglob("*.toml"):
+            chars.update(ord(c) for c in file.read_text(encoding="utf-8"))
+    return chars
+
+
+@lru_cache(maxsize=1)
+def small_chars() -> frozenset[int]:
+    """The characters the small faces hold: SMALL_RANGES and the catalogs' characters that both faces draw."""
+    wanted = {c for lo, hi in SMALL_RANGES for c in range(lo, hi + 1)} | _written_chars()
+    return frozenset(wanted & covered())
+
+
+@lru_cache(maxsize=1)
+def small_faces() -> dict[str, bytes]:
+    """Each face cut once per process (fontTools, ~55 ms a face) to `small_chars`, without hinting or layout
+    tables (fpdf2 drops those anyway; PDF viewers do not need hints): ~40 KB instead of ~700 KB, which fpdf2 then
+    subsets per document in a few milliseconds."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    out = {}
+    for style, path in (("", REGULAR), ("B", BOLD)):
+        font = TTFont(str(path), lazy=True, recalcTimestamp=False)
+        options = subset.Options(notdef_outline=True, recommended_glyphs=True, hinting=False, layout_features=[],
+                                 name_IDs=["*"], glyph_names=True)
+        options.drop_tables += ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "kern"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(small_chars()))
+        subsetter.subset(font)
+        data = io.BytesIO()
+        font.save(data)
+        out[style] = data.getvalue()
+    return out
+
+
+@lru_cache(maxsize=4)
+def _parsed(style: str, small: bool) -> Any:
     """A face parsed by fpdf2 once per process (the template add_fonts copies)."""
     from fpdf import FPDF
     from fpdf.fonts import TTFFont
 
-    return TTFFont(FPDF(), Path(path), f"{FAMILY.lower()}{style}", style)
+    source: Any = io.BytesIO(small_faces()[style]) if small else Path(BOLD if style else REGULAR)
+    return TTFFont(FPDF(), source, f"{FAMILY.lower()}{style}", style)
 
 
-def _document(title: str, subtitle: str, sections: Sequence[SectionLike], size: float,
-              footer: str) -> Any:
+def _document(title: str, subtitle: str, sections: Sequence[_Section], size: float,
+              footer: str, small: bool = True) -> Any:
     from fpdf import FPDF
 
     class Doc(FPDF):
@@ -158,7 +226,7 @@ def _document(title: str, subtitle: str, sections: Sequence[SectionLike], size: 
     pdf.set_creator("brandcoach")
     pdf.set_margins(16, 14, 16)
     pdf.set_auto_page_break(True, margin=16)
-    add_fonts(pdf)
+    add_fonts(pdf, small)
     pdf.add_page()
     line_h = size * 0.46
     pdf.set_fill_color(31, 58, 95)
@@ -173,14 +241,14 @@ def _document(title: str, subtitle: str, sections: Sequence[SectionLike], size: 
         pdf.ln(line_h * 0.7)
         pdf.set_text_color(*ACCENT)
         pdf.set_font(FAMILY, "B", size + 1.5)
-        _text(pdf, line_h * 1.2, safe(section.title))
+        _text(pdf, line_h * 1.2, section.title)
         pdf.set_draw_color(*ACCENT)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
         pdf.ln(line_h * 0.3)
         pdf.set_text_color(*INK)
         pdf.set_font(FAMILY, "", size)
         for line in section.lines:
-            text = safe(line)
+            text = line
             wrapped = None if _rtl(text) else wrap(pdf, text, pdf.epw - 4)  # laid out once, printed as laid out
             laid: Any = wrapped if wrapped is not None else \
                 pdf.multi_cell(pdf.epw - 4, line_h, text, dry_run=True, output="LINES")
@@ -201,10 +269,16 @@ def render_pdf(title: str, subtitle: str, sections: Sequence[SectionLike], foote
     return render_pdf_pages(title, subtitle, sections, footer)[0]
 
 
-def render_pdf_pages(title: str, subtitle: str, sections: Sequence[SectionLike], footer: str) -> tuple[bytes, int]:
-    """render_pdf, with the number of pages."""
+def render_pdf_pages(title: str, subtitle: str, sections: Sequence[SectionLike], footer: str,
+                     small: bool | None = None) -> tuple[bytes, int]:
+    """render_pdf, with the number of pages. `small`: with the small faces (None: when the text is within them)."""
+    title, subtitle, footer = safe(title), safe(subtitle), safe(footer)
+    clean = [_Section(safe(s.title), [safe(line) for line in s.lines]) for s in sections]
+    if small is None:
+        texts = [title, subtitle, footer, "•·/0123456789", *(t for s in clean for t in (s.title, *s.lines))]
+        small = {ord(c) for text in texts for c in text} <= small_chars() | {0x0A}
     for size in SIZES:  # laid out at each size until it fits; only the one kept is written (fonts subset) out
-        pdf = _document(safe(title), safe(subtitle), sections, size, safe(footer))
+        pdf = _document(title, subtitle, clean, size, footer, small)
         if pdf.page_no() <= MAX_PAGES:
             break
     return bytes(pdf.output()), pdf.page_no()

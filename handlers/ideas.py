@@ -14,7 +14,7 @@ from bot.actions import Action, action
 from bot.context import Context
 from bot.router import Router
 from bot.types import Choice
-from handlers import carry, reputation
+from handlers import carry, playbook, reputation
 from handlers.plan import budget
 from handlers.reminders import content as NC
 from handlers.reminders.store import NudgeStore
@@ -47,16 +47,24 @@ def fits_format(idea: NC.Idea, fmt: str, platform: str | None = None) -> bool:
     return idea.fits(fmt, [platform] if platform else None)
 
 
-def ranked(pillar: str, purposes: Sequence[str], seed: str) -> list[NC.Idea]:
+def role_purposes(role: str, purposes: Sequence[str]) -> list[str]:
+    """The purposes as the role's playbook reads them: a candidate's "sales" is support (handlers/playbook.py)."""
+    return list(dict.fromkeys(playbook.effective_purpose(role, str(p)) for p in purposes))
+
+
+def ranked(pillar: str, purposes: Sequence[str], seed: str, role: str = "") -> list[NC.Idea]:
     """Every idea that suits a pillar, best first: themed for the pillar and a purpose, then generic ones that
     serve a purpose, then the same without the purpose (shuffled within a tier by the seed); ideas themed for
-    other subjects are left out."""
+    other subjects are left out, and so are ideas whose text says a word the role's plan never says (a candidate
+    gets no "one customer's story": content/playbooks.toml [roles.<role>].avoid)."""
     fits = NC.pillar_themes(pillar)
-    wanted = set(purposes)
+    wanted = set(role_purposes(role, purposes) if role else purposes)
     rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:12], 16))
     tiers: list[list[NC.Idea]] = [[], [], [], []]
     for idea in NC.ideas():
         if idea.themes and not fits & set(idea.themes):
+            continue
+        if role and not playbook.suits_role(f"idea.{idea.id}", role):
             continue
         serves = not idea.purposes or not wanted or bool(wanted & set(idea.purposes))
         tiers[(0 if idea.themes else 1) + (0 if serves else 2)].append(idea)
@@ -68,10 +76,10 @@ def ranked(pillar: str, purposes: Sequence[str], seed: str) -> list[NC.Idea]:
 
 
 def pick(pillar: str, purposes: Sequence[str], recent: Sequence[str], seed: str, fmt: str | None = None,
-         platforms: Sequence[str] | None = None) -> NC.Idea | None:
+         platforms: Sequence[str] | None = None, role: str = "") -> NC.Idea | None:
     """The best idea for the pillar (and format, on one of the platforms) not among the user's last NO_REPEAT ideas."""
     skip = set(recent[:NO_REPEAT])
-    return next((i for i in ranked(pillar, purposes, seed)
+    return next((i for i in ranked(pillar, purposes, seed, role)
                  if i.id not in skip and i.fits(fmt, list(platforms or []))), None)
 
 
@@ -116,7 +124,7 @@ async def give_idea(ctx: Context, pillar_at: int | None, format_at: int | None) 
     f_at = format_at if format_at is not None and 0 <= format_at < len(formats) else digest // 7 % len(formats)
     pillar = pillars[p_at] if p_at >= 0 else ""
     idea = pick(pillar, [str(p) for p in answers.get("purposes") or []], recent, seed, formats[f_at],
-                budget.kept_platforms(answers))
+                budget.kept_platforms(answers), str(answers.get("role") or ""))
     if idea is None:
         ctx.say("ideas.none")
         return

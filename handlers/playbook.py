@@ -83,6 +83,33 @@ def stake(t: Tr, role: Any) -> str:
     return role_text(t, _has_from(t), "stake", role)
 
 
+def avoided(role: Any) -> dict[str, tuple[str, ...]]:
+    """Per language: the words the plan never says to this role ([roles.<role>].avoid: voters are not buyers)."""
+    table = _role(role).get("avoid") or {}
+    return {lang: tuple(str(w).lower() for w in table.get(lang, [])) for lang in LANGS}
+
+
+def says_avoided(text: str, words: Sequence[str]) -> list[str]:
+    """The avoid words a text says (a word, or its start: "pembeli" in "pembelinya"), in the list's order."""
+    low = text.lower()
+    return [w for w in words if re.search(r"(?<!\w)" + re.escape(w), low)]
+
+
+@lru_cache(maxsize=4096)
+def suits_role(key: str, role: str) -> bool:
+    """Whether a catalog text (an idea's sentence) says none of the role's avoid words in any language or register:
+    a candidate is never offered "one customer's story". Read from the catalogs' templates, so a coach who rewords
+    an idea moves it in or out without touching code."""
+    from bot.i18n import base_language, load_language, variant_tags
+
+    words = avoided(role)
+    for tag in (*LANGS, *variant_tags()):
+        text = load_language(tag).get(key)
+        if text is not None and says_avoided(text, words.get(base_language(tag), ())):
+            return False
+    return True
+
+
 def _has_from(t: Tr) -> Callable[[str], bool]:
     """Whether a catalog has a key, judged by the translator (an unknown key renders as itself)."""
     return lambda key: t(key) != key

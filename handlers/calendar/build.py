@@ -140,7 +140,8 @@ def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: d
     later = {str(k): int(v) for k, v in (opening.get("later_ideas") or {}).items()}  # recaps after a month
     once = {str(i) for i in opening.get("once_ideas") or []}
     first_day: date | None = None
-    orders = {p: I.ranked(p, purposes, f"{settings.seed}:{p}") for p in set(pillars)}
+    role = str(answers.get("role") or "")  # ideas in the role's words, for the purposes as the role reads them
+    orders = {p: I.ranked(p, purposes, f"{settings.seed}:{p}", role) for p in set(pillars)}
     last_used: dict[str, date] = {}
     per_format: dict[str, int] = {}
     per_week: dict[tuple[int, int], dict[str, int]] = {}  # posts per platform in each ISO week

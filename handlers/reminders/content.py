@@ -108,14 +108,16 @@ def pillar_themes(pillar: str) -> set[str]:
 def pick_idea(answers: dict[str, Any], recent: list[str], seed: str) -> tuple[Idea, str] | None:
     """An idea for one of the user's pillars and purposes that is not among the recent ones."""
     pillars = [str(p) for p in (reputation.usable_answers(answers).get("pillars") or [])] or [""]
-    purposes = set(answers.get("purposes") or [])
+    role = str(answers.get("role") or "")  # the purposes as the role reads them, ideas in the role's words
+    purposes = {playbook.effective_purpose(role, str(p)) for p in answers.get("purposes") or []}
     digest = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
     pillar = pillars[digest % len(pillars)]
     fits = pillar_themes(pillar)
     mine = budget.kept_platforms(answers)
     formats = carry.slot_formats(budget.kept_formats(answers), mine)  # formats their platforms carry
     pool = [i for i in ideas() if (not i.purposes or not purposes or purposes & set(i.purposes))
-            and (not i.themes or fits & set(i.themes)) and any(i.fits(f, mine) for f in formats)]
+            and (not i.themes or fits & set(i.themes)) and any(i.fits(f, mine) for f in formats)
+            and playbook.suits_role(f"idea.{i.id}", role)]
     if not pool:
         return None
     themed = [i for i in pool if i.themes]

@@ -131,3 +131,21 @@ async def test_the_plan_has_a_calendar_section(core: Core, clock: FakeClock) -> 
     assert "Content calendar: your first week" in out[0].text and "/calendar" in out[0].text
     md = next(m for m in out if m.file is not None)
     assert md.file is not None and b"Content calendar" in md.file.data
+
+
+async def test_each_calendar_line_names_its_pillar_once(core: Core, clock: FakeClock) -> None:
+    """The idea quotes the pillar ("about “GRWM kuliah”"), so the line does not say it again before it; a pillar
+    too long to quote (the idea reads "this theme") is still named once, before the idea; the introduction that
+    opens week 1 carries no pillar label."""
+    clock.set(utc(2026, 1, 12, 1, 0))  # Monday
+    long = "cerita keseharian musisi indie di Surabaya yang manggung tiap akhir pekan"
+    for lang in ("id", "en"):
+        user = await done_user(core, uid=f"once-{lang}", lang=lang,
+                               answers={**ANSWERS, "pillars": ["GRWM kuliah", long], "cadence": "7"})
+        text = (await cmd(core, user, "calendar"))[0].text
+        lines = [line for line in text.splitlines() if line.startswith("• ") and " · " in line]
+        assert len(lines) >= 7
+        for line in lines:
+            assert line.count("GRWM kuliah") <= 1 and line.count(long) <= 1, line
+        assert sum("GRWM kuliah" in line for line in lines) >= 2 and any(long in line for line in lines)
+        assert not any(p in lines[0] for p in ("GRWM kuliah", long)), lines[0]  # the introduction

@@ -87,9 +87,11 @@ def post_text(ctx: Context, e: Entry) -> str:
 
 
 def post_line(ctx: Context, e: Entry, with_date: bool = True) -> str:
-    """'Monday 13/01 09:00 · Instagram · Photo · pillar: the idea'."""
+    """'Monday 13/01 09:00 · Instagram · Photo · pillar: the idea', without 'pillar:' when the idea quotes it."""
     idea = post_text(ctx, e)
-    return ctx.t("cal.post_line", date=_day(ctx, e.day) if with_date else "", time=e.time,
+    named = bool(e.opening) or NC.names_pillar(idea, NC.idea_topic(ctx.t, e.pillar), e.pillar)  # said once
+    key = "cal.post_line_named" if named else "cal.post_line"
+    return ctx.t(key, date=_day(ctx, e.day) if with_date else "", time=e.time,
                  platform=ctx.t(f"opt.focus_platforms.{e.platform}") if e.platform else "-",
                  format=ctx.t(f"opt.formats.{e.format}"), pillar=e.pillar or "-", idea=idea).strip()
 

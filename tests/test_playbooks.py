@@ -47,17 +47,25 @@ def _has_word(text: str, word: str) -> bool:
 
 def test_every_role_and_purpose_gets_a_specific_purpose_section() -> None:
     """For every role x purpose (both languages): a section with three first steps that names something from the
-    role's or the purpose's vocabulary (content/playbooks.toml), never the generic words of another role."""
-    for role, purpose, lang in itertools.product(ROLES, PURPOSES, LANGUAGES):
-        lines = _sections(_answers(role, [purpose], lang), lang).get(CAT.t(lang, "plan.sec.purpose"))
-        assert lines, (role, purpose, lang)
-        steps = [line for line in lines if re.match(r"\d\. ", line)]
-        assert len(steps) == P.STEPS, (role, purpose, lang, lines)
-        text = " ".join(lines)
-        effective = P.effective_purpose(role, purpose)
-        vocab = DATA["roles"][role]["vocab"][lang] + DATA["purposes"][effective]["vocab"][lang]
-        assert any(_has_word(text, w) for w in vocab), (role, purpose, lang, text)
-        assert "{" not in text
+    purpose's vocabulary (content/playbooks.toml) and speaks to the role (its vocabulary, or who it talks to:
+    pb.people.<role>); two purposes a role reads differently never get the same section."""
+    for role, lang in itertools.product(ROLES, LANGUAGES):
+        by_purpose: dict[str, str] = {}
+        for purpose in PURPOSES:
+            lines = _sections(_answers(role, [purpose], lang), lang).get(CAT.t(lang, "plan.sec.purpose"))
+            assert lines, (role, purpose, lang)
+            steps = [line for line in lines if re.match(r"\d\. ", line)]
+            assert len(steps) == P.STEPS, (role, purpose, lang, lines)
+            text = " ".join(lines)
+            effective = P.effective_purpose(role, purpose)
+            assert any(_has_word(text, w) for w in DATA["purposes"][effective]["vocab"][lang]), (role, purpose, text)
+            people = CAT.t(lang, f"pb.people.{role}")
+            assert people in text or any(_has_word(text, w) for w in DATA["roles"][role]["vocab"][lang]), \
+                (role, purpose, lang, text)
+            assert "{" not in text
+            by_purpose[effective] = by_purpose.get(effective, text)
+            assert by_purpose[effective] == text  # a purpose the role reads as another gets that one's section
+        assert len(set(by_purpose.values())) == len(by_purpose), (role, lang)  # one section per purpose
 
 
 def test_the_main_purpose_is_the_goal_beyond_being_known() -> None:

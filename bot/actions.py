@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
+from typing import Any, ClassVar, Generic, Literal, TypeVar, dataclass_transform
 
 Role = Literal["option", "toggle", "submit", "navigation", "danger", "link"]
 PAYLOAD_LIMIT = 64  # Telegram's callback data limit (bytes); Discord allows 100 characters
@@ -27,20 +27,18 @@ class Action:
 
 
 A = TypeVar("A", bound=type)
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
 class _Spec:
-    cls: type[Action]
+    cls: type
+    template: str
     regex: re.Pattern[str]
     fields: tuple[tuple[str, str, str], ...]  # (name, python type, format)
 
 
-_SPECS: list[_Spec] = []
-_BY_CLASS: dict[type, _Spec] = {}
-
-
-def _compile(cls: type[Action], template: str) -> _Spec:
+def _compile(cls: type, template: str) -> _Spec:
     hints = {f.name: str(f.type) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     parts: list[str] = []
     fields: list[tuple[str, str, str]] = []
@@ -59,24 +57,7 @@ def _compile(cls: type[Action], template: str) -> _Spec:
     missing = set(hints) - {f[0] for f in fields}
     if missing:
         raise TypeError(f"{cls.__name__}: fields {sorted(missing)} are not in the template {template!r}")
-    return _Spec(cls, re.compile("".join(parts)), tuple(fields))
-
-
-@dataclass_transform(frozen_default=True)
-def action(template: str, role: Role = "option") -> Callable[[A], A]:
-    """Class decorator: make a frozen dataclass and register it with its payload template."""
-    def wrap(cls: A) -> A:
-        made: Any = dataclasses.dataclass(frozen=True)(cls)
-        made.template, made.role = template, role
-        spec = _compile(made, template)
-        if any(s.cls.template == template for s in _SPECS):
-            raise ValueError(f"payload template {template!r} is registered twice")
-        _SPECS.append(spec)
-        # Literal templates first ("r:z:type" before "r:z:{alias}"), then by length: the first full match wins.
-        _SPECS.sort(key=lambda s: (len(s.fields), -len(s.cls.template)))
-        _BY_CLASS[made] = spec
-        return made  # type: ignore[no-any-return]
-    return wrap
+    return _Spec(cls, template, re.compile("".join(parts)), tuple(fields))
 
 
 def _text(value: Any, kind: str, fmt: str) -> str:
@@ -87,39 +68,88 @@ def _text(value: Any, kind: str, fmt: str) -> str:
     return str(value)
 
 
+class Codec(Generic[T]):
+    """One registry of frozen dataclasses, each with a template, and the codec between them and short strings.
+
+    Button payloads use one (`action`, `encode`, `decode` below); the input a conversation awaits uses another
+    (bot/state.py), so a forged tap can never decode to an awaited input nor the other way round."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        self.what, self.limit = what, limit
+        self._specs: list[_Spec] = []
+        self._by_class: dict[type, _Spec] = {}
+
+    def register(self, cls: A, template: str) -> A:
+        """Make `cls` a frozen dataclass carried as `template` (a template registered twice is an error)."""
+        made: Any = dataclasses.dataclass(frozen=True)(cls)
+        made.template = template
+        spec = _compile(made, template)
+        if any(s.template == template for s in self._specs):
+            raise ValueError(f"{self.what} template {template!r} is registered twice")
+        self._specs.append(spec)
+        # Literal templates first ("r:z:type" before "r:z:{alias}"), then by length: the first full match wins.
+        self._specs.sort(key=lambda s: (len(s.fields), -len(s.template)))
+        self._by_class[made] = spec
+        return made  # type: ignore[no-any-return]
+
+    def encode(self, obj: T) -> str:
+        """The string for a registered object (raises ValueError if a field cannot be carried)."""
+        spec = self._by_class.get(type(obj))
+        if spec is None:
+            raise TypeError(f"{type(obj).__name__} is not a registered {self.what}")
+        out = spec.template
+        for name, kind, fmt in spec.fields:
+            text = _text(getattr(obj, name), kind, fmt)
+            if kind == "str" and not re.fullmatch(_VALUE, text):
+                raise ValueError(f"{type(obj).__name__}.{name}={text!r} cannot be carried in a {self.what}")
+            out = out.replace("{" + name + (":x" if fmt else "") + "}", text, 1)
+        if len(out.encode()) > self.limit:
+            raise ValueError(f"{self.what} {out!r} is longer than {self.limit} bytes")
+        return out
+
+    def decode(self, text: str | None) -> T | None:
+        """The object a string stands for; None when it is unknown, malformed or forged."""
+        if not isinstance(text, str) or not text or len(text) > self.limit:
+            return None
+        for spec in self._specs:
+            m = spec.regex.fullmatch(text)
+            if m is None:
+                continue
+            values: dict[str, Any] = {}
+            for name, kind, fmt in spec.fields:
+                raw = m.group(name)
+                values[name] = (raw == "1" if kind == "bool" else int(raw, 16 if fmt == "x" else 10)
+                                if kind == "int" else raw)
+            return spec.cls(**values)  # type: ignore[no-any-return]
+        return None
+
+    def registered(self) -> tuple[type[T], ...]:
+        return tuple(s.cls for s in self._specs)
+
+
+PAYLOADS: Codec[Action] = Codec("payload", PAYLOAD_LIMIT)
+
+
+@dataclass_transform(frozen_default=True)
+def action(template: str, role: Role = "option") -> Callable[[A], A]:
+    """Class decorator: make a frozen dataclass and register it with its payload template."""
+    def wrap(cls: A) -> A:
+        made = PAYLOADS.register(cls, template)
+        made.role = role  # type: ignore[attr-defined]
+        return made
+    return wrap
+
+
 def encode(act: Action) -> str:
     """The payload string for an action (raises ValueError if a field cannot be carried)."""
-    spec = _BY_CLASS.get(type(act))
-    if spec is None:
-        raise TypeError(f"{type(act).__name__} is not a registered action")
-    out = spec.cls.template
-    for name, kind, fmt in spec.fields:
-        text = _text(getattr(act, name), kind, fmt)
-        if kind == "str" and not re.fullmatch(_VALUE, text):
-            raise ValueError(f"{type(act).__name__}.{name}={text!r} cannot be carried in a payload")
-        out = out.replace("{" + name + (":x" if fmt else "") + "}", text, 1)
-    if len(out.encode()) > PAYLOAD_LIMIT:
-        raise ValueError(f"payload {out!r} is longer than {PAYLOAD_LIMIT} bytes")
-    return out
+    return PAYLOADS.encode(act)
 
 
 def decode(payload: str) -> Action | None:
     """The action a payload stands for; None when it is unknown, malformed or forged."""
-    if not isinstance(payload, str) or not payload or len(payload) > PAYLOAD_LIMIT:
-        return None
-    for spec in _SPECS:
-        m = spec.regex.fullmatch(payload)
-        if m is None:
-            continue
-        values: dict[str, Any] = {}
-        for name, kind, fmt in spec.fields:
-            raw = m.group(name)
-            values[name] = (raw == "1" if kind == "bool" else int(raw, 16 if fmt == "x" else 10) if kind == "int"
-                            else raw)
-        return spec.cls(**values)
-    return None
+    return PAYLOADS.decode(payload)
 
 
 def registered() -> tuple[type[Action], ...]:
     """Every registered action class (for tests and the command list)."""
-    return tuple(s.cls for s in _SPECS)
+    return PAYLOADS.registered()

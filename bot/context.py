@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.actions import Action
+from bot.state import Await, decode_awaits, encode_awaits
 from bot.storage import Flow, Storage, User
 from bot.types import Choice, Inbound, Outbound, OutFile, ReplyKind, TextField
 
@@ -40,9 +41,10 @@ class Context:
         return self.core.catalog.tag(self.lang, self.user.register)
 
     @property
-    def awaits(self) -> str | None:
-        """The typed input the conversation waits for, if any."""
-        return self.flow.awaits if self.flow is not None else None
+    def awaits(self) -> Await | None:
+        """The typed input the conversation waits for, if any (decoded from the stored string each time: a handler
+        that changes the flow sees the change)."""
+        return decode_awaits(self.flow.awaits) if self.flow is not None else None
 
     def t(self, key: str, **params: Any) -> str:
         """Render a catalog key in the user's language (and register)."""
@@ -90,15 +92,16 @@ class Context:
         await self.storage.save_flow(flow)
         self.flow = flow
 
-    async def expect(self, awaits: str | None) -> None:
+    async def expect(self, awaits: Await | None) -> None:
         """Set (or clear, with None) the typed input the conversation waits for."""
         flow = self.flow or await self.storage.get_flow(self.user.id)
         if flow is None:
             flow = Flow(self.user.id, "paused", None, None, [], None)
-        if flow.awaits == awaits:
+        text = encode_awaits(awaits) if awaits is not None else None
+        if flow.awaits == text:
             return
-        flow.awaits = awaits
-        flow.awaits_at = int(self.storage.clock.now().timestamp()) if awaits else None
+        flow.awaits = text
+        flow.awaits_at = int(self.storage.clock.now().timestamp()) if text else None
         await self.save_flow(flow)
 
     async def emit(self, event: str) -> None:

@@ -375,7 +375,7 @@ class Core:
     async def _expire_wait(self, ctx: Context) -> None:
         """Forget an awaited input whose time is up (it then goes to the default route)."""
         flow = ctx.flow
-        route = self.router.awaited_route(flow.awaits if flow else None)
+        route = self.router.awaited_route(ctx.awaits)
         if flow is None or not flow.awaits:
             return
         now = int(self.clock.now().timestamp())

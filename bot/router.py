@@ -3,8 +3,8 @@
 - commands by name (each with its place in the command menu, or none);
 - taps by the type of their decoded action (bot.actions); an undecodable tap goes to `stale`;
 - a form's answers that name their questions to `form`;
-- free text by what the conversation awaits (``flows.awaits``, e.g. ``"tz"`` or ``"confirm:delete"``, routed by
-  the part before the first colon), else to the default text handler (the questionnaire);
+- free text by the type of what the conversation awaits (``flows.awaits`` decoded by bot/state.py, e.g. a
+  feature's ``Times(kind="post")``), else to the default text handler (the questionnaire);
 - anything else (stickers, photos...) to `other`.
 
 No handler wraps another: what one feature must do after another's event (a confirmed plan, a reset) goes through
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.actions import Action
+from bot.state import Await
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -42,7 +43,7 @@ class Router:
     # Commands that read the text after them ("/check <draft>"): platforms with a command form offer a text option.
     text_commands: set[str] = field(default_factory=set)
     actions: dict[type[Action], Handler] = field(default_factory=dict)
-    awaits: dict[str, Awaited] = field(default_factory=dict)
+    awaits: dict[type[Await], Awaited] = field(default_factory=dict)
     events: dict[str, list[Handler]] = field(default_factory=dict)
     text: Handler | None = None
     form: Handler | None = None  # a form's answers naming their questions (Inbound.answers)
@@ -86,11 +87,12 @@ class Router:
             return fn
         return wrap
 
-    def awaiting(self, name: str, handler: Handler, *, language_evidence: bool = True, ttl: int = 0) -> None:
-        """Register the handler for typed input while the conversation awaits `name`."""
-        if name in self.awaits:
-            raise ValueError(f"awaited input {name!r} is registered twice")
-        self.awaits[name] = Awaited(handler, language_evidence, ttl)
+    def awaiting(self, *types: type[Await], handler: Handler, language_evidence: bool = True, ttl: int = 0) -> None:
+        """Register the handler for typed input while the conversation awaits one of these types (bot/state.py)."""
+        for cls in types:
+            if cls in self.awaits:
+                raise ValueError(f"awaited input {cls.__name__} is registered twice")
+            self.awaits[cls] = Awaited(handler, language_evidence, ttl)
 
     def provide(self, name: str, fn: Callable[..., Awaitable[Any]]) -> None:
         """Offer a named lookup to other features (called as `await fn(storage, user_id)`)."""
@@ -101,8 +103,9 @@ class Router:
     def subscribe(self, event: str, handler: Handler) -> None:
         self.events.setdefault(event, []).append(handler)
 
-    def awaited_route(self, awaits: str | None) -> Awaited | None:
-        return self.awaits.get(awaits.split(":", 1)[0]) if awaits else None
+    def awaited_route(self, awaits: Await | None) -> Awaited | None:
+        """The route for what the conversation awaits (None: nothing, or an input no feature declares now)."""
+        return self.awaits.get(type(awaits)) if awaits is not None else None
 
     def resolve(self, ctx: Context) -> Handler | None:
         """The one handler for this message."""

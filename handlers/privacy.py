@@ -6,13 +6,20 @@ import json
 from bot.actions import Action, action
 from bot.context import Context
 from bot.router import Router
+from bot.state import Confirmation, awaits
 from bot.types import Choice, OutFile
 from handlers import lexicon as L
 from handlers import questionnaire as Q
 
 ACTIONS = ("reset", "delete")
-AWAITS = "confirm"  # the conversation awaits a yes/no: 'confirm:reset' or 'confirm:delete'
 ANSWERS_RESET = "answers.reset"  # event: the user's answers were erased by /reset
+
+
+@awaits("confirm:{what}")
+class Confirm(Confirmation):
+    """A typed yes or no to the open reset or delete (`what`)."""
+
+    what: str
 
 
 @action("x:{what}:yes", role="danger")
@@ -31,13 +38,13 @@ def ask_confirmation(ctx: Context, what: str) -> None:
 
 
 async def _ask(ctx: Context, what: str) -> None:
-    await ctx.expect(f"{AWAITS}:{what}")
+    await ctx.expect(Confirm(what))
     ask_confirmation(ctx, what)
 
 
 async def on_typed(ctx: Context) -> None:
     """Text while a confirmation is open: a yes or a no as people say it decides; anything else asks again."""
-    what = (ctx.awaits or "").split(":", 1)[-1]
+    what = ctx.awaits.what if isinstance(ctx.awaits, Confirm) else ""
     said = L.yes_no(ctx.inbound.text)
     if said is not None and what in ACTIONS:
         await _decide(ctx, what, said)
@@ -57,8 +64,7 @@ async def cmd_delete(ctx: Context) -> None:
 async def on_confirm(ctx: Context) -> None:
     """Yes or no to a reset or delete: only valid while that confirmation is open."""
     act = ctx.action
-    flow = ctx.flow
-    if not isinstance(act, (ConfirmDanger, CancelDanger)) or flow is None or flow.awaits != f"{AWAITS}:{act.what}":
+    if not isinstance(act, (ConfirmDanger, CancelDanger)) or ctx.awaits != Confirm(act.what):
         ctx.refuse("err.stale_button")
         return
     await _decide(ctx, act.what, isinstance(act, ConfirmDanger))
@@ -102,4 +108,4 @@ def register(router: Router) -> None:
     router.command("export", cmd_export)
     router.command("delete", cmd_delete)
     router.on(ConfirmDanger, CancelDanger)(on_confirm)
-    router.awaiting(AWAITS, on_typed, language_evidence=False)  # a typed yes or no is an option word
+    router.awaiting(Confirm, handler=on_typed, language_evidence=False)  # a typed yes or no is an option word

@@ -7,6 +7,7 @@ from bot.actions import Action, action
 from bot.context import Context
 from bot.i18n import LANGUAGES
 from bot.router import Router
+from bot.state import Confirmation, decode_awaits
 from bot.storage import Flow
 from bot.types import Choice, TextField
 from handlers import feedback as F
@@ -92,7 +93,7 @@ def _suggested(flow: Flow) -> str | None:
 
 def confirming(flow: Flow | None) -> bool:
     """A yes/no confirmation (privacy's reset or delete) is open: questions wait for it."""
-    return flow is not None and (flow.awaits or "").startswith("confirm:")
+    return flow is not None and isinstance(decode_awaits(flow.awaits), Confirmation)
 
 
 def option_label(ctx: Context, step: Step, value: str, answers: dict[str, Any]) -> str:

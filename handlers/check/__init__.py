@@ -8,6 +8,7 @@ from bot import schema
 from bot.context import Context
 from bot.core import MAX_INBOUND_CHARS
 from bot.router import Router
+from bot.state import Await, awaits
 from handlers.check.review import CAPS, Review, review
 from handlers.reputation import usable_answers
 from handlers.understand import risk as R
@@ -15,6 +16,13 @@ from handlers.understand import risk as R
 __all__ = ["register", "review", "review_text"]
 
 AWAIT_SECONDS = 3600
+
+
+@awaits("check")
+class DraftToCheck(Await):
+    """/check alone was sent: the next message is the draft to check."""
+
+
 MAX_DRAFT = MAX_INBOUND_CHARS  # a longer message is cut at the door (one character over: still refused)
 
 
@@ -74,7 +82,7 @@ async def reply(ctx: Context, draft: str) -> None:
 
 
 async def ask(ctx: Context) -> None:
-    await ctx.expect("check")
+    await ctx.expect(DraftToCheck())
     ctx.say("check.ask", expects="text", max_len=MAX_DRAFT)
 
 
@@ -82,7 +90,7 @@ async def cmd_check(ctx: Context) -> None:
     """/check <draft> reviews it (the whole message after the command, line breaks kept); /check alone waits."""
     draft = ctx.inbound.text or " ".join(ctx.inbound.args)
     if draft.strip():
-        if ctx.awaits == "check":
+        if isinstance(ctx.awaits, DraftToCheck):
             await ctx.expect(None)
         await reply(ctx, draft)
     else:
@@ -146,4 +154,4 @@ schema.register_check("check", check)
 
 def register(router: Router) -> None:
     router.command("check", cmd_check, takes_text=True)
-    router.awaiting("check", on_draft, language_evidence=False, ttl=AWAIT_SECONDS)
+    router.awaiting(DraftToCheck, handler=on_draft, language_evidence=False, ttl=AWAIT_SECONDS)

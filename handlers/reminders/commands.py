@@ -1,7 +1,7 @@
 """/reminders (zone, per-kind on/off and times, quiet hours, pause, stop), snooze buttons, weekly check-in, /progress.
 
 Buttons are the actions of handlers/reminders/actions.py. Typed answers (a zone, times, quiet hours, a win) are routed
-here by the conversation's awaited input ('tz', 'quiet', 'times:<kind>', 'win:<week>'), for an hour at most.
+here by the type of the conversation's awaited input (handlers/reminders/awaits.py), for an hour at most.
 """
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from handlers import lexicon as L
 from handlers import places as P
 from handlers.plan import posting as PO
 from handlers.reminders import actions as A
+from handlers.reminders import awaits as W
 from handlers.reminders import content as NC
 from handlers.reminders import done as D
 from handlers.reminders import manage as M
 from handlers.reminders import schedule as S
 from bot.router import Handler, Router
+from bot.state import Confirmation
 from bot.storage import Storage
 from bot.types import Choice
 from handlers.pictures import progress_picture
@@ -25,11 +27,9 @@ from handlers.reminders.service import NudgeService
 from handlers.reminders.store import Nudge, NudgeStore, Settings
 
 AWAIT_SECONDS = 3600
-FIRST_ZONE = "tz:first"  # the zone question asked with the plan (a message that names no place moves on)
 WIN_MAX = 300
 QUIET_PRESETS = ("2200-0700", "2100-0600", "2300-0500")
 PROGRESS_WEEKS = 6
-MENU = "menu"  # awaited while a /reminders menu is shown: 'menu:main', 'menu:kind:<kind>'
 
 
 
@@ -82,7 +82,7 @@ async def cmd_reminders(ctx: Context) -> None:
     if not _plan_done(ctx):
         ctx.say("rem.need_plan")
         return
-    if ctx.awaits and not ctx.awaits.startswith("confirm:"):
+    if ctx.awaits is not None and not isinstance(ctx.awaits, Confirmation):
         await ctx.expect(None)
     await show_main(ctx)
 
@@ -105,7 +105,7 @@ async def show_main(ctx: Context) -> None:
                                label=_label(ctx, kind_id), when=describe_when(ctx, n.times, n.days, n.monthday)))
     lines.append("")
     lines.append(ctx.t("rem.pick"))
-    await ctx.expect(MENU + ":main")  # a typed label works like its button
+    await ctx.expect(W.MainMenu())  # a typed label works like its button
     ctx.say("rem.title", text="\n".join(lines), choices=await main_choices(ctx), expects="choice")
 
 
@@ -157,7 +157,7 @@ async def on_kind_menu(ctx: Context) -> None:
     assert isinstance(ctx.action, A.KindMenu)
     kind = await _kind(ctx, ctx.action.kind)
     if kind is not None:
-        await ctx.expect(f"{MENU}:kind:{kind.kind}")  # a typed label (or times) works too
+        await ctx.expect(W.KindMenu(kind.kind))  # a typed label (or times) works too
         show_kind(ctx, kind)
 
 
@@ -178,7 +178,7 @@ async def on_kind_times(ctx: Context) -> None:
     kind = await _kind(ctx, ctx.action.kind)
     if kind is None:
         return
-    await ctx.expect(f"times:{kind.kind}")
+    await ctx.expect(W.Times(kind.kind))
     ctx.say("rem.ask_times", zone=_zone_label((await _settings(ctx)).tz), expects="text", max_len=120)
 
 
@@ -200,12 +200,12 @@ async def on_kind_default(ctx: Context) -> None:
 
 
 async def on_zone_menu(ctx: Context) -> None:
-    await ctx.expect("tz")  # the prompt invites typing a zone or a place
+    await ctx.expect(W.Zone())  # the prompt invites typing a zone or a place
     ctx.say("rem.ask_zone", expects="choice", choices=zone_choices(ctx))
 
 
 async def on_zone_type(ctx: Context) -> None:
-    await ctx.expect("tz")
+    await ctx.expect(W.Zone())
     ctx.say("rem.type_zone", expects="text", max_len=64)
 
 
@@ -224,12 +224,12 @@ def quiet_choices(ctx: Context) -> list[Choice]:
 
 
 async def on_quiet_menu(ctx: Context) -> None:
-    await ctx.expect("quiet")  # typed quiet hours ('jam 10 malam sampai jam 8 pagi') answer it too
+    await ctx.expect(W.Quiet())  # typed quiet hours ('jam 10 malam sampai jam 8 pagi') answer it too
     ctx.say("rem.ask_quiet", expects="choice", choices=quiet_choices(ctx))
 
 
 async def on_quiet_type(ctx: Context) -> None:
-    await ctx.expect("quiet")
+    await ctx.expect(W.Quiet())
     ctx.say("rem.quiet_type", expects="text", max_len=40)
 
 
@@ -256,7 +256,7 @@ async def on_pause(ctx: Context) -> None:
 
 
 async def on_stop(ctx: Context) -> None:
-    await ctx.expect("stop")  # a typed yes or no answers it too
+    await ctx.expect(W.Stop())  # a typed yes or no answers it too
     ctx.say("rem.confirm_stop", expects="choice", choices=[
         Choice(A.StopAllYes(), ctx.t("rem.btn_stop_yes")), Choice(A.RemindersMenu(), ctx.t("btn.no"))])
 
@@ -301,7 +301,7 @@ def _setting(handler: Handler) -> Handler:
         if not _plan_done(ctx):
             ctx.refuse("err.stale_button")
             return
-        if ctx.awaits and not ctx.awaits.startswith("win:"):
+        if ctx.awaits is not None and not isinstance(ctx.awaits, W.Win):
             await ctx.expect(None)
         await handler(ctx)
     return run
@@ -338,17 +338,17 @@ async def _typed_label(ctx: Context, choices: list[Choice]) -> bool:
 async def on_menu_typed(ctx: Context) -> None:
     """Text while a /reminders menu is shown: a label picks it, times typed at a kind's menu set them; anything
     else leaves the menu (the default text route answers it)."""
-    what = (ctx.awaits or "").split(":")
+    what = ctx.awaits
     series = await _series(ctx)
-    if what[1:2] == ["kind"] and len(what) > 2 and what[2] in series:
-        kind = series[what[2]]
+    if isinstance(what, W.KindMenu) and what.kind in series:
+        kind = series[what.kind]
         if await _typed_label(ctx, kind_choices(ctx, kind)):
             return
         if S.parse_times(ctx.inbound.text.strip()) is not None:
-            await ctx.expect(f"times:{kind.kind}")
+            await ctx.expect(W.Times(kind.kind))
             await on_typed(ctx)
             return
-    elif what[1:2] == ["main"] and await _typed_label(ctx, await main_choices(ctx)):
+    elif isinstance(what, W.MainMenu) and await _typed_label(ctx, await main_choices(ctx)):
         return
     await ctx.expect(None)
     if ctx.core.router.text is not None:
@@ -359,14 +359,14 @@ async def on_typed(ctx: Context) -> None:
     """A zone, times or quiet hours typed while /reminders waits for them; a bad one keeps the question open. After
     the first zone question (asked with the plan) a message that names no place is no zone at all: the user moved
     on, so they are told once which zone their reminders use and how to change it, and the message is answered."""
-    what = ctx.awaits or ""
+    what = ctx.awaits
     text = ctx.inbound.text.strip()
-    if what in ("tz", FIRST_ZONE, "quiet") and await _typed_label(
-            ctx, quiet_choices(ctx) if what == "quiet" else zone_choices(ctx)):
+    if isinstance(what, (W.Zone, W.FirstZone, W.Quiet)) and await _typed_label(
+            ctx, quiet_choices(ctx) if isinstance(what, W.Quiet) else zone_choices(ctx)):
         return
-    if what in ("tz", FIRST_ZONE):
+    if isinstance(what, (W.Zone, W.FirstZone)):
         tz = S.parse_zone(text)
-        if tz is None and what == FIRST_ZONE and not P.could_be_place(text):
+        if tz is None and isinstance(what, W.FirstZone) and not P.could_be_place(text):
             await ctx.expect(None)
             ctx.say("zone.default_used", zone=_zone_label((await _settings(ctx)).tz))
             if ctx.core.router.text is not None:
@@ -377,15 +377,15 @@ async def on_typed(ctx: Context) -> None:
             return
         await ctx.expect(None)
         await set_zone(ctx, tz)
-    elif what == "quiet":
+    elif isinstance(what, W.Quiet):
         quiet = S.parse_quiet(text)
         if quiet is None:
             ctx.refuse("rem.bad_quiet")
             return
         await ctx.expect(None)
         await set_quiet(ctx, *quiet)
-    elif what.startswith("times:"):
-        kind = (await _series(ctx)).get(what.split(":", 1)[1])
+    elif isinstance(what, W.Times):
+        kind = (await _series(ctx)).get(what.kind)
         times = S.parse_times(text)
         if kind is None:
             await ctx.expect(None)
@@ -417,8 +417,10 @@ async def on_typed_stop(ctx: Context) -> None:
 
 async def on_win(ctx: Context) -> None:
     """The weekly check-in's win, typed."""
-    week = (ctx.awaits or "").split(":", 1)[-1]
-    text = ctx.inbound.text.strip()
+    what = ctx.awaits
+    if not isinstance(what, W.Win):
+        return
+    week, text = what.week, ctx.inbound.text.strip()
     if len(text) > WIN_MAX:
         ctx.refuse("checkin.win_too_long", max=WIN_MAX)
         return
@@ -505,7 +507,7 @@ async def on_checkin_on_time(ctx: Context) -> None:
     if not await _checkin_week(ctx, act.week):
         return
     await _store(ctx).save_checkin(ctx.user.id, act.week, on_time=int(act.on_time))
-    await ctx.expect(f"win:{act.week}")
+    await ctx.expect(W.Win(act.week))
     ctx.say("checkin.ask_win", expects="text", max_len=WIN_MAX,
             choices=[Choice(A.CheckinSkipWin(act.week), ctx.t("checkin.btn.skip_win"))])
 
@@ -515,7 +517,7 @@ async def on_checkin_skip_win(ctx: Context) -> None:
     assert isinstance(act, A.CheckinSkipWin)
     if not await _checkin_week(ctx, act.week):
         return
-    if ctx.awaits == f"win:{act.week}":
+    if ctx.awaits == W.Win(act.week):
         await ctx.expect(None)
     await say_saved(ctx)
 
@@ -575,7 +577,7 @@ async def on_plan_confirmed(ctx: Context) -> None:
     await M.reschedule_user(ctx.storage, ctx.user.id)  # back on after a /reset held them
     if first:
         ctx.out = [m for m in ctx.out if m.key != "plan.next"]
-        await ctx.expect(FIRST_ZONE)  # a typed place or zone ("jakarta", "aku di Maumere", "Asia/Tokyo") answers it too
+        await ctx.expect(W.FirstZone())  # a typed place or zone ("jakarta", "aku di Maumere", "Asia/Tokyo") answers it too
         text = f'{ctx.t("rem.first_zone")}\n{ctx.t("zone.until_chosen", zone=_zone_label(S.DEFAULT_ZONE))}'
         ctx.say("rem.first_zone", text=text, expects="choice", choices=zone_choices(ctx, back=False))
 
@@ -620,11 +622,12 @@ def register(router: Router) -> None:
     router.on(A.CheckinOnTime)(on_checkin_on_time)
     router.on(A.CheckinSkipWin)(on_checkin_skip_win)
     router.on(A.Done)(D.on_done)
-    for name in ("tz", "quiet", "times"):  # a zone name or clock times say nothing about the user's language
-        router.awaiting(name, on_typed, language_evidence=False, ttl=AWAIT_SECONDS)
-    router.awaiting("stop", on_typed_stop, language_evidence=False, ttl=AWAIT_SECONDS)
-    router.awaiting(MENU, on_menu_typed, language_evidence=False, ttl=AWAIT_SECONDS)
-    router.awaiting("win", on_win, ttl=AWAIT_SECONDS)
+    # a zone name or clock times say nothing about the user's language
+    router.awaiting(W.Zone, W.FirstZone, W.Quiet, W.Times, handler=on_typed, language_evidence=False,
+                    ttl=AWAIT_SECONDS)
+    router.awaiting(W.Stop, handler=on_typed_stop, language_evidence=False, ttl=AWAIT_SECONDS)
+    router.awaiting(W.MainMenu, W.KindMenu, handler=on_menu_typed, language_evidence=False, ttl=AWAIT_SECONDS)
+    router.awaiting(W.Win, handler=on_win, ttl=AWAIT_SECONDS)
     router.subscribe("plan.confirmed", on_plan_confirmed)
     router.subscribe("answers.reset", on_answers_reset)
     router.services.append(NudgeService)

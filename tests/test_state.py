@@ -1,0 +1,72 @@
+"""Typed conversation state (bot/state.py): awaited inputs and drafts are dataclasses with one codec each, and rows
+written before they were typed still read, so a user in the middle of a flow during a deploy loses nothing."""
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Core
+from bot.state import Await, decode_awaits, encode_awaits
+from handlers.check import DraftToCheck
+from handlers.privacy import Confirm
+from handlers.reminders import awaits as W
+from handlers.reminders.store import NudgeStore
+from nudge_helpers import done_user, keys, say
+
+BACKENDS = ("sqlite", "postgresql")
+
+# What versions before typed state stored in flows.awaits, and what each means now.
+OLD_ROWS: dict[str, Await] = {
+    "tz": W.Zone(), "tz:first": W.FirstZone(), "quiet": W.Quiet(), "times:post": W.Times("post"),
+    "times:respond": W.Times("respond"), "stop": W.Stop(), "menu:main": W.MainMenu(),
+    "menu:kind:weekly": W.KindMenu("weekly"), "win:2026-W02": W.Win("2026-W02"), "confirm:delete": Confirm("delete"),
+    "confirm:reset": Confirm("reset"), "check": DraftToCheck(),
+}
+
+
+@pytest.mark.parametrize("stored", sorted(OLD_ROWS))
+def test_an_old_awaited_string_decodes_to_its_type_and_back(stored: str) -> None:
+    assert decode_awaits(stored) == OLD_ROWS[stored]
+    assert encode_awaits(OLD_ROWS[stored]) == stored
+
+
+@pytest.mark.parametrize("stored", ["", "times", "times:", "times:a b", "menu:kind:", "nope:1", "x" * 80, None])
+def test_an_unknown_or_malformed_awaited_string_is_nothing(stored: str | None) -> None:
+    assert decode_awaits(stored) is None
+
+
+def test_every_awaited_type_has_one_route() -> None:
+    from bot.state import AWAITS
+    from handlers import build_router
+
+    router = build_router()
+    assert set(AWAITS.registered()) <= set(router.awaits)
+
+
+async def _old_row(core: Core, user_id: int, awaits: str) -> None:
+    """Write flows.awaits as the code before typed state did, behind the cache's back (as a deploy would)."""
+    now = int(core.storage.clock.now().timestamp())
+    await core.storage.write(("UPDATE flows SET awaits = ?, awaits_at = ? WHERE user_id = ?", (awaits, now, user_id)))
+    core.storage.forget(user_id)
+
+
+async def test_times_awaited_by_an_old_row_are_set_after_the_upgrade(core: Core) -> None:
+    user = await done_user(core, "old-times", tz="Asia/Jakarta")
+    await _old_row(core, user.id, "times:post")
+    assert keys(await say(core, user, "7.30, 21:00")) == ["rem.times_set"]
+    post = next(n for n in await NudgeStore(core.storage).series(user.id) if n.kind == "post")
+    assert post.times == ["07:30", "21:00"] and post.custom
+
+
+async def test_a_delete_confirmation_open_in_an_old_row_is_answered_after_the_upgrade(core: Core) -> None:
+    user = await done_user(core, "old-delete")
+    await _old_row(core, user.id, "confirm:delete")
+    assert keys(await say(core, user, "ya")) == ["privacy.deleted"]
+    assert await core.storage.user_by_id(user.id) is None
+
+
+async def test_a_win_awaited_by_an_old_row_is_saved_for_its_week(core: Core) -> None:
+    user = await done_user(core, "old-win", tz="Asia/Jakarta")
+    await _old_row(core, user.id, "win:2026-W02")
+    await say(core, user, "Lagu baru ditonton 2.000 orang")
+    saved = await NudgeStore(core.storage).checkins(user.id)
+    assert [(c["week"], c["win"]) for c in saved] == [("2026-W02", "Lagu baru ditonton 2.000 orang")]

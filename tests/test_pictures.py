@@ -61,12 +61,12 @@ CASES = [(lang, tag, persona) for lang in ("id", "en")
 
 
 def assert_inside(pic: Picture, width: int, height: int) -> None:
-    """Every drawn line's ink inside the canvas and inside the width its field allows."""
+    """Every drawn line's ink inside the canvas and inside the box its field allows."""
     assert (pic.width, pic.height) == (width, height)
     assert pic.boxes
     for box in pic.boxes:
         assert 0 <= box.left and 0 <= box.top and box.right <= width and box.bottom <= height, box
-        assert box.right <= box.max_right + 0.5, box
+        assert box.right <= box.max_right + 0.5 and box.bottom <= box.max_bottom + 0.5, box
     assert len(pic.png) < 1024 * 1024
     from PIL import Image
 
@@ -84,12 +84,12 @@ def test_card_stays_inside_its_canvas(lang: str, tag: str, persona: dict[str, An
     for pillar in facts.pillars:
         if pillar != "W" * 40:  # 40 characters of words fit on one line, uncut
             assert pillar in shown
-        else:  # 40 of the widest letter do not: cut with an ellipsis, never past the edge
-            assert any(b.text.startswith("WWWW") and b.text.endswith("…") for b in pic.boxes)
+        else:  # 40 of the widest letter make one word wider than the line: it alone is broken, never past the edge
+            assert "".join(b.text for b in pic.boxes if b.text.startswith("WWW")) == pillar
     assert CATALOG.t(lang, "pic.card.kicker").upper() in shown
     if tag == "long":
         assert "🌸" not in facts.name and "محمد" in facts.name  # emoji left out, right-to-left text kept
-        assert any(b.text.endswith("…") for b in pic.boxes)  # the long vision was cut, visibly
+        assert any("…" in b.text for b in pic.boxes)  # the long vision (no sentence or clause to keep) was shortened
 
 
 def test_safe_drops_what_the_font_cannot_draw() -> None:
@@ -498,3 +498,114 @@ def test_a_plan_in_latin_letters_is_written_with_the_small_faces() -> None:
     whole, whole_pages = render_pdf_pages("Rencana", "2026-04-01", sections, "brandcoach", small=False)
     assert pdf_text(small) == pdf_text(whole) and pages == whole_pages
     assert len(small) < len(whole)
+
+
+# -- the card's layout: words kept whole, long answers summarised, the card filled ----------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from handlers.pictures.card import CardFacts, MAX_PILLARS, name_and_handle  # noqa: E402
+from handlers.pictures.layout import ELLIPSIS, summaries  # noqa: E402
+
+_EDGES = "“”" + ELLIPSIS + ",.;:!?()"
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéüñçøåßğışžąłőЖжЯяΩωΣσ"
+word = st.text(_LETTERS, min_size=1, max_size=18)  # up to the longest words of the languages a card is in
+
+
+@st.composite
+def phrase(draw: Any, low: int, high: int) -> str:
+    """Words, with now and then a comma or a full stop after one (clauses and sentences to summarise by)."""
+    words = draw(st.lists(word, min_size=low, max_size=high))
+    marks = draw(st.lists(st.sampled_from(["", "", "", ",", ".", " -"]), min_size=len(words), max_size=len(words)))
+    return " ".join(w + m for w, m in zip(words, marks)).strip(" -") or "ab"
+
+
+@st.composite
+def card_answers(draw: Any) -> tuple[str, dict[str, Any]]:
+    lang = draw(st.sampled_from(["id", "en"]))
+    answers = A.plan_answers(PERSONA_ID if lang == "id" else PERSONA_EN, lang)
+    answers["name"] = draw(phrase(1, 9))
+    if draw(st.booleans()):
+        answers["name"] += " (@" + draw(st.text("abcdefghij_0123", min_size=2, max_size=20)) + ")"
+    answers["vision"] = draw(phrase(1, 70))
+    answers["priority_segment"] = draw(phrase(1, 30))
+    answers["pillars"] = draw(st.lists(phrase(1, 14), min_size=3, max_size=MAX_PILLARS))
+    return lang, answers
+
+
+def tokens(text: str) -> list[str]:
+    return [w.strip(_EDGES) for w in text.split() if w.strip(_EDGES)]
+
+
+def assert_whole_words(pic: Picture, facts: CardFacts) -> None:
+    """Every word drawn is a whole word of what the card shows (nothing cut inside a word), and no two drawn lines
+    overlap."""
+    texts = [facts.kicker, facts.name, facts.handle, facts.role, facts.vision, facts.audience, *facts.pillars,
+             facts.platforms, facts.cadence, facts.reply, facts.rule, *facts.labels.values(), "brandcoach"]
+    known = {w for text in texts for w in tokens(text)} | {w.upper() for text in texts for w in tokens(text)}
+    known |= {str(n) for n in range(1, MAX_PILLARS + 1)}
+    for box in pic.boxes:
+        for w in tokens(box.text):
+            assert w in known, (w, box.text)
+    for i, a in enumerate(pic.boxes):
+        for b in pic.boxes[i + 1:]:
+            apart = a.right <= b.left or b.right <= a.left or a.bottom <= b.top or b.bottom <= a.top
+            assert apart, (a, b)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(card_answers())
+def test_no_text_on_the_card_is_cut_inside_a_word_or_leaves_its_box(case: tuple[str, dict[str, Any]]) -> None:
+    lang, answers = case
+    facts = card_facts(answers, tr(lang))
+    pic = render_card(facts)
+    assert_inside(pic, WIDTH, HEIGHT)
+    assert_whole_words(pic, facts)
+    drawn = " ".join(b.text for b in pic.boxes)
+    for n in range(1, len(facts.pillars) + 1):
+        assert str(n) in [b.text for b in pic.boxes]  # every pillar has its line(s)
+    assert tokens(facts.pillars[0])[0] in drawn
+
+
+def test_long_answers_are_summarised_by_sentence_then_clause() -> None:
+    text = "Menjadi suara jujur bagi anak muda, terutama pekerja baru. Lalu membangun komunitas yang besar sekali."
+    assert summaries(text) == ["Menjadi suara jujur bagi anak muda, terutama pekerja baru.",
+                               "Menjadi suara jujur bagi anak muda"]
+    answers = A.plan_answers(PERSONA_ID, "id")
+    answers["vision"] = text + " " + "Kami juga ingin menulis buku dan mengajar di banyak kota setiap tahun. " * 4
+    pic = render_card(card_facts(answers, tr("id")))
+    vision = " ".join(b.text for b in pic.boxes if b.text.startswith("“") or "”" in b.text)
+    assert vision.startswith("“Menjadi suara jujur bagi anak muda") and vision.endswith("”")
+    assert "Kami juga" not in vision and ELLIPSIS not in vision
+
+
+@pytest.mark.parametrize("pillars", range(3, MAX_PILLARS + 1))
+@pytest.mark.parametrize("tag", ["short", "persona", "long"])
+def test_three_to_six_pillars_fill_the_card(pillars: int, tag: str) -> None:
+    """Whatever the number of pillars, the body reaches down to the footer: no large empty space under it."""
+    persona = {"short": short_persona(), "persona": PERSONA_ID, "long": long_persona()}[tag]
+    answers = A.plan_answers(persona, "id")
+    answers["pillars"] = [f"{p} {n}" for n, p in zip(range(pillars), ["Edukasi keuangan", "Cerita harian",
+                          "Tips kerja", "Review produk lokal", "Tanya jawab mingguan", "Kolaborasi"])]
+    facts = card_facts(answers, tr("id"))
+    pic = render_card(facts)
+    assert_inside(pic, WIDTH, HEIGHT)
+    assert_whole_words(pic, facts)
+    body = [b for b in pic.boxes if b.text != "brandcoach"]
+    footer = next(b for b in pic.boxes if b.text == "brandcoach")
+    assert footer.top - max(b.bottom for b in body) < 170  # the rule's box and its padding, then the footer
+    assert sum(1 for b in pic.boxes if b.text in {str(n) for n in range(1, pillars + 1)}) == pillars
+
+
+def test_the_card_has_a_handle_line_from_the_name_answer_or_the_chat_name() -> None:
+    assert name_and_handle("Sari Dewi (@saricooks)") == ("Sari Dewi", "@saricooks")
+    assert name_and_handle("@nadiaglowup") == ("@nadiaglowup", "")  # the name is the handle: said once
+    assert name_and_handle("Kopi Senja - kopisenja.id") == ("Kopi Senja", "kopisenja.id")
+    assert name_and_handle("Sari Dewi", "Sari") == ("Sari Dewi", "")  # the chat's name says nothing more
+    assert name_and_handle("Kopi Senja", "sari_d") == ("Kopi Senja", "sari_d")
+    answers = A.plan_answers(PERSONA_ID, "id")
+    answers["name"] = "Sari Dewi (@saricooks)"
+    pic = render_card(card_facts(answers, tr("id")))
+    drawn = [b.text for b in pic.boxes]
+    assert "Sari Dewi" in drawn and "@saricooks" in drawn

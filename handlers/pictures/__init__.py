@@ -27,12 +27,13 @@ CHART_WEEKS = 12
 PNG, PDF = "image/png", "application/pdf"
 
 
-def card_facts(answers: Mapping[str, Any], t: Tr, when: Any = None) -> Any:
+def card_facts(answers: Mapping[str, Any], t: Tr, when: Any = None, contact: str = "") -> Any:
     """What the card shows, in the user's language (plain data: it can be drawn in another process); `when` is the
-    user's posting schedule (handlers/plan/posting.py), else it is worked out from the answers."""
+    user's posting schedule (handlers/plan/posting.py), else it is worked out from the answers; `contact` is the
+    user's name on the chat platform, shown as the handle line when the name answer holds no handle."""
     from handlers.pictures.card import card_facts as facts
 
-    return facts(answers, t, when)
+    return facts(answers, t, when, contact)
 
 
 POSTING_PROVIDER = "reminders.posting"  # the user's one posting schedule, offered by the reminders feature
@@ -65,9 +66,9 @@ def _plain(section: Any) -> Any:
     return SimpleNamespace(title=str(section.title), lines=[str(line) for line in section.lines])
 
 
-def card_file(answers: Mapping[str, Any], t: Tr, when: Any = None) -> OutFile:
+def card_file(answers: Mapping[str, Any], t: Tr, when: Any = None, contact: str = "") -> OutFile:
     """The plan card as a PNG file, drawn here (for the command line and tests)."""
-    return OutFile(t("pic.card.file_name"), card_png(card_facts(answers, t, when)), PNG)
+    return OutFile(t("pic.card.file_name"), card_png(card_facts(answers, t, when, contact)), PNG)
 
 
 def pdf_file(title: str, sections: Sequence[Any], t: Tr, when: datetime) -> OutFile:
@@ -128,7 +129,7 @@ def plan_pictures(ctx: Context, parts: PlanParts) -> str:
                     return []  # the plan is gone (deleted, reset): nothing to draw
                 answers, title, sections = plan
                 plain = [_plain(s) for s in sections]
-                facts = card_facts(answers, later.t, await user_posting(later))
+                facts = card_facts(answers, later.t, await user_posting(later), later.user.display_name)
                 card, pdf = await asyncio.gather(pool.run(card_png, facts), pool.run(pdf_bytes, title, made, plain))
             return [OutFile(later.t("pic.card.file_name"), card, PNG), OutFile(later.t("pic.pdf.file_name"), pdf, PDF)]
 
@@ -164,7 +165,7 @@ async def cmd_card(ctx: Context) -> None:
     answers = await ctx.storage.answers(ctx.user.id)
 
     async def draw() -> list[OutFile]:
-        facts = card_facts(answers, ctx.t, await user_posting(ctx))
+        facts = card_facts(answers, ctx.t, await user_posting(ctx), ctx.user.display_name)
         return [OutFile(ctx.t("pic.card.file_name"), await pool.run(card_png, facts), PNG)]
 
     for file in await _drawn(ctx, draw):

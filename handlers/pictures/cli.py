@@ -58,7 +58,7 @@ async def render_user(db_path: str, user: str, out_dir: str, platform: str | Non
         week = S.iso_week(now, S.zone(settings.tz if settings else S.DEFAULT_ZONE))
         title = t("plan.title", name=answers.get("name", ""))
         when = await posting_of(storage, record.id, answers)  # the one posting schedule, as the bot says it
-        files = [card_file(answers, t, when), pdf_file(title, build_plan(answers, t), t, now),
+        files = [card_file(answers, t, when, record.display_name), pdf_file(title, build_plan(answers, t), t, now),
                  chart_file(checkins, week, S.prev_week, when.posts, streak(checkins, week), t)]
     finally:
         await storage.close()

@@ -47,9 +47,10 @@ def safe(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def pil_font(size: int, bold: bool = False) -> FreeTypeFont:
-    """The face at a pixel size (cached: Pillow fonts are immutable)."""
+    """The face at a pixel size, made once per process (Pillow fonts are immutable; the card's layout tries a few
+    dozen sizes)."""
     from PIL import ImageFont
 
     return ImageFont.truetype(str(BOLD if bold else REGULAR), size)

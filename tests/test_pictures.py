@@ -609,3 +609,22 @@ def test_the_card_has_a_handle_line_from_the_name_answer_or_the_chat_name() -> N
     pic = render_card(card_facts(answers, tr("id")))
     drawn = [b.text for b in pic.boxes]
     assert "Sari Dewi" in drawn and "@saricooks" in drawn
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_new_users_chart_says_how_it_fills_up(lang: str) -> None:
+    """No check-in yet: the chart says how it fills up instead of being empty; with one, a shorter line says so
+    beside it; with a few weeks in, the chart speaks for itself."""
+    weeks = weeks_back("2026-W14", 12, S.prev_week)
+
+    def shown(checkins: list[dict[str, Any]]) -> str:
+        pic = render_chart(chart_weeks(checkins, weeks), 3, 0, tr(lang))
+        assert_inside(pic, 1080, 1080)
+        return " ".join(b.text for b in pic.boxes)
+
+    words = lambda key: " ".join(CATALOG.t(lang, key).split())  # noqa: E731
+    assert squash(shown([])) .find(squash(words("pic.chart.empty"))) >= 0
+    one = shown([{"week": weeks[-1], "posts": "1-2", "on_time": 1}])
+    assert squash(words("pic.chart.filling")) in squash(one) and squash(words("pic.chart.empty")) not in squash(one)
+    some = shown([{"week": w, "posts": "3-4", "on_time": 1} for w in weeks[-4:]])
+    assert squash(words("pic.chart.filling")) not in squash(some)

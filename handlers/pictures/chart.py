@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from handlers.pictures.fonts import pil_font, safe
-from handlers.pictures.layout import Canvas, Picture, width_of
+from handlers.pictures.layout import Canvas, Picture, fit, width_of
 
 Tr = Callable[..., str]
 WIDTH, HEIGHT = 1080, 1080
@@ -13,6 +13,10 @@ MARGIN = 80
 INK, MUTED, PAPER, GRID = "#1d232b", "#5b6470", "#f7f4ee", "#ddd5c6"
 MET, SHORT, NONE, ACCENT, BAND = "#2e8b57", "#e0a030", "#c8c0b2", "#c0562f", "#1f3a5f"
 MISSED = "#c0392b"
+# The colours that meet on the chart (the PNG's palette: layout.palette).
+BLENDS = ((INK, PAPER), (MUTED, PAPER), (ACCENT, PAPER), (GRID, PAPER), (MET, PAPER), (SHORT, PAPER), (NONE, PAPER),
+          (MISSED, PAPER), ("#ffffff", BAND), ("#c9d6e8", BAND), (INK, "#f2b134"), ("#f2b134", BAND),
+          ("#ffffff", "#3b5479"), ("#3b5479", BAND), (INK, MET), (INK, SHORT))
 # A check-in stores a bucket of posts; the chart draws each at its upper end ('5+' at 5, marked with a plus).
 BUCKET_HEIGHT = {"0": 0, "1-2": 2, "3-4": 4, "5+": 5}
 BUCKET_LOW = {"0": 0, "1-2": 1, "3-4": 3, "5+": 5}
@@ -89,6 +93,7 @@ def render_chart(weeks: Sequence[Week], target: int | None, streak: int, t: Tr) 
                 c.draw.rounded_rectangle((x0, y_of(height), x1, bottom), radius=8, fill=color)
             c.text(cx, y_of(height) - 10, w.posts, 20, INK, bold=True, anchor="md")
         c.text(cx, bottom + 16, "W" + w.week.rsplit("W", 1)[-1], 20, MUTED, anchor="ma")
+    _how_it_fills(c, weeks, left, step, top, bottom, t)
     if target:
         y = y_of(target)
         x = float(left)
@@ -121,4 +126,26 @@ def render_chart(weeks: Sequence[Week], target: int | None, streak: int, t: Tr) 
             c.draw.ellipse((x, legend_y + 4, x + 24, legend_y + 28), fill=color)
         box = c.text(x + 36, legend_y, safe(t(f"pic.chart.{kind}")), 24, MUTED, max_width=(inner / 3) - 50)
         x = box.right + 44
-    return c.png()
+    return c.png(BLENDS)
+
+
+FILLING_BELOW = 3  # with fewer weeks checked in than this, the chart says how it fills up
+
+
+def _how_it_fills(c: Canvas, weeks: Sequence[Week], left: float, step: float, top: float, bottom: float,
+                  t: Tr) -> None:
+    """A new user's chart is mostly empty weeks: it says how it fills up, in the plot's empty part (all of it
+    without any check-in; else the weeks before the first one), in whole words."""
+    filled = [i for i, w in enumerate(weeks) if w.posts is not None or w.on_time is not None]
+    if len(filled) >= FILLING_BELOW:
+        return
+    key, size = ("pic.chart.empty", 30) if not filled else ("pic.chart.filling", 24)
+    width = (filled[0] if filled else len(weeks)) * step - 40
+    if width < 240:
+        return  # the check-ins are in the oldest weeks: no empty part to write in
+    laid = fit(safe(t(key)), size, width, 6, min_size=18)
+    y = top + 30
+    c.draw.rectangle((left + 6, y - 12, left + 34 + width, y + laid.height(1.35) + 4), fill=PAPER)  # over the grid
+    for line in laid.lines:
+        c.text(left + 20, y, line, laid.size, MUTED, max_width=width, max_bottom=bottom - 20)
+        y += laid.size * 1.35

@@ -1,7 +1,7 @@
-"""Typed button payloads: dataclasses with one codec (after discord.py's DynamicItem templates).
+"""Typed button payloads: dataclasses with one codec (after the dynamic item templates of a chat library).
 
 A feature declares an action as a frozen dataclass with a template such as ``"a:{step}:{option}"``; the codec
-turns it into the short string a platform carries (Telegram's callback data, Discord's custom id, the console's
+turns it into the short string a platform carries (a button's callback data or custom id, the console's
 numbered choice) and back. Adapters never parse payloads: they hand the string back to the core, which decodes
 it here. Anything that matches no template, or a field that does not fit its type, decodes to None.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Generic, Literal, TypeVar, dataclass_transform
 
 Role = Literal["option", "toggle", "submit", "navigation", "danger", "link"]
-PAYLOAD_LIMIT = 64  # Telegram's callback data limit (bytes); Discord allows 100 characters
+PAYLOAD_LIMIT = 64  # the smallest button payload a channel carries (bytes of callback data; others allow more)
 _FIELD = re.compile(r"\{(\w+)(?::(x))?\}")
 _VALUE = r"[\w.+-]{1,48}"
 _HEX = r"[0-9a-f]{1,16}"

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import channels
 from bot.config import Config
 from bot.core import Core
 from bot.backends import open_storage
@@ -20,11 +21,9 @@ FOLLOW_UP_GRACE = 10.0  # seconds a stop waits for follow-ups (the plan's pictur
 START_BACKOFF = 2.0      # seconds before the 2nd attempt, doubling after each
 EXIT_CONFIG = 2          # a token missing or rejected: restarting will not help
 EXIT_UNAVAILABLE = 3     # the platform could not be reached: a supervisor may restart later
-# One gateway connection per bot: with several workers (PostgreSQL) the Discord adapter runs on the elected leader
-# only (an advisory lock held by its connection; a leader that dies hands over to another worker). Telegram's long
-# polling elects its poller inside the adapter (every worker still sends).
-LEADER_ONLY = frozenset({"discord"})
-TOKEN_VARS = {"telegram": ("TELEGRAM_BOT_TOKEN", "Telegram"), "discord": ("DISCORD_BOT_TOKEN", "Discord")}
+# With several workers (PostgreSQL), a channel whose platform allows one connection per bot (Channel.leader_only)
+# runs on the elected leader only (an advisory lock held by its connection; a leader that dies hands over to another
+# worker). Other channels run on every worker (an adapter may still elect, e.g. who polls, inside itself).
 
 
 class StartupError(Exception):
@@ -40,30 +39,18 @@ def _stderr(line: str) -> None:
 
 
 def classify(platform: str, exc: BaseException) -> tuple[bool, str]:
-    """(retry?, a secret-free description) of an error raised by an adapter's connect()."""
-    var, name = TOKEN_VARS.get(platform, (platform.upper() + "_TOKEN", platform))
+    """(retry?, a secret-free description) of an error raised by an adapter's connect(): its channel's verdict
+    (a rejected token raises StartupError, exit 2), else network errors retry and anything else does not."""
+    channel = channels.get(platform)
+    var = channel.token if channel is not None and channel.token else platform.upper() + "_TOKEN"
+    name = channel.title if channel is not None else platform
     kind = type(exc).__name__
-    try:
-        from telegram.error import InvalidToken, NetworkError
-
-        if isinstance(exc, InvalidToken):
+    verdict = channel.classify(exc) if channel is not None else None
+    if verdict is not None:
+        what, said = verdict
+        if what == "rejected":
             raise StartupError(f"{var} was rejected by {name}: check the token (nothing else to do)", EXIT_CONFIG)
-        if isinstance(exc, NetworkError):  # also timeouts and 5xx answers
-            return True, f"{name} could not be reached ({kind})"
-    except ImportError:
-        pass
-    try:
-        import aiohttp
-        import discord
-
-        if isinstance(exc, discord.LoginFailure):
-            raise StartupError(f"{var} was rejected by {name}: check the token (nothing else to do)", EXIT_CONFIG)
-        if isinstance(exc, discord.HTTPException) and exc.status >= 500:
-            return True, f"{name} answered {exc.status}"
-        if isinstance(exc, (aiohttp.ClientError, discord.GatewayNotFound)):
-            return True, f"{name} could not be reached ({kind})"
-    except ImportError:
-        pass
+        return True, f"{name} {said}"
     if isinstance(exc, (OSError, asyncio.TimeoutError)):
         return True, f"{name} could not be reached ({kind})"
     return False, f"{name} failed to start ({kind})"
@@ -94,7 +81,8 @@ async def connect_with_retries(adapter: Any, attempts: int = START_ATTEMPTS, bac
 
 
 async def _drop_session(adapter: Any) -> None:
-    """Close the HTTP session a failed Discord login opened (each login opens a new one); App.stop does the rest."""
+    """Close the HTTP session a failed login opened (`adapter.client.http`: a client library that opens a new one
+    for each login); App.stop does the rest."""
     http = getattr(getattr(adapter, "client", None), "http", None)
     if http is not None and hasattr(http, "close"):
         try:
@@ -105,13 +93,19 @@ async def _drop_session(adapter: Any) -> None:
 
 def describe(adapter: Any) -> str:
     """The line a healthy start prints for a platform (no secrets: the bot's public name only)."""
-    platform = getattr(adapter, "platform", "")
-    if platform == "telegram":
-        mode = "webhook" if adapter.config.telegram_webhook_url else "long polling"
-        return f"serving Telegram as @{adapter.username} ({mode})"
-    if platform == "discord":
-        return f"serving Discord as {adapter.client.user} (slash commands)"
-    return f"serving {platform}"
+    platform = str(getattr(adapter, "platform", ""))
+    channel = channels.get(platform)
+    return channel.describe(adapter) if channel is not None else f"serving {platform}"
+
+
+def _leader_only(platform: str) -> bool:
+    channel = channels.get(platform)
+    return channel is not None and channel.leader_only
+
+
+def _local(platform: str) -> bool:
+    channel = channels.get(platform)
+    return channel is not None and channel.local
 
 
 @dataclass
@@ -129,13 +123,13 @@ class App:
     async def start(self) -> None:
         """Connect every adapter (retrying the network, see connect_with_retries), then start the services."""
         for adapter in self.adapters:
-            if adapter.platform in LEADER_ONLY and self.core.storage.shared:
+            if _leader_only(adapter.platform) and self.core.storage.shared:
                 task = asyncio.create_task(self._lead(adapter), name=f"listen-{adapter.platform}")
                 task.add_done_callback(self._listen_ended)
                 self._tasks.append(task)
                 continue
             await connect_with_retries(adapter, self.attempts, self.backoff, self.sleep, self.report)
-            if adapter.platform != "console":
+            if not _local(adapter.platform):
                 self.report(describe(adapter))
             task = asyncio.create_task(adapter.listen(), name=f"listen-{adapter.platform}")
             task.add_done_callback(self._listen_ended)
@@ -185,20 +179,14 @@ async def build_app(config: Config, console: bool = False) -> App:
 
 
 def _assemble(core: Core, config: Config, console: bool) -> App:
-    """The App around a started core: adapters per token set, and the nudge scheduler."""
+    """The App around a started core: an adapter per channel whose token is set (in the registry's order), and the
+    nudge scheduler."""
     app = App(core, attempts=config.start_attempts, backoff=config.start_backoff)
     if console:
-        from bot.adapters.console import ConsoleAdapter
-
-        app.adapters.append(ConsoleAdapter(core))
-    if config.telegram_token:
-        from bot.adapters.telegram import TelegramAdapter
-
-        app.adapters.append(TelegramAdapter(core, config))
-    if config.discord_token:
-        from bot.adapters.discord import DiscordAdapter
-
-        app.adapters.append(DiscordAdapter(core, config))
+        app.adapters.append(channels.local().build(core, config))
+    for channel in channels.platforms():
+        if config.serves(channel):
+            app.adapters.append(channel.build(core, config))
     for adapter in app.adapters:
         core.add_adapter(adapter)
     app.services.extend(factory(core, config) for factory in core.router.services)  # e.g. the nudge scheduler

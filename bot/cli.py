@@ -4,14 +4,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import signal
 import sys
 from importlib import metadata
 
-from bot import __version__, redact
+from bot import __version__, channels, redact
 from bot.config import Config, from_env
 from bot.core import Core
 from bot.backends import is_postgres, open_storage
@@ -37,12 +36,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mig = sub.add_parser("migrate", help="bring the database's schema up to date (or copy SQLite into PostgreSQL)")
     mig.add_argument("--from", dest="src", metavar="SQLITE", help="copy every table of this SQLite file ...")
     mig.add_argument("--to", dest="dst", metavar="URL", help="... into this PostgreSQL database (idempotent)")
-    syncing = sub.add_parser("sync-commands", help="sync the Discord slash commands now, then exit")
+    syncing = sub.add_parser("sync-commands", help="sync the slash commands of the channels that have them now, then exit")
     syncing.add_argument("--guild", help="sync to this server only (instant, for development)")
     render = sub.add_parser("render", help="write a stored user's plan card, plan PDF and progress chart to a folder")
     render.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
     render.add_argument("--user", required=True, help="the user's id on their platform")
-    render.add_argument("--platform", help="telegram, discord or console (when the id exists on several)")
+    render.add_argument("--platform", help=f"{', '.join(c.name for c in channels.all_channels())}"
+                        " (when the id exists on several)")
     render.add_argument("--out", required=True, help="folder to write the three files to")
     check = sub.add_parser("check-content", help="check content/*.toml and the message catalogs, then exit")
     check.add_argument("--content-dir", help="read content TOML from this directory (default: the packaged content)")
@@ -71,14 +71,12 @@ def check_content(args: argparse.Namespace | None = None, startup: bool = False)
 
 async def run_chat(config: Config, user: str = "local", lang: str | None = None) -> None:
     """A terminal chat on the local database, until end of input."""
-    from bot.adapters.console import ConsoleAdapter
-
     redact.watch_loop()
     storage = open_storage(config.db_path)
     core = Core(storage, admins=config.admins, limiter=limiter_for(config, shared_slots(storage)))
     await core.start()
     try:
-        console = ConsoleAdapter(core, user_id=user, locale=lang)
+        console = channels.local().build(core, config, user_id=user, locale=lang)
         core.add_adapter(console)
         # The features' services (the nudge scheduler: reminders print in the terminal while the chat is open).
         services = [factory(core, config) for factory in core.router.services]
@@ -125,8 +123,10 @@ async def run_platforms(config: Config, console: bool = False) -> None:
 
 def no_platform_message() -> str:
     """What `brandcoach run` says when there is nothing to serve."""
-    return ("brandcoach run: no platform token set. Set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN "
-            "(see README, 'Run on Telegram' / 'Run on Discord'), or add --console to chat in this terminal.")
+    served = channels.platforms()
+    return (f"brandcoach run: no platform token set. Set {' and/or '.join(c.token for c in served)} "
+            f"(see README, {' / '.join(repr('Run on ' + c.title) for c in served)}),"
+            " or add --console to chat in this terminal.")
 
 
 def serve(config: Config, console: bool = False) -> int:
@@ -169,28 +169,20 @@ def migrate(db: str, src: str | None, dst: str | None) -> int:
     return 0
 
 
-async def sync_now(config: Config) -> int:
-    """`brandcoach sync-commands`: log in, sync the slash commands (forced), record it; 0, or 2 with one line."""
-    import discord
-
-    from bot.adapters.discord import DiscordAdapter
-
-    if not config.discord_token:
-        print("brandcoach sync-commands: DISCORD_BOT_TOKEN is not set.", file=sys.stderr)
+async def sync_now(config: Config, scope: str | None = None) -> int:
+    """`brandcoach sync-commands`: each served channel that has commands to sync syncs them now (forced; `scope`:
+    --guild, one server only); 0, or 2 with one line (no such channel's token set, or one failed)."""
+    syncing = [c for c in channels.platforms() if c.sync is not None]
+    served = [c for c in syncing if config.serves(c)]
+    if not served:
+        print(f"brandcoach sync-commands: {' or '.join(c.token for c in syncing) or 'no channel token'} is not set.",
+              file=sys.stderr)
         return 2
-    adapter = DiscordAdapter(Core(open_storage(config.db_path)), config)
-    try:
-        await adapter.prepare()
-        await adapter.client.login(config.discord_token)
-        synced = await adapter.sync_commands(force=True) or []
-    except (discord.LoginFailure, discord.HTTPException) as exc:
-        print(f"brandcoach sync-commands: {redact.redact(str(exc), config.secrets)}", file=sys.stderr)
-        return 2
-    finally:
-        await adapter.disconnect()
-    where = f"to server {config.discord_guild_id}" if config.discord_guild_id else "globally"
-    print(f"synced {len(synced)} slash commands {where}.")
-    return 0
+    code = 0
+    for channel in served:
+        assert channel.sync is not None
+        code = max(code, await channel.sync(Core(open_storage(config.db_path)), config, scope))
+    return code
 
 
 def render_pictures(config: Config, args: argparse.Namespace) -> int:
@@ -205,13 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in filter(None, os.environ.get("BRANDCOACH_DEBUG_LOGGERS", "").split(",")):  # e.g. bot.adapters.telegram
+    for name in filter(None, os.environ.get("BRANDCOACH_DEBUG_LOGGERS", "").split(",")):  # e.g. bot.core,bot.inbox
         logging.getLogger(name.strip()).setLevel(logging.DEBUG)
-    from bot.config import ConfigError, guild_id
+    from bot.config import ConfigError
     try:
         config = from_env(db_path=getattr(args, "chat_db", None) or args.db)
-        if getattr(args, "guild", None):
-            config = dataclasses.replace(config, discord_guild_id=guild_id(args.guild))
     except ConfigError as exc:
         print(f"brandcoach: {exc}", file=sys.stderr)
         return 2
@@ -220,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-content" or check_content(startup=True):
         return check_content(args) if args.command == "check-content" else 2
     if args.command == "sync-commands":  # no database lock: it only writes the small sync record beside it
-        return asyncio.run(sync_now(config))
+        return asyncio.run(sync_now(config, getattr(args, "guild", None)))
     if args.command == "render":
         return render_pictures(config, args)
     if not is_postgres(config.db_path):  # PostgreSQL: any number of workers share its limits and locks

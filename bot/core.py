@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 # Anything longer is cut before it reaches a handler or storage; steps set their own, smaller caps.
 MAX_INBOUND_CHARS = 8000
-# A platform keeps an unconfirmed update at most this long (Telegram: 24 h); ids may restart after that. The inbox
+# A platform keeps an unconfirmed update at most this long (24 h at the longest); ids may restart after that. The inbox
 # keeps a handled update's id this long to recognise a second delivery, then purges it.
 REDELIVERY_WINDOW = 24 * 3600
 # The worker that handles an update, as recorded in the inbox (operators and the multi-worker proof read it).
@@ -345,7 +345,7 @@ class Core:
             user.reachable = True
             ctx.say("reach.back")
             if not inbound.private and self.catalog.has(f"{user.platform}.dm_closed", ctx.lang):
-                ctx.say(f"{user.platform}.dm_closed")  # e.g. Discord: how to open DMs again, said in a server
+                ctx.say(f"{user.platform}.dm_closed")  # e.g. how to open DMs again, said in a server
         await self._settle_language(ctx)
         answered = False
         for watcher in self.router.watchers:  # e.g. how the user is addressed, read from what they wrote

@@ -1,7 +1,7 @@
 """One process per database: an exclusive lock file next to it, held for the process's life.
 
-The rate limits of every send (core.limiter, bot/ratelimit.py: Telegram's 30 messages/s per bot, per-chat and
-per-group limits, Discord's 50/s) are kept in memory by one process; two `brandcoach run` on one database would
+The rate limits of every send (core.limiter, bot/ratelimit.py: each platform's messages a second per bot, per-chat
+and per-group limits) are kept in memory by one process; two `brandcoach run` on one database would
 each keep their own and together exceed them. So a second
 process on the same database is refused at start-up instead (exit code 2, one line on stderr). The lock is
 fcntl.flock on `<db>.lock`: the kernel drops it when the process exits, however it exits (no stale lock).

@@ -1,14 +1,17 @@
 """Hand-written word lists that decide short chat messages before the statistical engine."""
 from __future__ import annotations
 
+from bot.channels import chat_words
+
 
 def _words(block: str) -> frozenset[str]:
     """Split a whitespace-separated block into a frozenset of lower-case words."""
     return frozenset(block.lower().split())
 
 
-# Words that carry no language: chat noises, acknowledgements, platforms and brands.
-NEUTRAL: frozenset[str] = _words("""
+# Words that carry no language: chat noises, acknowledgements, platforms and brands (and what users call the chat
+# apps, the bot's channels among them: bot/channels.py chat_words).
+NEUTRAL: frozenset[str] = chat_words() | _words("""
     ok okk okey okay oki k kk okeh sip
     haha hahaha hahahaha hehe hehehe hihi hihihi huhu hoho wkwk wkwkwk wkwkwkwk wkwkwkwkwk
     xixi xixixi awok awokawok lol lmao rofl xd
@@ -16,7 +19,7 @@ NEUTRAL: frozenset[str] = _words("""
     yo yoo hey heyy hei hai hi hii hola
     btw fyi omg wtf asap dm pm cmiw
     instagram insta ig tiktok tt youtube yt facebook fb twitter x threads linkedin
-    whatsapp wa telegram tele discord line snapchat pinterest spotify netflix
+    snapchat pinterest spotify netflix
     shopee tokopedia tokped lazada bukalapak blibli gojek grab ovo dana gopay
     google gmail canva capcut chatgpt gpt ai seo ui ux cv kpi roi ctr cta
     reels reel feed feeds story stories live fyp viral vlog vlogger podcast

@@ -1,15 +1,13 @@
 """Pacing for everything the bot sends (replies, nudges, every re-send): per platform, per chat and per group chat,
 with replies ahead of nudges. One instance per process, owned by the core (`core.limiter`); adapters take a slot
-before every Bot API / Discord request that posts or edits a message. Only one process may serve a database
-(bot/dblock.py refuses a second one), so these limits hold for everything the bot sends.
+before every request to their platform that posts or edits a message. Only one process may serve a SQLite database
+(bot/dblock.py refuses a second one), so these limits hold for everything the bot sends; on PostgreSQL every worker
+takes its slots in the database too (SharedRateLimiter).
 
-Telegram (Bots FAQ): about 30 messages a second overall; in one chat "avoid more than one message per second" with
-short bursts tolerated; at most 20 messages a minute in one group. python-telegram-bot's AIORateLimiter paces only
-the overall rate and groups (not private chats) and halts every request after a 429; here a private chat gets a
-small burst of new messages (3 in any ~3 s: a long answer in parts goes out at once) and 1/s on average; edits
-(a tap's answer shown on the tapped message) count toward the overall and group limits only.
-Discord: 50 requests a second globally; its per-route (per-channel) limits are kept by discord.py from the
-rate-limit headers it reads, and it waits out their 429s itself.
+Each platform's limits are its channel's (`Channel.limit` in bot/adapters/registry.py, with the documentation they
+come from): how many messages in a window overall, a chat's burst of new messages, a group chat's allowance; an edit
+counts toward the overall and group limits only. A platform without limits there is not paced here (its library
+may pace itself).
 """
 from __future__ import annotations
 
@@ -21,8 +19,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from bot import channels
+from bot.channels import Limit, is_group
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -73,29 +73,28 @@ def slot_taken(platform: str, chat: str) -> Iterator[None]:
         _TAKEN.reset(token)
 
 
-@dataclass(frozen=True)
-class Limit:
-    per_window: int             # messages allowed in any window, both lanes together
-    window: float               # seconds
-    chat_burst: int = 0         # messages to one chat in any chat_window (0: no per-chat rule)
-    chat_window: float = 0.0
-    group_per_window: int = 0   # messages to one group chat in any group_window (0: no group rule)
-    group_window: float = 60.0
-    reserve: int = 0            # slots of every window that nudges leave to replies
-    reply_per_window: int = 0   # replies alone (0: per_window); paid broadcast pays for nudges only
+def standard_limits(paid: bool = False) -> dict[str, Limit]:
+    """Every channel's limits (`paid`: its paid tier where it has one), read from the registry when first asked."""
+    return {c.name: (c.paid_limit if paid and c.paid_limit else c.limit) for c in channels.all_channels()
+            if c.limit is not None}
 
 
-# The windows carry a small margin so that jitter between here and the platform never shows one message too many.
-TELEGRAM = Limit(30, 1.02, chat_burst=3, chat_window=3.15, group_per_window=20, group_window=61.0, reserve=5)
-LIMITS: dict[str, Limit] = {"telegram": TELEGRAM, "discord": Limit(50, 1.02, reserve=10)}
-# Telegram's paid broadcast (TELEGRAM_PAID_BROADCAST=1): nudges up to 1,000/s; replies are not paid (30/s).
-PAID_LIMITS: dict[str, Limit] = {**LIMITS, "telegram": replace(TELEGRAM, per_window=1000, reserve=30,
-                                                                reply_per_window=30)}
+def __getattr__(name: str) -> dict[str, Limit]:
+    """LIMITS: every channel's limits; PAID_LIMITS: the same with each channel's paid tier (tests, benches)."""
+    if name in ("LIMITS", "PAID_LIMITS"):
+        return standard_limits(paid=name == "PAID_LIMITS")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def limits_for(config: Config) -> dict[str, Limit]:
-    """The limits a process serving `config` keeps."""
-    return PAID_LIMITS if config.telegram_paid_broadcast else LIMITS
+    """The limits a process serving `config` keeps: each channel's, or its paid tier where its settings pay."""
+    out: dict[str, Limit] = {}
+    for channel in channels.all_channels():
+        paid = channel.paid_limit is not None and channel.paid(config.section(channel))
+        limit = channel.paid_limit if paid else channel.limit
+        if limit is not None:
+            out[channel.name] = limit
+    return out
 
 
 def limiter_for(config: Config, slots: SlotSource | None = None) -> RateLimiter:
@@ -115,11 +114,6 @@ def shared_slots(storage: object) -> SlotSource | None:
     if getattr(storage, "shared", False) and hasattr(storage, "take_send"):
         return cast("SlotSource", storage)
     return None
-
-
-def is_group(platform: str, chat: str) -> bool:
-    """Telegram group and supergroup chat ids are negative; private chats (user ids) are positive."""
-    return platform == "telegram" and chat.startswith("-")
 
 
 def _wait(sent: deque[float], n: int, window: float, now: float) -> float:
@@ -211,7 +205,7 @@ class RateLimiter:
 
     def __init__(self, limits: dict[str, Limit] | None = None, monotonic: Callable[[], float] = time.monotonic,
                  sleep: Sleep = asyncio.sleep) -> None:
-        self.limits = LIMITS if limits is None else limits
+        self.limits = standard_limits() if limits is None else limits
         self.monotonic = monotonic
         self.sleep = sleep
         self._buckets: dict[str, _Bucket] = {}
@@ -297,7 +291,7 @@ class SlotSource(Protocol):
     async def send_pause(self, platform: str, seconds: float) -> None: ...
 
 
-# Nudges keep this much more than a chat's average spacing between two of them (1 s on Telegram).
+# Nudges keep this much more than a chat's average spacing between two of them (chat_window / chat_burst).
 SHARED_MARGIN = 0.25
 # A send whose end was never reported (its worker died mid-request) stops counting as in flight after this long.
 FLIGHT = 20.0

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sys
 import threading
 import traceback
@@ -12,20 +11,18 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TextIO
 
-# Telegram bot tokens (123456789:AA...), Discord bot tokens (three dot-separated base64 parts).
-TOKEN_SHAPES = (
-    re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}"),
-    re.compile(r"\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"),
-)
+from bot.channels import secret_shapes
+
 MASK = "[secret]"
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Mask the given secrets and anything shaped like a bot token."""
+    """Mask the given secrets and anything shaped like a channel's secret (its bot tokens: bot/adapters/registry.py),
+    whoever's they are."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, MASK)
-    for shape in TOKEN_SHAPES:
+    for shape in secret_shapes():
         text = shape.sub(MASK, text)
     return text
 

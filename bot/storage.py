@@ -4,7 +4,8 @@ One interface for both backends: features read through fetch_one/fetch_all and w
 (`?` placeholders; the PostgreSQL backend rewrites them); no connection is handed out. Schema changes are
 numbered files in bot/migrations and in features' migrations/ folders, one numbering for both backends; a file
 `NNNN_name.pg.sql` beside `NNNN_name.sql` is that migration's PostgreSQL variant (types, identities, functions).
-SQLite records the version in PRAGMA user_version.
+SQLite records the version in PRAGMA user_version. A channel that keeps tables of its own owns their migrations
+(`Channel.migrations`, bot/adapters/registry.py), in the same numbering.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot import channels
 from bot.clock import Clock, SystemClock
 from bot.features import DEFAULT_FEATURES
 from bot.writer import GroupCommitWriter, Statement
@@ -155,8 +157,9 @@ class Flow:
 
 
 def migrations(features: tuple[str, ...] = DEFAULT_FEATURES, dialect: str = "sqlite") -> list[tuple[int, str, str]]:
-    """(number, name, sql) of every migration, in order: the engine's (bot/migrations) and those a feature owns
-    (a `migrations/` folder in a feature package, e.g. handlers/reminders/migrations). One numbering for all, so
+    """(number, name, sql) of every migration, in order: the engine's (bot/migrations), those a feature owns
+    (a `migrations/` folder in a feature package, e.g. handlers/reminders/migrations) and those a channel owns
+    (its registry entry names the folder: every registered channel's, served or not). One numbering for all, so
     that one version records what a database has; a number used twice is an error. For `dialect` "postgresql"
     a `NNNN_name.pg.sql` replaces `NNNN_name.sql` where it exists (the portable file is used otherwise)."""
     folders = [resources.files("bot.migrations")]
@@ -164,6 +167,10 @@ def migrations(features: tuple[str, ...] = DEFAULT_FEATURES, dialect: str = "sql
         root = resources.files(package)
         folders += [child / "migrations" for child in root.iterdir()
                     if child.is_dir() and (child / "migrations").is_dir()]
+    for channel in channels.all_channels():
+        if channel.migrations:
+            owner, _, below = channel.migrations.partition("/")
+            folders.append(resources.files(owner).joinpath(below))
     out: dict[int, tuple[int, str, str]] = {}
     variants: dict[int, str] = {}
     for folder in folders:
@@ -218,7 +225,7 @@ class Storage:
         self._flows = _LRU(cache_size)    # user id -> Flow | None
         self._answers = _LRU(cache_size)  # user id -> {step: value}
         self._taken = _LRU(cache_size)    # user id -> (last platform update id taken, when): legacy rows, see below
-        # telegram_updates (before the inbox) still holds rows younger than the redelivery window: read them too
+        # update_marks (before the inbox) still holds rows younger than the redelivery window: read them too
         self.legacy_marks = False
         self._seq = 0
         self._written = _Stamps(cache_size * 2)  # user id or (platform, id) -> sequence number of its last write
@@ -360,7 +367,7 @@ class Storage:
 
     @asynccontextmanager
     async def leadership(self, name: str) -> AsyncIterator[None]:
-        """Hold the role `name` (e.g. the Discord gateway) while the block runs, waiting until it is free.
+        """Hold the role `name` (e.g. a platform's gateway connection) while the block runs, waiting until it is free.
         SQLite: one process per database, always the leader."""
         yield
 
@@ -459,9 +466,9 @@ class Storage:
             cached.reachable = reachable
 
     async def check_legacy_marks(self) -> None:
-        """Whether telegram_updates (the per-user highest update id of databases from before the inbox) has rows
+        """Whether update_marks (the per-user highest update id of databases from before the inbox) has rows
         left: only then is it read (legacy_taken); purge_inbox deletes them once older than the redelivery window."""
-        row = await self.fetch_one("SELECT 1 FROM telegram_updates LIMIT 1")
+        row = await self.fetch_one("SELECT 1 FROM update_marks LIMIT 1")
         self.legacy_marks = row is not None
 
     async def legacy_taken(self, user_id: int, update_id: int, window: int) -> bool:
@@ -473,7 +480,7 @@ class Storage:
         taken = self._taken.get_fresh(user_id)
         if taken is None:
             start = self._seq
-            row = await self.fetch_one("SELECT last_update_id, taken_at FROM telegram_updates WHERE user_id = ?",
+            row = await self.fetch_one("SELECT last_update_id, taken_at FROM update_marks WHERE user_id = ?",
                                        (user_id,))
             taken = (int(row[0]), int(row[1])) if row is not None else (-1, 0)
             if self._unchanged_since(start, user_id):
@@ -549,7 +556,7 @@ class Storage:
         """Forget handled updates older than `before` (epoch s: past the platform's redelivery window), and the old
         table's rows as old; returns how many inbox rows went."""
         counts = await self.write(("DELETE FROM inbox WHERE handled_at IS NOT NULL AND handled_at < ?", (before,)),
-                                  ("DELETE FROM telegram_updates WHERE taken_at < ?", (before,)), counted=True)
+                                  ("DELETE FROM update_marks WHERE taken_at < ?", (before,)), counted=True)
         if self.legacy_marks:
             await self.check_legacy_marks()
             self._taken.clear()

@@ -10,7 +10,7 @@ from bot.actions import Action, Role, encode
 InboundKind = Literal["text", "choice", "command", "other"]
 # What a reply is, so that adapters need no keys or meta to decide how to show it:
 #   message   plain text;  question  waits for an answer (choices or `expects`);  refusal  a tap or input refused
-#   (a button's notice on Telegram);  document  carries a file;  redraw  the tapped message again with new ticks;
+#   (a button's notice where there is one);  document  carries a file;  redraw  the tapped message again with new ticks;
 #   settled   the tapped question's answer, to show on it (its buttons go);  nudge  an unprompted coaching message;
 #   private_only  a command in a group chat: point the user to a private chat.
 ReplyKind = Literal["message", "question", "refusal", "document", "redraw", "settled", "nudge", "private_only"]
@@ -50,8 +50,16 @@ class Inbound:
     step: str = ""  # a form's answer names the question it answers (a stale form is refused, not taken)
     # A form with several questions: (step, text) in the form's order; `step`/`text` repeat the first of them.
     answers: tuple[tuple[str, str], ...] = ()
-    # The platform's id of the update (Telegram update_id) when it may deliver the same update again after a crash:
-    # the core drops a copy it already took, and records the id in the same commit as the handler's writes.
+    # The platform's id of the update when it may deliver the same update again (a crash, a retried webhook): the
+    # core drops a copy it already took, and records the id in the same commit as the handler's writes. It is an
+    # integer (the inbox's key with the platform, a signed 64-bit column on both backends) that must be
+    #   - the same for every delivery of one update, and unique per platform while the redelivery window lasts;
+    #   - increasing in the order the user sent a chat's updates: the inbox handles a chat's waiting updates in
+    #     update_id order.
+    # A platform whose ids are integers in that order passes them as they are. One whose ids are strings (e.g. a
+    # message id such as "wamid.HBgL...") derives one from what each delivery repeats: the update's own timestamp
+    # in the high bits and a stable hash of its string id below (`(seconds << 31) | (blake2b(id) & 0x7FFFFFFF)`:
+    # ordered to the second, unique unless two updates of one second share 31 bits); no table of string ids.
     update_id: int | None = None
 
 

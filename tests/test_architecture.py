@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,3 +122,33 @@ def test_no_import_cycles() -> None:
     # A package importing its own submodules (handlers/__init__ registering features) is not a cycle of concern
     # unless a submodule imports the package back.
     assert cycles == []
+
+
+def _engine_files() -> list[Path]:
+    """The engine: bot/*.py and its migrations (not bot/adapters/, where channels live)."""
+    return sorted([*(ROOT / "bot").glob("*.py"), *(ROOT / "bot" / "migrations").iterdir()])
+
+
+def test_engine_names_no_platform() -> None:
+    """A channel is one package plus one registry entry: no engine file (code or comment) names a platform. The
+    names are the registry's (a channel added there is checked too)."""
+    from bot import channels
+
+    names = {n.lower() for c in channels.platforms() for n in (c.name, c.title)}
+    assert len(names) >= 2  # the registry was read: there is something to look for
+    pattern = re.compile("|".join(sorted(map(re.escape, names))), re.IGNORECASE)
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in _engine_files() if path.is_file() and path.suffix in (".py", ".sql")
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if pattern.search(line)]
+    assert found == []
+
+
+def test_engine_reads_channels_only_through_the_registry() -> None:
+    """No engine module imports a channel's module: it asks bot.channels, which imports the registry by name (the
+    adapter boundary, bot/adapters/base.py, is the engine's own)."""
+    g = graph()
+    channel_land = {m for m in g if m.startswith("bot.adapters.") and m != "bot.adapters.base"}
+    bad = {m: sorted(deps & channel_land) for m, deps in g.items()
+           if m.startswith("bot") and not m.startswith("bot.adapters")}
+    assert {m: d for m, d in bad.items() if d} == {}

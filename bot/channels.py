@@ -110,6 +110,12 @@ def all_channels() -> tuple[Channel, ...]:
     return channels
 
 
+def forget() -> None:
+    """Read the registry again at the next question (tests that register a channel of their own)."""
+    for cached in (all_channels, _by_name, secret_shapes, chat_words):
+        cached.cache_clear()
+
+
 @functools.cache
 def _by_name() -> dict[str, Channel]:
     return {c.name: c for c in all_channels()}

@@ -7,6 +7,7 @@ import importlib
 import pkgutil
 from collections.abc import Iterable
 
+from bot import channels
 from bot.features import DEFAULT_FEATURES
 from bot.schema import ContentError, Issue, cross_language_issues, registered, variant_issues
 
@@ -32,6 +33,7 @@ def _catalog_check() -> list[Issue]:
 def run_checks(packages: Iterable[str] = DEFAULT_FEATURES) -> list[Issue]:
     """Import the feature packages, run every registered check (and the catalog check), return all issues."""
     import_features(packages)
+    channels.all_channels()  # the channels' modules register the checks of their own content too
     out: list[Issue] = []
     for name, fn in {"catalog": _catalog_check, **registered()}.items():
         try:

@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.adapters import discord_settings as discord
 from bot.adapters import telegram_settings as telegram
+from bot.adapters.whatsapp import settings as whatsapp
 from bot.channels import Channel
 
 
@@ -49,4 +50,8 @@ CHANNELS: tuple[Channel, ...] = (
             limit=discord.LIMIT, classify=discord.classify, describe=discord.describe,
             leader_only=True,  # one gateway connection per bot: the elected worker holds it
             sync=discord.sync, words=("discord",)),
+    Channel(whatsapp.PLATFORM, "WhatsApp", whatsapp.build, whatsapp.WhatsAppSettings, whatsapp.VARIABLES,
+            token="WHATSAPP_TOKEN", secrets=("token", "app_secret", "verify_token"), shapes=(whatsapp.TOKEN_SHAPE,),
+            enabled=whatsapp.enabled, limit=whatsapp.LIMIT, classify=whatsapp.classify, describe=whatsapp.describe,
+            migrations="bot.adapters.whatsapp/migrations", words=("whatsapp", "wa")),
 )

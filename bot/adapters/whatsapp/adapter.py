@@ -1,0 +1,377 @@
+"""WhatsApp Cloud API adapter: a webhook server (aiohttp) for what users write, the Graph API (pywa) for replies.
+
+Only translates: a webhook's messages -> Inbound (text; a tapped reply button or list row as a choice carrying the
+action's payload; `/plan` and a typed command word from content/whatsapp.toml as commands; anything else as
+"other"), a turn's replies -> as few WhatsApp messages as WhatsApp takes (render.py). A POST is checked against the
+app secret's signature, and its messages go into the core's inbox (Core.accept) before WhatsApp is answered 200: an
+acknowledged message is never lost; a second delivery of it is recognised by its id.
+
+WhatsApp takes a free-form message only within 24 hours of the user's last message. Replies are always inside it.
+A nudge outside it goes as the approved template of its kind (WHATSAPP_OUTSIDE_WINDOW=template) or is held and sent
+right after the user's next message (hold, the default); nothing free-form is ever sent outside the window.
+
+A user's WhatsApp id is their phone number: it is never logged (`who` gives a keyed hash), it goes to /export as
+the user's own data (the users row and this channel's rows, all keyed by the user) and /delete removes it.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
+from bot.adapters.whatsapp import render as R
+from bot.adapters.whatsapp.content import WhatsAppContent, load
+from bot.adapters.whatsapp.graph import TIMEOUT, UNREACHABLE, Graph, OutsideWindow, Refused
+from bot.adapters.whatsapp.store import Store
+from bot.adapters.whatsapp.webhook import Message, Status, read_payload, signature_ok, update_id
+from bot.i18n import base_language
+from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
+
+if TYPE_CHECKING:
+    from bot.adapters.whatsapp.settings import WhatsAppSettings
+    from bot.config import Config
+    from bot.core import Core, Deliver
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "whatsapp"      # the channel's name (bot/adapters/whatsapp/settings.py, the registry's entry)
+WINDOW = 24 * 3600         # WhatsApp's customer service window (seconds after the user's last message)
+WINDOW_MARGIN = 300        # a send this close to its end counts as outside (clocks and the send's own time)
+REPLY_RETRIES = 3          # a reply part WhatsApp did not take (5xx, rate limits) is tried again this often
+REPLY_RETRY_WAIT = 30.0    # and waits at most this long before each try
+LOG_FAILURES = frozenset({131047, 131056, 130429})
+
+
+def locale_of(wa_id: str) -> str:
+    """A language hint from the number's country code (+62: Indonesian); the core settles it from what they write."""
+    return "id" if wa_id.startswith("62") else "en"
+
+
+class WhatsAppAdapter:
+    """The brandcoach connector for WhatsApp (one business phone number)."""
+
+    platform = PLATFORM
+
+    def __init__(self, core: Core, config: Config, timeout: float = TIMEOUT) -> None:
+        settings: WhatsAppSettings = config.channels[PLATFORM]
+        missing = settings.missing()
+        if missing:
+            raise ValueError(f"{', '.join(missing)} not set")
+        self.settings = settings
+        self.core = core
+        self.config = config
+        self.timeout = timeout
+        self.secret = settings.app_secret or ""
+        self.webhook_listen = "0.0.0.0"
+        self.webhook_port = settings.webhook_port
+        self.content: WhatsAppContent = load()
+        self.template_names = dict(settings.templates)
+        self.languages = {**self.content.languages, **dict(settings.template_languages)}
+        self.store = Store(core.storage)
+        self.graph: Graph | None = None
+        self._runner: web.AppRunner | None = None
+        self._stop = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._numbered: dict[str, tuple[str, ...]] = {}  # user -> payloads of the numbered lines last shown
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # waits before a retry (tests record them)
+
+    # -- lifecycle -------------------------------------------------------------
+    async def connect(self) -> None:
+        """Open the Graph API client and start the webhook server."""
+        self._stop.clear()
+        self.graph = Graph(self.settings.token or "", self.settings.phone_id or "",
+                           self.settings.api_url, self.timeout)
+        app = web.Application(client_max_size=4 << 20)
+        app.router.add_get("/{path:.*}", self._verify)
+        app.router.add_post("/{path:.*}", self._post)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        try:
+            await self._runner.setup()
+            await web.TCPSite(self._runner, self.webhook_listen, self.webhook_port).start()
+        except BaseException:
+            await self._close()
+            raise
+
+    async def listen(self) -> None:
+        await self._stop.wait()
+
+    async def disconnect(self) -> None:
+        """Stop taking POSTs, finish the messages already taken (their replies too), then close."""
+        self._stop.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._close()
+
+    async def _close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.graph is not None:
+            await self.graph.close()
+            self.graph = None
+
+    def who(self, wa_id: str) -> str:
+        """A user as logs may name them: a keyed hash of the phone number (never the number)."""
+        return "wa:" + hmac.new(self.secret.encode(), wa_id.encode(), hashlib.sha256).hexdigest()[:12]
+
+    # -- webhook ---------------------------------------------------------------
+    async def _verify(self, request: web.Request) -> web.Response:
+        """The subscription handshake: echo hub.challenge when hub.verify_token is the operator's."""
+        query = request.query
+        given = query.get("hub.verify_token", "")
+        if query.get("hub.mode") == "subscribe" and "hub.challenge" in query and \
+                hmac.compare_digest(given.encode(), (self.settings.verify_token or "").encode()):
+            return web.Response(text=query["hub.challenge"])
+        return web.Response(status=403)
+
+    async def _post(self, request: web.Request) -> web.Response:
+        """A signed POST: its messages are in the inbox before the 200 (else WhatsApp is answered 500 and sends
+        it again); its statuses are recorded."""
+        raw = await request.read()
+        header = request.headers.get("X-Hub-Signature-256", "")
+        if not header:
+            return web.Response(status=401)
+        if not signature_ok(raw, header, self.secret):
+            log.warning("a WhatsApp webhook POST with a wrong signature was refused")
+            return web.Response(status=403)
+        try:
+            messages, statuses = read_payload(json.loads(raw))
+        except ValueError:
+            return web.Response(status=400)
+        try:
+            inbound = [(m, i) for m in messages if (i := self._inbound(m)) is not None]
+            fresh = await self.core.accept_many([(i, json.dumps({"to": m.wa_id})) for m, i in inbound]) \
+                if inbound else []
+        except Exception:
+            log.exception("WhatsApp messages could not be recorded; WhatsApp will send them again")
+            return web.Response(status=500)
+        for (message, item), new in zip(inbound, fresh):
+            self._spawn(self._take(message, item, new))
+        for status in statuses:
+            self._spawn(self._status(status))
+        return web.Response(text="ok")
+
+    async def settled(self) -> None:
+        """Wait until every message and status taken so far is handled (tests, and a stop)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _inbound(self, message: Message) -> Inbound | None:
+        user = UserRef(PLATFORM, message.wa_id, message.name)
+        base: dict[str, Any] = {"locale": locale_of(message.wa_id),
+                                "update_id": update_id(message.id, message.timestamp)}
+        if message.kind == "choice":
+            return Inbound(user, "choice", choice=message.choice, **base)
+        if message.kind == "other":
+            return Inbound(user, "other", other=message.other, **base)
+        text = message.text
+        parsed = parse_command(text)
+        if parsed is not None:
+            return Inbound(user, "command", command=parsed[0], args=parsed[1], text=command_text(text), **base)
+        word = self.content.words.get(text.strip().lower())
+        if word is not None:
+            return Inbound(user, "command", command=word, **base)
+        numbered = self._numbered.get(message.wa_id)
+        if numbered and text.strip().isdigit() and 1 <= int(text.strip()) <= len(numbered):
+            return Inbound(user, "choice", choice=numbered[int(text.strip()) - 1], **base)
+        return Inbound(user, "text", text=text, **base)
+
+    async def _take(self, message: Message, inbound: Inbound, new: bool) -> None:
+        """Open the user's window, then handle the message (its replies sent in the chat's turn)."""
+        try:
+            user = await self.core.storage.get_or_create_user(PLATFORM, message.wa_id, message.name, inbound.locale)
+            await self.store.touch(user.id, message.timestamp)
+        except Exception:
+            log.exception("the window of %s could not be recorded", self.who(message.wa_id))
+        accepted: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        accepted.set_result(new)
+        try:
+            await self.core.handle(inbound, self._replier_for(message.wa_id), accepted=accepted)
+        except Exception:
+            log.exception("a WhatsApp message of %s failed", self.who(message.wa_id))
+
+    async def _status(self, status: Status) -> None:
+        """A delivery fact: recorded for the user; a failure that says something about pacing or the window
+        logged (by its code, never the number); a user WhatsApp cannot deliver to is marked unreachable."""
+        try:
+            user_id = await self.store.user_id(status.wa_id)
+            if user_id is None:
+                return
+            await self.store.delivery(status.message_id, user_id, status.status, status.code, status.timestamp)
+            if status.status == "failed":
+                if status.code in LOG_FAILURES:
+                    log.warning("WhatsApp could not deliver a message to %s: error %s", self.who(status.wa_id),
+                                status.code)
+                if status.code in UNREACHABLE:
+                    await self.core.unreachable(PLATFORM, status.wa_id)
+        except Exception:
+            log.exception("a WhatsApp status could not be recorded")
+
+    def replier(self, envelope: str) -> Deliver | None:
+        """How to send the replies of a message this worker (before a restart) or another one accepted."""
+        try:
+            to = str(json.loads(envelope)["to"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        return self._replier_for(to)
+
+    def _replier_for(self, to: str) -> Deliver:
+        return lambda replies: self._reply(to, replies)
+
+    # -- outbound --------------------------------------------------------------
+    def _texts(self, lang: str, key: str) -> str:
+        return self.core.catalog.t(lang, key)
+
+    async def _reply(self, to: str, replies: list[Outbound]) -> None:
+        """A message's replies (the user just wrote: inside the window), then any nudge held for them."""
+        try:
+            await self._deliver(to, R.render_turn(replies, self._texts), retries=REPLY_RETRIES)
+            held = await self._held(to)
+            if held:
+                await self._deliver(to, R.render_turn(held, self._texts))
+        except UserUnreachable:
+            log.info("WhatsApp cannot deliver to %s; marked unreachable", self.who(to))
+            await self.core.unreachable(PLATFORM, to)
+        except (RetryLater, DeliveryUnknown, OutsideWindow, Refused) as exc:
+            log.warning("a reply to %s was not sent: %s", self.who(to), exc)
+
+    async def _held(self, to: str) -> list[Outbound]:
+        user_id = await self.store.user_id(to)
+        return await self.store.take_held(user_id) if user_id is not None else []
+
+    async def _deliver(self, to: str, messages: Sequence[R.WAMessage], skip: int = 0,
+                       done: Callable[[int], None] | None = None, retries: int = 0) -> None:
+        """Send each message from `skip` on, paced by the core's limiter; `done(i)` after message i went. A part
+        WhatsApp provably did not take (RetryLater: 5xx, rate limits) is tried again up to `retries` times (replies:
+        the user waits for them), waiting as told; else RetryLater goes to the caller (a nudge is rescheduled)."""
+        graph = self.graph
+        if graph is None:
+            raise RetryLater(30.0, "WhatsApp is not connected")
+        for i, message in enumerate(messages):
+            if i < skip:
+                continue
+            for attempt in range(retries + 1):
+                try:
+                    await self._send_one(graph, to, message)
+                    break
+                except RetryLater as exc:
+                    if attempt == retries:
+                        raise
+                    await self.sleep(min(exc.after, REPLY_RETRY_WAIT))
+            if message.choices:
+                self._numbered[to] = message.choices
+            else:
+                self._numbered.pop(to, None)
+            if done is not None:
+                done(i)
+
+    async def _send_one(self, graph: Graph, to: str, message: R.WAMessage) -> None:
+        """Upload the message's file (a file WhatsApp refuses: its caption goes alone), then send it."""
+        media_id = None
+        if message.media is not None:
+            try:
+                media_id = await graph.upload(message.media.data, message.media.mime, message.media.name)
+            except Refused:
+                log.warning("WhatsApp refused a %s file; its caption goes alone", message.media.mime)
+                caption = str(message.body.get("caption") or self._texts("id", "whatsapp.file_too_big"))
+                message = R.WAMessage("text", {"body": caption, "preview_url": False})
+        async with self.core.limiter.slot(PLATFORM, to):
+            payload = message.payload(to, media_id)
+            await graph.send(to, message.type, payload[message.type])
+
+    async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
+        """Unprompted messages (nudges, follow-ups) in the chat's turn: free-form inside the window; outside it a
+        nudge goes as its template or is held (WHATSAPP_OUTSIDE_WINDOW). Raises UserUnreachable, RetryLater (with
+        the parts that did arrive) or DeliveryUnknown."""
+        sent = [skip]
+
+        def went(i: int) -> None:
+            sent[0] = i + 1
+
+        async def run() -> None:
+            if not await self._inside(user_id):
+                await self._outside(user_id, messages)
+                return
+            try:
+                await self._deliver(user_id, R.render_turn(messages, self._texts), skip, went)
+            except OutsideWindow:  # WhatsApp's clock says the window closed: never again as free-form
+                await self._outside(user_id, messages)
+            except Refused as exc:
+                raise RetryLater(3600.0, str(exc), delivered=sent[0]) from None
+            except RetryLater as exc:
+                raise RetryLater(exc.after, str(exc), delivered=sent[0]) from None
+
+        await self.core.in_turn(PLATFORM, user_id, run)
+
+    async def _inside(self, wa_id: str) -> bool:
+        user_id = await self.store.user_id(wa_id)
+        last = await self.store.last_inbound(user_id) if user_id is not None else None
+        now = int(self.core.clock.now().timestamp())
+        return last is not None and now - last < WINDOW - WINDOW_MARGIN
+
+    async def _outside(self, wa_id: str, messages: list[Outbound]) -> None:
+        """Outside the window: each nudge as its template (policy "template" and one exists), else held."""
+        user_id = await self.store.user_id(wa_id)
+        if user_id is None:
+            raise UserUnreachable("no such WhatsApp user")
+        now = int(self.core.clock.now().timestamp())
+        for message in messages:
+            if self.settings.outside_window == "template" and await self._template(wa_id, user_id, message):
+                continue
+            if message.file is not None:
+                log.info("a file for %s outside the window was dropped (files are not held)", self.who(wa_id))
+                continue
+            await self.store.hold(user_id, message, now)
+            log.info("a %s for %s is held until they write (outside the 24-hour window)", message.kind,
+                     self.who(wa_id))
+
+    def template_for(self, message: Outbound) -> tuple[str, str, tuple[str, ...]] | None:
+        """(approved name, language code, params) of the template a nudge goes as; None when it has none."""
+        parts = message.key.split(".")
+        if message.kind != "nudge" or len(parts) < 2 or parts[0] != "nudge":
+            return None
+        template = self.content.templates.get(parts[1])
+        code = self.languages.get(base_language(message.lang))
+        if template is None or code is None:
+            return None
+        return self.template_names.get(template.name, template.name), code, template.params
+
+    async def _template(self, wa_id: str, user_id: int, message: Outbound) -> bool:
+        """Send the nudge's template; False when it has none or WhatsApp refuses it (the nudge is held then)."""
+        found = self.template_for(message)
+        graph = self.graph
+        if found is None or graph is None:
+            return False
+        name, code, params = found
+        body: dict[str, Any] = {"name": name, "language": {"code": code}}
+        if params:
+            answers = await self.core.storage.answers(user_id)
+            values = {"name": str(answers.get("name") or "").strip()[:60] or "-"}
+            body["components"] = [{"type": "body", "parameters": [{"type": "text", "text": values[p]}
+                                                                   for p in params]}]
+        try:
+            async with self.core.limiter.slot(PLATFORM, wa_id):
+                await graph.send(wa_id, "template", body)
+        except Refused as exc:
+            log.warning("WhatsApp refused the template %s (error %s): the nudge is held", name, exc.code)
+            return False
+        return True
+
+    async def forget(self, user_id: str) -> None:
+        """After /delete: the rows went with the user; what this process remembers of them goes too."""
+        self._numbered.pop(user_id, None)

@@ -77,6 +77,11 @@ class Config:
         return not channel.local and channel.enabled(self.section(channel))
 
     @property
+    def paid_broadcast(self) -> bool:
+        """Whether a channel's settings pay for its faster tier of unprompted sends (its paid limits)."""
+        return any(c.paid_limit is not None and c.paid(self.section(c)) for c in registry.platforms())
+
+    @property
     def has_platform(self) -> bool:
         return any(self.serves(c) for c in registry.platforms())
 

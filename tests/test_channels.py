@@ -37,13 +37,14 @@ class Unreachable(Exception):
 class ExampleSettings:
     token: str | None = field(default=None, repr=False)
     port: int = 9000
+    fast: bool = False  # pays for faster unprompted sends
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ExampleSettings:
         port = (env.get("EXAMPLE_PORT") or "9000").strip()
         if not port.isdigit():
             raise ConfigError(f"EXAMPLE_PORT must be a port number, got {port[:20]!r}")
-        return cls(env.get("EXAMPLE_TOKEN") or None, int(port))
+        return cls(env.get("EXAMPLE_TOKEN") or None, int(port), env.get("EXAMPLE_FAST") == "1")
 
 
 class ExampleAdapter:
@@ -78,6 +79,7 @@ def _classify(exc: BaseException) -> tuple[channels.Verdict, str] | None:
 ENTRY = Channel("example", "Example", ExampleAdapter, ExampleSettings, ("EXAMPLE_TOKEN", "EXAMPLE_PORT"),
                 token="EXAMPLE_TOKEN", secrets=("token",), shapes=(r"\bEXA-[0-9a-f]{32}\b",),
                 enabled=lambda s: bool(s.token), limit=Limit(7, 1.0, chat_burst=2, chat_window=2.0),
+                paid_limit=Limit(70, 1.0, reserve=10, reply_per_window=7), paid=lambda s: s.fast,
                 is_group=lambda chat: chat.startswith("g"), classify=_classify,
                 describe=lambda adapter: f"serving Example on port {adapter.config.example_port}",
                 words=("examplechat",))
@@ -114,6 +116,9 @@ def test_its_secrets_are_masked_by_shape(example: Channel) -> None:
 def test_its_limits_and_groups_are_kept(example: Channel) -> None:
     limits = limits_for(from_env({}))
     assert limits["example"] == Limit(7, 1.0, chat_burst=2, chat_window=2.0)
+    assert not from_env({}).paid_broadcast
+    paying = from_env({"EXAMPLE_FAST": "1"})
+    assert paying.paid_broadcast and limits_for(paying)["example"] == Limit(70, 1.0, reserve=10, reply_per_window=7)
     assert is_group("example", "g-42") and not is_group("example", "42")
 
 

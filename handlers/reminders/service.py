@@ -32,7 +32,7 @@ class NudgeService:
         self.core = core
         self.interval = interval or (config.nudge_tick if config is not None else TICK_SECONDS)
         grace = config.grace_hours if config is not None else 6.0
-        paid = config is not None and config.telegram_paid_broadcast
+        paid = config is not None and config.paid_broadcast  # a channel's paid tier (bot/channels.py)
         # Enough sends in flight to fill the platform's rate: ~0.1-0.3 s a request at up to 1,000 msg/s when paid.
         # Pacing is the core's limiter (core.limiter, PAID_LIMITS when paid: see bot/ratelimit.py limits_for).
         batch = batch or (config.nudge_batch if config is not None else 100)

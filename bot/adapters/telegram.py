@@ -17,7 +17,6 @@ import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters import telegram_lib  # noqa: F401  # first: PTB without libraries it does not need here
@@ -29,7 +28,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.adapters import telegram_format as F
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.telegram_http import AiohttpRequest
-from bot.adapters.telegram_net import ALLOWED_UPDATES, FetchQueue, PerChatUpdateProcessor, Transport
+from bot.adapters.telegram_net import FetchQueue, PerChatUpdateProcessor, Poller, Transport
 from bot.adapters.telegram_out import Outbox, Progress
 from bot.dispatcher import holds_turn
 from bot.i18n import LANGUAGES
@@ -70,6 +69,7 @@ class TelegramAdapter:
         # polling: updates fetched and not yet recorded, recorded together by one task at a time (in fetch order)
         self._batch: list[tuple[Inbound, str, asyncio.Future[bool]]] = []
         self._flushing: asyncio.Future[None] | None = None
+        self._polling: asyncio.Future[None] | None = None  # long polling (bot/adapters/telegram_net.Poller)
 
     @property
     def sleep(self) -> Callable[[float], Awaitable[None]]:
@@ -118,18 +118,17 @@ class TelegramAdapter:
         if self.config.telegram_webhook_url:
             await self.net.start_webhook(self.config.telegram_webhook_url, self.webhook_listen,
                                          self.config.telegram_webhook_port)
-        elif application.updater is not None:
+            await self._stop.wait()
+        else:
             # several workers on one database: one polls (the others send, and take over if it goes)
             async with self.core.leadership("telegram-polling"):
                 if self._stop.is_set():
                     return
                 log.info("polling Telegram (this worker was elected to)")
-                await application.updater.start_polling(
-                    timeout=timedelta(seconds=self.poll_timeout), allowed_updates=list(ALLOWED_UPDATES),
-                    drop_pending_updates=False, error_callback=self._on_polling_error)
-                await self._stop.wait()
+                self._polling = asyncio.ensure_future(
+                    Poller(application, self.poll_timeout, on_error=self._on_polling_error).run(self._stop))
+                await self._polling
                 return
-        await self._stop.wait()
 
     async def disconnect(self) -> None:
         """Stop fetching, finish every update already taken (and confirm it), then close."""
@@ -139,8 +138,9 @@ class TelegramAdapter:
             return
         try:
             await self.net.stop_webhook()
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()  # a last getUpdates confirms what was fetched
+            if self._polling is not None:  # it ends at once; a last getUpdates confirms what was fetched
+                await asyncio.wait({self._polling})
+                self._polling = None
             if application.running:
                 await application.stop()           # handles every update already taken, replies included
         finally:

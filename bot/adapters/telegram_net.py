@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hmac
 import json
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.adapters.base import RetryLater
@@ -27,6 +28,7 @@ T = TypeVar("T")
 ALLOWED_UPDATES: tuple[str, ...] = ("message", "callback_query", "my_chat_member")
 NETWORK_RETRIES = 5          # attempts after a network error or timeout, with doubling waits
 MAX_BACKOFF = 30.0
+CONFIRM_WAIT = 3.0           # a stop's last getUpdates (confirming what was fetched) takes this long at most
 WEBHOOK_BODY_LIMIT = 1 << 20
 
 
@@ -108,6 +110,87 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
+
+
+class Poller:
+    """Long polling (getUpdates into the application's update queue) until `stop` is set, in place of PTB's
+    Updater.start_polling: with Telegram unreachable, PTB's pause between attempts grows to 30 s and a stop waits it
+    out (docker stop allows 10 s), and its last confirming getUpdates logs an ERROR with a traceback. Here every wait
+    (an attempt, a pause) ends as soon as `stop` is set; the last getUpdates is made only when something fetched is
+    still unconfirmed, takes CONFIRM_WAIT at most, and a failure is one line (Telegram sends those updates again
+    and the inbox drops the copies)."""
+
+    def __init__(self, application: Application, timeout: float,  # type: ignore[type-arg]
+                 allowed: Sequence[str] = ALLOWED_UPDATES,
+                 on_error: Callable[[TelegramError], None] | None = None) -> None:
+        self.application = application
+        self.timeout = timeout
+        self.allowed = list(allowed)
+        self.on_error = on_error
+        self.offset: int | None = None  # the update id after the last one queued: the next getUpdates confirms it
+        self.unconfirmed = False        # updates were queued since the last getUpdates that Telegram answered
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop`; then confirm what was fetched (a webhook left set is removed first, as PTB does)."""
+        bot = self.application.bot
+        delay = 1.0
+        ready = False
+        while not stop.is_set():
+            try:
+                if not ready:
+                    ready = await _unless(stop, bot.delete_webhook(drop_pending_updates=False)) is not None
+                else:
+                    await _unless(stop, self._fetch())
+                delay = 1.0
+                continue
+            except InvalidToken:
+                raise  # the token was revoked: no retry can help (the process reports it and ends)
+            except RetryAfter as exc:
+                wait = _retry_seconds(exc)
+            except TelegramError as exc:
+                if self.on_error is not None:
+                    self.on_error(exc)
+                wait, delay = delay, min(MAX_BACKOFF, delay * 2)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+        await self._confirm()
+
+    async def _fetch(self) -> bool:
+        updates = await self.application.bot.get_updates(offset=self.offset, timeout=self.timeout,
+                                                         allowed_updates=self.allowed)
+        self.unconfirmed = False  # Telegram answered: everything before `offset` is confirmed
+        for update in updates:
+            await self.application.update_queue.put(update)
+            self.offset, self.unconfirmed = update.update_id + 1, True
+        return True
+
+    async def _confirm(self) -> None:
+        if not self.unconfirmed:
+            return
+        try:
+            async with asyncio.timeout(CONFIRM_WAIT):
+                await self.application.bot.get_updates(offset=self.offset, timeout=0, allowed_updates=self.allowed)
+            self.unconfirmed = False
+        except (TelegramError, TimeoutError) as exc:
+            log.warning("could not confirm the last updates to Telegram (%s): they come again at the next start "
+                        "and are not handled twice", exc or "no answer in time")
+
+
+async def _unless(stop: asyncio.Event, work: Awaitable[T]) -> T | None:
+    """`work`'s result, or None (work cancelled) as soon as `stop` is set."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((task, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, stopping):
+            if not pending.done():
+                pending.cancel()
+    if not task.done() or task.cancelled():
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return None
+    return task.result()
 
 
 class Transport:

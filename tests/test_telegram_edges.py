@@ -1,0 +1,76 @@
+"""Telegram adapter edges: taps on messages Telegram no longer sends along, stopping during an outage, which Bot API
+calls may be repeated."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fake_telegram import FakeTelegram
+from test_telegram import UID_ID, Chat, running
+
+ROOT = Path(__file__).resolve().parent.parent
+STOP_BOUND = 9.0  # seconds: docker stop sends SIGKILL after 10 (a liveness bound, not a measurement)
+
+
+async def test_a_tap_without_its_message_is_answered_as_an_old_button(tg: FakeTelegram, db_path: str,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """A callback query without `message` (a button under an inline message, or a message too old for Telegram to
+    send along) gets the old-button notice on its spinner, and nothing alarming is logged."""
+    caplog.set_level(logging.INFO)
+    async with running(tg, db_path) as run:
+        chat = Chat(tg, run.core, UID_ID, "id")
+        mark = tg.mark()
+        for query in ({"inline_message_id": "AAAinline1"}, {"chat_instance": "ci-old"}):
+            update_id = await tg.push({"callback_query": {
+                "id": f"cq{tg.next_update_id + 1}", "from": chat.user, "chat_instance": "ci1", "data": "a:role:artist",
+                **query}})
+            answer = await chat.answer_query(update_id)
+            assert answer.params.get("text") == chat.t("err.stale_button")
+        assert [c for c in tg.calls[mark:] if c.method.startswith(("send", "edit"))] == []
+    alarming = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert alarming == [], [r.getMessage() for r in alarming]
+
+
+async def until(check: object, bound: float, what: str) -> None:
+    """Wait (bounded, polling) until check() is true: a liveness wait on another process, never a measurement."""
+    deadline = time.monotonic() + bound
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {bound:.0f} s: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def test_a_stop_while_telegram_is_unreachable_is_prompt_and_quiet(tg: FakeTelegram, tmp_path: Path) -> None:
+    """`brandcoach run` long polling, then the Bot API unreachable (connections refused) long enough for polling to
+    fail and pause a few times: SIGTERM ends it well within docker stop's 10 s, with no ERROR and no traceback."""
+    logfile = tmp_path / "bot.log"
+    env = {k: v for k, v in os.environ.items() if k not in {"DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL", "BRANDCOACH_DB"}}
+    env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=tg.token, TELEGRAM_API_URL=tg.api_url)
+    mark = tg.mark()
+    with open(logfile, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "--db", str(tmp_path / "b.sqlite3"), "--log-level",
+                                 "INFO", "run"], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                cwd=tmp_path, env=env)
+    try:
+        await tg.wait_for(lambda c: c.method == "getupdates", after=mark, timeout=60)
+        await tg.stop()  # the Bot API unreachable from now on
+        failures = "telegram polling error"
+        await until(lambda: logfile.read_text(errors="replace").count(failures) >= 3, 60,
+                    "three failed getUpdates in the log")
+        proc.send_signal(signal.SIGTERM)
+        await until(lambda: proc.poll() is not None, STOP_BOUND, "the process ended after SIGTERM")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    log = logfile.read_text(errors="replace")
+    assert proc.returncode == 0, log[-3000:]
+    assert "ERROR" not in log and "Traceback" not in log, log[-3000:]

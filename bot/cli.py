@@ -24,6 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="brandcoach", description="Personal branding coach chatbot.")
     parser.add_argument("--db", help="SQLite file or postgresql:// URL (default: $BRANDCOACH_DB or ./brandcoach.sqlite3)")
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--log-format", choices=("text", "json"),
+                        help="text (default) or json: one JSON object per line (also $BRANDCOACH_LOG_FORMAT)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     sub = parser.add_subparsers(dest="command")
     chat = sub.add_parser("chat", help="chat with the coach in this terminal")
@@ -44,6 +46,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     render.add_argument("--platform", help=f"{', '.join(c.name for c in channels.all_channels())}"
                         " (when the id exists on several)")
     render.add_argument("--out", required=True, help="folder to write the three files to")
+    saving = sub.add_parser("backup", help="copy the SQLite database to a file, consistently, while the bot runs")
+    saving.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
+    saving.add_argument("--to", dest="backup_file", metavar="FILE", required=True, help="the backup file to write")
+    putting = sub.add_parser("restore", help="replace the SQLite database with a backup (the bot stopped)")
+    putting.add_argument("--db", dest="chat_db", metavar="PATH", help="SQLite file")
+    putting.add_argument("--from", dest="backup_file", metavar="FILE", required=True, help="the backup to restore")
     check = sub.add_parser("check-content", help="check content/*.toml and the message catalogs, then exit")
     check.add_argument("--content-dir", help="read content TOML from this directory (default: the packaged content)")
     check.add_argument("--locales-dir", help="read catalogs from this directory (default: the packaged locales)")
@@ -195,8 +203,12 @@ def render_pictures(config: Config, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot import logsetup
+    try:
+        logsetup.configure(args.log_format, getattr(logging, str(args.log_level).upper(), logging.WARNING))
+    except ValueError as exc:  # BRANDCOACH_LOG_FORMAT neither text nor json
+        print(f"brandcoach: {exc}", file=sys.stderr)
+        return 2
     for name in filter(None, os.environ.get("BRANDCOACH_DEBUG_LOGGERS", "").split(",")):  # e.g. bot.core,bot.inbox
         logging.getLogger(name.strip()).setLevel(logging.DEBUG)
     from bot.config import ConfigError
@@ -207,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     redact.install(config.secrets)
     redact.install_hooks(config.secrets)
+    logsetup.mask(config.secrets)  # the JSON lines' own masking (the filter above masks the records already)
+    if args.command in ("backup", "restore"):  # no content check; restore takes the database's lock itself
+        from bot.backup import run as copy_database
+        return copy_database(args.command, config.db_path, args.backup_file)
     if args.command == "check-content" or check_content(startup=True):
         return check_content(args) if args.command == "check-content" else 2
     if args.command == "sync-commands":  # no database lock: it only writes the small sync record beside it

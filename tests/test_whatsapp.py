@@ -208,18 +208,25 @@ async def test_whole_questionnaire_to_a_plan(graph: FakeGraph, db_path: str, clo
         assert len(chat.turns[-1]) == 1
         await play(chat, script)
         plan = await finish(chat)
+        # /plan later: the plan again, with its PDF and card
+        mark = graph.mark()
+        await chat.say("/plan")
+        await run.core.follow_ups.drain(120)
+        await run.adapter.settled()
+        again = graph.sent(wa_id, mark)
         user = await run.core.storage.find_user("whatsapp", wa_id)
         assert user is not None and user.language == lang
         assert (await run.core.storage.get_flow(user.id)).status == "done"  # type: ignore[union-attr]
     assert graph.refused() == []  # nothing WhatsApp would refuse was ever sent
-    kinds = [c.type for c in plan]
-    assert "image" in kinds  # the card
-    pdfs = [c for c in plan if c.type == "document" and graph.media[c.body["document"]["id"]]["mime"]
-            == "application/pdf"]
-    assert len(pdfs) == 1 and graph.media[pdfs[0].body["document"]["id"]]["data"].startswith(b"%PDF-")
-    texts = "\n".join(c.text for c in plan)
-    assert chat.t("plan.title", name="").strip() in texts
-    assert all(len(c.text) <= 4096 for c in plan)
+    for sent in (plan, again):
+        kinds = [c.type for c in sent]
+        assert "image" in kinds  # the card
+        pdfs = [c for c in sent if c.type == "document" and graph.media[c.body["document"]["id"]]["mime"]
+                == "application/pdf"]
+        assert len(pdfs) == 1 and graph.media[pdfs[0].body["document"]["id"]]["data"].startswith(b"%PDF-")
+        texts = "\n".join(c.text for c in sent)
+        assert chat.t("plan.title", name="").strip() in texts
+        assert all(len(c.text) <= 4096 for c in sent)
 
 
 # -- nudges and the 24-hour window -------------------------------------------------------------------

@@ -14,12 +14,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.context import Context
-from bot.router import Router
 from bot.types import OutFile
 from handlers.pictures import pool
+
+if TYPE_CHECKING:  # the drawing worker imports this package: it needs no context or router (~11 MB)
+    from bot.context import Context
+    from bot.router import Router
 
 log = logging.getLogger(__name__)
 Tr = Callable[..., str]
@@ -108,7 +110,7 @@ def pictures_coming(ctx: Context) -> bool:
     return ctx.core.follow_ups.under_way(_coming_name(ctx))
 
 
-PlanParts = Callable[[Context], Awaitable[tuple[Mapping[str, Any], str, Sequence[Any]] | None]]
+PlanParts = Callable[["Context"], Awaitable[tuple[Mapping[str, Any], str, Sequence[Any]] | None]]
 
 
 def plan_pictures(ctx: Context, parts: PlanParts) -> str:

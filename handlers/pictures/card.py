@@ -4,13 +4,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from handlers import steps as S
-from handlers.plan import posting as P
-from handlers.plan.posting import Posting
 from handlers.pictures.fonts import safe
 from handlers.pictures.layout import Canvas, Fit, Picture, fit
+
+if TYPE_CHECKING:
+    from handlers.plan.posting import Posting
+
+# The questionnaire and the posting schedule are imported where the card's texts are made (in the bot), not at the
+# top: the drawing worker imports this module to draw, and needs neither (they cost it ~4 MB and the plan's imports).
 
 Tr = Callable[..., str]
 WIDTH, HEIGHT = 1080, 1350
@@ -40,6 +43,8 @@ class CardFacts:
 
 def label(step_id: str, item: Any, t: Tr) -> str:
     """An answer item as the user reads it: a fixed option's label, else the text itself."""
+    from handlers import steps as S
+
     step = S.step_by_id(step_id)
     if step is not None and step.options and not step.options_from and str(item) in step.options:
         return t(f"opt.{step_id}.{item}")
@@ -88,6 +93,8 @@ def card_facts(answers: Mapping[str, Any], t: Tr, when: Posting | None = None, c
     posting line is the one posting schedule (handlers/plan/posting.py: `when`, the user's; worked out from the
     answers alone when not given), so the card says what the plan and the calendar say. `contact`: the user's name
     on the chat platform, for the handle line when the name answer holds no handle (`name_and_handle`)."""
+    from handlers.plan import posting as P
+
     criticism = str(answers.get("criticism") or "")
     rule_key = f"pic.rule.{criticism}" if criticism else "pic.rule.default"
     rule = t(rule_key)

@@ -3,8 +3,15 @@
 Drawing is CPU-bound and partly pure Python (the PDF writer): in a thread it would hold the GIL and stall every
 other user's replies while one plan is drawn. The pool starts on first use (spawned, so it shares nothing with the
 bot's threads) and falls back to a thread where processes cannot be had. BRANDCOACH_DRAW_WORKERS sets its size
-(default 1; 0 draws in a thread). A worker holds ~80 MB once it has drawn (fonts, shaping, images): the pool is
-shut down after IDLE_SECONDS without a drawing and started again on the next one (about half a second).
+(default 1; 0 draws in a thread). A worker imports only what drawing needs (`start_worker`; no engine, no
+questionnaire) and holds ~70-75 MB once it has drawn, most of it fpdf2 and fontTools (~35 MB of imports) and
+Pillow: the pool is shut down after IDLE_SECONDS without a drawing and started again on the next one (about a
+second: imports, fonts cut for the PDF).
+
+Why a process and not a thread: one plan's card and PDF are ~60 ms of CPU, most of it pure Python holding the GIL;
+100 confirms at once are ~6 s of it, which in a thread would share one core with every other user's replies,
+while the worker uses the machine's second core. In-process drawing would save the worker's interpreter and
+duplicated modules (~20-25 MB) at that cost: BRANDCOACH_DRAW_WORKERS=0 chooses it.
 """
 from __future__ import annotations
 
@@ -17,8 +24,6 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
-
-from bot.dispatcher import LoopSemaphore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,14 +39,21 @@ def _workers() -> int:
     return int(os.environ.get("BRANDCOACH_DRAW_WORKERS", "1") or 1)
 
 
-_turns = LoopSemaphore(lambda: max(2, 2 * _workers()))
+_turns: Any = None
 
 
 def turn() -> asyncio.Semaphore:
     """Admission for drawing a plan's pictures: a few at a time, as many as keep the workers busy. When 1,000 users
     confirm at once, their drawings wait here instead of 1,000 card and PDF results waiting in memory for their
-    sending turn."""
-    return _turns.get()
+    sending turn. (The engine's semaphore is imported here, not at the top: a drawing worker imports this module
+    and needs none of the engine, ~8 MB.)"""
+    global _turns
+    if _turns is None:
+        from bot.dispatcher import LoopSemaphore
+
+        _turns = LoopSemaphore(lambda: max(2, 2 * _workers()))
+    semaphore: asyncio.Semaphore = _turns.get()
+    return semaphore
 
 
 def watch_parent(parent: int, every: float = 1.0) -> None:
@@ -58,6 +70,21 @@ def watch_parent(parent: int, every: float = 1.0) -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
+# Libraries fpdf2 imports when they are installed, for what the plan's PDF never does (images as arrays, signing and
+# encrypting PDFs): hidden from the drawing worker they cost it nothing (~19 MB resident otherwise), and fpdf2
+# works as if they were absent, which it supports.
+UNUSED_IN_WORKER = ("numpy", "cryptography")
+
+
+def start_worker(parent: int) -> None:
+    """A drawing worker's start: the libraries it never needs hidden (`UNUSED_IN_WORKER`), and `watch_parent`."""
+    import sys
+
+    for name in UNUSED_IN_WORKER:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # "import name" raises ImportError
+    watch_parent(parent)
+
+
 def _executor() -> Executor | None:
     global _pool, _unavailable, _exit_hook
     if _pool is not None or _unavailable:
@@ -68,7 +95,7 @@ def _executor() -> Executor | None:
         return None
     try:
         _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=watch_parent, initargs=(os.getpid(),))
+                                    initializer=start_worker, initargs=(os.getpid(),))
     except (OSError, ValueError, NotImplementedError):
         log.warning("no process pool for drawing; drawing in a thread", exc_info=True)
         _unavailable = True

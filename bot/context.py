@@ -96,7 +96,7 @@ class Context:
         """Set (or clear, with None) the typed input the conversation waits for."""
         flow = self.flow or await self.storage.get_flow(self.user.id)
         if flow is None:
-            flow = Flow(self.user.id, "paused", None, None, [], None)
+            flow = Flow(self.user.id, "paused", None, None, None, None)
         text = encode_awaits(awaits) if awaits is not None else None
         if flow.awaits == text:
             return

@@ -29,6 +29,7 @@ from bot import channels
 from bot.clock import Clock, SystemClock
 from bot.features import DEFAULT_FEATURES
 from bot.writer import GroupCommitWriter, Statement
+from bot.state import Draft, as_draft, decode_draft, encode_draft
 
 log = logging.getLogger(__name__)
 DEFAULT_DB = "brandcoach.sqlite3"
@@ -142,15 +143,16 @@ class Flow:
     """The user's conversation state, in one row: the questionnaire's position and the input awaited.
 
     `status` active | paused | confirm | done; `step` the current question; `return_to` where an /edit goes back
-    to; `draft` a multi-choice selection in progress; `awaits` typed input a feature waits for (its route name,
-    then details: 'confirm:delete', 'tz', 'times:post', 'win:2026-W02') since `awaits_at` (epoch seconds).
+    to; `draft` a feature's work in progress (bot/state.py: a multi-choice selection, a name offered back...);
+    `awaits` the typed input a feature waits for, as bot/state.py encodes it ('confirm:delete', 'times:post'; read
+    it typed as `Context.awaits`) since `awaits_at` (epoch seconds).
     """
 
     user_id: int
     status: str
     step: str | None
     return_to: str | None
-    draft: list[str]
+    draft: Draft | None
     awaits: str | None
     planned_at: str | None = None  # when a plan was last confirmed (kept while the user edits answers)
     awaits_at: int | None = None
@@ -580,18 +582,18 @@ class Storage:
     async def get_flow(self, user_id: int) -> Flow | None:
         if user_id in self._flows:
             cached = self._flows.get_fresh(user_id)
-            return _clone(cached, draft=list(cached.draft)) if cached is not None else None
+            return _clone(cached) if cached is not None else None
         start = self._seq
         row = await self.fetch_one("SELECT * FROM flows WHERE user_id = ?", (user_id,))
         flow = None if row is None else Flow(row["user_id"], row["status"], row["step"], row["return_to"],
-                                             json.loads(row["draft"] or "[]"), row["awaits"], row["planned_at"],
+                                             decode_draft(row["draft"]), row["awaits"], row["planned_at"],
                                              row["awaits_at"])
         if self._unchanged_since(start, user_id):
             self._flows.put(user_id, flow)
-        return _clone(flow, draft=list(flow.draft)) if flow is not None else None
+        return _clone(flow) if flow is not None else None
 
     def _cache_flow(self, flow: Flow) -> None:
-        self._flows.put(flow.user_id, _clone(flow, draft=list(flow.draft)))
+        self._flows.put(flow.user_id, _clone(flow, draft=as_draft(flow.draft)))  # drafts are frozen: shared
 
     async def save_flow(self, flow: Flow) -> None:
         self._touch(flow.user_id)
@@ -704,7 +706,7 @@ def _flow_upsert(flow: Flow, now: str) -> Statement:
             " step = excluded.step, return_to = excluded.return_to, draft = excluded.draft,"
             " awaits = excluded.awaits, awaits_at = excluded.awaits_at, planned_at = excluded.planned_at,"
             " updated_at = excluded.updated_at",
-            (flow.user_id, flow.status, flow.step, flow.return_to, json.dumps(flow.draft), flow.awaits,
+            (flow.user_id, flow.status, flow.step, flow.return_to, encode_draft(flow.draft), flow.awaits,
              flow.awaits_at, flow.planned_at, now))
 
 

@@ -7,7 +7,7 @@ from bot.actions import Action, action
 from bot.context import Context
 from bot.i18n import LANGUAGES
 from bot.router import Router
-from bot.state import Confirmation, decode_awaits
+from bot.state import Confirmation, Draft, Legacy, as_draft, decode_awaits, draft
 from bot.storage import Flow
 from bot.types import Choice, TextField
 from handlers import feedback as F
@@ -79,16 +79,75 @@ class NameNo(Action):
     """Type the name again."""
 
 
-SUGGESTED = "?"  # a draft entry "?<option>": the option a "Did you mean ...?" offered (a typed yes accepts it)
+# -- the questionnaire's drafts (flows.draft, bot/state.py) ------------------------------------------------------
+
+@draft("ticks")
+class Ticks(Draft):
+    """The options ticked so far at a multi-choice step."""
+
+    options: tuple[str, ...]
+
+
+@draft("suggested")
+class Suggested(Draft):
+    """The option a "Did you mean ...?" offered at a choice step (a typed yes accepts it)."""
+
+    option: str
+
+
+@draft("name")
+class NameOffer(Draft):
+    """A name read from an answer that read like a sentence, offered back for a yes or no."""
+
+    name: str
+
+
+@draft("form")
+class FormValues(Draft):
+    """A form's values not stored yet (a field was refused), (step id, text) in the form's order."""
+
+    fields: tuple[tuple[str, str], ...]
+
+
+LEGACY_SUGGESTED = "?"  # before typed drafts: an entry "?<option>" was a suggestion, "step=text" a form value
+
+
+def _from_legacy(flow: Flow, items: tuple[str, ...]) -> Draft | None:
+    """A draft stored as a bare list by versions before typed drafts, read by the question it was stored at."""
+    step = S.step_by_id(flow.step) if flow.step else None
+    if step is None or not items:
+        return None
+    if step.kind == "choice":
+        offered = [i[len(LEGACY_SUGGESTED):] for i in items if i.startswith(LEGACY_SUGGESTED)]
+        return Suggested(offered[0]) if offered else None
+    if step.kind == "multi":
+        return Ticks(tuple(i for i in items if not i.startswith(LEGACY_SUGGESTED)))
+    pairs = [i.partition("=") for i in items]
+    if all(sep and S.step_by_id(sid) is not None for sid, sep, _ in pairs):
+        return FormValues(tuple((sid, text) for sid, _, text in pairs))
+    return NameOffer(items[0]) if step.asks_name and len(items) == 1 else None
+
+
+def draft_of(flow: Flow) -> Draft | None:
+    """The flow's draft, typed (a row from before typed drafts read once by its question)."""
+    found = as_draft(flow.draft)
+    return _from_legacy(flow, found.items) if isinstance(found, Legacy) else found
 
 
 def ticks(flow: Flow) -> list[str]:
-    """The ticked options of a multi step (the draft without a remembered suggestion)."""
-    return [d for d in flow.draft if not d.startswith(SUGGESTED)]
+    """The ticked options of a multi step."""
+    found = draft_of(flow)
+    return list(found.options) if isinstance(found, Ticks) else []
 
 
 def _suggested(flow: Flow) -> str | None:
-    return next((d[len(SUGGESTED):] for d in flow.draft if d.startswith(SUGGESTED)), None)
+    found = draft_of(flow)
+    return found.option if isinstance(found, Suggested) else None
+
+
+def _name_offer(flow: Flow) -> str | None:
+    found = draft_of(flow)
+    return found.name if isinstance(found, NameOffer) else None
 
 
 def confirming(flow: Flow | None) -> bool:
@@ -179,7 +238,7 @@ async def begin(ctx: Context) -> None:
     """Start the questionnaire from the first step (keeps nothing of an earlier run's state)."""
     answers = await ctx.storage.answers(ctx.user.id)
     first = S.next_step(answers, None)
-    flow = Flow(ctx.user.id, "active", first.id if first else None, None, [], None)
+    flow = Flow(ctx.user.id, "active", first.id if first else None, None, None, None)
     await ctx.save_flow(flow)
     name = ctx.inbound.user.display_name.strip()[:40]
     ctx.say("intro.welcome", name=f" {name}" if name else "")
@@ -227,7 +286,7 @@ def _target(flow: Flow, answers: dict[str, Any], after: str | None) -> tuple[Ste
 
 def _moved(flow: Flow, target: Step | None, keep: str | None) -> Flow:
     """The flow positioned at `target` (or at the summary)."""
-    return Flow(flow.user_id, "active" if target else "confirm", target.id if target else None, keep, [],
+    return Flow(flow.user_id, "active" if target else "confirm", target.id if target else None, keep, None,
                 flow.awaits, flow.planned_at, flow.awaits_at)
 
 
@@ -286,7 +345,7 @@ async def store(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, v
 
 def _held(flow: Flow, step: Step) -> Flow:
     """The flow kept on `step` (after a suggestion): Keep moves on, a new answer replaces this one."""
-    return Flow(flow.user_id, "active", step.id, flow.return_to, [], flow.awaits, flow.planned_at, flow.awaits_at)
+    return Flow(flow.user_id, "active", step.id, flow.return_to, None, flow.awaits, flow.planned_at, flow.awaits_at)
 
 
 def _suggest(ctx: Context, step: Step, tip: F.Tip) -> None:
@@ -357,9 +416,10 @@ async def on_text(ctx: Context) -> None:
         await advance(ctx, flow, answers, None)
         return
     text = ctx.inbound.text
-    if not (step.asks_name and flow.draft) and await _meta_turn(ctx, flow, answers, step, text):
+    offered = step.asks_name and _name_offer(flow) is not None
+    if not offered and await _meta_turn(ctx, flow, answers, step, text):
         return
-    if not (step.asks_name and flow.draft) and await _typed_button(ctx, flow, answers, step, text):
+    if not offered and await _typed_button(ctx, flow, answers, step, text):
         return
     if step.kind in ("choice", "multi"):
         await _typed_choice(ctx, flow, answers, step, text)
@@ -377,7 +437,7 @@ async def on_text(ctx: Context) -> None:
         return
     if step.asks_name and L.reads_like_sentence(value):
         name = L.name_in(value) or value  # 'I'm Alex, a travel vlogger': offer 'Alex'
-        flow.draft = [name]
+        flow.draft = NameOffer(name)
         await ctx.save_flow(flow)
         ctx.say("name.confirm", name=name, expects="choice",
                 choices=(Choice(NameYes(), ctx.t("btn.name_yes")), Choice(NameNo(), ctx.t("btn.name_no"))))
@@ -539,7 +599,7 @@ async def _typed_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step:
     suggested = _suggested(flow)
     if suggested is not None:
         said = _accepts(step, answers, text, names, suggested)
-        flow.draft = ticks(flow)
+        flow.draft = None
         if said is True:
             await _answer_choice(ctx, flow, answers, step, [suggested])
             return
@@ -563,7 +623,7 @@ async def _typed_choice(ctx: Context, flow: Flow, answers: dict[str, Any], step:
         ctx.refuse("err.pick_closest", options=ctx.t("common.or").join(
             f"{offered.index(v) + 1}. {shown[v]}" for v in near))
         if len(near) == 1 and step.kind == "choice":  # 'Did you mean 2. X?': a typed yes takes it
-            flow.draft = [SUGGESTED + near[0]]
+            flow.draft = Suggested(near[0])
             await ctx.save_flow(flow)
         return
     if (not reading.sure or step.kind == "multi") and S.check_choice(step, answers, reading.picked) is None:
@@ -614,13 +674,13 @@ def _accepts(step: Step, answers: dict[str, Any], text: str, names: dict[str, li
 
 async def _name_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
     """Greetings and yes/no at the name question; True when the text was handled (not an answer)."""
-    if flow.draft:
+    if _name_offer(flow) is not None:
         said = L.yes_no(text)
         if said is not None:
             await _decide_name(ctx, flow, answers, step, said)
             return True
-        flow.draft = []  # a new answer instead of yes/no: read it afresh
-    if not answers and text.strip().endswith("?") and not flow.draft:
+        flow.draft = None  # a new answer instead of yes/no: read it afresh
+    if not answers and text.strip().endswith("?") and draft_of(flow) is None:
         ctx.say("intro.welcome", name="")  # 'what is this for?' is a question, not a name: say what this is
         ask(ctx, flow, answers)
         return True
@@ -632,10 +692,11 @@ async def _name_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: St
 
 
 async def _decide_name(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, keep: bool) -> None:
-    if keep:
-        await store(ctx, flow, answers, step, flow.draft[0])
+    name = _name_offer(flow)
+    if keep and name is not None:
+        await store(ctx, flow, answers, step, name)
         return
-    flow.draft = []
+    flow.draft = None
     await ctx.save_flow(flow)
     ctx.say("name.retype")
     ask(ctx, flow, answers)
@@ -645,7 +706,7 @@ async def on_name(ctx: Context) -> None:
     """The yes/no buttons under a name that read like a sentence."""
     flow, answers = await load(ctx)
     step = S.step_by_id(flow.step) if flow is not None and flow.status == "active" else None
-    if flow is None or step is None or not step.asks_name or not flow.draft or confirming(flow):
+    if flow is None or step is None or not step.asks_name or _name_offer(flow) is None or confirming(flow):
         ctx.refuse("err.stale_button")
         return
     await _decide_name(ctx, flow, answers, step, isinstance(ctx.action, NameYes))
@@ -708,8 +769,9 @@ async def on_toggle(ctx: Context) -> None:
     if ctx.inbound.values:
         await _answer_choice(ctx, flow, answers, step, picked)
         return
-    flow.draft = [d for d in flow.draft if d != picked[0]] if picked[0] in flow.draft else flow.draft + picked
-    flow.draft = [v for v, _ in S.options_for(step, answers) if v in flow.draft]
+    ticked = ticks(flow)
+    ticked = [d for d in ticked if d != picked[0]] if picked[0] in ticked else ticked + picked
+    flow.draft = Ticks(tuple(v for v, _ in S.options_for(step, answers) if v in ticked))
     await ctx.save_flow(flow)
     ask(ctx, flow, answers, replace=True)
 
@@ -796,16 +858,16 @@ async def _go_back(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
         ctx.refuse("err.first_step")
         ask(ctx, flow, answers)
         return
-    flow.status, flow.step, flow.draft, flow.return_to = "active", prev.id, _draft(prev, answers), None
+    flow.status, flow.step, flow.draft, flow.return_to = "active", prev.id, _preticked(prev, answers), None
     flow.awaits = flow.awaits_at = None
     await ctx.save_flow(flow)
     ask(ctx, flow, answers)
 
 
-def _draft(step: Step, answers: dict[str, Any]) -> list[str]:
+def _preticked(step: Step, answers: dict[str, Any]) -> Ticks | None:
     """Pre-tick a multi step with its current answer."""
     value = answers.get(step.id)
-    return list(value) if step.kind == "multi" and isinstance(value, list) else []
+    return Ticks(tuple(str(v) for v in value)) if step.kind == "multi" and isinstance(value, list) else None
 
 
 async def cmd_edit(ctx: Context) -> None:
@@ -843,7 +905,7 @@ async def _edit(ctx: Context, step_id: str) -> None:
     back_to = "confirm" if at_summary else flow.step
     if back_to == step.id:
         back_to = None
-    flow.status, flow.step, flow.return_to, flow.draft = "active", step.id, back_to, _draft(step, answers)
+    flow.status, flow.step, flow.return_to, flow.draft = "active", step.id, back_to, _preticked(step, answers)
     flow.awaits = flow.awaits_at = None  # back in the questionnaire: a typed setting awaited before is dropped
     await ctx.save_flow(flow)
     ask(ctx, flow, answers)
@@ -884,7 +946,7 @@ def language_evidence(ctx: Context) -> bool:
     step = S.step_by_id(flow.step) if flow is not None and flow.status == "active" else None
     if flow is None or step is None:
         return True
-    if step.asks_name and ctx.inbound.kind == "text" and not flow.draft:
+    if step.asks_name and ctx.inbound.kind == "text" and _name_offer(flow) is None:
         return L.is_greeting(text) or L.asks_for_help(text) or L.reads_like_sentence(text)
     if not step.detect or step.kind not in ("text", "list"):
         return False
@@ -921,8 +983,9 @@ def form_steps(flow: Flow, answers: dict[str, Any], step: Step) -> list[Step]:
 
 
 def _pending(flow: Flow) -> dict[str, str]:
-    """Form values not stored yet (a field was refused): kept in the flow's draft as 'step=text'."""
-    return dict(d.split("=", 1) for d in flow.draft if "=" in d)
+    """Form values not stored yet (a field was refused), kept in the flow's draft."""
+    found = draft_of(flow)
+    return dict(found.fields) if isinstance(found, FormValues) else {}
 
 
 def _as_typed(step: Step, value: Any) -> str:
@@ -972,7 +1035,7 @@ async def on_form(ctx: Context) -> None:
         if problem is not None:
             ctx.refuse("q.field_error", question=ctx.t(f"q.{step.id}.short"),
                        problem=ctx.t(problem.key, **dict(problem.params)))
-            flow.draft = [f"{s}={t}" for s, t in pending]
+            flow.draft = FormValues(tuple(pending))
             await ctx.save_flow(flow)
             ask(ctx, flow, answers)
             return
@@ -982,7 +1045,7 @@ async def on_form(ctx: Context) -> None:
         pending.pop(0)
         flow = ctx.flow
         if not moved_on and flow is not None:  # a suggestion holds this question: keep the rest for the form
-            flow.draft = [f"{s}={t}" for s, t in pending]
+            flow.draft = FormValues(tuple(pending))
             await ctx.save_flow(flow)
             return
     if flow is not None:

@@ -2,15 +2,23 @@
 written before they were typed still read, so a user in the middle of a flow during a deploy loses nothing."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
+import answers as A
+from bot.actions import encode
 from bot.core import Core
-from bot.state import Await, decode_awaits, encode_awaits
+from bot.state import Await, Draft, decode_awaits, decode_draft, encode_awaits, encode_draft
+from bot.storage import Flow
+from handlers import questionnaire as Q
+from handlers import steps as S
 from handlers.check import DraftToCheck
 from handlers.privacy import Confirm
 from handlers.reminders import awaits as W
 from handlers.reminders.store import NudgeStore
-from nudge_helpers import done_user, keys, say
+from nudge_helpers import done_user, keys, say, tap
+from test_typed_input import at
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -70,3 +78,57 @@ async def test_a_win_awaited_by_an_old_row_is_saved_for_its_week(core: Core) -> 
     await say(core, user, "Lagu baru ditonton 2.000 orang")
     saved = await NudgeStore(core.storage).checkins(user.id)
     assert [(c["week"], c["win"]) for c in saved] == [("2026-W02", "Lagu baru ditonton 2.000 orang")]
+
+
+# -- drafts ---------------------------------------------------------------------------------------------------------
+
+DRAFTS = [Q.Ticks(("instagram", "youtube")), Q.Ticks(()), Q.Suggested("3"), Q.NameOffer("Alex \"Al\" = 🎸"),
+          Q.FormValues((("goal_5y", "100 ribu: pendengar"), ("vision", "a=b")))]
+
+
+@pytest.mark.parametrize("value", DRAFTS, ids=lambda d: type(d).__name__)
+def test_a_draft_round_trips_through_its_json(value: Draft) -> None:
+    assert decode_draft(encode_draft(value)) == value
+
+
+@pytest.mark.parametrize("stored", ['{"t": "ticks", "options": "instagram"}', '{"t": "ticks"}', '{"t": "nope"}',
+                                    '{"t": "name", "name": "A", "extra": 1}', '{"t": "form", "fields": [["a"]]}',
+                                    '{"t": "name", "name": 3}', "{", '"text"', "", None, "[]"])
+def test_a_malformed_or_unknown_draft_is_none(stored: str | None) -> None:
+    assert decode_draft(stored) is None
+
+
+def _flow(step: str, items: list[str]) -> Flow:
+    return Flow(1, "active", step, None, decode_draft(json.dumps(items)), None)
+
+
+CHOICE = A.first_step(lambda s: s.kind == "choice")
+MULTI = A.first_step(lambda s: s.kind == "multi")
+NAME = A.first_step(lambda s: s.asks_name)
+TEXT = A.first_step(lambda s: s.kind == "text" and not s.asks_name)
+
+
+def test_drafts_stored_before_typed_drafts_read_by_their_question() -> None:
+    """The four encodings one list used to hold, each read as the draft it meant."""
+    assert Q.draft_of(_flow(CHOICE.id, ["?x"])) == Q.Suggested("x")
+    assert Q.draft_of(_flow(MULTI.id, ["a", "b"])) == Q.Ticks(("a", "b"))
+    assert Q.draft_of(_flow(NAME.id, ["Alex"])) == Q.NameOffer("Alex")
+    assert Q.draft_of(_flow(TEXT.id, [f"{TEXT.id}=x=y", f"{NAME.id}=z"])) == Q.FormValues(
+        ((TEXT.id, "x=y"), (NAME.id, "z")))
+    assert Q.draft_of(_flow(TEXT.id, [])) is None
+
+
+async def test_a_name_offered_before_the_upgrade_is_kept_with_a_yes(core: Core) -> None:
+    user = await at(core, NAME.id, "old-name", "id", draft=["Alex"])
+    await say(core, user, "iya")
+    assert (await core.storage.answers(user.id))[NAME.id] == "Alex"
+
+
+async def test_ticks_are_stored_typed(core: Core) -> None:
+    user = await at(core, MULTI.id, "typed-ticks", "id")
+    option = S.options_for(MULTI, await core.storage.answers(user.id))[0][0]
+    await tap(core, user, encode(Q.Toggle(MULTI.id, option)))
+    row = await core.storage.fetch_one("SELECT draft FROM flows WHERE user_id = ?", (user.id,))
+    assert json.loads(row[0]) == {"t": "ticks", "options": [option]}
+    flow = await core.storage.get_flow(user.id)
+    assert flow is not None and flow.draft == Q.Ticks((option,))

@@ -22,7 +22,7 @@ from bot.ratelimit import RateLimiter
 from bot.storage import Storage
 from bot.types import Choice, Outbound
 from handlers import MENU as COMMANDS
-from handlers.questionnaire import Submit, Toggle
+from handlers.questionnaire import Submit, Ticks, Toggle
 from handlers.plan import build_plan, render_text
 from fake_telegram import Call, FakeTelegram
 
@@ -398,7 +398,7 @@ async def test_resume_after_restart_on_the_same_database(tg: FakeTelegram, db_pa
         assert (F.TICK_ON + chat.t("opt.platforms_now.youtube")) in [lbl for lbl, _ in q.buttons]
         assert len(tg.sent(UID_ID, mark)) == 2  # nothing from before the restart came again
         flow = await chat.flow()
-        assert flow.step == "platforms_now" and flow.draft == ["youtube"]
+        assert flow.step == "platforms_now" and flow.draft == Ticks(("youtube",))
 
 
 async def test_forged_and_stale_callbacks_change_nothing(tg: FakeTelegram, db_path: str) -> None:

@@ -491,3 +491,13 @@ async def test_typed_command_words_and_other_message_kinds(graph: FakeGraph, db_
             "message_id": "wamid.x", "emoji": "👍"})) == 200
         await run.adapter.settled()
         assert graph.sent(WA_ID, mark) == []
+
+
+async def test_a_file_whatsapp_refuses_goes_as_text(graph: FakeGraph, db_path: str, clock: FakeClock) -> None:
+    async with running(graph, db_path, clock) as run:
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        graph.refuse["media"] = 131053  # the upload of /export's file is refused once
+        turn = await chat.say("/export")
+        assert [c.type for c in turn] == ["text"]
+        assert chat.t("privacy.export").split("{")[0][:20] in turn[0].text and '"platform_user_id"' in turn[0].text

@@ -70,8 +70,10 @@ def test_files_go_as_documents_or_images_and_unsupported_types_as_plain_text() -
     assert [(m.type, m.media.mime if m.media else "") for m in out] == [
         ("document", "text/plain"), ("image", "image/png"), ("document", "application/pdf")]
     assert out[0].body == {"caption": "Your plan", "filename": "plan.md"}
-    huge = OutFile("big.png", b"0" * (6 << 20), "video/mp4")
+    huge = OutFile("big.mp4", b"0" * (6 << 20), "video/mp4")
     assert R.media_for(huge) is None
+    [msg] = R.render_turn([Outbound("Your video", file=huge, lang="en")], texts)
+    assert msg.body["body"] == f"Your video\n\n{texts('en', 'whatsapp.file_too_big')}"
 
 
 def test_webhook_reading_and_signatures() -> None:

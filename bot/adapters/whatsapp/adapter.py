@@ -286,10 +286,9 @@ class WhatsAppAdapter:
         if message.media is not None:
             try:
                 media_id = await graph.upload(message.media.data, message.media.mime, message.media.name)
-            except Refused:
-                log.warning("WhatsApp refused a %s file; its caption goes alone", message.media.mime)
-                caption = str(message.body.get("caption") or self._texts("id", "whatsapp.file_too_big"))
-                message = R.WAMessage("text", {"body": caption, "preview_url": False})
+            except Refused:  # a text file goes as text where it fits one message; else its caption alone
+                log.warning("WhatsApp refused a %s file; it goes as text", message.media.mime)
+                message = R.WAMessage("text", {"body": R.refused_file_text(message), "preview_url": False})
         async with self.core.limiter.slot(PLATFORM, to):
             payload = message.payload(to, media_id)
             await graph.send(to, message.type, payload[message.type])

@@ -107,6 +107,24 @@ def media_for(file: OutFile) -> Media | None:
     return None
 
 
+def refused_file_text(message: WAMessage) -> str:
+    """What goes in place of a file WhatsApp refused: its caption, and a text file's own text when both fit one
+    message (else the caption alone, or the file's name)."""
+    media = message.media
+    caption = str(message.body.get("caption") or "")
+    if media is None:
+        return caption or "-"
+    if media.mime == "text/plain":
+        try:
+            content = media.data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            content = ""
+        joined = f"{caption}\n\n{content}".strip()
+        if content and len(joined) <= TEXT_MAX:
+            return joined
+    return caption or media.name
+
+
 def _label(choice: Choice, multi: bool) -> str:
     if multi and choice.role == "toggle":
         return (TICK_ON if choice.selected else TICK_OFF) + choice.label
@@ -158,6 +176,7 @@ def render_turn(messages: Sequence[Outbound], texts: Texts) -> list[WAMessage]:
                 pending.append(caption)
                 caption = ""
             if media is None:
+                pending.append(texts(msg.lang, "whatsapp.file_too_big"))
                 continue
             out.extend(_texts(pending))
             pending = []

@@ -196,3 +196,12 @@ def test_an_old_database_keeps_its_update_marks(tmp_path: Path) -> None:
     marks, taken, newer, names = asyncio.run(reopen())
     assert marks and taken and not newer
     assert "update_marks" in names and old_table[0] not in names
+
+
+def test_every_channel_variable_is_documented() -> None:
+    """The README's configuration tables list every variable a registered channel reads."""
+    channels.forget()
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [v for c in channels.platforms() for v in (*c.variables, c.token) if f"`{v}`" not in readme]
+    assert missing == []
+    assert all(c.token in c.variables for c in channels.platforms())  # the variable that turns it on is read

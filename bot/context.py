@@ -12,6 +12,7 @@ from bot.types import Choice, Inbound, Outbound, OutFile, ReplyKind, TextField
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.features import Event
 
 
 @dataclass
@@ -104,7 +105,11 @@ class Context:
         flow.awaits_at = int(self.storage.clock.now().timestamp()) if text else None
         await self.save_flow(flow)
 
-    async def emit(self, event: str) -> None:
-        """Run every handler subscribed to `event`, in registration order."""
-        for handler in self.core.router.events.get(event, ()):
-            await handler(self)
+    async def emit(self, event: Event) -> None:
+        """Run every subscriber to the event's type, in their features' group order. Only a declared publisher
+        emits (bot/features.Feature.publishes): an event no feature declares is a programming error."""
+        router = self.core.router
+        if type(event) not in router.publishers:
+            raise ValueError(f"{type(event).__name__} is emitted but no feature declares publishing it")
+        for subscriber in router.subscribers(type(event)):
+            await subscriber(self, event)

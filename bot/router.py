@@ -8,20 +8,25 @@
 - anything else (stickers, photos...) to `other`.
 
 No handler wraps another: what one feature must do after another's event (a confirmed plan, a reset) goes through
-`events`, run in registration order after the handler that emitted it.
+typed events (bot/features.Event), run after the handler that emitted it in the subscribers' group order; what one
+feature adds to another's output goes through that feature's declared contribution points (`gather`, `first`).
+Features declare all of it (bot/features.Feature); the router checks that every event subscribed to is published
+and every point contributed to is declared.
 """
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.actions import Action
 from bot.state import Await
 
 if TYPE_CHECKING:
     from bot.context import Context
+    from bot.features import Contributor, Event, Point, Subscriber
 
+T = TypeVar("T")
 Handler = Callable[["Context"], Awaitable[None]]
 Evidence = Callable[["Context"], bool]
 Watcher = Callable[["Context"], Awaitable[bool]]
@@ -44,7 +49,11 @@ class Router:
     text_commands: set[str] = field(default_factory=set)
     actions: dict[type[Action], Handler] = field(default_factory=dict)
     awaits: dict[type[Await], Awaited] = field(default_factory=dict)
-    events: dict[str, list[Handler]] = field(default_factory=dict)
+    # event type -> (group, order added, feature, subscriber), kept sorted: the order subscribers run in
+    events: dict[type[Event], list[tuple[int, int, str, Subscriber]]] = field(default_factory=dict)
+    publishers: dict[type[Event], list[str]] = field(default_factory=dict)  # event type -> features publishing it
+    points: dict[Point[Any], str] = field(default_factory=dict)             # contribution point -> owning feature
+    contributions: dict[Point[Any], list[tuple[int, int, str, Contributor]]] = field(default_factory=dict)
     text: Handler | None = None
     form: Handler | None = None  # a form's answers naming their questions (Inbound.answers)
     text_evidence: Evidence | None = None  # does the default text route's input tell the user's language?
@@ -100,8 +109,60 @@ class Router:
             raise ValueError(f"provider {name!r} is registered twice")
         self.providers[name] = fn
 
-    def subscribe(self, event: str, handler: Handler) -> None:
-        self.events.setdefault(event, []).append(handler)
+    def declare(self, feature: str, *, publishes: tuple[type[Event], ...] = (), points: tuple[Point[Any], ...] = ()
+                ) -> None:
+        """A feature's published event types and owned contribution points (a point owned twice is an error)."""
+        for event in publishes:
+            self.publishers.setdefault(event, []).append(feature)
+        for point in points:
+            if point in self.points:
+                raise ValueError(f"contribution point {point.name!r} is declared by {self.points[point]} and {feature}")
+            self.points[point] = feature
+
+    def _seq(self) -> int:
+        return sum(map(len, self.events.values())) + sum(map(len, self.contributions.values()))
+
+    def subscribe(self, event: type[Event], subscriber: Subscriber, *, group: int = 0, feature: str = "") -> None:
+        """Run `subscriber(ctx, event)` after an event of this type, in group order (then in the order added)."""
+        found = self.events.setdefault(event, [])
+        found.append((group, self._seq(), feature, subscriber))
+        found.sort(key=lambda s: (s[0], s[1]))
+
+    def subscribers(self, event: type[Event]) -> list[Subscriber]:
+        return [s[3] for s in self.events.get(event, ())]
+
+    def contribute(self, point: Point[Any], contributor: Contributor, *, group: int = 0, feature: str = "") -> None:
+        """Add to another feature's point: `contributor(ctx, argument)` returns something or None, in group order."""
+        found = self.contributions.setdefault(point, [])
+        found.append((group, self._seq(), feature, contributor))
+        found.sort(key=lambda c: (c[0], c[1]))
+
+    async def gather(self, point: Point[T], ctx: Context, argument: Any = None) -> list[T]:
+        """Every contribution to `point` (None left out), in group order: for the feature that owns the point."""
+        out: list[T] = []
+        for _, _, _, contributor in self.contributions.get(point, ()):
+            got = await contributor(ctx, argument)
+            if got is not None:
+                out.append(got)
+        return out
+
+    async def first(self, point: Point[T], ctx: Context, argument: Any = None) -> T | None:
+        """The first contribution to `point` that is not None (later contributors are not asked)."""
+        for _, _, _, contributor in self.contributions.get(point, ()):
+            got = await contributor(ctx, argument)
+            if got is not None:
+                return got  # type: ignore[no-any-return]
+        return None
+
+    def check(self) -> None:
+        """Every event subscribed to has a publisher and every point contributed to an owner (a ValueError names
+        the first that does not): a renamed or removed feature is found when the bot starts, not by a silence."""
+        for event, subs in self.events.items():
+            if event not in self.publishers:
+                raise ValueError(f"{subs[0][2]} subscribes to {event.__name__}, which no feature publishes")
+        for point, contributors in self.contributions.items():
+            if point not in self.points:
+                raise ValueError(f"{contributors[0][2]} contributes to {point.name!r}, which no feature declares")
 
     def awaited_route(self, awaits: Await | None) -> Awaited | None:
         """The route for what the conversation awaits (None: nothing, or an input no feature declares now)."""

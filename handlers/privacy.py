@@ -5,14 +5,15 @@ import json
 
 from bot.actions import Action, action
 from bot.context import Context
-from bot.router import Router
+from bot.features import Command, Feature
+from bot.router import Awaited
 from bot.state import Confirmation, awaits
 from bot.types import Choice, OutFile
 from handlers import lexicon as L
 from handlers import questionnaire as Q
+from handlers.events import AnswersReset
 
 ACTIONS = ("reset", "delete")
-ANSWERS_RESET = "answers.reset"  # event: the user's answers were erased by /reset
 
 
 @awaits("confirm:{what}")
@@ -90,7 +91,7 @@ async def _decide(ctx: Context, what: str, yes: bool) -> None:
         ctx.flow = None
         return
     await ctx.storage.clear_answers(ctx.user.id)
-    await ctx.emit(ANSWERS_RESET)
+    await ctx.emit(AnswersReset())
     ctx.say("privacy.reset_done")
     await Q.begin(ctx)
 
@@ -103,9 +104,10 @@ async def cmd_export(ctx: Context) -> None:
     ctx.say("privacy.export", file=OutFile("brandcoach-data.json", blob, "application/json"))
 
 
-def register(router: Router) -> None:
-    router.command("reset", cmd_reset)
-    router.command("export", cmd_export)
-    router.command("delete", cmd_delete)
-    router.on(ConfirmDanger, CancelDanger)(on_confirm)
-    router.awaiting(Confirm, handler=on_typed, language_evidence=False)  # a typed yes or no is an option word
+FEATURE = Feature(
+    "privacy",
+    commands=(Command("reset", cmd_reset), Command("export", cmd_export), Command("delete", cmd_delete)),
+    actions={ConfirmDanger: on_confirm, CancelDanger: on_confirm},
+    awaits={Confirm: Awaited(on_typed, language_evidence=False)},  # a typed yes or no is an option word
+    publishes=(AnswersReset,),
+)

@@ -5,6 +5,7 @@ from typing import Any
 
 from bot.actions import Action, action
 from bot.context import Context
+from bot.features import Feature
 from bot.i18n import LANGUAGES
 from bot.router import Router
 from bot.state import Confirmation, Draft, Legacy, as_draft, decode_awaits, draft
@@ -15,10 +16,10 @@ from handlers import lexicon as L
 from handlers import playbook
 from handlers import steps as S
 from handlers import values as V
+from handlers.events import PlanConfirmed
 from handlers.steps import Step
 
 PREVIEW = 60
-PLAN_CONFIRMED = "plan.confirmed"  # event: the user confirmed their answers and got the plan
 FORM_FIELDS = 5  # at most this many free-text questions offered together (Discord's form limit)
 TEXT_KINDS = ("text", "list")
 
@@ -928,7 +929,7 @@ async def _make_plan(ctx: Context, flow: Flow) -> None:
     flow.status, flow.planned_at = "done", ctx.storage.now()
     await ctx.save_flow(flow)
     ctx.say("plan.done")
-    await ctx.emit(PLAN_CONFIRMED)
+    await ctx.emit(PlanConfirmed())
 
 
 async def on_stale(ctx: Context) -> None:
@@ -1070,3 +1071,7 @@ def register(router: Router) -> None:
     router.command("back", cmd_back)
     router.command("skip", cmd_skip)
     router.command("answer", cmd_answer, menu=False)
+
+
+# Declared: it publishes the plan's confirmation; its routes are still registered by register() (adapter shim).
+FEATURE = Feature("questionnaire", publishes=(PlanConfirmed,), setup=register)

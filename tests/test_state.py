@@ -3,6 +3,7 @@ written before they were typed still read, so a user in the middle of a flow dur
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,45 @@ async def test_ticks_are_stored_typed(core: Core) -> None:
     assert json.loads(row[0]) == {"t": "ticks", "options": [option]}
     flow = await core.storage.get_flow(user.id)
     assert flow is not None and flow.draft == Q.Ticks((option,))
+
+
+# -- features declared: events and contributions in declared order ---------------------------------------------------
+
+async def test_modules_listed_backwards_give_the_same_first_plan(db_path: str, clock: Any) -> None:
+    """The plan's closing line gives way to the reminders' zone question through the plan's declared FOLLOW_UP point
+    (no feature removes another's reply), and the plan is sent before reminders are set up, whatever the order the
+    feature modules are listed in."""
+    import test_core as TC
+    from bot.backends import open_storage
+    from handlers import MODULES, build_router
+
+    for n, modules in enumerate((MODULES, tuple(reversed(MODULES)))):
+        core = Core(open_storage(db_path, clock=clock), router=build_router(modules), clock=clock)
+        await core.start()
+        try:
+            user = TC.UserRef("fake", f"order-{n}", "Ana")
+            await TC.walk_to(core, user)
+            out = await TC.tap(core, user, "c:yes")
+            got = keys(out)
+            assert got[-1] == "rem.first_zone" and "plan.next" not in got and "plan.title" in got
+            assert got.index("plan.title") < got.index("rem.first_zone")
+            stored = await core.storage.find_user("fake", f"order-{n}")
+            assert stored is not None and await NudgeStore(core.storage).get_settings(stored.id) is not None
+        finally:
+            await core.stop()
+
+
+def test_a_subscription_to_an_event_nobody_publishes_is_refused_at_start() -> None:
+    from bot.features import Event, Feature, add
+    from bot.router import Router
+
+    class Orphan(Event):
+        pass
+
+    async def on_orphan(ctx: Any, event: Orphan) -> None:
+        return None
+
+    router = Router()
+    add(router, Feature("listener", subscribes={Orphan: on_orphan}))
+    with pytest.raises(ValueError, match="Orphan"):
+        router.check()

@@ -8,18 +8,18 @@ from typing import Any
 
 from bot.actions import Action, action
 from bot.context import Context
-from bot.router import Router
+from bot.features import Command, Feature
 from bot.types import Choice, OutFile
 from handlers import ideas as I
 from handlers.calendar.build import KIND_POST, CalendarSettings, Entry, build_calendar
-from handlers.plan import SECTION_HOOKS, Section
+from handlers.plan import SECTIONS, Section
 from handlers.plan import posting as P
 from handlers.reminders import content as NC
 from handlers.reminders import manage as M
 from handlers.reminders import schedule as S
 from handlers.reminders.store import NudgeStore
 
-__all__ = ["CalendarSettings", "Entry", "build_calendar", "calendar_settings", "register"]
+__all__ = ["FEATURE", "CalendarSettings", "Entry", "build_calendar", "calendar_settings"]
 
 
 @action("cal:ics")
@@ -201,10 +201,7 @@ async def plan_section(ctx: Context, answers: dict[str, Any]) -> Section | None:
     return Section(ctx.t("cal.plan_title"), lines)
 
 
-def register(router: Router) -> None:
-    router.command("calendar", cmd_calendar)
-    router.on(CalendarFile)(on_file)
-    router.on(CalendarWeeks)(on_weeks)
-    if plan_section not in SECTION_HOOKS:
-        SECTION_HOOKS.append(plan_section)
+FEATURE = Feature("calendar", group=30, commands=(Command("calendar", cmd_calendar),),
+                  actions={CalendarFile: on_file, CalendarWeeks: on_weeks},
+                  contributes={SECTIONS: plan_section})  # the plan's calendar section, after the plan's own
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -12,23 +12,38 @@ from bot import schema
 from bot.content import load_content
 from bot.context import Context
 from bot.dispatcher import LoopSemaphore
+from bot.features import Command, Feature, Point
 from bot.i18n import Catalog
 from bot.router import Router
 from bot.types import OutFile
 from handlers import steps as S
+from handlers.events import PlanConfirmed
 from handlers.pictures import plan_pictures
 from handlers.plan import budget
 from handlers.plan.build import Schedule, Section, Tr, build_sections
 from handlers.plan.render import render_markdown, render_text
 from handlers.plan.spec import PlanRules, parse_rules
 
-__all__ = ["SECTION_HOOKS", "Schedule", "Section", "build_plan", "cmd_plan", "plan_rules", "register",
-           "render_markdown", "render_text",
-           "send_plan"]
+__all__ = ["FEATURE", "FOLLOW_UP", "SECTIONS", "PlanSent", "Schedule", "Section", "build_plan", "cmd_plan",
+           "plan_rules", "render_markdown", "render_text", "send_plan"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlanSent:
+    """What FOLLOW_UP's contributors are told: the plan is being sent, after its confirmation or on /plan."""
+
+    confirmed: bool
+
+
+# The plan's contribution points (bot/features.Point), in its own output; the router calls contributors in order.
 # Sections other features add at the end of the plan (e.g. the content calendar): (ctx, answers) -> a Section or None.
-SECTION_HOOKS: list[Callable[[Context, dict[str, Any]], Awaitable[Section | None]]] = []
+SECTIONS: Point[Section] = Point("plan.sections")
+# What is asked right after the plan (e.g. the reminders' zone question after the first confirmation):
+# (ctx, PlanSent) -> True when the contributor asked something (its own message), else None. The plan then leaves
+# out its own closing line ("what next"), so the user is left with one question.
+FOLLOW_UP: Point[bool] = Point("plan.follow_up")
 
 
 @lru_cache(maxsize=1)
@@ -79,7 +94,7 @@ async def stored_schedule(ctx: Context) -> Schedule | None:
 async def built_plan(ctx: Context, answers: dict[str, Any]) -> tuple[str, list[Section]]:
     """The plan's title and sections (the rules' and other features' hooks')."""
     sections = build_plan(answers, ctx.t, await stored_schedule(ctx))
-    sections += [s for s in [await hook(ctx, answers) for hook in SECTION_HOOKS] if s is not None]
+    sections += await ctx.core.router.gather(SECTIONS, ctx, answers)
     return ctx.t("plan.title", name=answers.get("name", "")), sections
 
 
@@ -106,8 +121,9 @@ def building_turn() -> asyncio.Semaphore:
     return _building.get()
 
 
-async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
-    """The plan as text and as a Markdown file, now; its pictures (the card and the PDF) follow once drawn."""
+async def send_plan(ctx: Context, answers: dict[str, Any], confirmed: bool = False) -> None:
+    """The plan as text and as a Markdown file, now; its pictures (the card and the PDF) follow once drawn; then
+    what a contributing feature asks next (FOLLOW_UP), or the plan's own closing line."""
     async with building_turn():
         title, sections = await built_plan(ctx, answers)
         md = render_markdown(title, sections).encode("utf-8")
@@ -116,7 +132,8 @@ async def send_plan(ctx: Context, answers: dict[str, Any]) -> None:
     ctx.say("plan.title", text=text)
     ctx.say("plan.file_caption", text=f"{ctx.t('plan.file_caption')}\n\n{coming}",
             file=OutFile(ctx.t("plan.file_name"), md, "text/markdown"))
-    ctx.say("plan.next")
+    if not await ctx.core.router.first(FOLLOW_UP, ctx, PlanSent(confirmed)):
+        ctx.say("plan.next")
 
 
 async def cmd_plan(ctx: Context) -> None:
@@ -136,12 +153,15 @@ async def cmd_plan(ctx: Context) -> None:
     await send_plan(ctx, answers)
 
 
-async def on_plan_confirmed(ctx: Context) -> None:
+async def on_plan_confirmed(ctx: Context, event: PlanConfirmed) -> None:
     """The questionnaire's answers were confirmed: send the plan."""
-    await send_plan(ctx, await ctx.storage.answers(ctx.user.id))
+    await send_plan(ctx, await ctx.storage.answers(ctx.user.id), confirmed=True)
 
 
-def register(router: Router) -> None:
+def _check_rules(router: Router) -> None:
     plan_rules()  # check content/plan.toml when the bot starts, not at the first /plan
-    router.command("plan", cmd_plan)
-    router.subscribe("plan.confirmed", on_plan_confirmed)
+
+
+# Group 10: on a confirmation the plan is sent before the features that set things up from it (reminders, 20).
+FEATURE = Feature("plan", group=10, commands=(Command("plan", cmd_plan),),
+                  subscribes={PlanConfirmed: on_plan_confirmed}, points=(SECTIONS, FOLLOW_UP), setup=_check_rules)

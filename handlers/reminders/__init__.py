@@ -2,6 +2,6 @@
 scheduler tick over an indexed table, rate-limited delivery. Owns its tables (migrations/) and its service."""
 from __future__ import annotations
 
-from handlers.reminders.commands import register
+from handlers.reminders.commands import FEATURE
 
-__all__ = ["register"]
+__all__ = ["FEATURE"]

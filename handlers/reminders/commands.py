@@ -11,6 +11,8 @@ from bot.actions import Action
 from bot.context import Context
 from handlers import lexicon as L
 from handlers import places as P
+from handlers.events import AnswersReset, PlanConfirmed
+from handlers.plan import FOLLOW_UP, PlanSent
 from handlers.plan import posting as PO
 from handlers.reminders import actions as A
 from handlers.reminders import awaits as W
@@ -18,7 +20,8 @@ from handlers.reminders import content as NC
 from handlers.reminders import done as D
 from handlers.reminders import manage as M
 from handlers.reminders import schedule as S
-from bot.router import Handler, Router
+from bot.features import Command, Feature
+from bot.router import Awaited, Handler, Router
 from bot.state import Confirmation
 from bot.storage import Storage
 from bot.types import Choice
@@ -569,20 +572,25 @@ def zone_choices(ctx: Context, back: bool = True) -> list[Choice]:
     return choices + [Choice(A.RemindersMenu(), ctx.t("rem.btn_back"))] if back else choices
 
 
-async def on_plan_confirmed(ctx: Context) -> None:
-    """Reminders are set (or refreshed) from the confirmed plan; the first time, the time zone is asked."""
-    store = _store(ctx)
-    first = await store.get_settings(ctx.user.id) is None
+async def ask_first_zone(ctx: Context, sent: PlanSent) -> bool | None:
+    """Contributed to the plan's FOLLOW_UP: right after the first confirmed plan (no reminders yet), the time zone
+    is asked, in place of the plan's closing line. The reminders are set up by on_plan_confirmed, after the plan."""
+    if not sent.confirmed or await _store(ctx).get_settings(ctx.user.id) is not None:
+        return None
+    await ctx.expect(W.FirstZone())  # a typed place or zone ("jakarta", "aku di Maumere", "Asia/Tokyo") answers it too
+    text = f'{ctx.t("rem.first_zone")}\n{ctx.t("zone.until_chosen", zone=_zone_label(S.DEFAULT_ZONE))}'
+    ctx.say("rem.first_zone", text=text, expects="choice", choices=zone_choices(ctx, back=False))
+    return True
+
+
+async def on_plan_confirmed(ctx: Context, event: PlanConfirmed) -> None:
+    """Reminders are set (or refreshed) from the confirmed plan (after it was sent: the plan speaks from the answers,
+    not from defaults set a moment before)."""
     await M.ensure_defaults(ctx.storage, ctx.user.id, refresh=True)
     await M.reschedule_user(ctx.storage, ctx.user.id)  # back on after a /reset held them
-    if first:
-        ctx.out = [m for m in ctx.out if m.key != "plan.next"]
-        await ctx.expect(W.FirstZone())  # a typed place or zone ("jakarta", "aku di Maumere", "Asia/Tokyo") answers it too
-        text = f'{ctx.t("rem.first_zone")}\n{ctx.t("zone.until_chosen", zone=_zone_label(S.DEFAULT_ZONE))}'
-        ctx.say("rem.first_zone", text=text, expects="choice", choices=zone_choices(ctx, back=False))
 
 
-async def on_answers_reset(ctx: Context) -> None:
+async def on_answers_reset(ctx: Context, event: AnswersReset) -> None:
     """Nudges speak from the plan: after a reset they hold until the new plan is confirmed."""
     store = _store(ctx)
     for n in await store.series(ctx.user.id):
@@ -612,25 +620,28 @@ async def on_reachability(storage: Storage, user_id: int, reachable: bool) -> No
     await NudgeStore(storage).park(user_id, not reachable)
 
 
-def register(router: Router) -> None:
-    router.command("reminders", cmd_reminders)
-    router.command("progress", cmd_progress)
-    for cls, handler in SETTINGS.items():
-        router.on(cls)(_setting(handler))
-    router.on(A.Snooze)(on_snooze)
-    router.on(A.CheckinPosts)(on_checkin_posts)
-    router.on(A.CheckinOnTime)(on_checkin_on_time)
-    router.on(A.CheckinSkipWin)(on_checkin_skip_win)
-    router.on(A.Done)(D.on_done)
-    # a zone name or clock times say nothing about the user's language
-    router.awaiting(W.Zone, W.FirstZone, W.Quiet, W.Times, handler=on_typed, language_evidence=False,
-                    ttl=AWAIT_SECONDS)
-    router.awaiting(W.Stop, handler=on_typed_stop, language_evidence=False, ttl=AWAIT_SECONDS)
-    router.awaiting(W.MainMenu, W.KindMenu, handler=on_menu_typed, language_evidence=False, ttl=AWAIT_SECONDS)
-    router.awaiting(W.Win, handler=on_win, ttl=AWAIT_SECONDS)
-    router.subscribe("plan.confirmed", on_plan_confirmed)
-    router.subscribe("answers.reset", on_answers_reset)
+def _services(router: Router) -> None:
+    """What has no declaration in Feature yet: the scheduler, reachability, the lookups other features ask."""
     router.services.append(NudgeService)
     router.reachability.append(on_reachability)
     router.provide("reminders.schedule", plan_schedule)
     router.provide("reminders.posting", user_posting)
+
+
+_TYPED = Awaited(on_typed, language_evidence=False, ttl=AWAIT_SECONDS)  # a zone name or clock times: no language
+_MENU = Awaited(on_menu_typed, language_evidence=False, ttl=AWAIT_SECONDS)
+
+# Group 20: after the plan (10) on a confirmation, so the plan is sent before reminders are set up from it.
+FEATURE = Feature(
+    "reminders", group=20,
+    commands=(Command("reminders", cmd_reminders), Command("progress", cmd_progress)),
+    actions={**{cls: _setting(handler) for cls, handler in SETTINGS.items()}, A.Snooze: on_snooze,
+             A.CheckinPosts: on_checkin_posts, A.CheckinOnTime: on_checkin_on_time,
+             A.CheckinSkipWin: on_checkin_skip_win, A.Done: D.on_done},
+    awaits={W.Zone: _TYPED, W.FirstZone: _TYPED, W.Quiet: _TYPED, W.Times: _TYPED,
+            W.Stop: Awaited(on_typed_stop, language_evidence=False, ttl=AWAIT_SECONDS),
+            W.MainMenu: _MENU, W.KindMenu: _MENU, W.Win: Awaited(on_win, ttl=AWAIT_SECONDS)},
+    subscribes={PlanConfirmed: on_plan_confirmed, AnswersReset: on_answers_reset},
+    contributes={FOLLOW_UP: ask_first_zone},
+    setup=_services,
+)

@@ -189,6 +189,8 @@ def main() -> None:
     parser.add_argument("--against", help="a git ref to compare with (its code, measured the same way)")
     parser.add_argument("--chats", default="", help="e.g. 100,1000: confirms at once through the real bot")
     parser.add_argument("--deadline", type=float, default=600.0)
+    parser.add_argument("--workers", default="", help="e.g. 1,0: BRANDCOACH_DRAW_WORKERS for each --chats run "
+                        "(0: drawn in a thread of the bot)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -214,9 +216,13 @@ def main() -> None:
             both_old, both_new = old["card"] + old["pdf"], new["card"] + new["pdf"]
             print(f"  card + PDF: {both_old / both_new:.2f}x ({both_old:.1f} -> {both_new:.1f} ms)", flush=True)
         for chats in [int(c) for c in args.chats.split(",") if c]:
-            if old_tree is not None:
-                show_e2e(str(args.against), asyncio.run(e2e_run(chats, args.deadline, old_tree)))
-            show_e2e("this tree", asyncio.run(e2e_run(chats, args.deadline, ROOT)))
+            for workers in [w for w in args.workers.split(",") if w] or [os.environ.get("BRANDCOACH_DRAW_WORKERS", "")]:
+                if workers:
+                    os.environ["BRANDCOACH_DRAW_WORKERS"] = workers
+                label = f" (BRANDCOACH_DRAW_WORKERS={workers})" if workers else ""
+                if old_tree is not None:
+                    show_e2e(f"{args.against}{label}", asyncio.run(e2e_run(chats, args.deadline, old_tree)))
+                show_e2e(f"this tree{label}", asyncio.run(e2e_run(chats, args.deadline, ROOT)))
 
 
 if __name__ == "__main__":

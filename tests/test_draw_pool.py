@@ -72,7 +72,7 @@ def test_a_worker_exits_when_the_bot_is_killed(tmp_path: Path) -> None:
 def test_a_worker_imports_only_what_drawing_needs(tmp_path: Path) -> None:
     """What the drawing worker imports to draw a card and a PDF: no engine context, no questionnaire or plan, and
     none of what fpdf2 can do without (numpy, cryptography: ~19 MB)."""
-    code = ("import os, sys\nfrom handlers.pictures import pool\npool.start_worker(os.getppid())\n"
+    code = ("import os, sys\n"
             "from handlers.pictures import card_png, pdf_bytes\nimport handlers.pictures.card, handlers.pictures.pdf\n"
             "from types import SimpleNamespace as N\n"
             "assert pdf_bytes('Plan', 'today', [N(title='Pillars', lines=['one', 'two'])]).startswith(b'%PDF')\n"

@@ -63,11 +63,19 @@ def _can_shape() -> bool:
 
 
 def _lines(pdf: Any, height: float, lines: Sequence[str]) -> None:
-    """Lines already wrapped, one cell each, from the current x; a page break keeps that x."""
+    """Lines already wrapped, from the current x, each placed where fpdf2's cell() would put it (the text's baseline
+    at half the line's height plus 0.3 of the font size, after the cell margin); a page break keeps that x.
+
+    Written with fpdf2's plain text(): cell() lays each line out again (styles, markdown, shaping: most of the
+    PDF's layout time) for text already laid out here."""
     x = pdf.get_x()
     for line in lines:
-        pdf.set_x(x)
-        pdf.cell(0, height, line, new_x="LMARGIN", new_y="NEXT")
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+        y = pdf.get_y()
+        if line:
+            pdf.text(x + pdf.c_margin, y + 0.5 * height + 0.3 * pdf.font_size, line)
+        pdf.set_xy(pdf.l_margin, y + height)
 
 
 def wrap(pdf: Any, text: str, width: float = 0) -> list[str]:
@@ -119,6 +127,32 @@ def _fit(word: str, room: float, width_of: Any) -> int:
     return lo
 
 
+# Libraries fpdf2 imports when they are installed, for what the plan's PDF never does (images as arrays, signing and
+# encrypting PDFs): ~19 MB resident in whichever process draws. fpdf2 works as if they were absent, which it
+# supports; they are hidden only while fpdf2 is imported (other code importing them later gets them).
+UNUSED_BY_FPDF = ("numpy", "cryptography")
+
+
+def fpdf_module() -> Any:
+    """fpdf2, imported once without UNUSED_BY_FPDF."""
+    import sys
+
+    if "fpdf.output" not in sys.modules:
+        hide = [m for m in UNUSED_BY_FPDF if m not in sys.modules]
+        for name in hide:
+            sys.modules[name] = None  # type: ignore[assignment]  # "import name" raises ImportError
+        try:
+            import fpdf.fonts  # noqa: F401
+            import fpdf.output  # noqa: F401
+        finally:
+            for name in hide:
+                if sys.modules.get(name, 0) is None:
+                    del sys.modules[name]
+    import fpdf
+
+    return fpdf
+
+
 def add_fonts(pdf: Any, small: bool = True) -> None:
     """DejaVu regular and bold in `pdf`. fpdf2 parses a font for every document (its width table, ~45 ms a face)
     and subsets it when writing (fontTools reading DejaVu's 6,000 glyphs: most of a PDF's time and ~60 MB). Here
@@ -127,15 +161,18 @@ def add_fonts(pdf: Any, small: bool = True) -> None:
     once per process to the characters plans are written in (`small_faces`), which every document's text must be
     within (render_pdf_pages checks); else the whole faces."""
     from fontTools.ttLib import TTFont
-    from fpdf.fonts import SubsetMap
 
+    SubsetMap = fpdf_module().fonts.SubsetMap
     faces = small_faces() if small else {}
     for style, path in (("", REGULAR), ("B", BOLD)):
         key = f"{FAMILY.lower()}{style}"
         try:
             font = copy.copy(_parsed(style, small))
             font.i = len(pdf.fonts) + 1
-            font.ttfont = TTFont(io.BytesIO(faces[style]) if small else str(path), recalcTimestamp=False, lazy=True)
+            # recalcBBoxes=False: the glyphs' boxes in the font are right; recomputing them on writing decompiles and
+            # compiles every glyph kept (a third of a PDF's time): now they are copied as they are.
+            font.ttfont = TTFont(io.BytesIO(faces[style]) if small else str(path), recalcTimestamp=False, lazy=True,
+                                 recalcBBoxes=False)
             font.subset = SubsetMap(font)
             font.missing_glyphs = []
             font.biggest_size_pt = 0
@@ -203,18 +240,17 @@ def small_faces() -> dict[str, bytes]:
 @lru_cache(maxsize=4)
 def _parsed(style: str, small: bool) -> Any:
     """A face parsed by fpdf2 once per process (the template add_fonts copies)."""
-    from fpdf import FPDF
-    from fpdf.fonts import TTFFont
-
+    fpdf = fpdf_module()
+    FPDF, TTFFont = fpdf.FPDF, fpdf.fonts.TTFFont
     source: Any = io.BytesIO(small_faces()[style]) if small else Path(BOLD if style else REGULAR)
     return TTFFont(FPDF(), source, f"{FAMILY.lower()}{style}", style)
 
 
 def _document(title: str, subtitle: str, sections: Sequence[_Section], size: float,
               footer: str, small: bool = True) -> Any:
-    from fpdf import FPDF
+    FPDF = fpdf_module().FPDF
 
-    class Doc(FPDF):
+    class Doc(FPDF):  # type: ignore[misc,valid-type]
         def footer(self) -> None:
             self.set_y(-12)
             self.set_font(FAMILY, "", 7.5)

@@ -3,10 +3,10 @@
 Drawing is CPU-bound and partly pure Python (the PDF writer): in a thread it would hold the GIL and stall every
 other user's replies while one plan is drawn. The pool starts on first use (spawned, so it shares nothing with the
 bot's threads) and falls back to a thread where processes cannot be had. BRANDCOACH_DRAW_WORKERS sets its size
-(default 1; 0 draws in a thread). A worker imports only what drawing needs (`start_worker`; no engine, no
-questionnaire) and holds ~70-75 MB once it has drawn, most of it fpdf2 and fontTools (~35 MB of imports) and
-Pillow: the pool is shut down after IDLE_SECONDS without a drawing and started again on the next one (about a
-second: imports, fonts cut for the PDF).
+(default 1; 0 draws in a thread). A worker imports only what drawing needs (no engine, no questionnaire; fpdf2
+without numpy and cryptography: pdf.fpdf_module) and holds ~70-75 MB once it has drawn, most of it fpdf2 and
+fontTools (~35 MB of imports) and Pillow: the pool is shut down after IDLE_SECONDS without a drawing and started
+again on the next one (about a second: imports, fonts cut for the PDF).
 
 Why a process and not a thread: one plan's card and PDF are ~60 ms of CPU, most of it pure Python holding the GIL;
 100 confirms at once are ~6 s of it, which in a thread would share one core with every other user's replies,
@@ -70,21 +70,6 @@ def watch_parent(parent: int, every: float = 1.0) -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
-# Libraries fpdf2 imports when they are installed, for what the plan's PDF never does (images as arrays, signing and
-# encrypting PDFs): hidden from the drawing worker they cost it nothing (~19 MB resident otherwise), and fpdf2
-# works as if they were absent, which it supports.
-UNUSED_IN_WORKER = ("numpy", "cryptography")
-
-
-def start_worker(parent: int) -> None:
-    """A drawing worker's start: the libraries it never needs hidden (`UNUSED_IN_WORKER`), and `watch_parent`."""
-    import sys
-
-    for name in UNUSED_IN_WORKER:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # "import name" raises ImportError
-    watch_parent(parent)
-
-
 def _executor() -> Executor | None:
     global _pool, _unavailable, _exit_hook
     if _pool is not None or _unavailable:
@@ -95,7 +80,7 @@ def _executor() -> Executor | None:
         return None
     try:
         _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                    initializer=start_worker, initargs=(os.getpid(),))
+                                    initializer=watch_parent, initargs=(os.getpid(),))
     except (OSError, ValueError, NotImplementedError):
         log.warning("no process pool for drawing; drawing in a thread", exc_info=True)
         _unavailable = True

@@ -111,10 +111,25 @@ class Chat:
 def number_of(message: Call, label: str) -> int:
     """The number of a numbered line showing `label` (a tick box may precede it)."""
     for line in message.text.splitlines():
-        m = re.match(r"^(\d+)\. (?:✅ |▫️ )?(.*)$", line)
+        m = re.match(r"^\s*(\d+)\. (?:✅ |▫️ |\[x\] |\[ \] )?(.*)$", line)
         if m and m.group(2) == label:
             return int(m.group(1))
     raise AssertionError(f"{label!r} is not a numbered line of {message.text[-400:]!r}")
+
+
+async def shown_with(chat: Chat, option: str) -> Call | None:
+    """The message offering `option` as a button or row: the last one, or a later page of its list (its "more" row
+    tapped); None when the choices are numbered lines instead."""
+    for _ in range(5):
+        q = chat.last
+        ids = [i for _, i in q.options]
+        if option in ids:
+            return q
+        more = [i for i in ids if i.startswith("g:more:")]
+        if not more:
+            return None
+        await chat.tap(q, more[0])
+    raise AssertionError(f"{option} is on no page of the list")
 
 
 async def play(chat: Chat, script: list[tuple[str, Any]]) -> None:
@@ -122,24 +137,27 @@ async def play(chat: Chat, script: list[tuple[str, Any]]) -> None:
     for step, action in script:
         assert chat.t(f"q.{step}.prompt") in chat.shown(), (step, chat.shown()[-300:])
         q = chat.last
-        ids = [i for _, i in q.options]
         if isinstance(action, str):
             await chat.say(action)
         elif action[0] == "tap":
-            if action[1] in ids:
-                await chat.tap(q, action[1])
+            shown = await shown_with(chat, action[1])
+            if shown is not None:
+                await chat.tap(shown, action[1])
             else:
                 opt = action[1].rsplit(":", 1)[-1]
                 label = chat.t("common.skip") if action[1].startswith("s:") else chat.t(f"opt.{step}.{opt}")
                 await chat.say(str(number_of(q, label)))
+        elif await shown_with(chat, f"t:{step}:{action[1][0]}") is not None:
+            for opt in action[1]:
+                shown = await shown_with(chat, f"t:{step}:{opt}")
+                assert shown is not None
+                await chat.tap(shown, f"t:{step}:{opt}")
+                assert "✅ " in str(chat.last.options)  # the ticks redrawn, as a new message
+            done = await shown_with(chat, f"d:{step}")
+            assert done is not None
+            await chat.tap(done, f"d:{step}")
         else:
-            if all(f"t:{step}:{o}" in ids for o in action[1]):
-                for opt in action[1]:
-                    await chat.tap(chat.last, f"t:{step}:{opt}")
-                    assert "✅ " in str(chat.last.options)  # the ticks redrawn, as a new message
-                await chat.tap(chat.last, f"d:{step}")
-            else:
-                await chat.say(",".join(str(number_of(q, chat.t(f"opt.{step}.{o}"))) for o in action[1]))
+            await chat.say(",".join(str(number_of(q, chat.t(f"opt.{step}.{o}"))) for o in action[1]))
         assert len(chat.turns[-1]) <= 1, [c.text[:80] for c in chat.turns[-1]]  # one message per message or tap
 
 

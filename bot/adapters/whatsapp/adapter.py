@@ -31,6 +31,7 @@ from bot.adapters.whatsapp.content import WhatsAppContent, load
 from bot.adapters.whatsapp.graph import TIMEOUT, UNREACHABLE, Graph, OutsideWindow, Refused
 from bot.adapters.whatsapp.store import Store
 from bot.adapters.whatsapp.webhook import Message, Status, read_payload, signature_ok, update_id
+from bot.capabilities import Capabilities
 from bot.i18n import base_language
 from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
 
@@ -44,6 +45,12 @@ log = logging.getLogger(__name__)
 PLATFORM = "whatsapp"      # the channel's name (bot/adapters/whatsapp/settings.py, the registry's entry)
 WINDOW = 24 * 3600         # WhatsApp's customer service window (seconds after the user's last message)
 WINDOW_MARGIN = 300        # a send this close to its end counts as outside (clocks and the send's own time)
+# What a WhatsApp message can show (Cloud API limits): the core renders every turn for it (bot/compose.py), and
+# render.py maps the result to WhatsApp's message types, refusing nothing WhatsApp would refuse.
+CAPABILITIES = Capabilities(max_text=R.TEXT_MAX, buttons=R.BUTTONS_MAX, button_label_max=R.BUTTON_TITLE_MAX,
+                            lists=True, list_rows_max=R.LIST_ROWS_MAX, list_title_max=R.ROW_TITLE_MAX,
+                            list_desc_max=R.ROW_DESC_MAX, multi_select=True, edits=False, files=True,
+                            reply_window=float(WINDOW), pacing=6.0)
 REPLY_RETRIES = 3          # a reply part WhatsApp did not take (5xx, rate limits) is tried again this often
 REPLY_RETRY_WAIT = 30.0    # and waits at most this long before each try
 LOG_FAILURES = frozenset({131047, 131056, 130429})
@@ -58,6 +65,7 @@ class WhatsAppAdapter:
     """The brandcoach connector for WhatsApp (one business phone number)."""
 
     platform = PLATFORM
+    capabilities = CAPABILITIES
 
     def __init__(self, core: Core, config: Config, timeout: float = TIMEOUT) -> None:
         settings: WhatsAppSettings = config.channels[PLATFORM]

@@ -225,13 +225,33 @@ def stream(text: str) -> list[str]:
 
 
 def longest(tokens: list[str], at: int, phrases: dict[tuple[str, ...], Any]) -> tuple[int, Any] | None:
-    """(length, value) of the longest phrase (a tuple of words) starting at tokens[at], else None."""
-    best = None
-    for phrase, value in phrases.items():
-        n = len(phrase)
-        if n and tuple(tokens[at:at + n]) == phrase and (best is None or n > best[0]):
-            best = (n, value)
-    return best
+    """(length, value) of the longest phrase (a tuple of words) starting at tokens[at], else None.
+
+    One dict lookup per phrase length the table holds (longest first) instead of a scan of every phrase: this runs
+    for every word of every typed answer, several times (meta replies, clauses, option readers)."""
+    for n in _lengths(phrases):
+        if at + n <= len(tokens):
+            value = phrases.get(tuple(tokens[at:at + n]), _MISSING)
+            if value is not _MISSING:
+                return n, value
+    return None
+
+
+_MISSING = object()
+# id(table) -> (table, its phrase lengths longest first, its size): the tables are built once per process (a few
+# are built per call and are small); the entry holds the table, so its id is not reused while the entry lives.
+_LENGTHS: dict[int, tuple[dict[tuple[str, ...], Any], tuple[int, ...], int]] = {}
+
+
+def _lengths(phrases: dict[tuple[str, ...], Any]) -> tuple[int, ...]:
+    entry = _LENGTHS.get(id(phrases))
+    if entry is not None and entry[0] is phrases and entry[2] == len(phrases):
+        return entry[1]
+    lengths = tuple(sorted({len(p) for p in phrases if p}, reverse=True))
+    if len(_LENGTHS) >= 256:  # tables made per call (a question's words) come and go
+        _LENGTHS.clear()
+    _LENGTHS[id(phrases)] = (phrases, lengths, len(phrases))
+    return lengths
 
 
 def _as_phrases(items: frozenset[str] | tuple[str, ...] | list[str]) -> set[tuple[str, ...]]:
@@ -240,7 +260,7 @@ def _as_phrases(items: frozenset[str] | tuple[str, ...] | list[str]) -> set[tupl
 
 def _plain(words_: list[str], drop: frozenset[str]) -> list[str]:
     """Words with the polite and filler phrases taken out."""
-    table = dict.fromkeys(_as_phrases(drop), True)
+    table = _phrase_table(drop)
     out: list[str] = []
     i = 0
     while i < len(words_):
@@ -251,6 +271,18 @@ def _plain(words_: list[str], drop: frozenset[str]) -> list[str]:
             out.append(words_[i])
             i += 1
     return out
+
+
+@lru_cache(maxsize=8)
+def _phrase_table(items: frozenset[str]) -> dict[tuple[str, ...], bool]:
+    """{phrase as words: True} for a word list (made once per list)."""
+    return dict.fromkeys(_as_phrases(items), True)
+
+
+@lru_cache(maxsize=1)
+def _drop() -> frozenset[str]:
+    """The polite and filler words a meta reply is read without."""
+    return reading("polite") | words("fillers")
 
 
 @lru_cache(maxsize=1)
@@ -277,7 +309,7 @@ META_WHOLE_MAX = 12  # a clause that is only 'skip' counts in a message of at mo
 def clauses(text: str, hard_only: bool = False) -> list[list[str]]:
     """The folded words of each clause: split at punctuation and at [reading].clause words."""
     tokens = stream(text)
-    table = dict.fromkeys(_as_phrases(reading("clause")), True)
+    table = _phrase_table(reading("clause"))
     out: list[list[str]] = [[]]
     i = 0
     while i < len(tokens):
@@ -309,8 +341,18 @@ def meta_intents(text: str) -> set[str]:
 
     A clause counts when, politeness and fillers aside, it is one of [meta.<intent>].whole (in a short message) or
     holds one of its phrases with no negation before it in the clause."""
+    return set(_remembered_intents(text) if len(text) <= 1000 else _meta_intents(text))
+
+
+@lru_cache(maxsize=2048)
+def _remembered_intents(text: str) -> frozenset[str]:
+    """meta_intents, remembered: a typed answer is read for them several times in its turn (keep, skip, the reader)."""
+    return _meta_intents(text)
+
+
+def _meta_intents(text: str) -> frozenset[str]:
     wholes, phrases = _meta_tables()
-    drop = reading("polite") | words("fillers")
+    drop = _drop()
     negation = reading("negation")
     parts = clauses(text)
     short = sum(len(_plain(c, drop)) for c in parts) <= META_WHOLE_MAX
@@ -325,7 +367,7 @@ def meta_intents(text: str) -> set[str]:
             hit = longest(plain, i, phrases)
             if hit and not any(w in negation for w in plain[:i]):
                 found.add(hit[1])
-    return found
+    return frozenset(found)
 
 
 @lru_cache(maxsize=1)
@@ -522,9 +564,9 @@ def asks(text: str) -> bool:
     """A question about the question ('apa bedanya IG sama threads?', 'can you explain what option 2 means?'), not an
     answer: a [reading].question word in a message that ends with '?', or one that opens a longer message."""
     tokens = fold(text).split()
-    questions = _as_phrases(reading("question"))
-    opens = any(tuple(tokens[:len(q)]) == q for q in questions) and len(tokens) >= 4
-    inside = text.strip().endswith("?") and any(longest(tokens, i, dict.fromkeys(questions, True))
+    table = _phrase_table(reading("question"))
+    opens = any(tuple(tokens[:len(q)]) == q for q in table) and len(tokens) >= 4
+    inside = text.strip().endswith("?") and any(longest(tokens, i, table)
                                                 for i in range(len(tokens)))
     return opens or inside
 

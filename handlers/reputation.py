@@ -122,8 +122,24 @@ def _cancelled(toks: Sequence[str], at: int, lex: Lexicon, length: int = 1) -> b
 
 def text_tactics(text: str, allowed: Iterable[str] | None = None) -> list[str]:
     """The tactics a text plans (each once, in lexicon order), skipping negated or educational mentions."""
+    wanted = frozenset(allowed) if allowed is not None else None
+    if len(text) > _REMEMBERED_CHARS:
+        return list(_text_tactics(text, wanted))
+    return list(_remembered_tactics(text, wanted))
+
+
+_REMEMBERED_CHARS = 1000  # longer texts are read anew each time (the cache stays a few MB at most)
+
+
+@lru_cache(maxsize=4096)
+def _remembered_tactics(text: str, wanted: frozenset[str] | None) -> tuple[str, ...]:
+    """_text_tactics, remembered (pure given the content): each answer of a questionnaire is read again at every
+    later answer (a tactic is warned about once, so every stored answer is read to see what was warned before)."""
+    return _text_tactics(text, wanted)
+
+
+def _text_tactics(text: str, wanted: frozenset[str] | None) -> tuple[str, ...]:
     lex = lexicon()
-    wanted = set(allowed) if allowed is not None else None
     toks = tokens(text)
     index = _index(lex)
     skip = {j for i, p in _found(toks, index.innocent) for j in range(i, i + len(p))}
@@ -134,7 +150,7 @@ def text_tactics(text: str, allowed: Iterable[str] | None = None) -> list[str]:
     if by_risk:  # the same judgement as /check: a rumour about a rival, vote buying, an ethnic appeal
         found = {f.risk for f in assess(text, [r for rs in by_risk for r in rs], learned=False)}
         hit |= {n for n, t in enumerate(lex.tactics) if found & set(t.risks)}
-    return [t.id for n, t in enumerate(lex.tactics) if n in hit and (wanted is None or t.id in wanted)]
+    return tuple(t.id for n, t in enumerate(lex.tactics) if n in hit and (wanted is None or t.id in wanted))
 
 
 def read_for(step_id: str, kind: str, warn: Sequence[str]) -> tuple[str, ...]:

@@ -144,6 +144,12 @@ class App:
             self.report(describe(adapter) + " (this worker leads its gateway)")
             await adapter.listen()
 
+    def listening(self) -> dict[str, bool]:
+        """Platform -> whether its adapter connected and still listens (bot/health.py's readiness); a worker waiting
+        to lead a gateway counts as listening."""
+        running = {task.get_name().removeprefix("listen-"): not task.done() for task in self._tasks}
+        return {adapter.platform: running.get(adapter.platform, False) for adapter in self.adapters}
+
     def _listen_ended(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.error("%s stopped", task.get_name(), exc_info=task.exception())

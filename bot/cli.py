@@ -107,7 +107,11 @@ async def run_platforms(config: Config, console: bool = False) -> None:
     app = await build_app(config, console=console)
     stop = asyncio.Event()
     stopping = asyncio.ensure_future(stop.wait())
+    health = None
     try:
+        from bot.health import serve as serve_health
+
+        health = await serve_health(app, config.metrics_port, config.metrics_host)  # before the platforms connect
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
@@ -127,6 +131,8 @@ async def run_platforms(config: Config, console: bool = False) -> None:
     finally:
         stopping.cancel()
         await app.stop()  # closes every adapter and the storage, whatever happened above
+        if health is not None:
+            await health.stop()
 
 
 def no_platform_message() -> str:

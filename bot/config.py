@@ -33,6 +33,8 @@ class Config:
     nudge_batch: int = 100          # due nudges a tick takes at a time
     nudge_reserve: int = 60         # seconds a worker's taken batch stays its own (PostgreSQL, several workers)
     virtual_pacing: bool = False    # BRANDCOACH_PACING=virtual: limits counted on virtual time (tests on a fake API)
+    metrics_port: int | None = None  # BRANDCOACH_METRICS_PORT: /healthz, /readyz, /metrics (bot/health.py); off if unset
+    metrics_host: str = "127.0.0.1"  # BRANDCOACH_METRICS_HOST: where they listen (0.0.0.0 for probes from outside)
 
     def __init__(self, **values: Any) -> None:
         """The fields by name (unnamed ones keep their defaults); `<channel>_<setting>=value` replaces one setting
@@ -107,4 +109,16 @@ def from_env(env: Mapping[str, str] | None = None, db_path: str | None = None) -
         nudge_batch=max(1, int(env.get("BRANDCOACH_NUDGE_BATCH") or 100)),
         nudge_reserve=max(1, int(env.get("BRANDCOACH_NUDGE_RESERVE") or 60)),
         virtual_pacing=env.get("BRANDCOACH_PACING", "").strip() == "virtual",
+        metrics_port=_port("BRANDCOACH_METRICS_PORT", env.get("BRANDCOACH_METRICS_PORT", "")),
+        metrics_host=env.get("BRANDCOACH_METRICS_HOST", "").strip() or "127.0.0.1",
     )
+
+
+def _port(name: str, raw: str) -> int | None:
+    """A TCP port setting: empty is off; anything but 1-65535 is an error, never a silent default."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"{name} must be a port number (1-65535), got {raw[:20]!r}")
+    return int(raw)

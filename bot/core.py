@@ -20,6 +20,7 @@ from bot.ratelimit import RateLimiter, unprompted
 from bot.router import Router
 from bot.storage import Storage, User
 from bot.throttle import Throttle
+from bot import metrics
 from bot.types import Choice, Inbound, Outbound, inbound_from_json, inbound_to_json
 
 if TYPE_CHECKING:
@@ -175,6 +176,7 @@ class Core:
             rows.append((inbound.user.platform, update_id, inbound.user.user_id, inbound_to_json(inbound), envelope))
         return await self.storage.accept_updates(rows)
 
+    @metrics.in_progress
     async def handle(self, inbound: Inbound, deliver: Deliver | None = None,
                      accepted: Awaitable[bool] | None = None) -> list[Outbound]:
         """Handle one inbound message; returns the replies for the adapter to send. With `deliver`, the adapter's
@@ -303,6 +305,7 @@ class Core:
         user = await self.storage.find_user(inbound.user.platform, inbound.user.user_id)
         return (user.language if user else None) or DEFAULT_LANGUAGE
 
+    @metrics.handling
     async def _handle(self, inbound: Inbound) -> list[Outbound]:
         lang = DEFAULT_LANGUAGE
         try:
@@ -324,6 +327,7 @@ class Core:
                     log.debug("%s update %s handled", user.platform, inbound.update_id)  # multi-worker proof counts
             return await self._answer(inbound, user)
         except Exception:
+            metrics.handler_error()
             log.exception("handler failed for %s user (kind=%s, command=%s)", inbound.user.platform,
                           inbound.kind, inbound.command or "-")
             return [Outbound(text=self.catalog.t(lang, "error.apology"), key="error.apology", private=True,

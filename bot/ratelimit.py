@@ -21,6 +21,8 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from bot import metrics
+
 from bot import channels
 from bot.channels import Limit, is_group
 
@@ -265,7 +267,8 @@ class RateLimiter:
         """acquire(), then the request runs in the block: where the limits are shared (SharedRateLimiter) the send
         counts as in flight until the block ends (the platform answered, or the request failed)."""
         await self.acquire(platform, chat, lane, message=message)
-        yield
+        with metrics.sending(platform):  # its outcome, and a 429 (bot/metrics.py; nothing when metrics are off)
+            yield
 
     def tracked_chats(self, platform: str) -> int:
         """Chats and group chats whose recent messages are still counted (what the limiter holds per chat)."""
@@ -367,7 +370,8 @@ class SharedRateLimiter(RateLimiter):
         await self.acquire(platform, chat, lane, message=message)
         slot, _ = _GRANTED.get(), _GRANTED.set(None)
         try:
-            yield
+            with metrics.sending(platform):
+                yield
         finally:
             if slot is not None:
                 self._report(slot)

@@ -32,6 +32,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.ratelimit import NUDGE, slot_taken
 from handlers.reminders import content as C
@@ -101,6 +102,8 @@ class Dispatcher:
         await self._skip_stale(stats)
         if self._sweep_cursor is not None:
             await self._create_missing(stats)
+        if metrics.enabled():
+            metrics.nudge_backlog(await self.store.backlog(self.now()))
         seen: set[int] = set()
         while not self.stopping:
             rows = [d for d in await self.store.due(self.now(), self.batch) if d.nudge.id not in seen]
@@ -287,6 +290,7 @@ class Dispatcher:
             stats.retried += 1
             return
         await self._move_on(due, sent_at=self.now())
+        metrics.nudge_sent(self.now() - (n.sched_at or n.due_at))  # lateness after its scheduled time
         if message.source:
             await self.store.log_idea(n.user_id, message.source, self.now())
         stats.sent += 1

@@ -234,6 +234,12 @@ class NudgeStore:
         """Active, unclaimed nudges whose next attempt is older than `before` (any user, blocked ones too)."""
         return [_due(r) for r in await self._all(PG_STALE_SQL if self.storage.shared else STALE_SQL, (0, before, limit))]
 
+    async def backlog(self, now: int) -> int:
+        """How many nudges are due now and not claimed (parked ones, of unreachable users, left out): a metric."""
+        row = await self.storage.fetch_one("SELECT COUNT(*) FROM nudges WHERE active = 1 AND parked = 0"
+                                           " AND due_at <= ? AND claimed_at IS NULL", (now,))
+        return int(row[0]) if row is not None else 0
+
     async def expired_leases(self, before: int, limit: int) -> list[Due]:
         return [_due(r) for r in await self._all(PG_LEASE_SQL if self.storage.shared else LEASE_SQL, (0, before, limit))]
 

@@ -519,3 +519,24 @@ async def test_a_file_whatsapp_refuses_goes_as_text(graph: FakeGraph, db_path: s
         turn = await chat.say("/export")
         assert [c.type for c in turn] == ["text"]
         assert chat.t("privacy.export").split("{")[0][:20] in turn[0].text and '"platform_user_id"' in turn[0].text
+
+
+async def test_a_message_redelivered_after_a_day_is_not_answered_again(graph: FakeGraph, db_path: str,
+                                                                       clock: FakeClock) -> None:
+    """WhatsApp retries a webhook for up to 7 days; the inbox keeps ids for 24 h: an old message from a user who has
+    written since is dropped, an old one from a user who has not is answered (it was never delivered before)."""
+    async with running(graph, db_path, clock) as run:
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        old = graph.message(WA_ID, "Budi", "text", {"body": "Budi Santoso"})
+        await chat.say("/help")
+        clock.advance(hours=30)
+        mark = graph.mark()
+        assert await graph.send_user_message(WA_ID, "Budi", old) == 200
+        await run.adapter.settled()
+        assert graph.sent(WA_ID, mark) == []
+        late = graph.message(WA_EN, "Alex", "text", {"body": "/start"})
+        late["timestamp"] = str(int(clock.now().timestamp()) - 40 * 3600)
+        assert await graph.send_user_message(WA_EN, "Alex", late) == 200
+        await run.adapter.settled()
+        assert len(graph.sent(WA_EN, mark)) == 1

@@ -32,6 +32,7 @@ from bot.adapters.whatsapp.graph import TIMEOUT, UNREACHABLE, Graph, OutsideWind
 from bot.adapters.whatsapp.store import Store
 from bot.adapters.whatsapp.webhook import Message, Status, read_payload, signature_ok, update_id
 from bot.capabilities import Capabilities
+from bot.core import REDELIVERY_WINDOW
 from bot.i18n import base_language
 from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
 
@@ -157,7 +158,7 @@ class WhatsAppAdapter:
         except ValueError:
             return web.Response(status=400)
         try:
-            inbound = [(m, i) for m in messages if (i := self._inbound(m)) is not None]
+            inbound = [(m, i) for m in messages if (i := self._inbound(m)) is not None and not await self._stale(m)]
             fresh = await self.core.accept_many([(i, json.dumps({"to": m.wa_id})) for m, i in inbound]) \
                 if inbound else []
         except Exception:
@@ -168,6 +169,20 @@ class WhatsAppAdapter:
         for status in statuses:
             self._spawn(self._status(status))
         return web.Response(text="ok")
+
+    async def _stale(self, message: Message) -> bool:
+        """A message older than the inbox keeps ids (24 h) from a user who has written since: WhatsApp retries a
+        webhook for up to 7 days, so this may be one the inbox took and has since forgotten; answering it a day
+        late would only confuse. Dropped (a late message from a user who has not written since is answered)."""
+        if message.timestamp >= int(self.core.clock.now().timestamp()) - REDELIVERY_WINDOW:
+            return False
+        user_id = await self.store.user_id(message.wa_id)
+        last = await self.store.last_inbound(user_id) if user_id is not None else None
+        if last is None or message.timestamp > last:
+            return False
+        log.info("a WhatsApp message of %s older than a day, written before their latest: dropped",
+                 self.who(message.wa_id))
+        return True
 
     async def settled(self) -> None:
         """Wait until every message and status taken so far is handled (tests, and a stop)."""

@@ -45,3 +45,11 @@ async def test_only_the_latest_held_nudge_of_a_kind_is_kept(core: Core) -> None:
         await store.hold(user.id, Outbound(f"post, day {day}", key="nudge.post.a", kind="nudge"), day)
     await store.hold(user.id, Outbound("reply to comments", key="nudge.respond.b", kind="nudge"), 31)
     assert [m.text for m in await store.take_held(user.id)] == ["post, day 29", "reply to comments"]
+
+
+# The channel end to end on both backends: a restart between the 200 and the handling, and the window's nudges.
+from test_whatsapp import graph  # noqa: E402,F401  the fake Graph API fixture
+from test_whatsapp import test_a_restart_mid_questionnaire_loses_no_acknowledged_answer as test_restart  # noqa: E402
+from test_whatsapp import test_reminders_and_nudges_inside_the_window_free_form_outside_held as test_window  # noqa: E402,E501
+
+__all__ = ["test_restart", "test_window"]

@@ -117,8 +117,7 @@ class WhatsAppAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.settled()  # and the statuses taken
         await self._close()
 
     async def _close(self) -> None:

@@ -158,7 +158,7 @@ def restore(db: str, src: str) -> Copied:
     try:
         dblock.acquire(db)
     except dblock.DatabaseBusy as exc:
-        raise BackupError(f"{exc} (a running bot), then restore") from exc
+        raise BackupError(f"{exc}, then restore") from exc
     start = time.monotonic()
     check(src)
     if os.path.exists(db) and os.path.samefile(db, src):

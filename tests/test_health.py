@@ -8,9 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from datetime import datetime, timezone
+
 import aiohttp
+from conftest import RecordingAdapter
 from fake_telegram import Call, FakeTelegram, unused_port
+from nudge_helpers import done_user, only, service
 from prometheus_client.parser import text_string_to_metric_families
+
+from bot import metrics
+from bot.backends import open_storage
+from bot.clock import FakeClock
+from bot.core import Core
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "7612345678:AAFakeTokenForTestsOnly_abcdefghijklm"  # token-shaped, not a real token
@@ -150,3 +159,29 @@ async def test_a_port_that_cannot_be_served_is_one_line_and_exit_2(tmp_path: Pat
     assert "Traceback" not in taken.stderr
     assert [c.method for c in tg.calls] == []  # refused before connecting to the platform
     assert bad.returncode == 2 and "BRANDCOACH_METRICS_PORT must be a port number" in bad.stderr
+
+
+async def test_nudge_backlog_and_lateness_are_recorded(db_path: str, clock: FakeClock) -> None:
+    """The reminders' tick: the backlog at its start, and how late each nudge went out after its scheduled time."""
+    clock.set(datetime(2026, 1, 5, 0, 0, tzinfo=timezone.utc))  # 07:00 in the default zone (WIB)
+    core = Core(open_storage(db_path, clock=clock), clock=clock)
+    await core.start()
+    registry = metrics.enable()
+    try:
+        user = await done_user(core, uid="a")
+        await only(core, user, "respond", times=["08:00"])
+        core.add_adapter(RecordingAdapter())
+        svc = service(core)
+        await svc.tick()
+        assert registry.get_sample_value("brandcoach_nudge_backlog") == 0  # nothing due at 07:00
+        clock.set(datetime(2026, 1, 5, 4, 0, tzinfo=timezone.utc))  # 11:00: the 08:00 nudge is 3 h late
+        stats = await svc.tick()
+        assert stats.sent == 1
+        assert registry.get_sample_value("brandcoach_nudge_backlog") == 1
+        assert registry.get_sample_value("brandcoach_nudge_lateness_seconds_count") == 1
+        assert registry.get_sample_value("brandcoach_nudge_lateness_seconds_sum") == 3 * 3600
+        await svc.tick()
+        assert registry.get_sample_value("brandcoach_nudge_backlog") == 0
+    finally:
+        metrics.disable()
+        await core.stop()

@@ -64,7 +64,13 @@ class Tip:
 def words(text: str) -> list[str]:
     """The words of an answer as the shared understanding layer reads them: lower case, chat spellings written
     out ("bgt" -> "banget", "org2" -> "orang orang"), repeated letters squeezed."""
-    return [w.norm for w in understand_words(text)]
+    return list(_norms(text)) if len(text) <= 1000 else [w.norm for w in understand_words(text)]
+
+
+@lru_cache(maxsize=2048)
+def _norms(text: str) -> tuple[str, ...]:
+    """words(), remembered: an answer is read once per phrase of every rule of its step (and at every later turn)."""
+    return tuple(w.norm for w in understand_words(text))
 
 
 def _has(text: str, phrase: str) -> bool:

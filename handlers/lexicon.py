@@ -50,6 +50,16 @@ _REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")
 
 def fold(text: str) -> str:
     """Lower case, accents and punctuation gone, '&' and '+' kept as words, whitespace folded."""
+    return _remembered_fold(text) if len(text) <= 200 else _fold(text)
+
+
+@lru_cache(maxsize=8192)
+def _remembered_fold(text: str) -> str:
+    """fold(), remembered for short texts: button labels, words and answers are folded again at every turn."""
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " & ").replace("+", " + ").replace("’", "'")

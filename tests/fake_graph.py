@@ -6,7 +6,8 @@ token; answers {"messaging_product", "contacts", "messages": [{"id"}]} or {"erro
 button title over 20 characters or two alike, a list with more than 10 rows or a row title over 24 characters, a
 body over its limit, a file type WhatsApp does not take, an unknown template, any other request (an edit: WhatsApp
 has none), and a free-form message to a user who last wrote more than 24 hours ago on its own injected clock
-(131047). Seeded chaos answers some requests 5xx before handling them, or slowly after handling them (the message
+(131047; with `late_refusals` it takes such a message and refuses it afterwards in a failed status webhook,
+as WhatsApp often does). Seeded chaos answers some requests 5xx before handling them, or slowly after handling them (the message
 went: the client's timeout cannot tell). Users write through `say`/`tap`: signed webhook POSTs to the adapter; each
 message accepted is followed by signed status webhooks (sent, delivered).
 """
@@ -52,6 +53,7 @@ class Call:
     body: dict[str, Any]
     status: int = 200
     code: int | None = None          # the error code when refused
+    late_code: int | None = None     # taken, then refused by a failed status with this code
     message_id: str = ""             # the wamid given when accepted
     media: dict[str, Any] = field(default_factory=dict)
 
@@ -109,6 +111,7 @@ class FakeGraph:
         self.slow_rate = 0.0
         self.slow_seconds = 0.0
         self.refuse: dict[str, int] = {}               # path kind ("messages"/"media") -> error code, once each
+        self.late_refusals = False                     # outside the window: 200, then a failed status (131047)
         self._ids = itertools.count(1)
         self._cond = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -233,7 +236,9 @@ class FakeGraph:
         else:
             last = self.last_inbound.get(str(body["to"]))
             if last is None or self.clock.now() - last >= WINDOW:
-                raise Refusal(131047, "Re-engagement message: more than 24 hours since the user last wrote")
+                if not self.late_refusals:
+                    raise Refusal(131047, "Re-engagement message: more than 24 hours since the user last wrote")
+                call.late_code = 131047  # taken, then refused in a failed status webhook (as WhatsApp often does)
             {"text": self._text, "interactive": self._interactive, "document": self._file,
              "image": self._file}.get(kind, self._unknown)(obj, kind)
         call.message_id = f"wamid.fake{next(self._ids)}"
@@ -344,6 +349,12 @@ class FakeGraph:
 
     async def _post_statuses(self, call: Call) -> None:
         now = str(int(self.clock.now().timestamp()))
+        if call.late_code is not None:
+            try:
+                await self.post_failed(call.to, call.message_id, call.late_code)
+            except aiohttp.ClientError:
+                pass
+            return
         for status in ("sent", "delivered"):
             payload = self.envelope({"statuses": [{"id": call.message_id, "status": status, "timestamp": now,
                                                    "recipient_id": call.to}]})
@@ -358,6 +369,11 @@ class FakeGraph:
             "id": message_id, "status": "failed", "timestamp": str(int(self.clock.now().timestamp())),
             "recipient_id": wa_id, "errors": [{"code": code, "title": "failed"}]}]})
         return await self._post(payload)
+
+    async def idle(self) -> None:
+        """Wait until every status webhook this fake started posting has been answered."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

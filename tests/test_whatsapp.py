@@ -540,3 +540,47 @@ async def test_a_message_redelivered_after_a_day_is_not_answered_again(graph: Fa
         assert await graph.send_user_message(WA_EN, "Alex", late) == 200
         await run.adapter.settled()
         assert len(graph.sent(WA_EN, mark)) == 1
+
+
+async def test_a_nudge_refused_after_sending_with_131047_is_held(graph: FakeGraph, db_path: str,
+                                                                clock: FakeClock) -> None:
+    """WhatsApp often takes a free-form message (200) and refuses it later in a failed status: the nudge is held
+    and sent after the user's next message, never lost and never sent free-form again before."""
+    async with running(graph, db_path, clock) as run:
+        graph.late_refusals = True
+        chat = Chat(graph, run, WA_ID, "id")
+        user, nudge = await _planned(run, chat)
+        graph.last_inbound[WA_ID] -= timedelta(hours=30)  # by WhatsApp's clock the window has closed
+        mark = graph.mark()
+        stats = await _tick_at(run, clock, nudge.due_at)
+        await graph.idle()
+        await run.adapter.settled()
+        [taken] = graph.sent(WA_ID, mark)
+        assert stats.sent == 1 and taken.late_code == 131047
+        assert (taken.message_id, "failed", 131047) in await run.adapter.store.deliveries(user.id)
+        assert await run.adapter.store.held_count(user.id) == 1
+        turn = await chat.say("/help")
+        assert len(turn) == 2 and turn[1].text == taken.text  # the same nudge, now inside the window
+        assert await run.adapter.store.held_count(user.id) == 0
+
+
+async def test_a_late_refusal_holds_the_nudge_whichever_comes_first(graph: FakeGraph, db_path: str,
+                                                                    clock: FakeClock) -> None:
+    from bot.adapters.whatsapp.webhook import Status
+    from bot.types import Outbound
+
+    async with running(graph, db_path, clock) as run:
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        user = await run.core.storage.find_user("whatsapp", WA_ID)
+        assert user is not None
+        at = int(clock.now().timestamp())
+        post = Outbound("Waktunya posting", key="nudge.post.a", kind="nudge")
+        respond = Outbound("Waktunya membalas", key="nudge.respond.a", kind="nudge")
+        await run.adapter._status(Status("wamid.X", WA_ID, "failed", at, 131047))  # the failed status first
+        await run.adapter._keep_nudges(WA_ID, [post], ["wamid.X"])
+        await run.adapter._keep_nudges(WA_ID, [respond], ["wamid.Y"])  # the send's record first
+        await run.adapter._status(Status("wamid.Y", WA_ID, "failed", at, 131047))
+        await run.adapter._status(Status("wamid.Y", WA_ID, "failed", at, 131047))  # the status delivered again
+        held = await run.adapter.store.take_held(user.id)
+        assert sorted(m.text for m in held) == ["Waktunya membalas", "Waktunya posting"]

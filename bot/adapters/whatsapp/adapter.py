@@ -28,7 +28,7 @@ from aiohttp import web
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.whatsapp import render as R
 from bot.adapters.whatsapp.content import WhatsAppContent, load
-from bot.adapters.whatsapp.graph import TIMEOUT, UNREACHABLE, Graph, OutsideWindow, Refused
+from bot.adapters.whatsapp.graph import OUTSIDE_WINDOW, TIMEOUT, UNREACHABLE, Graph, OutsideWindow, Refused
 from bot.adapters.whatsapp.store import Store
 from bot.adapters.whatsapp.webhook import Message, Status, read_payload, signature_ok, update_id
 from bot.capabilities import Capabilities
@@ -55,6 +55,7 @@ CAPABILITIES = Capabilities(max_text=R.TEXT_MAX, buttons=R.BUTTONS_MAX, button_l
 REPLY_RETRIES = 3          # a reply part WhatsApp did not take (5xx, rate limits) is tried again this often
 REPLY_RETRY_WAIT = 30.0    # and waits at most this long before each try
 LOG_FAILURES = frozenset({131047, 131056, 130429})
+SENT_KEPT = 2 * 24 * 3600  # seconds a nudge sent free-form is kept for a late refusal (a failed status)
 
 
 def locale_of(wa_id: str) -> str:
@@ -241,6 +242,8 @@ class WhatsAppAdapter:
                                 status.code)
                 if status.code in UNREACHABLE:
                     await self.core.unreachable(PLATFORM, status.wa_id)
+                if status.code == OUTSIDE_WINDOW:  # WhatsApp's window had closed: the nudge waits for them
+                    await self._hold_refused(status.wa_id, user_id, status.message_id)
         except Exception:
             log.exception("a WhatsApp status could not be recorded")
 
@@ -277,8 +280,8 @@ class WhatsAppAdapter:
         return await self.store.take_held(user_id) if user_id is not None else []
 
     async def _deliver(self, to: str, messages: Sequence[R.WAMessage], skip: int = 0,
-                       done: Callable[[int], None] | None = None, retries: int = 0) -> None:
-        """Send each message from `skip` on, paced by the core's limiter; `done(i)` after message i went. A part
+                       done: Callable[[int, str], None] | None = None, retries: int = 0) -> None:
+        """Send each message from `skip` on, paced by the core's limiter; `done(i, id)` after message i went. A part
         WhatsApp provably did not take (RetryLater: 5xx, rate limits) is tried again up to `retries` times (replies:
         the user waits for them), waiting as told; else RetryLater goes to the caller (a nudge is rescheduled)."""
         graph = self.graph
@@ -287,9 +290,10 @@ class WhatsAppAdapter:
         for i, message in enumerate(messages):
             if i < skip:
                 continue
+            sent_id = ""
             for attempt in range(retries + 1):
                 try:
-                    await self._send_one(graph, to, message)
+                    sent_id = await self._send_one(graph, to, message)
                     break
                 except RetryLater as exc:
                     if attempt == retries:
@@ -300,10 +304,10 @@ class WhatsAppAdapter:
             else:
                 self._numbered.pop(to, None)
             if done is not None:
-                done(i)
+                done(i, sent_id)
 
-    async def _send_one(self, graph: Graph, to: str, message: R.WAMessage) -> None:
-        """Upload the message's file (a file WhatsApp refuses: its caption goes alone), then send it."""
+    async def _send_one(self, graph: Graph, to: str, message: R.WAMessage) -> str:
+        """Upload the message's file (a file WhatsApp refuses: goes as text), then send it; WhatsApp's id of it."""
         media_id = None
         if message.media is not None:
             try:
@@ -313,16 +317,18 @@ class WhatsAppAdapter:
                 message = R.WAMessage("text", {"body": R.refused_file_text(message), "preview_url": False})
         async with self.core.limiter.slot(PLATFORM, to):
             payload = message.payload(to, media_id)
-            await graph.send(to, message.type, payload[message.type])
+            return await graph.send(to, message.type, payload[message.type])
 
     async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
         """Unprompted messages (nudges, follow-ups) in the chat's turn: free-form inside the window; outside it a
         nudge goes as its template or is held (WHATSAPP_OUTSIDE_WINDOW). Raises UserUnreachable, RetryLater (with
         the parts that did arrive) or DeliveryUnknown."""
         sent = [skip]
+        ids: list[str] = []
 
-        def went(i: int) -> None:
+        def went(i: int, message_id: str) -> None:
             sent[0] = i + 1
+            ids.append(message_id)
 
         async def run() -> None:
             if not await self._inside(user_id):
@@ -330,6 +336,7 @@ class WhatsAppAdapter:
                 return
             try:
                 await self._deliver(user_id, R.render_turn(messages, self._texts), skip, went)
+                await self._keep_nudges(user_id, messages, ids)
             except OutsideWindow:  # WhatsApp's clock says the window closed: never again as free-form
                 await self._outside(user_id, messages)
             except Refused as exc:
@@ -338,6 +345,26 @@ class WhatsAppAdapter:
                 raise RetryLater(exc.after, str(exc), delivered=sent[0]) from None
 
         await self.core.in_turn(PLATFORM, user_id, run)
+
+    async def _keep_nudges(self, wa_id: str, messages: list[Outbound], ids: list[str]) -> None:
+        """A nudge WhatsApp took free-form is remembered for two days: a failed status with 131047 holds it."""
+        nudges = [m for m in messages if m.kind == "nudge" and m.file is None]
+        user_id = await self.store.user_id(wa_id) if len(nudges) == 1 else None
+        if user_id is None:
+            return
+        now = int(self.core.clock.now().timestamp())
+        for message_id in filter(None, ids):
+            await self.store.sent_nudge(message_id, user_id, nudges[0], now, SENT_KEPT)
+            if await self.store.failed_with(message_id, OUTSIDE_WINDOW):  # its failed status came first
+                await self._hold_refused(wa_id, user_id, message_id)
+
+    async def _hold_refused(self, wa_id: str, user_id: int, message_id: str) -> None:
+        """A nudge WhatsApp refused after taking it (131047): held for the user's next message (once: holding
+        replaces a held nudge of its kind, whichever of the status and the send's record came first)."""
+        refused = await self.store.refused_nudge(message_id)
+        if refused is not None:
+            await self.store.hold(user_id, refused, int(self.core.clock.now().timestamp()))
+            log.info("a nudge to %s refused after sending (131047) is held until they write", self.who(wa_id))
 
     async def _inside(self, wa_id: str) -> bool:
         user_id = await self.store.user_id(wa_id)

@@ -98,6 +98,26 @@ class Store:
         row = await self.storage.fetch_one("SELECT COUNT(*) FROM whatsapp_held WHERE user_id = ?", (user_id,))
         return int(row[0]) if row is not None else 0
 
+    async def sent_nudge(self, message_id: str, user_id: int, message: Outbound, at: int, keep: int) -> None:
+        """A nudge WhatsApp accepted free-form: kept `keep` seconds, in case a failed status refuses it after all."""
+        await self.storage.write(
+            ("DELETE FROM whatsapp_sent WHERE sent_at < ?", (at - keep,)),
+            ("INSERT INTO whatsapp_sent (message_id, user_id, message, sent_at) VALUES (?, ?, ?, ?) "
+             "ON CONFLICT (message_id) DO NOTHING", (message_id, user_id, Held.of(message).to_json(), at)))
+
+    async def refused_nudge(self, message_id: str) -> Outbound | None:
+        """The nudge a failed status names, taken (so that it is held once), or None when it is not one."""
+        row = await self.storage.fetch_one("SELECT message FROM whatsapp_sent WHERE message_id = ?", (message_id,))
+        if row is None:
+            return None
+        await self.storage.write(("DELETE FROM whatsapp_sent WHERE message_id = ?", (message_id,)))
+        return Held.from_json(row[0]).outbound()
+
+    async def failed_with(self, message_id: str, code: int) -> bool:
+        row = await self.storage.fetch_one("SELECT 1 FROM whatsapp_delivery WHERE message_id = ? AND status = ? "
+                                           "AND code = ?", (message_id, "failed", code))
+        return row is not None
+
     async def delivery(self, message_id: str, user_id: int, status: str, code: int | None, at: int) -> None:
         await self.storage.write((
             "INSERT INTO whatsapp_delivery (message_id, user_id, status, code, at) VALUES (?, ?, ?, ?, ?) "

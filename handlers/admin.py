@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.router import Router
+from bot.features import Command, Feature
 
 
 async def cmd_stats(ctx: Context) -> None:
@@ -19,5 +19,4 @@ async def cmd_stats(ctx: Context) -> None:
     ctx.say("stats.title", text="\n".join(lines))
 
 
-def register(router: Router) -> None:
-    router.command("stats", cmd_stats, menu=False)
+FEATURE = Feature("admin", commands=(Command("stats", cmd_stats, menu=False),))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.features import Command, Feature
 from bot.router import Router
 from handlers import questionnaire as Q
 
@@ -57,9 +58,10 @@ async def on_other(ctx: Context) -> None:
     await Q.reprompt(ctx)
 
 
-def register(router: Router) -> None:
-    router.command("start", cmd_start)
-    router.command("cancel", cmd_cancel)
-    router.command("help", cmd_help)
+def _default_routes(router: Router) -> None:
     router.unknown_command = on_unknown_command
     router.other = on_other
+
+
+FEATURE = Feature("commands", commands=(Command("start", cmd_start), Command("cancel", cmd_cancel),
+                                        Command("help", cmd_help)), setup=_default_routes)

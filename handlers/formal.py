@@ -18,6 +18,7 @@ from bot import schema
 from bot.content import content_doc, load_content
 from bot.context import Context
 from bot.i18n import catalog_entries_by_language
+from bot.features import Command, Feature
 from bot.router import Router
 from handlers import questionnaire as Q
 
@@ -206,9 +207,11 @@ async def cmd_formal(ctx: Context) -> None:
     await _choose(ctx, register)
 
 
-def register(router: Router) -> None:
-    router.command("formal", cmd_formal)
+def _watch(router: Router) -> None:
     router.watch(watch)
+
+
+FEATURE = Feature("formal", commands=(Command("formal", cmd_formal),), setup=_watch)
 
 
 # ---- the catalogs' check ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.actions import Action, action
 from bot.context import Context
-from bot.router import Router
+from bot.features import Command, Feature
 from bot.types import Choice
 from handlers import carry, playbook, reputation
 from handlers.plan import budget
@@ -159,6 +159,4 @@ async def on_more(ctx: Context) -> None:
     await give_idea(ctx, act.pillar, act.format if act.format >= 0 else None)
 
 
-def register(router: Router) -> None:
-    router.command("idea", cmd_idea)
-    router.on(IdeaMore)(on_more)
+FEATURE = Feature("ideas", commands=(Command("idea", cmd_idea),), actions={IdeaMore: on_more})

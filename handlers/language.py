@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.actions import Action, action
 from bot.context import Context
 from bot.i18n import LANGUAGES
-from bot.router import Router
+from bot.features import Command, Feature
 from bot.types import Choice
 from handlers import questionnaire as Q
 
@@ -41,6 +41,4 @@ async def on_pick(ctx: Context) -> None:
     await _pin(ctx, act.code)
 
 
-def register(router: Router) -> None:
-    router.command("language", cmd_language)
-    router.on(PickLanguage)(on_pick)
+FEATURE = Feature("language", commands=(Command("language", cmd_language),), actions={PickLanguage: on_pick})

@@ -5,7 +5,7 @@ from typing import Any
 
 from bot.actions import Action, action
 from bot.context import Context
-from bot.features import Feature
+from bot.features import Command, Feature
 from bot.i18n import LANGUAGES
 from bot.router import Router
 from bot.state import Confirmation, Draft, Legacy, as_draft, decode_awaits, draft
@@ -1053,25 +1053,21 @@ async def on_form(ctx: Context) -> None:
         _show(ctx, flow, answers)
 
 
-def register(router: Router) -> None:
+def _default_routes(router: Router) -> None:
+    """The questionnaire answers what nothing else does: free text, a form's answers, a stale tap."""
     router.text = on_text
     router.form = on_form
     router.text_evidence = language_evidence
-    router.on(Answer)(on_answer)
-    router.on(Toggle)(on_toggle)
-    router.on(Submit)(on_done)
-    router.on(Keep)(on_keep)
-    router.on(F.Improve)(on_improve)
-    router.on(Skip)(on_skip_button)
-    router.on(EditPick)(on_edit_pick)
-    router.on(ConfirmPlan, EditAnswers)(on_confirm)
-    router.on(NameYes, NameNo)(on_name)
     router.stale = on_stale
-    router.command("edit", cmd_edit)
-    router.command("back", cmd_back)
-    router.command("skip", cmd_skip)
-    router.command("answer", cmd_answer, menu=False)
 
 
-# Declared: it publishes the plan's confirmation; its routes are still registered by register() (adapter shim).
-FEATURE = Feature("questionnaire", publishes=(PlanConfirmed,), setup=register)
+FEATURE = Feature(
+    "questionnaire",
+    commands=(Command("edit", cmd_edit), Command("back", cmd_back), Command("skip", cmd_skip),
+              Command("answer", cmd_answer, menu=False)),
+    actions={Answer: on_answer, Toggle: on_toggle, Submit: on_done, Keep: on_keep, F.Improve: on_improve,
+             Skip: on_skip_button, EditPick: on_edit_pick, ConfirmPlan: on_confirm, EditAnswers: on_confirm,
+             NameYes: on_name, NameNo: on_name},
+    publishes=(PlanConfirmed,),
+    setup=_default_routes,
+)

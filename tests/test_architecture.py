@@ -303,3 +303,20 @@ def test_event_and_contribution_order_is_declared_not_the_module_order() -> None
 
     # the plan is sent before reminders are set up from it, though reminders come first when listed backwards
     assert [s[2] for s in backward.events[PlanConfirmed]] == ["plan", "reminders"]
+
+
+# The drawing worker imports handlers.pictures and must not load the router (memory), so it registers itself.
+SHIMMED = {"handlers.pictures"}
+
+
+def test_every_feature_is_a_declared_object() -> None:
+    """Each feature module declares a FEATURE (bot/features.Feature); only those listed in SHIMMED go through the
+    adapter shim around their register(router)."""
+    import importlib
+
+    from bot.features import Feature
+    from handlers import MODULES
+
+    shimmed = {name for name in MODULES if not isinstance(getattr(importlib.import_module(name), "FEATURE", None),
+                                                           Feature)}
+    assert shimmed == SHIMMED

@@ -7,7 +7,8 @@ from typing import Any
 from bot import schema
 from bot.context import Context
 from bot.core import MAX_INBOUND_CHARS
-from bot.router import Router
+from bot.features import Command, Feature
+from bot.router import Awaited
 from bot.state import Await, awaits
 from handlers.check.review import CAPS, Review, review
 from handlers.reputation import usable_answers
@@ -152,6 +153,5 @@ def check() -> list[schema.Issue]:
 schema.register_check("check", check)
 
 
-def register(router: Router) -> None:
-    router.command("check", cmd_check, takes_text=True)
-    router.awaiting(DraftToCheck, handler=on_draft, language_evidence=False, ttl=AWAIT_SECONDS)
+FEATURE = Feature("check", commands=(Command("check", cmd_check, takes_text=True),),
+                  awaits={DraftToCheck: Awaited(on_draft, language_evidence=False, ttl=AWAIT_SECONDS)})

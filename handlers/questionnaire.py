@@ -995,6 +995,21 @@ def _as_typed(step: Step, value: Any) -> str:
     return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
+def field_limit(step: Step) -> int:
+    """The most a form's field for the step holds (a list: its items, each with a separator)."""
+    return step.max_len if step.kind == "text" else (step.max_items or 20) * (step.max_len + 2)
+
+
+def _as_held(answers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A form's values as its fields hold them: a forged value longer than its field (refused either way) is kept
+    for the form to show again only as far as the field goes, never whole in the flow."""
+    out = []
+    for sid, text in answers:
+        step = S.step_by_id(sid)
+        out.append((sid, text[:field_limit(step)] if step is not None and step.kind in TEXT_KINDS else text))
+    return out
+
+
 def form_fields(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step) -> tuple[TextField, ...]:
     """The form for a free-text step: it and the next ones of its section, pre-filled, a kept value's error shown."""
     pending = _pending(flow)
@@ -1006,7 +1021,7 @@ def form_fields(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step) -
             problem = S.validate_text(s, typed)[1]
             error = ctx.t(problem.key, **dict(problem.params)) if problem else ""
         own_hint = f"q.{s.id}.hint"
-        longest = s.max_len if s.kind == "text" else (s.max_items or 20) * (s.max_len + 2)
+        longest = field_limit(s)
         out.append(TextField(
             s.id, ctx.t(f"q.{s.id}.short"), ctx.t(f"q.{s.id}.prompt"),
             ctx.t(own_hint) if ctx.core.catalog.has(own_hint, ctx.lang) else _text_hint(ctx, s),
@@ -1023,13 +1038,14 @@ async def on_form(ctx: Context) -> None:
     stored yet are kept in the flow for the form to show again. An empty optional field skips its question.
     """
     flow, answers = await load(ctx)
-    pending = list(ctx.inbound.answers)
+    typed = list(ctx.inbound.answers)  # as submitted: each is checked as it came
+    pending = _as_held(typed)         # as the fields hold them: what the flow keeps for the form
     if flow is None or flow.status != "active" or confirming(flow) or flow.step != pending[0][0]:
         ctx.refuse("err.stale_form")
         return
     while pending and flow is not None and flow.step == pending[0][0]:
         step = S.step_by_id(flow.step)
-        text = pending[0][1]
+        text = typed[len(typed) - len(pending)][1]
         if step is None or step.kind not in TEXT_KINDS:
             break
         value, problem = (None, None) if not step.required and not text.strip() else S.validate_text(step, text)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+import re
+
 import pytest
 from discord_fakes import EPHEMERAL, Call, Harness, user_payload
 
@@ -61,3 +63,29 @@ async def test_a_command_that_fails_after_deferring_gets_a_followup(harness: Har
     followups = [c for c in calls if c.kind == "followup"]
     assert len(followups) == 1 and "outdated or unknown" in followups[0].content
     assert followups[0].flags & EPHEMERAL
+
+
+
+def longest_run(text: str, char: str) -> int:
+    """The longest stretch of `char` in `text`."""
+    return max((len(run) for run in re.findall(f"{re.escape(char)}+", text)), default=0)
+
+
+async def test_a_refused_form_value_is_kept_only_as_long_as_its_field(harness: Harness, core: Core) -> None:
+    """A forged form value far longer than its field is refused and kept for the form to show again, but only as
+    much of it as the field can hold: never the whole forged value in the flow."""
+    await harness.slash(SARI, "start")
+    calls = await harness.slash(SARI, "answer")
+    modal = calls[0].json["data"]
+    field = modal["components"][0]["component"]
+    limit = field["max_length"]
+    forged = "x" * 10_000
+    calls = await harness.submit(SARI, modal["custom_id"], {field["custom_id"]: forged}, message=None)
+    user = await core.storage.find_user("discord", SARI["id"])
+    assert user is not None and field["custom_id"] not in await core.storage.answers(user.id)  # refused
+    flow = await core.storage.get_flow(user.id)
+    assert longest_run(repr(flow.draft), "x") == limit  # what the field holds is kept, never more
+    calls = await harness.slash(SARI, "answer")  # the form again: the kept value, cut to the field
+    again = calls[0].json["data"]["components"]
+    shown = next(c["component"] for c in again if c.get("component", {}).get("custom_id") == field["custom_id"])
+    assert shown["value"] == "x" * limit

@@ -79,7 +79,10 @@ def form_for(owner: str, question: Outbound | None, lang: str, max_len: int, cat
 
 
 def form_values(data: Any) -> list[tuple[str, str]]:
-    """(custom id, value) of the text inputs of a modal submit payload (the interaction's data), in the form's order."""
+    """(custom id, value) of the text inputs of a modal submit payload (the interaction's data), in the form's order.
+
+    A value longer than any Discord text input holds was not typed in one (a forged payload): only what an input
+    holds goes on (each question's own field may hold less; its handler keeps no more than that)."""
     out: list[tuple[str, str]] = []
     stack = list((data or {}).get("components") or [])
     while stack:
@@ -90,7 +93,7 @@ def form_values(data: Any) -> list[tuple[str, str]]:
             [c for c in comp.get("components") or [] if isinstance(c, dict)]
         stack[:0] = nested
         if comp.get("type") == 4 and isinstance(comp.get("custom_id"), str):
-            out.append((comp["custom_id"], str(comp.get("value") or "")))
+            out.append((comp["custom_id"], str(comp.get("value") or "")[:TEXT_INPUT_LIMIT]))
     return out
 
 

@@ -276,9 +276,11 @@ class TelegramAdapter:
 
     def _inbound(self, user: Any, chat: Any, kind: str, update_id: int, **fields: Any) -> Inbound:
         """A private chat's update carries its id: Telegram re-sends it if the confirming getUpdates is lost, and the
-        core drops the copy (the id is committed with the answer it produced)."""
+        core drops the copy (the id is committed with the answer it produced). Without a chat (a tap under an inline
+        message, or under one too old for Telegram to send along) it is treated as a shared chat's: the core answers
+        a tap there with the old-button notice and collects nothing."""
         name = (user.first_name or user.username or "").strip()
-        private = chat.type == ChatType.PRIVATE
+        private = chat is not None and chat.type == ChatType.PRIVATE
         return Inbound(UserRef(PLATFORM, str(user.id), name), kind, locale=user.language_code,  # type: ignore[arg-type]
                        shared=not private, update_id=update_id if private else None, **fields)
 

@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from telegram.error import NetworkError, TimedOut
+
+from bot.adapters.telegram_http import NotSent
+from bot.adapters.telegram_net import Transport
 from fake_telegram import FakeTelegram
 from test_telegram import UID_ID, Chat, running
 
@@ -74,3 +78,42 @@ async def test_a_stop_while_telegram_is_unreachable_is_prompt_and_quiet(tg: Fake
     log = logfile.read_text(errors="replace")
     assert proc.returncode == 0, log[-3000:]
     assert "ERROR" not in log and "Traceback" not in log, log[-3000:]
+
+
+async def test_whether_a_call_may_be_repeated_is_declared_by_its_caller_not_read_from_its_code() -> None:
+    """A call that posts something new is never repeated after a failure that may have reached Telegram; what
+    decides is the caller's `sends`, not the name of the function it wraps (a renamed helper changes nothing)."""
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    net = Transport("secret", sleep=record)
+    tries: list[str] = []
+
+    async def send_message() -> str:  # named like a send, declared an edit: safe to repeat
+        tries.append("edit")
+        if len(tries) < 3:
+            raise TimedOut()  # a read timeout: it may have arrived
+        return "edited"
+
+    assert await net.call(send_message, sends=False) == "edited"
+    assert tries == ["edit"] * 3 and len(waits) == 2
+
+    async def tidy_up() -> str:  # named like nothing in particular, declared a send: never twice when ambiguous
+        tries.append("post")
+        raise TimedOut()
+
+    tries.clear()
+    with pytest.raises(TimedOut):
+        await net.call(tidy_up, sends=True)
+    assert tries == ["post"]
+
+    async def refused() -> str:  # a send that provably never left (connection refused) is repeated
+        tries.append("refused")
+        if tries.count("refused") < 2:
+            raise NetworkError("refused") from NotSent("connection refused")
+        return "posted"
+
+    tries.clear()
+    assert await net.call(refused, sends=True) == "posted" and tries == ["refused", "refused"]

@@ -156,7 +156,7 @@ class TelegramAdapter:
             commands = [BotCommand(n, self.core.catalog.t(lang, f"cmd.{n}")[:256]) for n in self.core.commands()]
             try:
                 await self.net.call(functools.partial(bot.set_my_commands, commands, scope=BotCommandScopeDefault(),
-                                                      language_code=code))
+                                                      language_code=code), sends=False)
             except TelegramError:
                 log.warning("could not register the %s command menu", lang, exc_info=True)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hmac
 import json
 import logging
@@ -151,6 +150,9 @@ class Poller:
                 if self.on_error is not None:
                     self.on_error(exc)
                 wait, delay = delay, min(MAX_BACKOFF, delay * 2)
+            except Exception:  # a bug reading an update: polling goes on (that update comes again after the pause)
+                log.exception("telegram polling failed (will retry)")
+                wait, delay = delay, min(MAX_BACKOFF, delay * 2)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
         await self._confirm()
@@ -211,17 +213,6 @@ class Transport:
             raise RuntimeError("the Telegram adapter is not connected")
         return self.application
 
-    # Bot API methods that post something new: repeating one after it may have arrived shows it twice.
-    NOT_IDEMPOTENT = frozenset({"send_message", "send_document", "send_photo", "send_media_group", "copy_message",
-                                "forward_message", "send_video", "send_audio", "send_voice", "send_sticker"})
-
-    @classmethod
-    def is_send(cls, make: Callable[[], Awaitable[Any]]) -> bool:
-        """Whether the call posts a message (a functools.partial or a lambda around bot.send_...)."""
-        func = make.func if isinstance(make, functools.partial) else make
-        names = {getattr(func, "__name__", "")} | set(getattr(getattr(func, "__code__", None), "co_names", ()))
-        return bool(names & cls.NOT_IDEMPOTENT)
-
     @staticmethod
     def never_arrived(exc: NetworkError) -> bool:
         """True only when the request provably did not reach Telegram: no connection (refused, connect or pool
@@ -236,24 +227,25 @@ class Transport:
             return False  # a read/write timeout, a dropped connection, an unknown failure in the HTTP client
         return True  # PTB's NetworkError for an error status Telegram answered (5xx, "Bad Gateway")
 
-    async def call(self, make: Callable[[], Awaitable[T]], *, chat: int | None = None,
+    async def call(self, make: Callable[[], Awaitable[T]], *, sends: bool, chat: int | None = None,
                    max_wait: float | None = None) -> T:
         """One Bot API call: wait out 429s as told (never drop), retry network errors with backoff.
 
+        `sends`: the call posts something new (sendMessage, sendDocument...), declared by the caller (not guessed
+        from the code it wraps: a renamed helper must not make a send repeatable). A send is retried only when it
+        provably did not reach Telegram; after a read/write timeout it is never repeated (the error is raised: the
+        user may already have it). Edits, answerCallbackQuery, getMe and settings are safe to repeat.
         A call for a chat (a send or an edit) first takes a slot of the core's rate limiter, and so does every
-        re-attempt of it; a 429 pauses the limiter for everyone. A send (sendMessage, sendDocument...) is retried
-        only when it provably did not reach Telegram; after a read/write timeout it is never repeated (the error is
-        raised: the user may already have it). Edits, answerCallbackQuery, getMe and settings are safe to repeat.
+        re-attempt of it; a 429 pauses the limiter for everyone.
         """
         delay = 1.0
         failures = 0
         paced = self.limiter if chat is not None else None
-        is_send = self.is_send(make) if paced is not None else None
         while True:
             try:
                 if paced is None:
                     return await make()
-                async with paced.slot("telegram", str(chat), message=bool(is_send)):  # counted until it returns
+                async with paced.slot("telegram", str(chat), message=sends):  # counted until it returns
                     return await make()
             except RetryAfter as exc:
                 wait = _retry_seconds(exc)
@@ -267,9 +259,7 @@ class Transport:
             except BadRequest:
                 raise
             except NetworkError as exc:  # includes TimedOut
-                if is_send is None:
-                    is_send = self.is_send(make)
-                if is_send and not self.never_arrived(exc):
+                if sends and not self.never_arrived(exc):
                     raise  # ambiguous: never send twice
                 failures += 1
                 if failures > NETWORK_RETRIES:
@@ -291,7 +281,7 @@ class Transport:
         self.webhook_runner = runner
         bot = self._app().bot
         await self.call(lambda: bot.set_webhook(url=url, secret_token=self.webhook_secret,
-                                                 allowed_updates=list(ALLOWED_UPDATES)))
+                                                 allowed_updates=list(ALLOWED_UPDATES)), sends=False)
 
     async def _on_webhook(self, request: Any) -> Any:
         """One update POSTed by Telegram: check the secret header, record it in the inbox (committed), queue it,

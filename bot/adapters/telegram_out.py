@@ -50,7 +50,7 @@ class Outbox:
 
     def parts(self, chat_id: int, msg: Outbound, **extra: Any) -> list[functools.partial[Awaitable[Any]]]:
         """One Outbound as Bot API sends: text in chunks under 4096 (keyboard on the last), then its file
-        (partials: the transport sees they post)."""
+        (each posts something new: the transport never repeats one that may have arrived)."""
         bot = self.net._app().bot
         markup = self.markup(msg)
         chunks = F.split_html(msg.text)
@@ -75,7 +75,7 @@ class Outbox:
         done = done or Progress()
         try:
             for part in [p for msg in messages for p in self.parts(chat_id, msg, **extra)][done.parts:]:
-                await self.net.call(part, chat=chat_id, max_wait=max_wait)
+                await self.net.call(part, sends=True, chat=chat_id, max_wait=max_wait)
                 done.parts += 1
         except (Forbidden, BadRequest) as exc:
             if isinstance(exc, BadRequest) and "chat not found" not in str(exc).lower():
@@ -87,7 +87,7 @@ class Outbox:
     async def answer_query(self, query: Any, text: str | None = None) -> None:
         """Always answer a callback query (stops the button's spinner); a notice if given."""
         try:
-            await self.net.call(lambda: query.answer(text=text[:200] if text else None))
+            await self.net.call(lambda: query.answer(text=text[:200] if text else None), sends=False)
         except TelegramError:
             log.info("could not answer a callback query", exc_info=True)
 
@@ -115,7 +115,7 @@ class Outbox:
         """Edit a message (paced as a send in its chat); 'not modified' or a message too old to edit is not an error
         worth more."""
         try:
-            await self.net.call(make, chat=chat_id)
+            await self.net.call(make, sends=False, chat=chat_id)
         except BadRequest as exc:
             log.debug("telegram edit skipped: %s", exc)
 

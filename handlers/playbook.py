@@ -230,8 +230,8 @@ def offline_events(answers: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return [p for p in parts if p not in quiet], quiet
 
 
-def _listed(items: Sequence[str], t: Tr) -> str:
-    """Items as prose: "a, b dan c"."""
+def listed(items: Sequence[str], t: Tr) -> str:
+    """Items as prose: "a, b dan c" (events, times)."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {t('pb.and')} {items[-1]}"
 
 
@@ -242,9 +242,9 @@ def offline_values(answers: Mapping[str, Any], t: Tr) -> dict[str, Any]:
     out: dict[str, Any] = {"offline_promo": role_text(t, _has_from(t), "offline", answers.get("role"))}
     out["offline_split"] = ("mixed" if open_ else "quiet") if quiet else "open"
     if quiet:
-        out["offline_quiet"] = _listed(quiet, t)
+        out["offline_quiet"] = listed(quiet, t)
         if open_:
-            out["offline_open"] = _listed(open_, t)
+            out["offline_open"] = listed(open_, t)
     return out
 
 

@@ -208,7 +208,8 @@ async def test_the_plan_follows_the_reminder_times_the_user_set(core: Core, lang
     assert "7" in re.search(r"(\d+) (kali|times) (sehari|a day)", before).group(1)  # type: ignore[union-attr]
     await only(core, user, "respond", times=["09:00", "19:00"])
     after = (await cmd(core, user, "plan"))[0].text
-    assert re.search(r"\b2 (kali|times) (sehari|a day)", after) and "09:00, 19:00" in after
+    assert re.search(r"\b2 (kali|times) (sehari|a day)", after)
+    assert CATALOG.t(lang, "pb.and").join(("09:00 ", " 19:00")) in after  # the times read as prose
     store = NudgeStore(core.storage)
     post = next(n for n in await store.series(user.id) if n.kind == "post")
     await store.update(post.id, days=[1, 3], enabled=True, custom=True)

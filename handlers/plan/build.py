@@ -81,7 +81,7 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
             windows = budget.fit_windows(wanted, allowed)
         out.update(reply_needed=len(wanted), reply_short=len(windows) < len(wanted))
     if windows:
-        out.update(reply_count=len(windows), reply_times=", ".join(windows))
+        out.update(reply_count=len(windows), reply_times=", ".join(windows), reply_at=playbook.listed(windows, t))
         if "interact" in out:
             out["reply_minutes"] = budget.reply_routine(answers, windows, raw)[1]
     out["focus_keep"] = budget.narrowed(answers, raw) or 0

@@ -12,8 +12,8 @@ from handlers.steps import Step
 
 SOURCE = "content/plan.toml"
 # Values the plan computes from the answers and the tables below; templates and conditions may use them.
-CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_minutes", "reply_needed", "reply_short",
-         "days", "warned", "noticed_risky", "tactics", "reply_custom", "focus_keep", "content_advice",
+CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_at", "reply_minutes", "reply_needed",
+         "reply_short", "days", "warned", "noticed_risky", "tactics", "reply_custom", "focus_keep", "content_advice",
          "content_weekly", "content_posts", "content_fit", "content_kept", "content_dropped", "kept_formats",
          "kept_platforms",
          "held_back", "office_start", "office_end", "office_days", "office_after",

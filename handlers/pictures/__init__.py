@@ -148,8 +148,8 @@ async def progress_picture(ctx: Context, checkins: Sequence[Mapping[str, object]
     posting schedule (given by /progress, which says it in its text too), else the cadence answer's."""
     cadence = target if target is not None else (await ctx.storage.answers(ctx.user.id)).get("cadence")
 
-    async def draw() -> list[OutFile]:  # in a thread: the chart is small, and its labels need the catalog
-        return [await asyncio.to_thread(chart_file, checkins, current_week, prev_week, cadence, streak, ctx.t)]
+    async def draw() -> list[OutFile]:  # in the drawing thread: the chart is small, and its labels need the catalog
+        return [await pool.in_thread(chart_file, checkins, current_week, prev_week, cadence, streak, ctx.t)]
 
     for file in await _drawn(ctx, draw):
         ctx.say("pic.chart.caption", file=file)

@@ -155,7 +155,7 @@ def _label(c: Canvas, x: float, y: float, text: str, width: float, bottom: float
 
 def _sized(size: float, floor: int) -> tuple[int, int]:
     """A scaled size and its smallest, never above it."""
-    px = max(12, round(size))
+    px = max(12, 2 * round(size / 2))  # even sizes: fewer faces to load (fonts.pil_font), steps of 2 px as fit()
     return px, min(px, floor)
 
 

@@ -120,11 +120,58 @@ async def run(fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         _busy += 1
         try:
-            return await loop.run_in_executor(pool, fn, *args)
+            return await loop.run_in_executor(pool, trimmed, fn, *args)
         except BrokenProcessPool:
             log.warning("the drawing pool broke; starting a new one next time")
             _pool = None
         finally:
             _busy -= 1
             _touch(loop)
-    return await asyncio.to_thread(fn, *args)
+    return await in_thread(fn, *args)
+
+
+async def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """fn(*args) in this process's drawing thread (for what cannot be sent to a worker, e.g. needs the catalog)."""
+    return await asyncio.get_running_loop().run_in_executor(_drawing_thread(), trimmed, fn, *args)
+
+
+def trimmed(fn: Callable[..., T], *args: Any) -> T:
+    """fn(*args), then the C heap's free pages given back to the system (glibc's malloc_trim, ~0.5 ms): a drawing
+    frees megabytes of images and font tables that would otherwise stay resident (~8 MB measured after 30 plans)."""
+    try:
+        return fn(*args)
+    finally:
+        trim = _malloc_trim()
+        if trim is not None:
+            trim(0)
+
+
+_trim: Any = False
+
+
+def _malloc_trim() -> Any:
+    """glibc's malloc_trim, or None where there is none (another C library, another system)."""
+    global _trim
+    if _trim is False:
+        try:
+            import ctypes
+
+            _trim = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):
+            _trim = None
+    return _trim
+
+
+_thread: Executor | None = None
+
+
+def _drawing_thread() -> Executor:
+    """The one thread that draws when there is no worker process: drawings one after another, never several at
+    once (each thread drawing would get its own malloc arena and its own copies of the images and fonts in
+    flight: +70 MB measured with asyncio's threads at 100 confirms, against +46 MB in one thread)."""
+    global _thread
+    if _thread is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drawing")
+    return _thread

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from bot.actions import PAYLOAD_LIMIT, Codec
@@ -41,7 +42,9 @@ AWAITS: Codec[Await] = Codec("awaited input", PAYLOAD_LIMIT)
 def awaits(template: str) -> Callable[[C], C]:
     """Class decorator: an awaited input stored as `template` (the button payloads' template syntax)."""
     def wrap(cls: C) -> C:
-        return AWAITS.register(cls, template)
+        made = AWAITS.register(cls, template)
+        _decoded.cache_clear()  # a string read before this type existed decodes to it now
+        return made
     return wrap
 
 
@@ -50,7 +53,15 @@ def encode_awaits(value: Await) -> str:
 
 
 def decode_awaits(text: str | None) -> Await | None:
-    """The awaited input a stored string stands for; None for nothing, or for one no feature declares now."""
+    """The awaited input a stored string stands for; None for nothing, or for one no feature declares now.
+
+    Read several times a message (the core's expiry, language evidence, routing, the handler) from a handful of
+    distinct strings: decoded once each (the objects are frozen, so sharing them is safe; bench/state.py)."""
+    return _decoded(text) if text else None
+
+
+@lru_cache(maxsize=4096)
+def _decoded(text: str) -> Await | None:
     return AWAITS.decode(text)
 
 

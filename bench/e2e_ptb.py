@@ -6,6 +6,10 @@
                                  questions, keyboards and Bot API calls per update (tap: answerCallbackQuery +
                                  edit + next question; tick: answerCallbackQuery + new keyboard).
   python bench/e2e_ptb.py echo   a trivial echo bot (the ceiling of PTB on this harness): each text comes back.
+  python bench/e2e_ptb.py bare   the harness's ceiling: an echo bot without PTB (aiohttp and orjson, no update
+                                 objects, no handlers, ~0.1 ms per update): what the fake Bot API and the chats' driver
+                                 carry at most. A bot whose updates/s come near it is measured against the harness,
+                                 not against another bot.
 
 Both use PTB's stock HTTP client and pool (httpx, 256 connections) with brandcoach's timeouts (15 s read/write,
 10 s pool, 5 s connect) and process updates concurrently (256). conv runs a chat's updates one after another, as
@@ -157,9 +161,43 @@ def echo_app(token: str, base_url: str) -> Application:  # type: ignore[type-arg
     return app
 
 
+async def bare(token: str, base_url: str) -> None:
+    """Long-poll and echo each text with one sendMessage, as little work per update as a bot can do."""
+    import asyncio
+
+    import aiohttp
+    import orjson
+
+    url = f"{base_url}{token}/"
+    headers = {"Content-Type": "application/json"}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+        async def echo(chat: int, text: str) -> None:
+            body = orjson.dumps({"chat_id": chat, "text": text})
+            async with session.post(url + "sendMessage", data=body, headers=headers) as resp:
+                await resp.read()
+
+        offset = 0
+        tasks: set[asyncio.Task[None]] = set()
+        while True:
+            body = orjson.dumps({"offset": offset, "timeout": 30, "limit": 100})
+            async with session.post(url + "getUpdates", data=body, headers=headers) as resp:
+                updates = orjson.loads(await resp.read())["result"]
+            for update in updates:
+                offset = update["update_id"] + 1
+                msg = update.get("message")
+                if msg and "text" in msg:
+                    task = asyncio.create_task(echo(msg["chat"]["id"], msg["text"]))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     token, base_url = os.environ["TELEGRAM_BOT_TOKEN"], os.environ["TELEGRAM_API_URL"]
+    if sys.argv[1] == "bare":
+        import asyncio
+        asyncio.run(bare(token, base_url))
+        return
     if sys.argv[1] == "conv":
         app = conv_app(token, base_url, os.environ["BENCH_PICKLE"])
     else:

@@ -76,3 +76,25 @@ async def test_the_scheduler_sends_within_the_jitter_window(core: Core, clock: F
         nominal = local.replace(hour=9, minute=0, second=0, microsecond=0)
         due = nominal + timedelta(seconds=S.jitter(user.id, local.date()))
         assert due <= local < due + timedelta(seconds=30)  # the first tick at or after the jittered time
+
+
+@pytest.mark.parametrize(("late", "sent"), [(timedelta(hours=6, minutes=1), False),
+                                            (timedelta(hours=5, minutes=59), True)])
+async def test_lateness_counts_from_the_users_time_not_the_jittered_one(
+        core: Core, clock: FakeClock, recorder: RecordingAdapter, late: timedelta, sent: bool) -> None:
+    """The grace window (6 h) is measured from the time the user chose: a nudge 6 h 1 min after it is too late
+    even though its jittered send time (a minute or more later) is less than 6 h ago."""
+    core.add_adapter(recorder)
+    clock.set(datetime(2026, 5, 3, 12, tzinfo=UTC))
+    user = await done_user(core, tz="Asia/Jakarta")
+    day = next(date(2026, 5, 4) + timedelta(days=d) for d in range(60)
+               if S.jitter(user.id, date(2026, 5, 4) + timedelta(days=d)) >= 90)
+    clock.set(datetime.combine(day - timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=12))
+    nudge = await only(core, user, "respond", times=["09:00"])
+    slot = datetime.combine(day, datetime.min.time(), JKT).replace(hour=9)
+    assert nudge.slot_at == S.to_ts(slot) and nudge.sched_at is not None and nudge.sched_at - S.to_ts(slot) >= 90
+    svc = service(core, grace_hours=6)
+    clock.set(slot + late)
+    stats = await svc.tick()
+    assert (len(recorder.sent) == 1) is sent
+    assert stats.skipped == (0 if sent else 1)

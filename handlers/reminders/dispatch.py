@@ -20,6 +20,7 @@ measured from that deferred time (sched_at is moved there): it is sent once at t
 however long the downtime before it was.
 
 Grace window: an occurrence less than `grace_hours` late (downtime, retries, a user who came back) is sent once;
+its lateness counts from the user's time (past quiet hours), not from the jittered send time a few minutes after;
 an older one is skipped and counted (nudges.skipped). When a series missed several occurrences, only its latest
 one still inside the window is sent (the earlier ones are counted as skipped): one catch-up message per series,
 never a burst of stale copies.
@@ -168,7 +169,9 @@ class Dispatcher:
                 return False
             return True
         slot, sched, passed = self._latest(due)
-        if sched is not None and now - sched <= self.grace:
+        late_from = sched if slot is None or sched is None else \
+            S.late_from(slot, sched, n.user_id, S.zone(due.tz), due.quiet_start, due.quiet_end)
+        if late_from is not None and now - late_from <= self.grace:
             if passed:
                 # Fenced: a worker that read the row before another one sent this very occurrence must not move
                 # the row back to it (it would then claim and send it a second time).

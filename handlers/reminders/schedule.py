@@ -233,6 +233,15 @@ def jittered(when: datetime, user_id: int, tz: tzinfo, quiet_start: str | None, 
     return when if in_quiet(later, tz, quiet_start, quiet_end) else later
 
 
+def late_from(slot: int, sched: int, user_id: int, tz: tzinfo, quiet_start: str | None,
+              quiet_end: str | None) -> int:
+    """When a series' occurrence counts as late from (for the grace window): the user's time (`slot`, moved past
+    quiet hours), not the send time the jitter put a few minutes after it (spreading a wave must not stretch the
+    window); a send time moved later for another reason (deferred to the end of quiet hours) counts from itself."""
+    own = apply_quiet(from_ts(slot), tz, quiet_start, quiet_end)
+    return to_ts(own) if to_ts(jittered(own, user_id, tz, quiet_start, quiet_end)) == sched else sched
+
+
 def snooze_time(option: str, now: datetime, slot: datetime, tz: tzinfo) -> datetime:
     """'h' = one hour from now; 'd' = tomorrow, 'w' = in a week, at the occurrence's own wall-clock time."""
     if option == "h":

@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
-from bot import language
+from bot import compose, language
 from bot.actions import Action, action, decode
+from bot.capabilities import Capabilities
 from bot.clock import Clock, SystemClock
 from bot.context import Context
 from bot.dispatcher import IN_TURN, KeyedSerializer
@@ -73,6 +74,7 @@ class Core:
             router = load_features()
         self.router = router
         self.adapters: dict[str, Adapter] = {}
+        self.channels: dict[str, Capabilities] = {}  # what each platform can show (replies are rendered for it)
         self.admins = admins  # "platform:user_id" entries allowed to use /stats
         self._serial = KeyedSerializer()
         # A flood from one user is refused for that user alone; the local terminal is never throttled.
@@ -96,6 +98,25 @@ class Core:
 
     def add_adapter(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
+        caps = getattr(adapter, "capabilities", None)
+        if caps is not None:
+            self.declare(adapter.platform, caps)
+
+    def declare(self, platform: str, caps: Capabilities) -> None:
+        """Say what a platform's messages can show: every delivery to it is rendered for that (bot/compose.py)."""
+        self.channels[platform] = caps
+
+    def render(self, platform: str, replies: list[Outbound], tapped: bool = False) -> compose.Rendered:
+        """Replies as the platform shows them (as they are where it declared nothing): combined into few messages,
+        choices as buttons, a list or numbered lines, split at its text limit."""
+        caps = self.channels.get(platform)
+        if caps is None or not replies:
+            return compose.Rendered(list(replies))
+        return compose.render(replies, caps, self.catalog.t, tapped=tapped)
+
+    def _shown(self, inbound: Inbound, replies: list[Outbound]) -> list[Outbound]:
+        """What goes to the adapter's `deliver` for a turn's replies."""
+        return self.render(inbound.user.platform, replies, tapped=inbound.kind == "choice").messages
 
     def commands(self) -> list[str]:
         """The commands for a platform's menu, in /help order."""
@@ -209,7 +230,7 @@ class Core:
             slow = [Outbound(text=self.catalog.t(lang, "err.slow_down"), key="err.slow_down", private=True,
                              kind="refusal", lang=lang)]
             if deliver is not None:
-                await deliver(slow)
+                await deliver(self._shown(inbound, slow))
             return slow
         if update_id is not None:
             return await self._serial.run(key, lambda: self._drain(key, (inbound, deliver)))
@@ -221,7 +242,7 @@ class Core:
         async with self.storage.exclusive(f"user:{key[0]}:{key[1]}"):
             replies = await self._handle(inbound)
             if deliver is not None:
-                await deliver(replies)
+                await deliver(self._shown(inbound, replies))
             return replies
 
     async def _drain(self, key: tuple[str, str], own: tuple[Inbound, Deliver | None] | None,
@@ -245,7 +266,7 @@ class Core:
                         inbound, deliver = inbound_from_json(text), self._replier(key[0], update_id, envelope)
                     replies = await self._handle(inbound)
                     if deliver is not None:
-                        await deliver(replies)
+                        await deliver(self._shown(inbound, replies))
                     if update_id == mine:
                         out = replies
                 if own is not None and not out:
@@ -335,6 +356,9 @@ class Core:
 
     async def _answer(self, inbound: Inbound, user: User) -> list[Outbound]:
         """Run the inbound's handler for a private user (its writes carry the update's mark, see _handle)."""
+        caps = self.channels.get(user.platform)
+        if caps is not None and inbound.kind == "text" and compose.looks_numbered(inbound.text):
+            inbound = await self._numbers(inbound, user)
         ctx = Context(self, inbound, user, flow=await self.storage.get_flow(user.id))
         if inbound.kind == "choice":
             ctx.actions = tuple(decode(v) for v in inbound.values) if inbound.values else ()
@@ -356,11 +380,50 @@ class Core:
             if await watcher(ctx):
                 answered = True  # the watcher answered the message itself (an explicit request)
                 break
+        if not answered and isinstance(ctx.action, compose.MoreChoices) and caps is not None:
+            return await self._more(ctx, caps, ctx.action.page)
         handler = None if answered else self.router.resolve(ctx)
         if handler is not None:
             await handler(ctx)
         self.follow_ups.start(ctx)  # e.g. pictures: they follow the replies, outside the user's lane
-        return ctx.replies()
+        replies = ctx.replies()
+        if caps is not None:
+            await self._remember_menu(user, caps, self.render(user.platform, replies, inbound.kind == "choice"))
+        return replies
+
+    async def _numbers(self, inbound: Inbound, user: User) -> Inbound:
+        """Typed numbers answering the numbered menu the user last saw (stored: any worker, after a restart too) as
+        the tap they stand for; the text unchanged when they stand for none (or a question reads them itself)."""
+        raw = await self.storage.menu(user.id)
+        menu = compose.Menu.from_json(raw) if raw else None
+        picked = compose.pick(inbound.text, menu) if menu is not None else None
+        if picked is None:
+            return inbound
+        values, selection = picked
+        if selection:
+            return replace(inbound, kind="choice", text="", values=values)
+        return replace(inbound, kind="choice", text="", choice=values[0])
+
+    async def _remember_menu(self, user: User, caps: Capabilities, rendered: compose.Rendered) -> None:
+        """Store the numbered menu (or paged list) the turn shows, or forget the last one when the turn asks anew
+        without one; riding on the turn's commit where it can. A channel that shows every menu as buttons keeps no
+        menus and is not written to (its rare numbered menu is stored all the same)."""
+        if rendered.menu is not None:
+            await self.storage.set_menu(user.id, rendered.menu.to_json())
+        elif rendered.clear and compose.keeps_menus(caps):
+            await self.storage.set_menu(user.id, None)
+
+    async def _more(self, ctx: Context, caps: Capabilities, page: int) -> list[Outbound]:
+        """A paged list's "more": the next page of the stored menu, as a new message (the menu stays stored)."""
+        raw = await self.storage.menu(ctx.user.id)
+        menu = compose.Menu.from_json(raw) if raw else None
+        if menu is None or menu.numbered:
+            return [ctx.refuse("err.stale_button")]
+        more = self.catalog.t(menu.lang, "choices.more")
+        choices = compose.page_of(menu.choices, caps, page, more)
+        await self.storage.set_menu(ctx.user.id, replace(menu, page=page).to_json())
+        return [Outbound(text=more, key="choices.more", choices=choices, multi=menu.multi, step=menu.step,
+                         expects="multi" if menu.multi else "choice", kind="question", lang=menu.lang, private=True)]
 
     async def _in_group(self, inbound: Inbound) -> list[Outbound]:
         """A chat others see: nothing is collected there; our commands get a pointer to a private chat."""
@@ -414,6 +477,12 @@ class Core:
         adapter = self.adapters.get(platform)
         if adapter is None:
             raise LookupError(f"no adapter for platform {platform!r}")
+        rendered = self.render(platform, messages)
+        if rendered.menu is not None:  # numbered choices of a nudge: typed numbers answer them
+            user = await self.storage.find_user(platform, user_id)
+            if user is not None:
+                await self.storage.set_menu(user.id, rendered.menu.to_json())
+        messages = rendered.messages
         with unprompted():
             if skip:  # only an adapter that reported delivered parts is asked to skip them
                 await adapter.send(user_id, messages, skip)

@@ -578,6 +578,27 @@ class Storage:
         if row is not None and self.on_delete is not None:
             await self.on_delete(row[0], row[1])
 
+    # -- menus shown -----------------------------------------------------------
+    async def menu(self, user_id: int) -> str | None:
+        """The menu the user last saw as numbered lines or a paged list (bot/compose.py Menu's JSON), if any."""
+        row = await self.fetch_one("SELECT menu FROM menus WHERE user_id = ?", (user_id,))
+        return str(row[0]) if row else None
+
+    async def set_menu(self, user_id: int, menu: str | None) -> None:
+        """Store (or, with None, forget) the menu the user now sees. While a platform update of this user is being
+        handled and nothing is committed yet, it rides on the handling's commit (no commit of its own)."""
+        if menu is None:
+            statement: Statement = ("DELETE FROM menus WHERE user_id = ?", (user_id,))
+        else:
+            statement = ("INSERT INTO menus (user_id, menu, shown_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE"
+                         " SET menu = excluded.menu, shown_at = excluded.shown_at",
+                         (user_id, menu, int(self.clock.now().timestamp())))
+        mark = PENDING_MARK.get()
+        if mark is not None and not mark.done and mark.user_id == user_id:
+            mark.riders.append((statement, lambda: None))
+            return
+        await self.write(statement)
+
     # -- questionnaire -------------------------------------------------------
     async def get_flow(self, user_id: int) -> Flow | None:
         if user_id in self._flows:

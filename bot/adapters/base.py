@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.capabilities import Capabilities
 from bot.types import Outbound
 
 
@@ -34,6 +35,9 @@ class Adapter(Protocol):
     """A platform connector. The core holds adapters; adapters call `core.handle` (may also be `Forgetting`)."""
 
     platform: str
+    # What the platform's messages can show; the core renders every delivery for it (bot/compose.py): replies
+    # combined into few messages, choices as buttons, a list or numbered lines, text split at its limit.
+    capabilities: Capabilities
 
     async def connect(self) -> None:
         """Log in / open connections; return when ready to listen."""

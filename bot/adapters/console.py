@@ -1,4 +1,4 @@
-"""Terminal chat: lines from stdin, replies on stdout, choices numbered."""
+"""Terminal chat: lines from stdin, replies on stdout, choices numbered (by the core's shared rendering)."""
 from __future__ import annotations
 
 import asyncio
@@ -7,14 +7,15 @@ import os
 import re
 import sys
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO
 
-from bot.types import Choice, Inbound, Outbound, UserRef, command_text, parse_command
+from bot import compose
+from bot.capabilities import TEXT_ONLY
+from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
 
 if TYPE_CHECKING:
     from bot.core import Core
-
-_NUMBERS = re.compile(r"^\s*\d+(?:\s*[, ]\s*\d+)*\s*$")
 
 
 def user_prefix(user_id: str) -> str:
@@ -27,6 +28,8 @@ def user_prefix(user_id: str) -> str:
 
 class ConsoleAdapter:
     platform = "console"
+    # Text only: choices as numbered lines, answered by typing their numbers; no edits (an answer shows as a note).
+    capabilities = replace(TEXT_ONLY, max_text=100_000)
 
     def __init__(self, core: Core, user_id: str = "local", name: str = "", stdin: TextIO | None = None,
                  stdout: TextIO | None = None, files_dir: str | None = None, locale: str | None = None,
@@ -38,61 +41,42 @@ class ConsoleAdapter:
         self.files_dir = files_dir or core.files_dir()
         self.locale = locale
         self.auto_start = auto_start
-        self._choices: tuple[Choice, ...] = ()
-        self._multi = False
-        self._question = False  # the last choices answer a question: the core reads typed numbers itself
         self._hinted = False  # the language hint was shown, or is not needed: the chat's language is settled
         self._stop = asyncio.Event()
+        core.declare(self.platform, self.capabilities)
 
     # -- inbound -------------------------------------------------------------
     def to_inbound(self, line: str) -> Inbound:
-        """Turn one typed line into the core's inbound type, numbers mapping to the last choices shown."""
+        """Turn one typed line into the core's inbound type (typed numbers are read by the core against the numbered
+        choices it stored when it showed them)."""
         line = line.rstrip("\r\n")
         cmd = parse_command(line)
         if cmd is not None:
             return Inbound(self.user, "command", command=cmd[0], args=cmd[1], text=command_text(line),
                            locale=self.locale)
-        if self._choices and _NUMBERS.match(line):
-            nums = [int(n) for n in re.split(r"[,\s]+", line.strip()) if n]
-            if all(1 <= n <= len(self._choices) for n in nums):
-                picked = [self._choices[n - 1].value for n in nums]
-                roles = {self._choices[n - 1].role for n in nums}
-                if self._question and roles <= {"option", "toggle"}:
-                    # a number may also be a value in the labels ("3" hours): the core reads it and says what it took
-                    return Inbound(self.user, "text", text=line, locale=self.locale)
-                if self._multi and roles == {"toggle"}:
-                    return Inbound(self.user, "choice", values=tuple(dict.fromkeys(picked)), locale=self.locale)
-                if len(picked) == 1:
-                    return Inbound(self.user, "choice", choice=picked[0], locale=self.locale)
         return Inbound(self.user, "text", text=line, locale=self.locale)
 
     # -- outbound ------------------------------------------------------------
     def render(self, messages: list[Outbound]) -> str:
-        """Text for the terminal; remembers the last choices so numbers can answer them."""
+        """Text for the terminal: the replies as the core renders them for a text-only channel (already so when
+        they come from the core's delivery), each file saved and named by its path."""
         out = []
-        for msg in messages:
-            if msg.kind == "settled":
-                continue  # the answer was typed here: nothing to mark on a tapped message
+        for msg in compose.render(messages, self.capabilities, self.core.catalog.t).messages:
             block = [msg.text] if msg.text else []
-            if msg.choices:
-                self._choices, self._multi, self._question = msg.choices, msg.multi, bool(msg.step)
-                for i, ch in enumerate(msg.choices, 1):
-                    tick = "[x] " if ch.selected else ("[ ] " if msg.multi and ch.role == "toggle" else "")
-                    block.append(f"  {i}. {tick}{ch.label}")
-                if msg.multi:
-                    block.append(self.core.catalog.t(msg.lang, "console.multi_hint"))
-                elif msg.step:
-                    block.append(self.core.catalog.t(msg.lang, "console.choice_hint"))
-            elif msg.expects:
-                self._choices, self._multi = (), False
             if msg.file is not None:
                 path = self._save(msg.file.name, msg.file.data)
                 block.append(f"📎 {path}")
-            out.append("\n".join(block))
+            if block:
+                out.append("\n".join(block))
         if out and not self._hinted:
             self._hinted = True  # the first screen says once how to switch language
             out.append(self.core.catalog.t(messages[0].lang, "console.language_hint"))
         return "\n\n".join(out)
+
+    async def _show(self, messages: list[Outbound]) -> None:
+        """The core's delivery of one turn's replies (in the user's turn: numbers typed next read its menu)."""
+        await self._settled()
+        self._write(self.render(messages))
 
     async def _settled(self) -> None:
         """A chat whose language is settled (chosen with /language or adopted) is never offered the other one: asked
@@ -148,9 +132,7 @@ class ConsoleAdapter:
 
         threading.Thread(target=pump, name="console-stdin", daemon=True).start()
         if self.auto_start:
-            out = await self.core.handle(Inbound(self.user, "command", command="start", locale=self.locale))
-            await self._settled()
-            self._write(self.render(out))
+            await self.core.handle(Inbound(self.user, "command", command="start", locale=self.locale), self._show)
         while not self._stop.is_set():
             prompt = self.stdin.isatty() if hasattr(self.stdin, "isatty") else False
             if prompt:
@@ -166,9 +148,7 @@ class ConsoleAdapter:
             line = getter.result()
             if line is None:
                 break
-            out = await self.core.handle(self.to_inbound(line))
-            await self._settled()
-            self._write(self.render(out))
+            await self.core.handle(self.to_inbound(line), self._show)
 
     async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
         """Unprompted messages, each one part (the terminal never fails part-way)."""

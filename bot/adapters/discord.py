@@ -14,7 +14,7 @@ from bot.adapters.discord_commands import (CatalogTranslator, Client, InFlight, 
                                            owned, refuse, slash_commands)
 from bot.adapters.discord_dm import dm_inbound, send_dm
 from bot.adapters.discord_forms import form_for, form_to_open, form_values, preface_of, submitted
-from bot.adapters.discord_reply import behind, compose, paced, send_posts, settled_text, show
+from bot.adapters.discord_reply import CAPABILITIES, behind, compose, paced, send_posts, settled_text, show
 from bot.adapters.discord_sync import sync, sync_state_path
 from bot.adapters.discord_ui import NO_STEP, build_view, lang_of, parse_open
 from bot.config import Config
@@ -34,6 +34,7 @@ class DiscordAdapter:
     """The coach on Discord; build it around a core, then connect() (login) or prepare() (offline, for tests)."""
 
     platform = PLATFORM
+    capabilities = CAPABILITIES  # what the core renders replies for
 
     def __init__(self, core: Core, config: Config) -> None:
         self.core = core

@@ -8,11 +8,18 @@ from typing import Any
 import discord
 
 from bot.adapters.discord_ui import MESSAGE_LIMIT, SendFn, build_view, localize_commands, split_text
+from bot.capabilities import Capabilities
 from bot.i18n import Catalog
 from bot.ratelimit import RateLimiter
 from bot.types import Outbound, OutFile
 
 FILES_PER_MESSAGE = 10
+# What a Discord message shows: 2000 characters; 5 rows of 5 buttons (labels up to 80); a select menu of up to 25
+# options (label and description up to 100) that can take several at once; a modal form of up to 5 text fields;
+# edits of the interaction's message; files; a refused tap answered privately (ephemeral), not in the channel.
+CAPABILITIES = Capabilities(max_text=MESSAGE_LIMIT, buttons=25, button_label_max=80, lists=True, list_rows_max=25,
+                            list_title_max=100, list_desc_max=100, multi_select=True, forms=True, form_fields_max=5,
+                            edits=True, files=True, notices=True)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from bot.adapters import telegram_format as F
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_net import FetchQueue, PerChatUpdateProcessor, Poller, Transport
-from bot.adapters.telegram_out import Outbox, Progress
+from bot.adapters.telegram_out import CAPABILITIES, Outbox, Progress
 from bot.dispatcher import holds_turn
 from bot.i18n import LANGUAGES
 from bot.ratelimit import is_unprompted
@@ -50,6 +50,7 @@ class TelegramAdapter:
     """The brandcoach connector for Telegram (python-telegram-bot's Application, started by hand)."""
 
     platform = PLATFORM
+    capabilities = CAPABILITIES  # what the core renders replies for
 
     def __init__(self, core: Core, config: Config) -> None:
         if not config.telegram_token:

@@ -15,11 +15,17 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.adapters import telegram_format as F
 from bot.adapters.base import UserUnreachable
 from bot.adapters.telegram_net import Transport
+from bot.capabilities import Capabilities
 from bot.types import Outbound
 
 log = logging.getLogger("bot.adapters.telegram")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 PHOTO_MIMES = ("image/png", "image/jpeg")  # sent as photos; any other file as a document
+# What a Telegram chat shows (Bot API): 4096 characters a message; an inline keyboard of up to 100 buttons whose
+# labels wrap (no length the core must keep); toggles redrawn by editing the keyboard; a tap's refusal as the tap's
+# own notice (answerCallbackQuery); any file; about one message a second to one chat.
+CAPABILITIES = Capabilities(max_text=F.TEXT_LIMIT, buttons=100, multi_select=True, edits=True, files=True,
+                            pacing=1.0, notices=True)
 
 
 @dataclass

@@ -204,6 +204,9 @@ def run(command: str, db: str, path: str) -> int:
     except BackupError as exc:
         print(f"brandcoach {command}: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except OSError as exc:  # a folder that does not exist, a file it may not write: one line, never a traceback
+        print(f"brandcoach {command}: {exc.strerror or type(exc).__name__}: {exc.filename or path}", file=sys.stderr)
+        return EXIT_REFUSED
     what = f"backed up {db} to {done.path}" if command == "backup" else f"restored {path} into {done.path}"
     print(f"{what}: {done.size / 1024:,.0f} KB, schema {done.version}, integrity ok, {done.seconds:.2f} s")
     return 0

@@ -175,3 +175,13 @@ async def test_restore_refuses_what_is_not_an_intact_brandcoach_database(core: C
         with pytest.raises(backup.BackupError, match=said):
             backup.restore(db_path, path)
         assert Path(db_path).read_bytes() == before  # untouched
+
+
+def test_a_folder_that_does_not_exist_is_one_line_not_a_traceback(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-such-folder"
+    assert backup.run("restore", str(missing / "x.sqlite3"), str(tmp_path / "b.sqlite3")) == backup.EXIT_REFUSED
+    assert backup.run("backup", str(tmp_path / "a.sqlite3"), str(missing / "b.sqlite3")) == backup.EXIT_REFUSED
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and all(line.startswith(("brandcoach restore: ", "brandcoach backup: ")) for line in err)
+    assert "no-such-folder" in err[0], err

@@ -146,6 +146,7 @@ class Health:
     async def _metrics(self, request: Any) -> Any:
         from aiohttp import web
 
+        metrics.follow_ups(len(self.app.core.follow_ups))
         with contextlib.suppress(Exception):  # the scrape answers even when the database does not
             row = await asyncio.wait_for(self.app.core.storage.fetch_one(
                 "SELECT COUNT(*) FROM inbox WHERE handled_at IS NULL"), DB_TIMEOUT)

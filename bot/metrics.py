@@ -47,6 +47,8 @@ class _Metrics:
                                  "Updates in this process being handled or waiting for their chat's turn", registry=r)
         self.inbox_waiting = Gauge("brandcoach_inbox_waiting", "Updates accepted into the inbox and not handled yet "
                                    "(every worker's), read at the scrape", registry=r)
+        self.follow_ups = Gauge("brandcoach_follow_ups_running", "What handlers finish after their answer (the plan's "
+                                "pictures) still running, read at the scrape", registry=r)
         self.nudge_backlog = Gauge("brandcoach_nudge_backlog", "Nudges due and not sent, at the last tick's start",
                                    registry=r)
         self.nudge_lateness = Histogram("brandcoach_nudge_lateness_seconds", "How long after its scheduled time a "
@@ -169,6 +171,11 @@ def nudge_backlog(count: int) -> None:
 def inbox_waiting(count: int) -> None:
     if _m is not None:
         _m.inbox_waiting.set(count)
+
+
+def follow_ups(count: int) -> None:
+    if _m is not None:
+        _m.follow_ups.set(count)
 
 
 def loop_lag(seconds: float) -> None:

@@ -102,6 +102,7 @@ async def test_health_readiness_and_metrics_of_the_real_process(tmp_path: Path) 
         assert values[("brandcoach_handler_errors_total", ())] == 0
         assert values[("brandcoach_inbox_waiting", ())] == 0
         assert ("brandcoach_nudge_backlog", ()) in values and ("brandcoach_updates_in_progress", ()) in values
+        assert ("brandcoach_follow_ups_running", ()) in values
         labels = {v for (_, pairs) in values for _, v in pairs}
         assert labels <= {"telegram", "ok", "rate_limited", "error"} | {str(b) for b in labels if _number(b)}
         assert str(USER_ID) not in text and TOKEN.split(":")[1] not in text

@@ -7,9 +7,9 @@ button title over 20 characters or two alike, a list with more than 10 rows or a
 body over its limit, a file type WhatsApp does not take, an unknown template, any other request (an edit: WhatsApp
 has none), and a free-form message to a user who last wrote more than 24 hours ago on its own injected clock
 (131047; with `late_refusals` it takes such a message and refuses it afterwards in a failed status webhook,
-as WhatsApp often does). Seeded chaos answers some requests 5xx before handling them, or slowly after handling them (the message
-went: the client's timeout cannot tell). Users write through `say`/`tap`: signed webhook POSTs to the adapter; each
-message accepted is followed by signed status webhooks (sent, delivered).
+as WhatsApp often does). Seeded chaos answers some requests 5xx before handling them, or slowly after handling
+them (the message went: the client's timeout cannot tell). Users write through `say`/`tap`: signed webhook POSTs
+to the adapter; each message accepted is followed by signed status webhooks (sent, delivered).
 """
 from __future__ import annotations
 

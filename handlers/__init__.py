@@ -11,7 +11,7 @@ from bot.router import Router
 # declared groups (the plan, 10, is sent before reminders, 20, are set up), whatever this order.
 MODULES = ("handlers.questionnaire", "handlers.plan", "handlers.commands", "handlers.privacy", "handlers.language",
            "handlers.admin", "handlers.reminders", "handlers.calendar", "handlers.ideas", "handlers.check",
-           "handlers.pictures", "handlers.formal")
+           "handlers.pictures.feature", "handlers.formal")
 # The command menu (/help and the platforms' menus), in this order.
 MENU = ("start", "plan", "card", "edit", "back", "skip", "calendar", "idea", "check", "reminders", "progress",
         "language", "formal", "cancel", "reset", "export", "delete", "help")

@@ -21,7 +21,6 @@ from handlers.pictures import pool
 
 if TYPE_CHECKING:  # the drawing worker imports this package: it needs no context or router (~11 MB)
     from bot.context import Context
-    from bot.router import Router
 
 log = logging.getLogger(__name__)
 Tr = Callable[..., str]
@@ -172,7 +171,3 @@ async def cmd_card(ctx: Context) -> None:
 
     for file in await _drawn(ctx, draw):
         ctx.say("pic.card.caption", file=file)
-
-
-def register(router: Router) -> None:
-    router.command("card", cmd_card)

@@ -24,6 +24,7 @@ from bot.core import Core
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "7612345678:AAFakeTokenForTestsOnly_abcdefghijklm"  # token-shaped, not a real token
 TIMEOUT = 90  # a guard against a hang, not a timing assertion
+BACKENDS = ("sqlite", "postgresql")  # the tests using `db_path` run on both (conftest.py)
 USER_ID = 4242424242
 
 
@@ -186,3 +187,59 @@ async def test_nudge_backlog_and_lateness_are_recorded(db_path: str, clock: Fake
     finally:
         metrics.disable()
         await core.stop()
+
+
+class ListeningAdapter(RecordingAdapter):
+    """A platform whose listen() runs until told to end (a connection that drops)."""
+
+    def __init__(self) -> None:
+        super().__init__("fake")
+        self.drop = asyncio.Event()
+
+    async def listen(self) -> None:
+        await self.drop.wait()
+
+
+async def test_readiness_follows_the_platform_and_the_database_and_liveness_the_heartbeat(
+        db_path: str, clock: FakeClock) -> None:
+    """In process, on each backend: not ready before the platform connects, ready after, not ready once its listening
+    ended or the database stops answering; not alive once the heartbeat stopped."""
+    from bot.app import App
+    from bot.health import Health
+
+    core = Core(open_storage(db_path, clock=clock), clock=clock)
+    await core.start()
+    app = App(core)
+    adapter = ListeningAdapter()
+    app.adapters.append(adapter)
+    core.add_adapter(adapter)
+    port = unused_port()
+    health = Health(app, port)
+    await health.start()
+    try:
+        assert await _get(port, "/readyz") == (503, "fake: not connected\n")
+        await app.start()
+        assert await _get(port, "/readyz") == (200, "ready\n")
+        assert await _get(port, "/healthz") == (200, "ok\n")
+        status, text = await _get(port, "/metrics")
+        assert status == 200 and _samples(text)[("brandcoach_ready", ())] == 1
+        adapter.drop.set()
+        await asyncio.gather(*(t for t in app._tasks), return_exceptions=True)
+        assert await _get(port, "/readyz") == (503, "fake: not connected\n")
+        adapter.drop = asyncio.Event()
+        app._tasks.clear()
+        app._tasks.append(asyncio.create_task(adapter.listen(), name="listen-fake"))  # reconnected
+        assert await health.not_ready() is None
+        await core.storage.close()  # the database stops answering
+        problem = await health.not_ready()
+        assert problem is not None and problem.startswith("database: ")
+        assert health.alive() is None
+        assert health._beat is not None
+        health._beat.cancel()
+        await asyncio.gather(health._beat, return_exceptions=True)
+        assert await _get(port, "/healthz") == (503, "the heartbeat stopped\n")
+    finally:
+        adapter.drop.set()
+        await health.stop()
+        metrics.disable()
+        await app.stop()

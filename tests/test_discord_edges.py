@@ -89,3 +89,23 @@ async def test_a_refused_form_value_is_kept_only_as_long_as_its_field(harness: H
     again = calls[0].json["data"]["components"]
     shown = next(c["component"] for c in again if c.get("component", {}).get("custom_id") == field["custom_id"])
     assert shown["value"] == "x" * limit
+
+
+async def test_a_time_zone_picked_under_the_plan_leaves_the_plan_in_place(harness: Harness, core: Core) -> None:
+    """The zone question asked right after the plan shares the plan's last message; picking a zone there must not
+    replace that message (the week's calendar, the notes): its buttons go, the confirmation comes as a new one."""
+    from discord_fakes import choice_values
+    from test_discord import SCRIPT_ID, run_questionnaire, showing
+
+    calls = await run_questionnaire(harness, SARI, SCRIPT_ID, guild=False, locale="id")
+    under_plan = showing(harness, calls)
+    assert under_plan is not None
+    zones = {value: cid for value, (cid, _) in choice_values(under_plan).items() if value.startswith("r:z:")}
+    assert zones, "no zone question under the plan"
+    before = under_plan["content"]
+    calls = await harness.press(SARI, next(iter(zones.values())), message=under_plan, guild=False, locale="id")
+    kept = harness.http.messages.get(under_plan["id"], under_plan)
+    assert kept["content"] == before and not kept.get("components")  # the plan's text stays; its buttons go
+    said = [c.content for c in calls if c.kind in ("followup", "channel_message")]
+    head = core.catalog.t("id", "rem.zone_set", zone="\0", now="\0").split("\0")[0]
+    assert any(head in text for text in said), said

@@ -30,6 +30,16 @@ SHUTDOWN_WAIT = 10.0  # seconds disconnect() waits for handlers already running
 ACK_BUDGET = 2.0      # seconds the core may take before a press is acknowledged (Discord allows 3) without it
 
 
+def keeps_pressed(replies: list[Outbound]) -> bool:
+    """Whether a press leaves its message as it is (only its buttons go): when the core answers it with no next
+    question (nothing with buttons or awaiting an answer), no redraw and no settled answer, e.g. a time zone picked
+    under the plan ("Zona waktu disetel ..."). That message may hold more than the question (the plan's last part
+    shares it with the question asked after the plan), so only a reply that goes on with the conversation takes
+    the question's place."""
+    return any(m.kind != "refusal" for m in replies) and \
+        not any(m.kind in ("question", "redraw", "settled") or m.choices or m.expects for m in replies)
+
+
 class DiscordAdapter:
     """The coach on Discord; build it around a core, then connect() (login) or prepare() (offline, for tests)."""
 
@@ -176,7 +186,8 @@ class DiscordAdapter:
                                   preface_of(replies, question))
         elif replies is not None:
             await self._defer(interaction, thinking=False)
-            await self._show(interaction, await self._where_now(interaction, replies), in_place=True)
+            await self._show(interaction, await self._where_now(interaction, replies), in_place=True,
+                             keep_pressed=keeps_pressed(replies))
 
     async def _where_now(self, interaction: discord.Interaction, replies: list[Outbound]) -> list[Outbound]:
         """A press or form refused alone on a message left behind (see discord_reply.behind): the open question too."""
@@ -220,8 +231,10 @@ class DiscordAdapter:
         if not interaction.response.is_done():
             await interaction.response.defer(thinking=thinking, ephemeral=interaction.guild_id is not None)
 
-    async def _show(self, interaction: discord.Interaction, replies: list[Outbound], *, in_place: bool) -> None:
-        """The replies in the interaction's message (edited in place), more as followups; a lone notice apart."""
+    async def _show(self, interaction: discord.Interaction, replies: list[Outbound], *, in_place: bool,
+                    keep_pressed: bool = False) -> None:
+        """The replies in the interaction's message (edited in place), more as followups; a lone notice apart.
+        `keep_pressed`: the pressed message keeps its text and loses its buttons; the replies are new messages."""
         ephemeral = interaction.guild_id is not None
         uid = str(interaction.user.id)
         redraw = next((m for m in replies if m.kind == "redraw"), None)
@@ -230,6 +243,10 @@ class DiscordAdapter:
         try:
             if redraw is not None:
                 await edit(view=build_view(redraw, uid, self.core.catalog))
+            if in_place and keep_pressed:
+                await edit(view=None)
+                await send_posts(compose(replies, uid, self.core.catalog), followup, ephemeral=ephemeral)
+                return
             if in_place and replies and all(m.kind == "refusal" for m in replies):
                 # A stale press or an input refused alone: a notice, the question stays as it is.
                 await send_posts(compose(replies, uid, self.core.catalog), followup, ephemeral=ephemeral)

@@ -127,7 +127,7 @@ def configure(option: str | None, level: int, env: str | None = None) -> None:
 
 def setup(level: int) -> None:
     """JSON lines on stderr: the root logger's handler, and sys.stderr for everything else written there."""
-    real = sys.stderr
+    real = sys.stderr.stream if isinstance(sys.stderr, JsonStderr) else sys.stderr  # set up twice: wrapped once
     handler = logging.StreamHandler(real)
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -128,12 +128,14 @@ def test_restore_refuses_while_the_bot_holds_the_database(tmp_path: Path) -> Non
                 break
             await_sleep(0.01)
         refused = _cli("restore", "--db", str(db), "--from", str(tmp_path / "b.sqlite3"), cwd=tmp_path)
+        live = _cli("backup", "--db", str(db), "--to", str(tmp_path / "copy.sqlite3"), cwd=tmp_path)
     finally:
         bot.communicate("", timeout=TIMEOUT)
     assert refused.returncode == backup.EXIT_REFUSED
     assert f"is in use by another brandcoach process (pid {bot.pid})" in refused.stderr
     assert "then restore" in refused.stderr and "Traceback" not in refused.stderr
     assert db.read_bytes()[:100] == before[:100]
+    assert live.returncode == 0 and "integrity ok" in live.stdout, live.stderr  # a backup needs no bot stopped
     again = _cli("restore", "--db", str(db), "--from", str(tmp_path / "b.sqlite3"), cwd=tmp_path)
     assert again.returncode == 0, again.stderr  # stopped: restored
     assert "integrity ok" in again.stdout

@@ -120,3 +120,23 @@ async def test_the_real_process_writes_json_lines_without_the_token(tmp_path: Pa
                     o for o in lines if "gave up" in str(o["message"])).items()
         assert not _leaks(proc.stdout + proc.stderr, TOKEN)  # ... and shows no part of the token
     assert refused.returncode == 2 and "BRANDCOACH_LOG_FORMAT must be text or json" in refused.stderr
+
+
+def test_setting_up_twice_wraps_stderr_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", real)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        logsetup.setup(logging.WARNING)
+        logsetup.setup(logging.WARNING)
+        assert isinstance(sys.stderr, logsetup.JsonStderr) and sys.stderr.stream is real
+        print("brandcoach: once", file=sys.stderr)
+        logging.getLogger("brandcoach.test.twice").warning("logged once")
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+    assert [o["message"] for o in _objects(real.getvalue())] == ["brandcoach: once", "logged once"]

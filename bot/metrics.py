@@ -102,7 +102,8 @@ def handling(fn: Callable[P, Awaitable[list[T]]]) -> Callable[P, Awaitable[list[
         started = time.perf_counter()
         out = await fn(*args, **kwargs)
         m.update_seconds.observe(time.perf_counter() - started)
-        m.updates.labels(str(getattr(getattr(args[1], "user", None), "platform", "?"))).inc()
+        inbound = args[1] if len(args) > 1 else kwargs.get("inbound")
+        m.updates.labels(str(getattr(getattr(inbound, "user", None), "platform", "?"))).inc()
         m.replies.inc(len(out))
         return out
 

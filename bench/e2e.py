@@ -26,6 +26,11 @@ are counted but not waited out, as PTB's stock bots keep none; paced in real tim
 30 messages/s. The fake runs in this process, on the same 2 cores: it takes CPU the bots could use, equally for all three.
 Loopback only; every run has a deadline.
 
+Also per bot: sends per questionnaire (new messages: texts, documents, photos; edits of a sent message counted
+apart) and sends per answered turn (the questionnaire phase's sends over its user inputs; issue 25's target for ours
+is <=1.05 at 100 chats: the core combines a turn's note, suggestion and next question into one message,
+bot/compose.py), and sends per confirm (the plan's text, its file, the pictures that follow).
+
 Why this bench and a measurement from outside disagreed (issue 25: ours 0.66x the echo bot's updates/s from outside,
 1.10-1.97x here): not the harness. `--bots bare,ours,echo` runs an echo without PTB (bench/e2e_ptb.py bare) as the
 harness's ceiling: 780 updates/s at 100 chats on a machine where other processes took 1.8 of its 2 cores, with the
@@ -120,6 +125,8 @@ class Run:
     last: float = 0.0
     pictures: list[float] = field(default_factory=list)  # confirm: until the card photo and the PDF both arrived
     pictures_last: float = 0.0
+    sends: int = 0   # new messages (texts, documents, photos) the bot sent in this phase
+    edits: int = 0   # edits of a sent message (new ticks, the answer shown on the tapped question)
 
 
 class Chats:
@@ -135,8 +142,14 @@ class Chats:
         self.run = Run()       # every update but the last (the questionnaire)
         self.confirm = Run()   # the last: the confirm, which draws the plan's card and PDF (ours)
         self.confirmed: dict[int, tuple[float, int, bool]] = {}  # chat -> (confirm sent, documents, photo seen)
+        self.in_confirm: set[int] = set()  # chats whose confirm was sent: what they get counts to the confirm phase
 
     def on_reply(self, chat: int, kind: str, text: str) -> None:
+        phase = self.confirm if chat in self.in_confirm else self.run
+        if kind == "edit":
+            phase.edits += 1
+        else:
+            phase.sends += 1
         if kind == "send":
             self.shown[chat] = text
         if kind in ("doc", "photo") and chat in self.confirmed:
@@ -167,6 +180,7 @@ class Chats:
                 run.first = t0
             if run is self.confirm:
                 self.confirmed[chat] = (t0, 0, False)
+                self.in_confirm.add(chat)
             if kind == "text":
                 self.api.push(message_update(chat, payload, msg_id))
             else:
@@ -319,6 +333,7 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
             "cwall": max(0.0, conf.last - conf.first), "ccpu_ms": confirm_cpu * 1000 / max(1, len(conf.latencies)),
             "pictures": len(conf.pictures), "g50": pct(sorted(conf.pictures) or [0.0], 50),
             "g99": pct(sorted(conf.pictures) or [0.0], 99), "gwall": max(0.0, conf.pictures_last - conf.first),
+            "sends": run.sends, "edits": run.edits, "csends": conf.sends,
             "harness_ms": harness * 1000 / max(1, counted),
             "others_cores": max(0.0, machine - cpu - harness) / max(1e-9, phase)}
 
@@ -331,8 +346,13 @@ def show(r: dict[str, Any]) -> None:
     note = f"  ({r['timeouts']} chats hit the deadline)" if r["timeouts"] else ""
     print(f"{r['chats']:>6} {r['bot']:<5} {r['updates']:>7} {r['rate']:>9.1f} {r['cpu_ms']:>7.2f} {r['p50']:>8.1f} "
           f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['rss_q']:>7.1f}{note}", flush=True)
+    print(f"{'':>6} {r['bot']:<5} sends per questionnaire {r['sends'] / max(1, r['chats']):.1f} "
+          f"(+{r['edits'] / max(1, r['chats']):.1f} edits) for {r['updates'] / max(1, r['chats']):.1f} user inputs: "
+          f"{r['sends'] / max(1, r['updates']):.3f} sends per answered turn", flush=True)
     if not r["confirms"]:
         return
+    print(f"{'':>6} {r['bot']:<5} confirm: {r['csends'] / max(1, r['confirms']):.1f} sends per confirm "
+          "(the plan's text, its file, the pictures that follow)", flush=True)
     cpu = "CPU: in the run's figure above" if r["think"] else f"CPU {r['ccpu_ms']:.1f} ms per confirm"
     print(f"{'':>6} {r['bot']:<5} confirms {r['confirms']}: plan text p50 {r['c50']:.0f} ms, p99 {r['c99']:.0f} ms, "
           f"all done in {r['cwall']:.1f} s, {cpu}; peak RSS {r['rss']:.0f} MB, child processes' {r['wrss']:.0f} MB",

@@ -3,10 +3,12 @@
 Speaks the wire format pywa uses: POST /v<version>/<phone id>/messages (JSON) and /media (multipart), a Bearer
 token; answers {"messaging_product", "contacts", "messages": [{"id"}]} or {"error": {"message", "type", "code",
 "error_data", "fbtrace_id"}} with WhatsApp's HTTP status. It refuses what WhatsApp refuses: a 4th reply button, a
-button title over 20 characters or two alike, a list with more than 10 rows or a row title over 24 characters, a
-body over its limit, a file type WhatsApp does not take, an unknown template, any other request (an edit: WhatsApp
-has none), and a free-form message to a user who last wrote more than 24 hours ago on its own injected clock
-(131047; with `late_refusals` it takes such a message and refuses it afterwards in a failed status webhook,
+button title over 20 characters, blank or two alike (ids too), a list with more than 10 rows, a row title over 24
+characters, a row id over 200, a section title over 24, a list button over 20, a header or footer over 60, a
+body over its limit (1,024 with buttons or a list), a template parameter with a newline, a tab or five spaces
+or not as many as the template takes, a file type WhatsApp does not take, an unknown template, any other request
+(an edit: WhatsApp has none), and a free-form message to a user who last wrote more than 24 hours ago on its own
+injected clock (131047; with `late_refusals` it takes such a message and refuses it afterwards in a failed status webhook,
 as WhatsApp often does). Seeded chaos answers some requests 5xx before handling them, or slowly after handling
 them (the message went: the client's timeout cannot tell). Users write through `say`/`tap`: signed webhook POSTs
 to the adapter; each message accepted is followed by signed status webhooks (sent, delivered).
@@ -17,6 +19,7 @@ import asyncio
 import itertools
 import json
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -36,6 +39,14 @@ DOCUMENT_MIMES = {"application/pdf", "text/plain", "application/msword", "applic
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                   "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 WINDOW = timedelta(hours=24)
+HEADER_MAX, FOOTER_MAX, SECTION_TITLE_MAX = 60, 60, 24
+# a template's text parameter: WhatsApp refuses a newline, a tab or more than four spaces in a row (132018)
+BAD_PARAM = re.compile(r"[\n\t]| {5,}")
+
+
+def _filled(value: Any, limit: int) -> bool:
+    """A string of 1-`limit` characters that is not only spaces (WhatsApp refuses a blank title or id)."""
+    return isinstance(value, str) and bool(value.strip()) and len(value) <= limit
 
 
 class Refusal(Exception):
@@ -104,6 +115,7 @@ class FakeGraph:
         self.media: dict[str, dict[str, Any]] = {}
         self.last_inbound: dict[str, Any] = {}       # wa_id -> when they last wrote (this fake's clock)
         self.templates: set[tuple[str, str]] = set()  # (name, language code) approved
+        self.template_params: dict[tuple[str, str], int] = {}  # body parameters an approved template takes
         self.webhook_url = ""                          # the adapter's webhook, for users' messages and statuses
         self.statuses = True
         self.chaos: random.Random | None = None
@@ -257,36 +269,47 @@ class FakeGraph:
 
     @staticmethod
     def _interactive(obj: dict[str, Any], kind: str) -> None:
-        text = (obj.get("body") or {}).get("text")
+        body = obj.get("body")
+        text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text.strip() or len(text) > BODY_MAX:
             raise Refusal(131009, "interactive.body.text must be 1-1024 characters")
+        header, footer = obj.get("header"), obj.get("footer")
+        if header is not None and (not isinstance(header, dict) or header.get("type") != "text"
+                                   or not _filled(header.get("text"), HEADER_MAX)):
+            raise Refusal(131009, "a header must be text of 1-60 characters")
+        if footer is not None and (not isinstance(footer, dict) or not _filled(footer.get("text"), FOOTER_MAX)):
+            raise Refusal(131009, "a footer must be 1-60 characters")
         action = obj.get("action") or {}
         if obj.get("type") == "button":
             buttons = action.get("buttons") or []
             if not 1 <= len(buttons) <= 3:
                 raise Refusal(131009, "buttons: 1 to 3 allowed")
+            if any(b.get("type") != "reply" for b in buttons):
+                raise Refusal(131009, "a reply button's type must be 'reply'")
             titles = [b.get("reply", {}).get("title", "") for b in buttons]
             ids = [b.get("reply", {}).get("id", "") for b in buttons]
-            if any(not t or len(t) > 20 for t in titles) or len(set(titles)) != len(titles):
+            if any(not _filled(t, 20) for t in titles) or len(set(titles)) != len(titles):
                 raise Refusal(131009, "button titles must be 1-20 characters and unique")
-            if any(not i or len(i) > 256 for i in ids) or len(set(ids)) != len(ids):
+            if any(not _filled(i, 256) for i in ids) or len(set(ids)) != len(ids):
                 raise Refusal(131009, "button ids must be 1-256 characters and unique")
         elif obj.get("type") == "list":
             label = action.get("button")
             sections = action.get("sections") or []
             rows = [r for s in sections for r in s.get("rows", [])]
-            if not isinstance(label, str) or not label or len(label) > 20:
+            if not _filled(label, 20):
                 raise Refusal(131009, "the list's button must be 1-20 characters")
             if not 1 <= len(sections) <= 10 or not 1 <= len(rows) <= 10:
                 raise Refusal(131009, "a list takes 1-10 rows in 1-10 sections")
-            if len(sections) > 1 and any(not s.get("title") or len(s["title"]) > 24 for s in sections):
-                raise Refusal(131009, "section titles are required (1-24 characters) with several sections")
+            if len(sections) > 1 and any(not s.get("title") for s in sections):
+                raise Refusal(131009, "section titles are required with several sections")
+            if any("title" in s and not _filled(s["title"], SECTION_TITLE_MAX) for s in sections):
+                raise Refusal(131009, "a section title must be 1-24 characters")
             ids = [r.get("id", "") for r in rows]
-            if any(not r.get("title") or len(r["title"]) > 24 for r in rows):
+            if any(not _filled(r.get("title"), 24) for r in rows):
                 raise Refusal(131009, "row titles must be 1-24 characters")
             if any(len(r.get("description", "")) > 72 for r in rows):
                 raise Refusal(131009, "row descriptions must be at most 72 characters")
-            if any(not i or len(i) > 200 for i in ids) or len(set(ids)) != len(ids):
+            if any(not _filled(i, 200) for i in ids) or len(set(ids)) != len(ids):
                 raise Refusal(131009, "row ids must be 1-200 characters and unique")
         else:
             raise Refusal(131009, f"unsupported interactive type {obj.get('type')!r}")
@@ -304,6 +327,15 @@ class FakeGraph:
         key = (obj.get("name"), (obj.get("language") or {}).get("code"))
         if key not in self.templates:
             raise Refusal(132001, "Template name does not exist in the translation")
+        params = [p for c in obj.get("components") or [] if c.get("type") == "body" for p in c.get("parameters") or []]
+        expected = self.template_params.get(key)  # type: ignore[arg-type]
+        if expected is not None and len(params) != expected:
+            raise Refusal(132000, "Number of parameters does not match the expected number of params")
+        for p in params:
+            text = p.get("text") if p.get("type") == "text" else None
+            if not _filled(text, 1024) or BAD_PARAM.search(str(text)):
+                raise Refusal(132018, "Param text cannot have new-line/tab characters or more than 4 consecutive "
+                                      "spaces")
 
     # -- users ---------------------------------------------------------------------
     async def _post(self, payload: dict[str, Any], signature: str | None = "good") -> int:

@@ -137,9 +137,9 @@ def interactive(body: str, choices: Sequence[Choice], multi: bool, list_button: 
         return None
     labels = [_label(c, multi) for c in choices]
     values = tuple(c.value for c in choices)
-    if len(set(values)) != len(values):
-        return None
-    if len(choices) <= BUTTONS_MAX and all(0 < len(lb) <= BUTTON_TITLE_MAX for lb in labels) \
+    if len(set(values)) != len(values) or not all(lb.strip() and v.strip() for lb, v in zip(labels, values)):
+        return None  # WhatsApp refuses a blank title or id, and two rows or buttons with one id
+    if len(choices) <= BUTTONS_MAX and all(len(lb) <= BUTTON_TITLE_MAX for lb in labels) \
             and len(set(labels)) == len(labels) and all(len(v) <= BUTTON_ID_MAX for v in values):
         buttons = [{"type": "reply", "reply": {"id": v, "title": lb}} for v, lb in zip(values, labels)]
         return WAMessage("interactive", {"type": "button", "body": {"text": body}, "action": {"buttons": buttons}})

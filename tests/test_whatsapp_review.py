@@ -1,0 +1,102 @@
+"""Review of the WhatsApp channel against what WhatsApp's Cloud API refuses or sends: the fake as strict as the
+platform, webhook payload variants that must not crash, and replies WhatsApp would refuse."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.adapters.whatsapp import render as R
+from bot.i18n import Catalog
+from bot.types import Choice, Outbound
+from handlers.privacy import ConfirmDanger
+from handlers.questionnaire import Submit
+
+CATALOG = Catalog()
+
+
+def texts(lang: str, key: str) -> str:
+    return CATALOG.t(lang, key)
+
+
+def _buttons(*titles: str, ids: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    ids = ids or tuple(f"b{i}" for i in range(len(titles)))
+    return {"type": "button", "body": {"text": "Pick"}, **extra, "action": {"buttons": [
+        {"type": "reply", "reply": {"id": i, "title": t}} for i, t in zip(ids, titles)]}}
+
+
+def _rows(*titles: str, ids: tuple[str, ...] = (), button: str = "Choose", section: str | None = None,
+          body: str = "Pick") -> dict[str, Any]:
+    ids = ids or tuple(f"r{i}" for i in range(len(titles)))
+    sec: dict[str, Any] = {"rows": [{"id": i, "title": t} for i, t in zip(ids, titles)]}
+    if section is not None:
+        sec["title"] = section
+    return {"type": "list", "body": {"text": body}, "action": {"button": button, "sections": [sec]}}
+
+
+async def test_the_fake_refuses_every_interactive_and_template_message_whatsapp_refuses(clock: Any) -> None:
+    from bot.adapters.whatsapp.graph import Graph, Refused
+    from fake_graph import FakeGraph
+
+    fake = FakeGraph(clock)
+    await fake.start()
+    client = Graph(fake.token, fake.phone_id, fake.api_url)
+    to = "6281234567890"
+    fake.last_inbound[to] = clock.now()
+    fake.templates.add(("bc_post", "id"))
+    fake.template_params[("bc_post", "id")] = 1
+
+    def template(*params: str) -> dict[str, Any]:
+        return {"name": "bc_post", "language": {"code": "id"},
+                "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in params]}]}
+
+    refused: list[tuple[str, dict[str, Any]]] = [
+        ("interactive", _buttons("a", "b") | {"body": {"text": "x" * 1025}}),
+        ("interactive", _rows("a", "b", body="x" * 1025)),
+        ("interactive", _buttons("ok", "  ")),
+        ("interactive", _buttons("a", "b", ids=("same", "same"))),
+        ("interactive", _buttons("a", ids=(" ",))),
+        ("interactive", {**_buttons("a"), "action": {"buttons": [{"type": "url", "reply": {"id": "u", "title": "a"}}]}}),
+        ("interactive", _buttons("a", header={"type": "text", "text": "h" * 61})),
+        ("interactive", _buttons("a", footer={"text": "f" * 61})),
+        ("interactive", _rows("a", "b", ids=("r", "r"))),
+        ("interactive", _rows("a", ids=("i" * 201,))),
+        ("interactive", _rows("a", button="b" * 21)),
+        ("interactive", _rows("a", button="   ")),
+        ("interactive", _rows("a", section="s" * 25)),
+        ("interactive", _rows("  ")),
+        ("template", template("Budi\nSantoso")),
+        ("template", template("Budi\tSantoso")),
+        ("template", template("Budi     Santoso")),
+        ("template", template("Budi", "extra")),
+        ("template", template()),
+    ]
+    try:
+        # at the limits: taken
+        assert await client.send(to, "interactive", _buttons("a" * 20, header={"type": "text", "text": "h" * 60},
+                                                             footer={"text": "f" * 60}))
+        assert await client.send(to, "interactive", _rows("t" * 24, ids=("i" * 200,), button="b" * 20,
+                                                          section="s" * 24, body="x" * 1024))
+        assert await client.send(to, "template", template("Budi Santoso"))
+        for kind, body in refused:
+            with pytest.raises(Refused):
+                await client.send(to, kind, body)
+        assert len(fake.refused()) == len(refused)
+    finally:
+        await client.close()
+        await fake.stop()
+
+
+def test_a_blank_label_never_becomes_a_blank_button_or_row_title() -> None:
+    """WhatsApp refuses a title that is only spaces: such choices go as numbered lines instead."""
+    for n in (2, 5):
+        choices = tuple(Choice(ConfirmDanger(f"c{i}"), " " if i == 0 else f"Choice {i}") for i in range(n))
+        out = R.render_turn([Outbound("Pick one", choices=choices)], texts)
+        for message in out:
+            action = message.body.get("action") or {}
+            titles = [b["reply"]["title"] for b in action.get("buttons", [])] + \
+                [r["title"] for s in action.get("sections", []) for r in s["rows"]]
+            assert all(t.strip() for t in titles), titles
+        assert out[-1].type == "text" and "Choice 1" in out[-1].body["body"]
+    assert Submit  # imported for the registry of actions
+

@@ -100,3 +100,55 @@ def test_a_blank_label_never_becomes_a_blank_button_or_row_title() -> None:
         assert out[-1].type == "text" and "Choice 1" in out[-1].body["body"]
     assert Submit  # imported for the registry of actions
 
+
+def test_webhook_payloads_of_every_shape_read_without_an_exception() -> None:
+    """A field of an unexpected shape must not raise: the POST would be answered 500 and every message in it sent
+    again by WhatsApp for days. The good messages beside it are read."""
+    from bot.adapters.whatsapp.webhook import read_payload
+
+    good = {"from": "6281", "id": "wamid.ok", "timestamp": "1700000000", "type": "text", "text": {"body": "hai"},
+            "context": {"from": "15550001111", "id": "wamid.bot"}}
+    odd_messages: list[Any] = [
+        {"from": "6281", "id": "m1", "timestamp": "1", "type": "text", "text": "not an object"},
+        {"from": "6281", "id": "m2", "timestamp": "1", "type": "interactive", "interactive": "x"},
+        {"from": "6281", "id": "m3", "timestamp": "1", "type": "interactive",
+         "interactive": {"type": "nfm_reply", "nfm_reply": {"response_json": "{}", "name": "flow"}}},
+        {"from": "6281", "id": "m4", "timestamp": "1", "type": "interactive", "interactive": {"button_reply": "x"}},
+        {"from": "6281", "id": "m5", "timestamp": "1", "type": "button", "button": "x"},
+        {"from": "6281", "id": "m6", "timestamp": 1e400, "type": "brand_new_kind"},
+        "not a message", None, 7,
+    ]
+    payloads: list[Any] = [
+        {"entry": 5}, {"entry": [5, None, {"changes": "x"}, {"changes": [None, {"value": "x"}]}]},
+        {"entry": [{"changes": [{"value": {"contacts": [{"wa_id": "6281", "profile": "Budi"}, "x"],
+                                           "messages": [*odd_messages, good],
+                                           "statuses": [{"id": "wamid.s", "status": "failed", "errors": "x"},
+                                                        {"id": "wamid.t", "status": "failed", "errors": [None]},
+                                                        {"id": "wamid.u", "status": "read"}, "x"]}}]}]},
+        {"entry": [{"changes": [{"value": {"messages": {"not": "a list"}, "statuses": "x", "contacts": 3}}]}]},
+        [], "x", None,
+    ]
+    for payload in payloads:
+        read_payload(payload, "1098765")
+    messages, statuses = read_payload(payloads[2], "1098765")
+    assert [m.id for m in messages][-1] == "wamid.ok" and messages[-1].text == "hai"  # a reply-to (context) too
+    assert {m.id: m.kind for m in messages} == {"m1": "text", "m2": "other", "m3": "other", "m4": "other",
+                                                 "m5": "text", "m6": "other", "wamid.ok": "text"}
+    assert [(s.message_id, s.code) for s in statuses] == [("wamid.s", None), ("wamid.t", None), ("wamid.u", None)]
+
+
+def test_a_change_about_another_business_number_of_the_app_is_left_out() -> None:
+    """One Meta app may serve several numbers (a test number beside the real one): each gets every number's
+    webhooks, and must answer only its own users."""
+    from bot.adapters.whatsapp.webhook import read_payload
+
+    def change(number: str, mid: str) -> dict[str, Any]:
+        return {"value": {"messaging_product": "whatsapp", "metadata": {"phone_number_id": number},
+                          "messages": [{"from": "6281", "id": mid, "timestamp": "1", "type": "text",
+                                        "text": {"body": "hai"}}],
+                          "statuses": [{"id": f"s-{mid}", "status": "sent", "recipient_id": "6281"}]}}
+
+    payload = {"entry": [{"changes": [change("1098765", "mine"), change("5550000", "theirs")]},
+                         {"changes": [change("1098765", "mine2")]}]}  # several entries and changes in one POST
+    messages, statuses = read_payload(payload, "1098765")
+    assert [m.id for m in messages] == ["mine", "mine2"] and [s.message_id for s in statuses] == ["s-mine", "s-mine2"]

@@ -154,7 +154,7 @@ class WhatsAppAdapter:
             log.warning("a WhatsApp webhook POST with a wrong signature was refused")
             return web.Response(status=403)
         try:
-            messages, statuses = read_payload(json.loads(raw))
+            messages, statuses = read_payload(json.loads(raw), self.settings.phone_id)
         except ValueError:
             return web.Response(status=400)
         try:

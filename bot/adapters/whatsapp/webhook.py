@@ -70,58 +70,70 @@ class Status:
 def _int(value: Any) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # JSON's 1e400 reads as infinity
         return 0
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def read_message(raw: dict[str, Any], names: dict[str, str]) -> Message | None:
-    """A message object as a Message; None for what needs no answer (a reaction, an edit or deletion notice)."""
+    """A message object as a Message; None for what needs no answer (a reaction, an edit or deletion notice).
+
+    Read defensively: a field of an unexpected shape reads as missing, never as an exception (an exception would
+    answer the whole POST 500 and WhatsApp would send every message in it again, for days)."""
     wa_id, mid, kind = str(raw.get("from") or ""), str(raw.get("id") or ""), str(raw.get("type") or "")
     if not wa_id or not mid:
         return None
     base: dict[str, Any] = {"wa_id": wa_id, "name": names.get(wa_id, ""), "id": mid,
                             "timestamp": _int(raw.get("timestamp"))}
     if kind == "text":
-        body = raw.get("text") or {}
-        return Message(kind="text", text=str(body.get("body") or ""), **base)
+        return Message(kind="text", text=str(_dict(raw.get("text")).get("body") or ""), **base)
     if kind == "interactive":
-        inner = raw.get("interactive") or {}
-        reply = inner.get("button_reply") or inner.get("list_reply")
-        if isinstance(reply, dict) and reply.get("id"):
+        inner = _dict(raw.get("interactive"))
+        reply = _dict(inner.get("button_reply")) or _dict(inner.get("list_reply"))
+        if reply.get("id"):
             return Message(kind="choice", choice=str(reply["id"]), **base)
         return Message(kind="other", other="interactive", **base)
     if kind == "button":  # a template's quick-reply button
-        payload = (raw.get("button") or {}).get("payload")
-        if payload:
-            return Message(kind="choice", choice=str(payload), **base)
-        return Message(kind="text", text=str((raw.get("button") or {}).get("text") or ""), **base)
+        button = _dict(raw.get("button"))
+        if button.get("payload"):
+            return Message(kind="choice", choice=str(button["payload"]), **base)
+        return Message(kind="text", text=str(button.get("text") or ""), **base)
     if kind in ("reaction", "edit", "revoke", "ephemeral"):
         return None
     return Message(kind="other", other=kind if kind in OTHER_KINDS else "other", **base)
 
 
-def read_payload(data: Any) -> tuple[list[Message], list[Status]]:
-    """Every message and status in a webhook POST's JSON, in the order given (anything else is left out)."""
+def read_payload(data: Any, phone_id: str | None = None) -> tuple[list[Message], list[Status]]:
+    """Every message and status in a webhook POST's JSON, in the order given (anything else is left out).
+
+    With `phone_id`, a change about another business number of the same app (its metadata names another
+    phone_number_id) is left out: its users wrote to that number, and this one must not answer them."""
     messages: list[Message] = []
     statuses: list[Status] = []
-    if not isinstance(data, dict):
-        return messages, statuses
-    for entry in data.get("entry") or []:
-        for change in (entry or {}).get("changes") or [] if isinstance(entry, dict) else []:
-            value = change.get("value") if isinstance(change, dict) else None
-            if not isinstance(value, dict):
+    for entry in _list(_dict(data).get("entry")):
+        for change in _list(_dict(entry).get("changes")):
+            value = _dict(_dict(change).get("value"))
+            number = _dict(value.get("metadata")).get("phone_number_id")
+            if phone_id and number and str(number) != phone_id:
                 continue
-            names = {str(c.get("wa_id")): str((c.get("profile") or {}).get("name") or "")
-                     for c in value.get("contacts") or [] if isinstance(c, dict)}
-            for raw in value.get("messages") or []:
+            names = {str(c.get("wa_id")): str(_dict(c.get("profile")).get("name") or "")
+                     for c in _list(value.get("contacts")) if isinstance(c, dict)}
+            for raw in _list(value.get("messages")):
                 message = read_message(raw, names) if isinstance(raw, dict) else None
                 if message is not None:
                     messages.append(message)
-            for raw in value.get("statuses") or []:
+            for raw in _list(value.get("statuses")):
                 if not isinstance(raw, dict) or not raw.get("id"):
                     continue
-                errors = raw.get("errors") or []
-                code = _int(errors[0].get("code")) if errors and isinstance(errors[0], dict) else None
+                errors = _list(raw.get("errors"))
+                code = _int(_dict(errors[0]).get("code")) or None if errors else None
                 statuses.append(Status(str(raw["id"]), str(raw.get("recipient_id") or ""), str(raw.get("status")),
                                        _int(raw.get("timestamp")), code))
     return messages, statuses

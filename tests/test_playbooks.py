@@ -177,7 +177,7 @@ def whole_text(answers: dict[str, Any], tag: str) -> list[str]:
     return out
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(role_cases())
 def test_no_role_inappropriate_word_over_generated_answers(case: tuple[dict[str, Any], str]) -> None:
     """Voters are not buyers, over generated answers: nowhere in a role's plan, its calendar or its post ideas is

@@ -2,9 +2,11 @@
 platform, webhook payload variants that must not crash, and replies WhatsApp would refuse."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from test_whatsapp import WA_ID, Chat, _next_due, _tick_at, running
 
 from bot.adapters.whatsapp import render as R
 from bot.i18n import Catalog
@@ -152,3 +154,43 @@ def test_a_change_about_another_business_number_of_the_app_is_left_out() -> None
                          {"changes": [change("1098765", "mine2")]}]}  # several entries and changes in one POST
     messages, statuses = read_payload(payload, "1098765")
     assert [m.id for m in messages] == ["mine", "mine2"] and [s.message_id for s in statuses] == ["s-mine", "s-mine2"]
+
+
+# -- end to end --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def fake(clock: Any) -> AsyncIterator[Any]:
+    from fake_graph import FakeGraph
+
+    graph = FakeGraph(clock)
+    await graph.start()
+    try:
+        yield graph
+    finally:
+        await graph.stop()
+
+
+async def test_a_template_takes_a_name_with_line_breaks_and_runs_of_spaces(fake: Any, db_path: str,
+                                                                           clock: Any) -> None:
+    """WhatsApp refuses a template parameter with a newline, a tab or five spaces in a row (132018): the user's
+    name is sent on one line, its spaces collapsed, and the template goes instead of the nudge being held."""
+    from nudge_helpers import done_user, only
+
+    graph = fake
+    async with running(graph, db_path, clock, whatsapp_outside_window="template",
+                       whatsapp_templates=(("brandcoach_post_reminder", "bc_post_v2"),),
+                       whatsapp_template_languages=(("id", "id_ID"),)) as run:
+        graph.templates.add(("bc_post_v2", "id_ID"))
+        graph.template_params[("bc_post_v2", "id_ID")] = 1
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        user = await done_user(run.core, WA_ID, platform="whatsapp", answers={"name": " Budi\n\tSantoso      Jr "})
+        nudge = await only(run.core, user, "post", times=["09:00"], days=[0, 1, 2, 3, 4, 5, 6])
+        await _tick_at(run, clock, nudge.due_at)  # inside the window: free-form
+        mark = graph.mark()
+        await _tick_at(run, clock, await _next_due(run, nudge.id))  # a day later: outside, its template
+        assert graph.refused(mark) == []
+        [sent] = graph.sent(WA_ID, mark)
+        assert sent.body["template"]["components"][0]["parameters"] == [{"type": "text", "text": "Budi Santoso Jr"}]
+        assert await run.adapter.store.held_count(user.id) == 0

@@ -409,7 +409,8 @@ class WhatsAppAdapter:
         body: dict[str, Any] = {"name": name, "language": {"code": code}}
         if params:
             answers = await self.core.storage.answers(user_id)
-            values = {"name": str(answers.get("name") or "").strip()[:60] or "-"}
+            # one line, single spaces: WhatsApp refuses a parameter with a newline, a tab or 5 spaces (132018)
+            values = {"name": " ".join(str(answers.get("name") or "").split())[:60].strip() or "-"}
             body["components"] = [{"type": "body", "parameters": [{"type": "text", "text": values[p]}
                                                                    for p in params]}]
         try:

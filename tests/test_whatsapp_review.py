@@ -194,3 +194,31 @@ async def test_a_template_takes_a_name_with_line_breaks_and_runs_of_spaces(fake:
         [sent] = graph.sent(WA_ID, mark)
         assert sent.body["template"]["components"][0]["parameters"] == [{"type": "text", "text": "Budi Santoso Jr"}]
         assert await run.adapter.store.held_count(user.id) == 0
+
+
+async def test_the_summary_before_the_plan_keeps_its_buttons_and_a_tap_after_a_restart_makes_the_plan(
+        fake: Any, db_path: str, clock: Any) -> None:
+    """The summary is longer than the 1,024 characters a message with buttons holds. Sent as numbered lines in one
+    message, the typed '1' was read from the process's memory: after a restart (or on another worker) it was not
+    understood and the summary came again. Now its text goes first, then its ending with the buttons: a tap carries
+    its action, whichever process reads it."""
+    from test_whatsapp import SCRIPT_ID, play
+
+    graph = fake
+    async with running(graph, db_path, clock) as run:
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        await play(chat, SCRIPT_ID)
+        turn = chat.turns[-1]
+        assert chat.t("summary.title") in turn[0].text and sum(len(c.text) for c in turn) > 1024
+        summary = chat.last
+        assert summary.type == "interactive" and "c:yes" in [i for _, i in summary.options]
+        assert len(summary.text) <= 1024 and len(turn) == 2
+    async with running(graph, db_path, clock) as run:  # a new process on the same database
+        chat.run = run
+        await chat.tap(summary, "c:yes")
+        await run.core.follow_ups.drain(120)
+        await run.adapter.settled()
+        user = await run.core.storage.find_user("whatsapp", WA_ID)
+        assert user is not None and (await run.core.storage.get_flow(user.id)).status == "done"  # type: ignore[union-attr]
+    assert graph.refused() == []

@@ -47,8 +47,12 @@ PLATFORM = "whatsapp"      # the channel's name (bot/adapters/whatsapp/settings.
 WINDOW = 24 * 3600         # WhatsApp's customer service window (seconds after the user's last message)
 WINDOW_MARGIN = 300        # a send this close to its end counts as outside (clocks and the send's own time)
 # What a WhatsApp message can show (Cloud API limits): the core renders every turn for it (bot/compose.py), and
-# render.py maps the result to WhatsApp's message types, refusing nothing WhatsApp would refuse.
-CAPABILITIES = Capabilities(max_text=R.TEXT_MAX, buttons=R.BUTTONS_MAX, button_label_max=R.BUTTON_TITLE_MAX,
+# render.py maps the result to WhatsApp's message types, refusing nothing WhatsApp would refuse. A message with
+# buttons or a list holds 1,024 characters (choices_text_max): a longer turn (the summary before the plan) goes as
+# its text, then its ending with the buttons. Numbering those choices instead would keep one message, but typed
+# numbers would then be read from this process's memory: lost at a restart, unknown to another worker.
+CAPABILITIES = Capabilities(max_text=R.TEXT_MAX, choices_text_max=R.BODY_MAX, buttons=R.BUTTONS_MAX,
+                            button_label_max=R.BUTTON_TITLE_MAX,
                             lists=True, list_rows_max=R.LIST_ROWS_MAX, list_title_max=R.ROW_TITLE_MAX,
                             list_desc_max=R.ROW_DESC_MAX, multi_select=True, edits=False, files=True,
                             reply_window=float(WINDOW), pacing=6.0)

@@ -1,7 +1,8 @@
 """One turn's replies as WhatsApp Cloud API messages, within what WhatsApp accepts.
 
 WhatsApp cannot edit a sent message, so a turn's replies become as few new messages as possible: every text of the
-turn in one message (split only past 4,096 characters), carrying the turn's choices as reply buttons (at most 3,
+turn in one message (split only past 4,096 characters; where the core split a long turn for the 1,024 characters an
+interactive message holds, its text and then the question), carrying the turn's choices as reply buttons (at most 3,
 titles of 20 characters), else one list (at most 10 rows, titles of 24 and descriptions of 72 characters), else as
 numbered lines the user answers by typing a number (the core reads typed numbers for a question itself). A file
 goes as a document or an image; a type WhatsApp refuses as a document (Markdown, JSON, iCalendar) goes as plain
@@ -198,6 +199,15 @@ def render_turn(messages: Sequence[Outbound], texts: Texts) -> list[WAMessage]:
     chunks = split_text(text)
     last = chunks[-1] if chunks else texts(lang, "whatsapp.choose")
     rich = interactive(last, choices, offer.multi, texts(lang, "whatsapp.list_button"))
+    own = offer.text.strip()
+    if rich is None and len(pending) > 1 and pending[-1] == own:
+        # the turn's text is too long for buttons, the question's own is not (the core split it so: bot/compose.py
+        # with choices_text_max): the text before it, then the question with its buttons
+        alone = interactive(own, choices, offer.multi, texts(lang, "whatsapp.list_button"))
+        if alone is not None:
+            out.extend(_texts(pending[:-1]))
+            out.append(alone)
+            return out
     hint = texts(lang, "whatsapp.multi_hint" if offer.multi else "whatsapp.choice_hint")
     lines = f"{numbered(choices, offer.multi)}\n\n{hint}"
     if rich is None and len(chunks) == 1 and len(f"{text}\n\n{lines}") <= TEXT_MAX:

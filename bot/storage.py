@@ -329,13 +329,12 @@ class Storage:
 
     async def fetch_one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         """One row of a read (a feature's own tables); writes go through write()."""
-        async with self.db.execute(sql, args) as cur:
-            return await cur.fetchone()
+        rows = await self.db.execute_fetchall(sql, args)  # one hand-over to the database thread, not three
+        return next(iter(rows), None)
 
     async def fetch_all(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         """Every row of a read (a feature's own tables); writes go through write()."""
-        async with self.db.execute(sql, args) as cur:
-            return list(await cur.fetchall())
+        return list(await self.db.execute_fetchall(sql, args))  # execute and fetch in one hand-over
 
     async def write_returning(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         """One write statement that returns rows (`RETURNING`, or a data-modifying CTE), committed before it

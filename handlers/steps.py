@@ -357,7 +357,16 @@ def _token_hit(typed: str, known: str) -> bool:
         return True
     if len(typed) >= 4 and known.endswith(typed):
         return True  # membalas / balas
-    return len(typed) >= 5 and len(known) >= 5 and SequenceMatcher(None, typed, known).ratio() >= 0.8
+    return len(typed) >= 5 and len(known) >= 5 and _similar(typed, known, 0.8)
+
+
+def _similar(a: str, b: str, at_least: float) -> bool:
+    """SequenceMatcher(None, a, b).ratio() >= at_least, without the matching when an upper bound of the ratio (the
+    lengths', then the letters' in common) already falls short: most word pairs are told apart that way."""
+    if 2 * min(len(a), len(b)) < at_least * (len(a) + len(b)):
+        return False
+    matcher = SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= at_least and matcher.ratio() >= at_least
 
 
 def _one(step: Step, values: list[str], names: dict[str, list[str]], piece: str,
@@ -676,15 +685,23 @@ def closest_options(step: Step, answers: dict[str, Any], text: str, labels: Labe
     if not typed:
         return []
     tokens = typed.split()
+    near: dict[tuple[str, str], bool] = {}  # (typed word, word of a name): the same pairs recur across names
+
+    def hit(t: str, w: str) -> bool:
+        found = near.get((t, w))
+        if found is None:
+            found = near[t, w] = _token_hit(t, w) or _similar(t, w, 0.7)
+        return found
 
     def score(v: str) -> float:
         best = 0.0
         for name in names[v]:
-            ratio = SequenceMatcher(None, typed, name).ratio()
             words = name.split()
-            overlap = sum(any(_token_hit(t, w) or SequenceMatcher(None, t, w).ratio() >= 0.7 for w in words)
-                          for t in tokens) / len(tokens)
-            best = max(best, ratio, overlap)
+            overlap = sum(any(hit(t, w) for w in words) for t in tokens) / len(tokens)
+            best = max(best, overlap)
+            whole = SequenceMatcher(None, typed, name)
+            if whole.real_quick_ratio() > best and whole.quick_ratio() > best:  # upper bounds of ratio()
+                best = max(best, whole.ratio())
         return best
 
     scored = sorted(((score(v), i, v) for i, v in enumerate(values)), key=lambda x: (-x[0], x[1]))

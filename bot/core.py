@@ -471,18 +471,23 @@ class Core:
         if decision.changed:
             ctx.say("lang.switched")
 
+    async def render_unprompted(self, platform: str, user_id: str, messages: list[Outbound]) -> list[Outbound]:
+        """Unprompted messages (nudges, follow-ups) as the platform shows them; numbered choices among them are
+        stored as the user's menu, so that typed numbers answer them."""
+        rendered = self.render(platform, messages)
+        if rendered.menu is not None:
+            user = await self.storage.find_user(platform, user_id)
+            if user is not None:
+                await self.storage.set_menu(user.id, rendered.menu.to_json())
+        return rendered.messages
+
     async def send_to(self, platform: str, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
         """Deliver unprompted messages (nudges) through the user's platform adapter, in the limiter's nudge lane
         (behind replies); `skip`: parts an earlier attempt delivered (RetryLater.delivered)."""
         adapter = self.adapters.get(platform)
         if adapter is None:
             raise LookupError(f"no adapter for platform {platform!r}")
-        rendered = self.render(platform, messages)
-        if rendered.menu is not None:  # numbered choices of a nudge: typed numbers answer them
-            user = await self.storage.find_user(platform, user_id)
-            if user is not None:
-                await self.storage.set_menu(user.id, rendered.menu.to_json())
-        messages = rendered.messages
+        messages = await self.render_unprompted(platform, user_id, messages)
         with unprompted():
             if skip:  # only an adapter that reported delivered parts is asked to skip them
                 await adapter.send(user_id, messages, skip)

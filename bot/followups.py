@@ -102,7 +102,9 @@ class FollowUps:
                 with following_up():
                     # the chat's turn first, then the slot (the adapter takes it): a slot taken before waiting for
                     # the turn would be spent while another worker's replies to the chat go out
-                    await self.core.in_turn(platform, user_id, lambda: adapter.send(user_id, [message]))
+                    async def send() -> None:  # rendered as every delivery is (bot/compose.py)
+                        await adapter.send(user_id, await self.core.render_unprompted(platform, user_id, [message]))
+                    await self.core.in_turn(platform, user_id, send)
                 return True
             except RetryLater as exc:
                 if attempt == ATTEMPTS:

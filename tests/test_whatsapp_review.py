@@ -222,3 +222,42 @@ async def test_the_summary_before_the_plan_keeps_its_buttons_and_a_tap_after_a_r
         user = await run.core.storage.find_user("whatsapp", WA_ID)
         assert user is not None and (await run.core.storage.get_flow(user.id)).status == "done"  # type: ignore[union-attr]
     assert graph.refused() == []
+
+
+def _nudge_in_two_parts() -> list[Outbound]:
+    """A nudge the core split for the 1,024 characters of a message with buttons: its text, then its buttons."""
+    key = "nudge.post.reminder"
+    return [Outbound("Langkah minggu ini. " * 50, key=key, kind="nudge", lang="id", private=True),
+            Outbound("Sudah posting hari ini?", key=key, kind="nudge", lang="id", private=True,
+                     choices=(Choice(ConfirmDanger("delete"), "Sudah"), Choice(ConfirmDanger("reset"), "Nanti")))]
+
+
+async def test_a_nudge_in_two_parts_outside_the_window_goes_as_one_template(fake: Any, db_path: str,
+                                                                           clock: Any) -> None:
+    graph = fake
+    async with running(graph, db_path, clock, whatsapp_outside_window="template",
+                       whatsapp_templates=(("brandcoach_post_reminder", "bc_post_v2"),),
+                       whatsapp_template_languages=(("id", "id_ID"),)) as run:
+        graph.templates.add(("bc_post_v2", "id_ID"))
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        clock.advance(hours=25)
+        mark = graph.mark()
+        await run.adapter.send(WA_ID, _nudge_in_two_parts())
+        assert [c.type for c in graph.sent(WA_ID, mark)] == ["template"]  # not one template per part
+
+
+async def test_a_nudge_in_two_parts_outside_the_window_is_held_whole(fake: Any, db_path: str, clock: Any) -> None:
+    graph = fake
+    async with running(graph, db_path, clock) as run:
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        clock.advance(hours=25)
+        await run.adapter.send(WA_ID, _nudge_in_two_parts())
+        user = await run.core.storage.find_user("whatsapp", WA_ID)
+        assert user is not None and await run.adapter.store.held_count(user.id) == 2  # the second kept the first
+        turn = await chat.say("halo")
+        shown = "\n".join(c.text for c in turn)
+        assert "Langkah minggu ini." in shown and turn[-1].type == "interactive"
+        assert [t for t, _ in turn[-1].options] == ["Sudah", "Nanti"]
+        assert graph.refused() == []

@@ -29,7 +29,7 @@ from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.whatsapp import render as R
 from bot.adapters.whatsapp.content import WhatsAppContent, load
 from bot.adapters.whatsapp.graph import OUTSIDE_WINDOW, TIMEOUT, UNREACHABLE, Graph, OutsideWindow, Refused
-from bot.adapters.whatsapp.store import Store
+from bot.adapters.whatsapp.store import Store, held_kind
 from bot.adapters.whatsapp.webhook import Message, Status, read_payload, signature_ok, update_id
 from bot.capabilities import Capabilities
 from bot.core import REDELIVERY_WINDOW
@@ -382,8 +382,12 @@ class WhatsAppAdapter:
         if user_id is None:
             raise UserUnreachable("no such WhatsApp user")
         now = int(self.core.clock.now().timestamp())
+        templated: set[str] = set()  # a nudge the core split in parts (text, then its buttons): one template
         for message in messages:
-            if self.settings.outside_window == "template" and await self._template(wa_id, user_id, message):
+            kind = held_kind(message)
+            if kind in templated or (self.settings.outside_window == "template"
+                                     and await self._template(wa_id, user_id, message)):
+                templated.add(kind)
                 continue
             if message.file is not None:
                 log.info("a file for %s outside the window was dropped (files are not held)", self.who(wa_id))

@@ -78,9 +78,11 @@ class Store:
         return int(row[0]) if row is not None else None
 
     async def hold(self, user_id: int, message: Outbound, at: int) -> None:
-        """Keep the message for the user's next message, in place of an older one of the same kind."""
+        """Keep the message for the user's next message, in place of an older one of the same kind (one held
+        earlier: the parts of one nudge, held at the same `at`, are all kept)."""
         kind = held_kind(message)
-        await self.storage.write(("DELETE FROM whatsapp_held WHERE user_id = ? AND kind = ?", (user_id, kind)),
+        await self.storage.write(("DELETE FROM whatsapp_held WHERE user_id = ? AND kind = ? AND held_at < ?",
+                                  (user_id, kind, at)),
                                  ("INSERT INTO whatsapp_held (user_id, kind, message, held_at) VALUES (?, ?, ?, ?)",
                                   (user_id, kind, Held.of(message).to_json(), at)))
 

@@ -13,7 +13,7 @@ from bot.storage import Flow
 from bot.types import Choice, TextField
 from handlers import feedback as F
 from handlers import lexicon as L
-from handlers import playbook
+from handlers import playbook, reputation
 from handlers import steps as S
 from handlers import values as V
 from handlers.events import PlanConfirmed
@@ -371,7 +371,8 @@ def _warn(ctx: Context, tactics: list[str], answers: dict[str, Any], step: Step)
     first = not any(S.tactics_in(s, answers.get(s.id)) for s in S.all_steps() if s.id != step.id)
     # the article's point 9 in the role's words: a candidate loses support and votes, a seller buyers
     warning = ctx.t("warn.controversy", stake=playbook.stake(ctx.t, answers.get("role")))
-    parts = ([warning] if first else []) + [ctx.t(f"rep.{t}.alt") for t in tactics]
+    parts = ([warning] if first else []) + [ctx.t(reputation.role_key(f"rep.{t}.alt", answers.get("role")))
+                                            for t in tactics]
     ctx.say("warn.controversy" if first else f"rep.{tactics[0]}.alt", text="\n\n".join(parts))
 
 

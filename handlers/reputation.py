@@ -290,9 +290,40 @@ def findings(data: dict[str, Any], steps: list[dict[str, Any]]) -> list[schema.F
     return found
 
 
-def texts(data: dict[str, Any]) -> list[schema.Text]:
+KINDS = ("alt", "plan")
+
+
+def role_key(key: str, role: Any) -> str:
+    """A guard text in the role's own wording when the catalogs have one: "rep.<tactic>.<role>.<kind>" for
+    "rep.<tactic>.<kind>", else the general key. Why: the general alternatives lean one way ("compare your plans and
+    record" suits a candidate, not a seller); a coach adds a role's wording in locales/ without touching Python."""
+    from bot.i18n import catalog_entries_by_language
+
+    head, _, kind = key.rpartition(".")
+    if not role or not head.startswith("rep.") or kind not in KINDS:
+        return key
+    own = f"{head}.{role}.{kind}"
+    return own if any(own in cat for cat in catalog_entries_by_language().values()) else key
+
+
+def texts(data: dict[str, Any], roles: Sequence[str] = ()) -> list[schema.Text]:
+    """Every tactic's general texts, and each role's optional wording of them."""
     return [schema.Text(f"rep.{t['id']}.{kind}", f"tactics[{n}].id") for n, t in enumerate(data["tactics"])
-            for kind in ("alt", "plan")]
+            for kind in KINDS] + \
+        [schema.Text(f"rep.{t['id']}.{r}.{kind}", f"tactics[{n}].id", optional=True)
+         for n, t in enumerate(data["tactics"]) for r in roles for kind in KINDS]
+
+
+def stray_role_texts(keys: Iterable[str], tactic_names: Sequence[str], roles: Sequence[str]) -> list[str]:
+    """Catalog keys shaped as a role's wording of a guard text whose role or tactic does not exist (a typo would
+    otherwise silently fall back to the general text)."""
+    out = []
+    for key in keys:
+        parts = key.split(".")
+        if len(parts) == 4 and parts[0] == "rep" and parts[3] in KINDS and \
+                (parts[1] not in tactic_names or parts[2] not in roles):
+            out.append(key)
+    return out
 
 
 def check() -> list[schema.Issue]:
@@ -304,7 +335,17 @@ def check() -> list[schema.Issue]:
     found = findings(doc.data, [s for s in steps if isinstance(s, dict)])
     if found:
         return doc.issues(found)
-    return schema.text_issues(doc, texts(doc.data), catalog_entries_by_language())
+    roles = [str(o) for s in steps if isinstance(s, dict) and s.get("id") == "role"
+             for o in s.get("options") or [] if isinstance(s.get("options"), list)]
+    catalogs = catalog_entries_by_language()
+    out = schema.text_issues(doc, texts(doc.data, roles), catalogs)
+    ids = [str(t["id"]) for t in doc.data["tactics"]]
+    for cat in catalogs.values():
+        for key in stray_role_texts(cat, ids, roles):
+            entry = cat[key]
+            out.append(schema.Issue(entry.file, entry.line, key, "a role's wording of a guard text: no such tactic "
+                                    "in content/reputation.toml or role in the 'role' step"))
+    return out
 
 
 schema.register_check("reputation", check)

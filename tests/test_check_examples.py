@@ -112,4 +112,5 @@ def test_the_plan_never_lists_a_harmful_answer_as_strategy(lang: str) -> None:
     t = lambda key, **kw: CATALOG.t(lang, key, **kw)  # noqa: E731
     text = "\n".join(line for s in build_plan(answers, t) for line in s.lines)
     assert "Frans" not in text and "dana desa" not in text
-    assert t("rep.smear.plan") in text  # the alternative instead
+    from handlers.reputation import role_key
+    assert t(role_key("rep.smear.plan", "politician")) in text  # the alternative instead, in the role's words

@@ -136,3 +136,102 @@ def test_every_pillar_risky_still_gives_one_stakeholder_line_per_segment() -> No
     lines = [line for s in build_plan(answers, lambda k, **kw: CATALOG.t("id", k, **kw)) for line in s.lines]
     assert sum(1 for line in lines if line.startswith(("warga desa", "anak muda"))) == 2
     assert not any("sindir lawan" in line and "plan" not in line and "⛔" not in line for line in lines)
+
+
+# --- the guard's alternatives in the role's own words (issue 23 item 6) ---
+
+# One answer per tactic that plans it (both languages): the plan's guard lines are read for every role from these.
+SAMPLES: dict[str, tuple[str, str]] = {
+    "stunt": ("saya akan bikin sensasi biar viral", "I'll pull publicity stunts until everyone knows me"),
+    "provoke": ("outrage dan rage bait biar rame", "outrage and rage bait so people keep talking"),
+    "hoax": ("sebar gosip soal saingan", "spread rumours about my rivals"),
+    "attack": ("serang saingan tiap hari", "attack my rivals every day"),
+    "buzzer": ("pakai buzzer buat giring opini", "use buzzers and buy followers"),
+    "hit_back": ("balas keras setiap kritik", "hit back at every critic"),
+    "smear": ("kasi tau warga kalo bapa Frans makan dana desa", "tell everyone Frans stole the village funds"),
+    "sara": ("jangan pilih dia, bukan orang kita, pendatang", "Don't vote for newcomers, they are not one of us"),
+    "vote_buying": ("bagi sembako buat yang datang dan nyoblos", "give groceries to everyone who comes and votes for me"),
+}
+LANGS = ("id", "en", "id-formal")
+
+
+def _roles() -> list[str]:
+    step = S.step_by_id("role")
+    assert step is not None and step.options
+    return list(step.options)
+
+
+def _shown(role: str, tactic: str, kind: str) -> str:
+    from handlers import reputation as R
+    return R.role_key(f"rep.{tactic}.{kind}", role)
+
+
+@pytest.mark.parametrize("role", _roles())
+def test_each_role_gets_its_own_guard_texts_else_the_general_ones_never_an_avoided_word(role: str) -> None:
+    from bot.i18n import base_language
+    from handlers import playbook
+    from handlers import reputation as R
+
+    avoid = playbook.avoided(role)
+    for tactic in R.tactic_ids():
+        for kind in R.KINDS:
+            own, general = f"rep.{tactic}.{role}.{kind}", f"rep.{tactic}.{kind}"
+            key = _shown(role, tactic, kind)
+            assert key == (own if CATALOG.has(own, "id") else general), (role, tactic, kind)
+            for lang in LANGS:
+                text = CATALOG.t(lang, key)
+                assert text != key and not playbook.says_avoided(text, avoid[base_language(lang)]), \
+                    (role, tactic, kind, lang, text)
+
+
+def test_some_roles_have_their_own_wording_and_a_role_without_keeps_the_general_text() -> None:
+    from handlers import reputation as R
+    assert R.role_key("rep.buzzer.alt", "") == "rep.buzzer.alt"
+    assert R.role_key("rep.buzzer.alt", "no_such_role") == "rep.buzzer.alt"
+    assert R.role_key("plan.held_back", "seller") == "plan.held_back"  # only the guard's texts have role wording
+    owned = [(r, t, k) for r in _roles() for t in R.tactic_ids() for k in R.KINDS if
+             _shown(r, t, k) != f"rep.{t}.{k}"]
+    assert owned and all(_shown(r, t, k) == f"rep.{t}.{r}.{k}" for r, t, k in owned)
+
+
+def test_a_typo_in_a_roles_wording_is_reported() -> None:
+    from handlers import reputation as R
+    keys = ["rep.buzzer.seller.alt", "rep.buzzer.sellr.alt", "rep.buzer.seller.plan", "rep.buzzer.alt",
+            "rep.buzzer.seller.note"]
+    assert R.stray_role_texts(keys, R.tactic_ids(), _roles()) == ["rep.buzzer.sellr.alt", "rep.buzer.seller.plan"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("role", _roles())
+def test_the_plans_guard_lines_are_the_roles_own(role: str, lang: str) -> None:
+    from handlers import playbook
+    from handlers.plan import build_plan
+    from nudge_helpers import ANSWERS
+
+    t = lambda key, **kw: CATALOG.t(lang, key, **kw)  # noqa: E731
+    vision = S.step_by_id("vision")
+    assert vision is not None
+    checked = 0
+    for tactic, samples in SAMPLES.items():
+        sample = samples[0 if lang.startswith("id") else 1]
+        if tactic not in S.tactics_in(vision, sample):  # the lexicon was reworded: this sample no longer plans it
+            continue
+        checked += 1
+        text = "\n".join(line for s in build_plan({**ANSWERS, "role": role, "vision": sample}, t) for line in s.lines)
+        shown, general = t(_shown(role, tactic, "plan")), t(f"rep.{tactic}.plan")
+        assert shown in text, (role, tactic)
+        assert shown == general or general not in text
+        assert not playbook.says_avoided(shown, playbook.avoided(role)[lang[:2]])
+    assert checked >= len(SAMPLES) // 2
+
+
+@pytest.mark.parametrize("role", _roles())
+async def test_the_questionnaires_warning_is_the_roles_own(core: Core, role: str) -> None:
+    lang = "id"
+    user = UserRef("fake", f"warn-{role}", "Rina")
+    await A.walk(core, user, {"role": role}, lang=lang, stop_at="vision", locale=lang)
+    out = await core.handle(Inbound(user, "text", text=SAMPLES["buzzer"][0], locale=lang))
+    text = " ".join(m.text for m in out)
+    shown, general = CATALOG.t(lang, _shown(role, "buzzer", "alt")), CATALOG.t(lang, "rep.buzzer.alt")
+    assert shown in text
+    assert shown == general or general not in text

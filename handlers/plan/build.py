@@ -153,7 +153,9 @@ def render_line(line: Line, values: Mapping[str, Any], steps: Mapping[str, Step]
         return [t(line.text, **scope)] if line.names <= set(scope) else []
     if line.each in CALC_LISTS:
         key = CALC_LISTS[line.each]
-        return [t(line.text, **dict(scope, item=t(key.format(item)) if key else item, n=n + 1))
+        role = answers.get("role")  # a guard line in the role's own wording when it has one
+        return [t(line.text, **dict(scope, item=t(reputation.role_key(key.format(item), role)) if key else item,
+                                    n=n + 1))
                 for n, item in enumerate(calcs.get(line.each) or ())]
     items = answers.get(line.each)
     if not present(items):

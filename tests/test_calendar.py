@@ -149,3 +149,18 @@ async def test_each_calendar_line_names_its_pillar_once(core: Core, clock: FakeC
             assert line.count("GRWM kuliah") <= 1 and line.count(long) <= 1, line
         assert sum("GRWM kuliah" in line for line in lines) >= 2 and any(long in line for line in lines)
         assert not any(p in lines[0] for p in ("GRWM kuliah", long)), lines[0]  # the introduction
+
+
+async def test_an_idea_right_after_the_dot_starts_with_a_capital(core: Core, clock: FakeClock) -> None:
+    """'… · Video · Tanya satu pertanyaan tentang “GRWM kuliah”…', not '· tanya …'; after 'pillar:' it stays."""
+    clock.set(utc(2026, 1, 12, 1, 0))  # Monday
+    pillars = ["GRWM kuliah", "musik akustik"]
+    for lang in ("id", "en"):
+        user = await done_user(core, uid=f"cap-{lang}", lang=lang, answers={**ANSWERS, "pillars": pillars, "cadence": "7"})
+        text = (await cmd(core, user, "calendar"))[0].text
+        ideas = [line.rsplit(" · ", 1)[1] for line in text.splitlines() if line.startswith("• ") and " · " in line]
+        after_dot = [i for i in ideas if not any(i.startswith(f"{p}:") for p in pillars)]
+        assert len(after_dot) >= 2, ideas
+        for idea in after_dot:
+            first = next(c for c in idea if c.isalpha())
+            assert first.isupper(), idea

@@ -93,7 +93,8 @@ def post_line(ctx: Context, e: Entry, with_date: bool = True) -> str:
     key = "cal.post_line_named" if named else "cal.post_line"
     return ctx.t(key, date=_day(ctx, e.day) if with_date else "", time=e.time,
                  platform=ctx.t(f"opt.focus_platforms.{e.platform}") if e.platform else "-",
-                 format=ctx.t(f"opt.formats.{e.format}"), pillar=e.pillar or "-", idea=idea).strip()
+                 format=ctx.t(f"opt.formats.{e.format}"), pillar=e.pillar or "-",
+                 idea=idea[:1].upper() + idea[1:] if named else idea).strip()  # a sentence after "·" starts upper
 
 
 def reply_line(ctx: Context, entries: list[Entry]) -> str | None:

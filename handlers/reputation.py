@@ -237,10 +237,21 @@ def held_back(answers: Mapping[str, Any]) -> list[str]:
 def plans_harm(value: Any) -> bool:
     """A typed answer that plans what /check would stop (a rumour about a rival, vote buying, an ethnic appeal):
     the plan, card and calendar never repeat it as strategy."""
+    if not isinstance(value, str):
+        return False
+    return _remembered_harm(value) if len(value) <= _REMEMBERED_CHARS else _harm(value)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_harm(text: str) -> bool:
+    """plans_harm, remembered: a plan reads every answer several times (its sections, calendar, card texts)."""
+    return _harm(text)
+
+
+def _harm(text: str) -> bool:
     lex = lexicon()
     wanted = [r for t in lex.tactics for r in t.risks]
-    return isinstance(value, str) and bool(wanted) and any(f.severity == "stop"
-                                                           for f in assess(value, wanted, learned=False))
+    return bool(wanted) and any(f.severity == "stop" for f in assess(text, wanted, learned=False))
 
 
 def usable_answers(answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -261,3 +261,38 @@ async def test_a_nudge_in_two_parts_outside_the_window_is_held_whole(fake: Any, 
         assert "Langkah minggu ini." in shown and turn[-1].type == "interactive"
         assert [t for t, _ in turn[-1].options] == ["Sudah", "Nanti"]
         assert graph.refused() == []
+
+
+def test_a_phone_number_in_an_error_reaching_a_log_is_masked() -> None:
+    """A WhatsApp id is a phone number. PostgreSQL's errors quote the row they refuse (asyncpg's text carries
+    'DETAIL: Key (platform, platform_user_id)=(whatsapp, 62...)'), and a logged exception's text is not ours to
+    word: anything shaped like an international number (11-15 digits) is masked in every output, as tokens are;
+    ids and times in our own log lines (update ids of 19 digits, epoch seconds, counts) stay readable."""
+    import io
+    import logging
+
+    import asyncpg.exceptions
+
+    from bot.redact import RedactingFilter, redact
+
+    number = "6281234567890"
+    error = asyncpg.exceptions.UniqueViolationError.new({
+        "M": 'duplicate key value violates unique constraint "users_platform_key"', "C": "23505", "S": "ERROR",
+        "D": f"Key (platform, platform_user_id)=(whatsapp, {number}) already exists."})
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("test.whatsapp.review")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        raise error
+    except asyncpg.exceptions.UniqueViolationError:
+        logger.exception("the window of %s could not be recorded", "wa:1a2b3c4d5e6f")
+    finally:
+        logger.removeHandler(handler)
+    assert "already exists" in stream.getvalue() and number not in stream.getvalue()
+    for text in (f"+{number}", f"to {number}.", "447700900123", "15550001111"):
+        assert not any(c.isdigit() for c in redact(text).replace("[secret]", "")), text
+    kept = "whatsapp update 3650722201234567890 at 1700000000 (12.5 ms); nudge 12345 of user 42; -1001234567890"
+    assert redact(kept) == kept

@@ -51,7 +51,8 @@ CHANNELS: tuple[Channel, ...] = (
             leader_only=True,  # one gateway connection per bot: the elected worker holds it
             sync=discord.sync, words=("discord",)),
     Channel(whatsapp.PLATFORM, "WhatsApp", whatsapp.build, whatsapp.WhatsAppSettings, whatsapp.VARIABLES,
-            token="WHATSAPP_TOKEN", secrets=("token", "app_secret", "verify_token"), shapes=(whatsapp.TOKEN_SHAPE,),
+            token="WHATSAPP_TOKEN", secrets=("token", "app_secret", "verify_token"),
+            shapes=(whatsapp.TOKEN_SHAPE, whatsapp.NUMBER_SHAPE),
             enabled=whatsapp.enabled, limit=whatsapp.LIMIT, classify=whatsapp.classify, describe=whatsapp.describe,
             migrations="bot.adapters.whatsapp/migrations", words=("whatsapp", "wa")),
 )

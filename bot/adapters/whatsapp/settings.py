@@ -18,6 +18,10 @@ PLATFORM = "whatsapp"
 LIMIT = Limit(80, 1.02, chat_burst=3, chat_window=18.5, reserve=10)
 # System user access tokens: "EAA" and a long run of letters and digits.
 TOKEN_SHAPE = r"\bEAA[A-Za-z0-9]{30,}"
+# A user's WhatsApp id is their phone number (E.164 digits): masked in every output like a secret, wherever it comes
+# from (PostgreSQL's errors quote the row they refuse). 11-15 digits: a country code and a number; our own log
+# lines' update ids (19 digits), epoch seconds (10) and counts stay readable.
+NUMBER_SHAPE = r"(?<![\w+-])(?<!\d\.)\+?\d{11,15}(?!\w|\.\d)"
 POLICIES = ("hold", "template")
 
 

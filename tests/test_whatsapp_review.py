@@ -296,3 +296,70 @@ def test_a_phone_number_in_an_error_reaching_a_log_is_masked() -> None:
         assert not any(c.isdigit() for c in redact(text).replace("[secret]", "")), text
     kept = "whatsapp update 3650722201234567890 at 1700000000 (12.5 ms); nudge 12345 of user 42; -1001234567890"
     assert redact(kept) == kept
+
+
+async def test_a_held_nudge_refused_for_now_after_the_users_message_is_not_lost(fake: Any, db_path: str,
+                                                                               clock: Any) -> None:
+    """The held nudge goes right after the reply to the user's next message. WhatsApp answering it 'not now'
+    (130429, 131056: provably not sent) dropped it: it was taken from the store and never tried again."""
+    from fake_graph import Refusal
+
+    graph = fake
+    async with running(graph, db_path, clock) as run:
+        waits: list[float] = []
+
+        async def no_wait(seconds: float) -> None:
+            waits.append(seconds)
+
+        run.adapter.sleep = no_wait  # type: ignore[method-assign]
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        clock.advance(hours=25)
+        await run.adapter.send(WA_ID, _nudge_in_two_parts()[1:])
+        user = await run.core.storage.find_user("whatsapp", WA_ID)
+        assert user is not None and await run.adapter.store.held_count(user.id) == 1
+        plain, count = graph._message, [0]
+
+        def second_refused(call: Any) -> dict[str, Any]:
+            count[0] += 1
+            if count[0] == 2:  # the reply goes; the held nudge after it: "too many messages" once
+                raise Refusal(130429, "Rate limit hit")
+            return plain(call)
+
+        graph._message = second_refused  # type: ignore[method-assign]
+        turn = await chat.say("halo")
+        assert turn[-1].type == "interactive" and [t for t, _ in turn[-1].options] == ["Sudah", "Nanti"]
+        assert waits and await run.adapter.store.held_count(user.id) == 0
+
+
+async def test_a_held_nudge_whatsapp_keeps_refusing_for_now_is_held_again(fake: Any, db_path: str,
+                                                                         clock: Any) -> None:
+    from fake_graph import Refusal
+
+    graph = fake
+    async with running(graph, db_path, clock) as run:
+        async def no_wait(seconds: float) -> None:
+            return None
+
+        run.adapter.sleep = no_wait  # type: ignore[method-assign]
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        clock.advance(hours=25)
+        await run.adapter.send(WA_ID, _nudge_in_two_parts())
+        user = await run.core.storage.find_user("whatsapp", WA_ID)
+        assert user is not None and await run.adapter.store.held_count(user.id) == 2
+        plain, count = graph._message, [0]
+
+        def refused_after_the_reply(call: Any) -> dict[str, Any]:
+            count[0] += 1
+            if count[0] >= 2:
+                raise Refusal(131056, "Pair rate limit hit")
+            return plain(call)
+
+        graph._message = refused_after_the_reply  # type: ignore[method-assign]
+        turn = await chat.say("halo")
+        assert len(turn) == 1 and await run.adapter.store.held_count(user.id) == 2  # both parts, for next time
+        graph._message = plain  # type: ignore[method-assign]
+        turn = await chat.say("halo lagi")
+        assert "Langkah minggu ini." in "\n".join(c.text for c in turn) and turn[-1].type == "interactive"
+        assert await run.adapter.store.held_count(user.id) == 0

@@ -272,12 +272,28 @@ class WhatsAppAdapter:
             await self._deliver(to, R.render_turn(replies, self._texts), retries=REPLY_RETRIES)
             held = await self._held(to)
             if held:
-                await self._deliver(to, R.render_turn(held, self._texts))
+                await self._send_held(to, held)
         except UserUnreachable:
             log.info("WhatsApp cannot deliver to %s; marked unreachable", self.who(to))
             await self.core.unreachable(PLATFORM, to)
         except (RetryLater, DeliveryUnknown, OutsideWindow, Refused) as exc:
             log.warning("a reply to %s was not sent: %s", self.who(to), exc)
+
+    async def _send_held(self, to: str, held: list[Outbound]) -> None:
+        """The nudges held for the user, tried as a reply is; held again for their next message when WhatsApp
+        provably took none of them (RetryLater), so that "not now" does not lose them."""
+        went = [0]
+        try:
+            await self._deliver(to, R.render_turn(held, self._texts), retries=REPLY_RETRIES,
+                                done=lambda i, _: went.__setitem__(0, i + 1))
+        except RetryLater:
+            user_id = await self.store.user_id(to) if went[0] == 0 else None
+            if user_id is None:
+                raise
+            now = int(self.core.clock.now().timestamp())
+            for message in held:
+                await self.store.hold(user_id, message, now)
+            log.info("the nudges held for %s were not taken for now; held again", self.who(to))
 
     async def _held(self, to: str) -> list[Outbound]:
         user_id = await self.store.user_id(to)

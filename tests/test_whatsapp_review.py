@@ -363,3 +363,31 @@ async def test_a_held_nudge_whatsapp_keeps_refusing_for_now_is_held_again(fake: 
         turn = await chat.say("halo lagi")
         assert "Langkah minggu ini." in "\n".join(c.text for c in turn) and turn[-1].type == "interactive"
         assert await run.adapter.store.held_count(user.id) == 0
+
+
+async def test_a_file_refused_when_sent_goes_as_text_and_the_rest_of_the_turn_follows(fake: Any, db_path: str,
+                                                                                     clock: Any) -> None:
+    """WhatsApp may take the upload and refuse the message that names it (131053, 131052, 131051): the file goes
+    as text, as a refused upload does, and the parts after it are sent (before, the turn stopped there)."""
+    from bot.types import OutFile
+    from fake_graph import Refusal
+
+    graph = fake
+    async with running(graph, db_path, clock) as run:
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        plain = graph._message
+
+        def no_documents(call: Any) -> dict[str, Any]:
+            if call.body.get("type") == "document":
+                raise Refusal(131053, "Media upload error")
+            return plain(call)
+
+        graph._message = no_documents  # type: ignore[method-assign]
+        mark = graph.mark()
+        await run.adapter.send(WA_ID, [
+            Outbound("Rencanamu", file=OutFile("rencana.txt", b"Minggu 1: perkenalan", "text/plain"), lang="id"),
+            Outbound("Sampai besok!", lang="id")])
+        sent = graph.sent(WA_ID, mark)
+        assert [c.type for c in sent] == ["text", "text"]
+        assert "Minggu 1: perkenalan" in sent[0].text and sent[1].text == "Sampai besok!"

@@ -327,7 +327,8 @@ class WhatsAppAdapter:
                 done(i, sent_id)
 
     async def _send_one(self, graph: Graph, to: str, message: R.WAMessage) -> str:
-        """Upload the message's file (a file WhatsApp refuses: goes as text), then send it; WhatsApp's id of it."""
+        """Upload the message's file (a file WhatsApp refuses, at the upload or the send: goes as text), then send
+        it; WhatsApp's id of it."""
         media_id = None
         if message.media is not None:
             try:
@@ -335,9 +336,18 @@ class WhatsAppAdapter:
             except Refused:  # a text file goes as text where it fits one message; else its caption alone
                 log.warning("WhatsApp refused a %s file; it goes as text", message.media.mime)
                 message = R.WAMessage("text", {"body": R.refused_file_text(message), "preview_url": False})
+        try:
+            async with self.core.limiter.slot(PLATFORM, to):
+                payload = message.payload(to, media_id)
+                return await graph.send(to, message.type, payload[message.type])
+        except Refused as exc:  # the upload was taken, the message naming it not (131051-131053): its text goes
+            if message.media is None:
+                raise
+            log.warning("WhatsApp refused a %s file's message (error %s); it goes as text", message.media.mime,
+                        exc.code)
+        text = R.WAMessage("text", {"body": R.refused_file_text(message), "preview_url": False})
         async with self.core.limiter.slot(PLATFORM, to):
-            payload = message.payload(to, media_id)
-            return await graph.send(to, message.type, payload[message.type])
+            return await graph.send(to, "text", text.payload(to)["text"])
 
     async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
         """Unprompted messages (nudges, follow-ups) in the chat's turn: free-form inside the window; outside it a

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -331,12 +331,14 @@ def unedited(replies: Sequence[Outbound], caps: Capabilities) -> list[Outbound]:
     return [*settled, *rest]
 
 
-def render(replies: Sequence[Outbound], caps: Capabilities, t: Translate, *, tapped: bool = False) -> Rendered:
+def render(replies: Sequence[Outbound], caps: Capabilities, t: Translate, *, tapped: bool = False,
+           pages_at: Mapping[str, int] | None = None) -> Rendered:
     """One delivery's replies for a channel: edits, combining, choices, splitting (see the module's docstring).
 
     One menu a user: the turn's numbered choices are numbered on from one message to the next, so every number
     shown answers; a long list is paged only when it is the turn's last menu and nothing is numbered (its "more"
-    reads the stored menu), else its choices are numbered too."""
+    reads the stored menu), else its choices are numbered too. `pages_at`: the page a question's list was on (by
+    its step), to show it again there (a tick on page 2 is seen on page 2)."""
     messages = combine(unedited(replies, caps), caps, tapped)
     hows = [present(m, caps) for m in messages]
     paged = [i for i, (m, how) in enumerate(zip(messages, hows)) if how == "list" and pages(len(m.choices), caps) > 1]
@@ -356,7 +358,8 @@ def render(replies: Sequence[Outbound], caps: Capabilities, t: Translate, *, tap
             shown += one.choices
             menu = replace(one, choices=tuple(shown))
         elif how == "list" and pages(len(msg.choices), caps) > 1:
-            menu = Menu(msg.choices, msg.multi, msg.step, False, 0, msg.lang)
-            msg = replace(msg, choices=page_of(msg.choices, caps, 0, t(msg.lang, "choices.more")))
+            at = (pages_at or {}).get(msg.step, 0) % pages(len(msg.choices), caps) if msg.step else 0
+            menu = Menu(msg.choices, msg.multi, msg.step, False, at, msg.lang)
+            msg = replace(msg, choices=page_of(msg.choices, caps, at, t(msg.lang, "choices.more")))
         out.extend(split(msg, caps))
     return Rendered(out, menu, clear=prompt and menu is None)

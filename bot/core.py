@@ -75,6 +75,8 @@ class Core:
         self.router = router
         self.adapters: dict[str, Adapter] = {}
         self.channels: dict[str, Capabilities] = {}  # what each platform can show (replies are rendered for it)
+        # A tap's turn on a paged list: the page its question was on, from the handling to the delivery (same turn)
+        self._pages: dict[tuple[str, str], dict[str, int]] = {}
         self.admins = admins  # "platform:user_id" entries allowed to use /stats
         self._serial = KeyedSerializer()
         # A flood from one user is refused for that user alone; the local terminal is never throttled.
@@ -106,17 +108,19 @@ class Core:
         """Say what a platform's messages can show: every delivery to it is rendered for that (bot/compose.py)."""
         self.channels[platform] = caps
 
-    def render(self, platform: str, replies: list[Outbound], tapped: bool = False) -> compose.Rendered:
+    def render(self, platform: str, replies: list[Outbound], tapped: bool = False,
+               pages_at: dict[str, int] | None = None) -> compose.Rendered:
         """Replies as the platform shows them (as they are where it declared nothing): combined into few messages,
-        choices as buttons, a list or numbered lines, split at its text limit."""
+        choices as buttons, a list or numbered lines, split at its text limit (`pages_at`: see compose.render)."""
         caps = self.channels.get(platform)
         if caps is None or not replies:
             return compose.Rendered(list(replies))
-        return compose.render(replies, caps, self.catalog.t, tapped=tapped)
+        return compose.render(replies, caps, self.catalog.t, tapped=tapped, pages_at=pages_at)
 
     def _shown(self, inbound: Inbound, replies: list[Outbound]) -> list[Outbound]:
-        """What goes to the adapter's `deliver` for a turn's replies."""
-        return self.render(inbound.user.platform, replies, tapped=inbound.kind == "choice").messages
+        """What goes to the adapter's `deliver` for a turn's replies (rendered as the turn's menu was stored)."""
+        pages_at = self._pages.pop((inbound.user.platform, inbound.user.user_id), None)
+        return self.render(inbound.user.platform, replies, inbound.kind == "choice", pages_at).messages
 
     def commands(self) -> list[str]:
         """The commands for a platform's menu, in /help order."""
@@ -241,8 +245,9 @@ class Core:
         (PostgreSQL: an advisory lock)."""
         async with self.storage.exclusive(f"user:{key[0]}:{key[1]}"):
             replies = await self._handle(inbound)
+            shown = self._shown(inbound, replies)
             if deliver is not None:
-                await deliver(self._shown(inbound, replies))
+                await deliver(shown)
             return replies
 
     async def _drain(self, key: tuple[str, str], own: tuple[Inbound, Deliver | None] | None,
@@ -265,8 +270,9 @@ class Core:
                     else:
                         inbound, deliver = inbound_from_json(text), self._replier(key[0], update_id, envelope)
                     replies = await self._handle(inbound)
+                    shown = self._shown(inbound, replies)
                     if deliver is not None:
-                        await deliver(self._shown(inbound, replies))
+                        await deliver(shown)
                     if update_id == mine:
                         out = replies
                 if own is not None and not out:
@@ -388,8 +394,20 @@ class Core:
         self.follow_ups.start(ctx)  # e.g. pictures: they follow the replies, outside the user's lane
         replies = ctx.replies()
         if caps is not None:
-            await self._remember_menu(user, caps, self.render(user.platform, replies, inbound.kind == "choice"))
+            pages_at = await self._page_of_tapped(user, caps) if inbound.kind == "choice" else None
+            if pages_at:
+                self._pages[(user.platform, user.platform_user_id)] = pages_at
+            await self._remember_menu(user, caps, self.render(user.platform, replies, inbound.kind == "choice",
+                                                              pages_at))
         return replies
+
+    async def _page_of_tapped(self, user: User, caps: Capabilities) -> dict[str, int] | None:
+        """The page a paged list was on when the user tapped (a tick on page 2 is shown on page 2 again)."""
+        if not caps.lists or not compose.keeps_menus(caps):
+            return None
+        raw = await self.storage.menu(user.id)
+        menu = compose.Menu.from_json(raw) if raw else None
+        return {menu.step: menu.page} if menu is not None and not menu.numbered and menu.step and menu.page else None
 
     async def _numbers(self, inbound: Inbound, user: User) -> Inbound:
         """Typed numbers answering the numbered menu the user last saw (stored: any worker, after a restart too) as

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import answers as A
 from bot import compose
-from bot.actions import Action, action
+from bot.actions import Action, action, encode
 from bot.adapters.console import ConsoleAdapter
 from bot.adapters.discord_reply import CAPABILITIES as DISCORD
 from bot.adapters.telegram_out import CAPABILITIES as TELEGRAM
@@ -359,3 +359,59 @@ async def test_the_questionnaire_sends_at_most_one_message_per_input_on_every_ch
         total, inputs, budgets = await questionnaire_on(platform, caps, f"{db_path}.{platform}", clock)
         # beyond one message per input only what the content needs: the plan's file, a text over the limit
         assert 0 < total <= budgets, (platform, total, inputs, budgets)
+
+
+async def test_a_long_list_pages_with_more_through_the_stored_menu(db_path: str, backend: str,
+                                                                   clock: FakeClock) -> None:
+    """On a channel of ten-row lists, the first question with more options than rows shows a page and "more"; "more"
+    shows the next page from the menu stored for the user, every option on exactly one page; a pick from a later page
+    counts, and a tick there is shown on that page again."""
+    if backend != "sqlite":
+        return  # the menu's storage on PostgreSQL is covered by the restart test above
+    core = Core(open_storage(db_path, clock=clock), clock=clock, throttle=False)
+    await core.start()
+    core.declare("fewbuttons", FEW_BUTTONS)
+    user = UserRef("fewbuttons", "pager", "Sari")
+    got: list[Outbound] = []
+
+    async def deliver(replies: list[Outbound]) -> None:
+        got.extend(replies)
+
+    def more_of(msg: Outbound) -> compose.MoreChoices | None:
+        return next((c.action for c in msg.choices if isinstance(c.action, compose.MoreChoices)), None)
+
+    try:
+        await core.handle(Inbound(user, "command", command="start", locale="id"), deliver)
+        answers: dict[str, Any] = {}
+        for step, value in A.script(None, "id"):
+            if more_of(got[-1]) is not None:
+                break
+            todo = [Inbound(user, "choice", choice=tap) for tap in A.taps(step, value, answers)] \
+                if step.kind in ("choice", "multi") or value is A.SKIP else \
+                [Inbound(user, "text", text=A.typed(step, answers, value))]
+            for inbound in todo:
+                await core.handle(inbound, deliver)
+            answers[step.id] = A.stored(value)
+        first = got[-1]
+        more = more_of(first)
+        assert more is not None, "the content has no question with more options than a list's rows"
+        row = await core.storage.find_user("fewbuttons", "pager")
+        assert row is not None
+        raw = await core.storage.menu(row.id)
+        menu = compose.Menu.from_json(raw or "")
+        assert menu is not None and not menu.numbered
+        seen = [c for c in first.choices if c.action != more]
+        while more is not None and more.page != 0:
+            await core.handle(Inbound(user, "choice", choice=encode(more)), deliver)
+            page = got[-1]
+            assert len(page.choices) <= FEW_BUTTONS.list_rows_max and page.kind == "question"
+            more = more_of(page)
+            seen += [c for c in page.choices if not isinstance(c.action, compose.MoreChoices)]
+        assert [c.value for c in seen] == [c.value for c in menu.choices]  # every option on exactly one page
+        pick = next(c for c in reversed(seen) if c.role in ("option", "toggle"))
+        await core.handle(Inbound(user, "choice", choice=pick.value), deliver)
+        assert got[-1].kind != "refusal", got[-1].key  # a pick from a later page counts
+        if pick.role == "toggle":  # ticked, and shown on the page it was ticked on
+            assert any(c.value == pick.value and c.selected for c in got[-1].choices), [c.label for c in got[-1].choices]
+    finally:
+        await core.stop()

@@ -58,10 +58,15 @@ class ConsoleAdapter:
 
     # -- outbound ------------------------------------------------------------
     def render(self, messages: list[Outbound]) -> str:
-        """Text for the terminal: the replies as the core renders them for a text-only channel (already so when
-        they come from the core's delivery), each file saved and named by its path."""
+        """Text for the terminal of replies as a handler said them: rendered as the core renders every delivery for
+        a text-only channel (bot/compose.py), then shown."""
+        return self.show(compose.render(messages, self.capabilities, self.core.catalog.t).messages)
+
+    def show(self, messages: list[Outbound]) -> str:
+        """Text for the terminal of rendered messages (the core's delivery): each text, each file saved and named by
+        its path."""
         out = []
-        for msg in compose.render(messages, self.capabilities, self.core.catalog.t).messages:
+        for msg in messages:
             block = [msg.text] if msg.text else []
             if msg.file is not None:
                 path = self._save(msg.file.name, msg.file.data)
@@ -76,7 +81,7 @@ class ConsoleAdapter:
     async def _show(self, messages: list[Outbound]) -> None:
         """The core's delivery of one turn's replies (in the user's turn: numbers typed next read its menu)."""
         await self._settled()
-        self._write(self.render(messages))
+        self._write(self.show(messages))
 
     async def _settled(self) -> None:
         """A chat whose language is settled (chosen with /language or adopted) is never offered the other one: asked
@@ -151,8 +156,8 @@ class ConsoleAdapter:
             await self.core.handle(self.to_inbound(line), self._show)
 
     async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
-        """Unprompted messages, each one part (the terminal never fails part-way)."""
-        self._write(self.render(messages[skip:]))
+        """Unprompted messages (rendered by the core), each one part (the terminal never fails part-way)."""
+        self._write(self.show(messages[skip:]))
 
     async def disconnect(self) -> None:
         self._stop.set()

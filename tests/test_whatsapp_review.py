@@ -391,3 +391,16 @@ async def test_a_file_refused_when_sent_goes_as_text_and_the_rest_of_the_turn_fo
         sent = graph.sent(WA_ID, mark)
         assert [c.type for c in sent] == ["text", "text"]
         assert "Minggu 1: perkenalan" in sent[0].text and sent[1].text == "Sampai besok!"
+
+
+async def test_a_user_opening_the_chat_for_the_first_time_is_welcomed(fake: Any, db_path: str,
+                                                                      clock: Any) -> None:
+    """With Meta's welcome messages on, a user who opens the chat for the first time sends a `request_welcome`
+    message (no text): it starts the coach as /start does, instead of "this kind of message cannot be read"."""
+    graph = fake
+    async with running(graph, db_path, clock) as run:
+        chat = Chat(graph, run, WA_ID, "id")
+        turn = await chat._turn(lambda: graph.send_user_message(
+            WA_ID, "Budi", {"from": WA_ID, "id": "wamid.welcome1", "timestamp": str(int(clock.now().timestamp())),
+                            "type": "request_welcome"}))
+        assert len(turn) == 1 and chat.t("q.name.prompt") in turn[0].text

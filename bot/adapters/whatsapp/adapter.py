@@ -204,6 +204,8 @@ class WhatsAppAdapter:
                                 "update_id": update_id(message.id, message.timestamp)}
         if message.kind == "choice":
             return Inbound(user, "choice", choice=message.choice, **base)
+        if message.kind == "other" and message.other == "request_welcome":  # opened the chat for the first time
+            return Inbound(user, "command", command="start", **base)
         if message.kind == "other":
             return Inbound(user, "other", other=message.other, **base)
         text = message.text

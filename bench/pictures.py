@@ -173,6 +173,55 @@ async def e2e_run(chats: int, deadline: float, code: Path) -> dict[str, Any]:
     return {**result, "peak": {k: v / 1024 for k, v in peak.items()}}
 
 
+def stall(plans: int, workers: str) -> dict[str, float]:
+    """In a fresh process: `plans` plans' card and PDF drawn through the drawing pool (BRANDCOACH_DRAW_WORKERS=
+    workers) while the event loop runs a 5 ms timer: how late the timer fires (what every other user's reply
+    waits for meanwhile), and the wall time until all are drawn."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BRANDCOACH_DRAW_WORKERS": workers}
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "pictures.py"), "--stall-child", str(plans)],
+                         env=env, cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def stall_child(plans: int) -> dict[str, float]:
+    from bot.i18n import Catalog
+    from handlers import pictures as P
+    from handlers.pictures import pool
+    from handlers.plan import build_plan
+
+    catalog = Catalog()
+
+    def t(key: str, **params: object) -> str:
+        return catalog.t("id", key, **params)
+
+    jobs = [(P.card_facts(a, t), [P._plain(s) for s in build_plan(a, t)]) for a in users(plans)]
+
+    async def run() -> dict[str, float]:
+        await asyncio.gather(pool.run(P.card_png, jobs[0][0]), pool.run(P.pdf_bytes, "T", "m", jobs[0][1]))  # warm
+        late: list[float] = []
+        done = asyncio.Event()
+
+        async def tick() -> None:
+            while not done.is_set():
+                start = time.perf_counter()
+                await asyncio.sleep(0.005)
+                late.append((time.perf_counter() - start - 0.005) * 1000)
+
+        ticker = asyncio.create_task(tick())
+        start = time.perf_counter()
+        await asyncio.gather(*(asyncio.gather(pool.run(P.card_png, facts), pool.run(P.pdf_bytes, "T", "m", plain))
+                               for facts, plain in jobs))
+        wall = time.perf_counter() - start
+        done.set()
+        await ticker
+        late.sort()
+        return {"wall": wall, "p50": late[len(late) // 2], "p99": late[int(len(late) * 0.99)], "max": late[-1]}
+
+    return asyncio.run(run())
+
+
 def show_e2e(name: str, r: dict[str, Any]) -> None:
     p = r["peak"]
     late = f" ({r['timeouts']} chats hit the deadline)" if r["timeouts"] else ""
@@ -191,10 +240,16 @@ def main() -> None:
     parser.add_argument("--deadline", type=float, default=600.0)
     parser.add_argument("--workers", default="", help="e.g. 1,0: BRANDCOACH_DRAW_WORKERS for each --chats run "
                         "(0: drawn in a thread of the bot)")
+    parser.add_argument("--stall", type=int, default=0, help="N plans drawn at once, in a worker and in a thread: "
+                        "how late the event loop's 5 ms timer fires meanwhile")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stall-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.rounds)))
+        return
+    if args.stall_child:
+        print(json.dumps(stall_child(args.stall_child)))
         return
     print(f"pictures bench: python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="pictures-bench-") as tmp:
@@ -215,6 +270,12 @@ def main() -> None:
                       f"first {old[kind + '_cold']:.0f} -> {new[kind + '_cold']:.0f} ms")
             both_old, both_new = old["card"] + old["pdf"], new["card"] + new["pdf"]
             print(f"  card + PDF: {both_old / both_new:.2f}x ({both_old:.1f} -> {both_new:.1f} ms)", flush=True)
+        if args.stall:
+            for workers in ("1", "0"):
+                m = stall(args.stall, workers)
+                print(f"{args.stall} plans drawn at once, BRANDCOACH_DRAW_WORKERS={workers}: all drawn in "
+                      f"{m['wall']:.1f} s; the event loop's 5 ms timer late by p50 {m['p50']:.1f} ms, p99 "
+                      f"{m['p99']:.1f} ms, max {m['max']:.1f} ms", flush=True)
         for chats in [int(c) for c in args.chats.split(",") if c]:
             for workers in [w for w in args.workers.split(",") if w] or [os.environ.get("BRANDCOACH_DRAW_WORKERS", "")]:
                 if workers:

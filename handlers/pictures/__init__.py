@@ -1,11 +1,11 @@
 """Pictures people keep and share: the plan card (PNG), the plan as a PDF, and the progress chart (PNG).
 
 Other features call the hooks: the plan adds `plan_pictures`, /progress adds `progress_picture`; /card sends the
-card alone. The texts are prepared here; drawing runs in a small process pool (`pool.py`: it takes tens of
-milliseconds of CPU, which in this process would stall everyone's replies), and a failure to draw never loses the
-text reply: it is logged and the user is told the text has everything. The plan's pictures do not hold its text
-back: they follow as their own messages once drawn (`ctx.later`), and the plan's text says how to get them again.
-While they are still being drawn or sent, /card and /plan do not draw them again: they say they are on the way
+card alone. The texts are prepared here; drawing runs away from the event loop (`pool.py`: one drawing thread by
+default, ~45 ms of CPU a plan; a process pool if configured), and a failure to draw never loses the text reply: it
+is logged and the user is told the text has everything. The plan's pictures do not hold its text back: they follow
+as their own messages once drawn (`ctx.later`), and the plan's text says how to get them again. While they are
+still being drawn or sent, /card and /plan do not draw them again: they say they are on the way
 (the follow-up's name, in this process's memory: a restart clears it, see bot/followups.py).
 """
 from __future__ import annotations

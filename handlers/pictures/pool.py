@@ -1,17 +1,17 @@
-"""Drawing away from the event loop, in a small process pool.
+"""Drawing away from the event loop: in one drawing thread of the bot (the default), or in a small process pool.
 
-Drawing is CPU-bound and partly pure Python (the PDF writer): in a thread it would hold the GIL and stall every
-other user's replies while one plan is drawn. The pool starts on first use (spawned, so it shares nothing with the
-bot's threads) and falls back to a thread where processes cannot be had. BRANDCOACH_DRAW_WORKERS sets its size
-(default 1; 0 draws in a thread). A worker imports only what drawing needs (no engine, no questionnaire; fpdf2
-without numpy and cryptography: pdf.fpdf_module) and holds ~70-75 MB once it has drawn, most of it fpdf2 and
-fontTools (~35 MB of imports) and Pillow: the pool is shut down after IDLE_SECONDS without a drawing and started
-again on the next one (about a second: imports, fonts cut for the PDF).
-
-Why a process and not a thread: one plan's card and PDF are ~60 ms of CPU, most of it pure Python holding the GIL;
-100 confirms at once are ~6 s of it, which in a thread would share one core with every other user's replies,
-while the worker uses the machine's second core. In-process drawing would save the worker's interpreter and
-duplicated modules (~20-25 MB) at that cost: BRANDCOACH_DRAW_WORKERS=0 chooses it.
+BRANDCOACH_DRAW_WORKERS sets the pool's size (default 0: the drawing thread). Why a thread by default: a plan's
+card and PDF are now ~45 ms of CPU (bench/pictures.py), and a worker process costs far more memory than it saves
+time: at 1,000 confirms at once (bench/pictures.py --chats 1000 --workers 0,1, one loaded run) the bot and its
+worker peaked at 156 + 89 = 244 MB, the bot drawing in its thread at 160 MB (the drawing shares the bot's
+interpreter, modules and heap; a worker has its own, and multiprocessing's resource tracker besides). The cost:
+while a burst is drawn, the drawing shares the GIL with everyone's replies (fontTools and fpdf2 are pure Python;
+Pillow's encoding runs outside it): `--stall` prints how late the event loop runs meanwhile. A deployment with
+memory to spare and bursts to absorb sets BRANDCOACH_DRAW_WORKERS=1 (or more): the pool starts on first use
+(spawned, so it shares nothing with the bot's threads), falls back to the thread where processes cannot be had,
+imports only what drawing needs (no engine, no questionnaire; fpdf2 without numpy and cryptography:
+pdf.fpdf_module), holds ~70-75 MB once it has drawn, and is shut down after IDLE_SECONDS without a drawing (started
+again on the next one: about a second of imports and fonts).
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ _exit_hook = False
 
 
 def _workers() -> int:
-    return int(os.environ.get("BRANDCOACH_DRAW_WORKERS", "1") or 1)
+    return int(os.environ.get("BRANDCOACH_DRAW_WORKERS", "0") or 0)
 
 
 _turns: Any = None
@@ -51,7 +51,7 @@ def turn() -> asyncio.Semaphore:
     if _turns is None:
         from bot.dispatcher import LoopSemaphore
 
-        _turns = LoopSemaphore(lambda: max(2, 2 * _workers()))
+        _turns = LoopSemaphore(lambda: max(2, 2 * _workers()))  # the thread: one plan drawn, the next built
     semaphore: asyncio.Semaphore = _turns.get()
     return semaphore
 

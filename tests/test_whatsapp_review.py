@@ -404,3 +404,30 @@ async def test_a_user_opening_the_chat_for_the_first_time_is_welcomed(fake: Any,
             WA_ID, "Budi", {"from": WA_ID, "id": "wamid.welcome1", "timestamp": str(int(clock.now().timestamp())),
                             "type": "request_welcome"}))
         assert len(turn) == 1 and chat.t("q.name.prompt") in turn[0].text
+
+
+async def test_a_template_meta_does_not_deliver_131049_is_held_for_the_users_next_message(fake: Any, db_path: str,
+                                                                                          clock: Any) -> None:
+    """Meta takes a marketing template and may then not deliver it (a failed status with 131049: the user's cap of
+    marketing messages). The weekly and monthly templates are marketing: such a nudge was lost; it is held now."""
+    from nudge_helpers import done_user, only
+
+    graph = fake
+    async with running(graph, db_path, clock, whatsapp_outside_window="template",
+                       whatsapp_templates=(("brandcoach_post_reminder", "bc_post_v2"),),
+                       whatsapp_template_languages=(("id", "id_ID"),)) as run:
+        graph.templates.add(("bc_post_v2", "id_ID"))
+        chat = Chat(graph, run, WA_ID, "id")
+        await chat.say("/start")
+        user = await done_user(run.core, WA_ID, platform="whatsapp", answers={"name": "Budi"})
+        nudge = await only(run.core, user, "post", times=["09:00"], days=[0, 1, 2, 3, 4, 5, 6])
+        await _tick_at(run, clock, nudge.due_at)
+        mark = graph.mark()
+        await _tick_at(run, clock, await _next_due(run, nudge.id))
+        [template] = graph.sent(WA_ID, mark)
+        assert template.type == "template" and await run.adapter.store.held_count(user.id) == 0
+        assert await graph.post_failed(WA_ID, template.message_id, 131049) == 200
+        await run.adapter.settled()
+        assert await run.adapter.store.held_count(user.id) == 1
+        turn = await chat.say("halo")
+        assert len(turn) == 2 and await run.adapter.store.held_count(user.id) == 0  # the reply, then the nudge

@@ -28,7 +28,8 @@ from aiohttp import web
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.whatsapp import render as R
 from bot.adapters.whatsapp.content import WhatsAppContent, load
-from bot.adapters.whatsapp.graph import OUTSIDE_WINDOW, TIMEOUT, UNREACHABLE, Graph, OutsideWindow, Refused
+from bot.adapters.whatsapp.graph import (NOT_DELIVERED, OUTSIDE_WINDOW, TIMEOUT, UNREACHABLE, Graph, OutsideWindow,
+                                         Refused)
 from bot.adapters.whatsapp.store import Store, held_kind
 from bot.adapters.whatsapp.webhook import Message, Status, read_payload, signature_ok, update_id
 from bot.capabilities import Capabilities
@@ -58,7 +59,10 @@ CAPABILITIES = Capabilities(max_text=R.TEXT_MAX, choices_text_max=R.BODY_MAX, bu
                             reply_window=float(WINDOW), pacing=6.0)
 REPLY_RETRIES = 3          # a reply part WhatsApp did not take (5xx, rate limits) is tried again this often
 REPLY_RETRY_WAIT = 30.0    # and waits at most this long before each try
-LOG_FAILURES = frozenset({131047, 131056, 130429})
+LOG_FAILURES = frozenset({131047, 131049, 131056, 130429})
+# a nudge WhatsApp took and then failed with these is held for the user's next message: the window had closed by
+# WhatsApp's clock (131047), or Meta chose not to deliver a marketing template to this user for now (131049)
+HELD_ON_FAILURE = frozenset({OUTSIDE_WINDOW, NOT_DELIVERED})
 SENT_KEPT = 2 * 24 * 3600  # seconds a nudge sent free-form is kept for a late refusal (a failed status)
 
 
@@ -248,7 +252,7 @@ class WhatsAppAdapter:
                                 status.code)
                 if status.code in UNREACHABLE:
                     await self.core.unreachable(PLATFORM, status.wa_id)
-                if status.code == OUTSIDE_WINDOW:  # WhatsApp's window had closed: the nudge waits for them
+                if status.code in HELD_ON_FAILURE:  # not delivered, nothing to retry now: it waits for them
                     await self._hold_refused(status.wa_id, user_id, status.message_id)
         except Exception:
             log.exception("a WhatsApp status could not be recorded")
@@ -387,16 +391,20 @@ class WhatsAppAdapter:
         now = int(self.core.clock.now().timestamp())
         for message_id in filter(None, ids):
             await self.store.sent_nudge(message_id, user_id, nudges[0], now, SENT_KEPT)
-            if await self.store.failed_with(message_id, OUTSIDE_WINDOW):  # its failed status came first
+            if await self._failed_first(message_id):
                 await self._hold_refused(wa_id, user_id, message_id)
 
+    async def _failed_first(self, message_id: str) -> bool:
+        """Whether the send's failed status (one that holds the nudge) was recorded before the send's own record."""
+        return any([await self.store.failed_with(message_id, code) for code in sorted(HELD_ON_FAILURE)])
+
     async def _hold_refused(self, wa_id: str, user_id: int, message_id: str) -> None:
-        """A nudge WhatsApp refused after taking it (131047): held for the user's next message (once: holding
-        replaces a held nudge of its kind, whichever of the status and the send's record came first)."""
+        """A nudge WhatsApp failed after taking it (131047, 131049): held for the user's next message (once:
+        holding replaces a held nudge of its kind, whichever of the status and the send's record came first)."""
         refused = await self.store.refused_nudge(message_id)
         if refused is not None:
             await self.store.hold(user_id, refused, int(self.core.clock.now().timestamp()))
-            log.info("a nudge to %s refused after sending (131047) is held until they write", self.who(wa_id))
+            log.info("a nudge to %s not delivered after sending is held until they write", self.who(wa_id))
 
     async def _inside(self, wa_id: str) -> bool:
         user_id = await self.store.user_id(wa_id)
@@ -451,10 +459,15 @@ class WhatsAppAdapter:
                                                                    for p in params]}]
         try:
             async with self.core.limiter.slot(PLATFORM, wa_id):
-                await graph.send(wa_id, "template", body)
+                message_id = await graph.send(wa_id, "template", body)
         except Refused as exc:
             log.warning("WhatsApp refused the template %s (error %s): the nudge is held", name, exc.code)
             return False
+        if message_id:  # kept for a late refusal: a marketing template Meta does not deliver (131049) is held
+            await self.store.sent_nudge(message_id, user_id, message, int(self.core.clock.now().timestamp()),
+                                        SENT_KEPT)
+            if await self._failed_first(message_id):
+                await self._hold_refused(wa_id, user_id, message_id)
         return True
 
     async def forget(self, user_id: str) -> None:

@@ -406,8 +406,9 @@ async def test_a_user_opening_the_chat_for_the_first_time_is_welcomed(fake: Any,
         assert len(turn) == 1 and chat.t("q.name.prompt") in turn[0].text
 
 
+@pytest.mark.parametrize("code", [131049, 130472])
 async def test_a_template_meta_does_not_deliver_131049_is_held_for_the_users_next_message(fake: Any, db_path: str,
-                                                                                          clock: Any) -> None:
+                                                                                          clock: Any, code: int) -> None:
     """Meta takes a marketing template and may then not deliver it (a failed status with 131049: the user's cap of
     marketing messages). The weekly and monthly templates are marketing: such a nudge was lost; it is held now."""
     from nudge_helpers import done_user, only
@@ -426,7 +427,7 @@ async def test_a_template_meta_does_not_deliver_131049_is_held_for_the_users_nex
         await _tick_at(run, clock, await _next_due(run, nudge.id))
         [template] = graph.sent(WA_ID, mark)
         assert template.type == "template" and await run.adapter.store.held_count(user.id) == 0
-        assert await graph.post_failed(WA_ID, template.message_id, 131049) == 200
+        assert await graph.post_failed(WA_ID, template.message_id, code) == 200
         await run.adapter.settled()
         assert await run.adapter.store.held_count(user.id) == 1
         turn = await chat.say("halo")

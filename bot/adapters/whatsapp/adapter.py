@@ -28,8 +28,8 @@ from aiohttp import web
 from bot.adapters.base import DeliveryUnknown, RetryLater, UserUnreachable
 from bot.adapters.whatsapp import render as R
 from bot.adapters.whatsapp.content import WhatsAppContent, load
-from bot.adapters.whatsapp.graph import (NOT_DELIVERED, OUTSIDE_WINDOW, TIMEOUT, UNREACHABLE, Graph, OutsideWindow,
-                                         Refused)
+from bot.adapters.whatsapp.graph import (EXPERIMENT, NOT_DELIVERED, OUTSIDE_WINDOW, TIMEOUT, UNREACHABLE, Graph,
+                                         OutsideWindow, Refused)
 from bot.adapters.whatsapp.store import Store, held_kind
 from bot.adapters.whatsapp.webhook import Message, Status, read_payload, signature_ok, update_id
 from bot.capabilities import Capabilities
@@ -59,10 +59,11 @@ CAPABILITIES = Capabilities(max_text=R.TEXT_MAX, choices_text_max=R.BODY_MAX, bu
                             reply_window=float(WINDOW), pacing=6.0)
 REPLY_RETRIES = 3          # a reply part WhatsApp did not take (5xx, rate limits) is tried again this often
 REPLY_RETRY_WAIT = 30.0    # and waits at most this long before each try
-LOG_FAILURES = frozenset({131047, 131049, 131056, 130429})
+LOG_FAILURES = frozenset({131047, 131049, 130472, 131056, 130429})
 # a nudge WhatsApp took and then failed with these is held for the user's next message: the window had closed by
-# WhatsApp's clock (131047), or Meta chose not to deliver a marketing template to this user for now (131049)
-HELD_ON_FAILURE = frozenset({OUTSIDE_WINDOW, NOT_DELIVERED})
+# WhatsApp's clock (131047), or Meta chose not to deliver a marketing template to this user for now (131049,
+# 130472)
+HELD_ON_FAILURE = frozenset({OUTSIDE_WINDOW, NOT_DELIVERED, EXPERIMENT})
 SENT_KEPT = 2 * 24 * 3600  # seconds a nudge sent free-form is kept for a late refusal (a failed status)
 
 

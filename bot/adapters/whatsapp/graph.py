@@ -28,6 +28,7 @@ OUTSIDE_WINDOW = 131047    # more than 24 hours since the user last wrote: only 
 PAIR_RATE = 131056         # too many messages to this user in a short time
 THROUGHPUT = 130429        # the number's messages per second
 NOT_DELIVERED = 131049     # taken, then not delivered by Meta's choice (a user's cap on marketing templates)
+EXPERIMENT = 130472        # taken, then not delivered: the user is in Meta's marketing-message experiment
 THROTTLED = frozenset({PAIR_RATE, THROUGHPUT, 4, 80007, 131048, 133016})
 UNREACHABLE = frozenset({131026, 131030, 131050, 131021})  # undeliverable, not allowed (test numbers), opted out
 MEDIA_REFUSED = frozenset({131051, 131052, 131053})        # unsupported type, download or upload failed

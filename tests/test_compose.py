@@ -12,6 +12,7 @@ import math
 import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -413,5 +414,29 @@ async def test_a_long_list_pages_with_more_through_the_stored_menu(db_path: str,
         assert got[-1].kind != "refusal", got[-1].key  # a pick from a later page counts
         if pick.role == "toggle":  # ticked, and shown on the page it was ticked on
             assert any(c.value == pick.value and c.selected for c in got[-1].choices), [c.label for c in got[-1].choices]
+    finally:
+        await core.stop()
+
+
+async def test_a_prompt_without_numbers_forgets_the_menu(db_path: str, backend: str, clock: FakeClock) -> None:
+    """After numbered choices, a question that waits for typed text forgets them: a "2" typed as its answer is the
+    answer, never the second option of a menu no longer shown."""
+    core = Core(open_storage(db_path, clock=clock), clock=clock, throttle=False)
+    await core.start()
+    core.declare("console", TEXT_ONLY)
+    user = UserRef("console", "forget-menu", "Ayu")
+    shown: list[Outbound] = []
+
+    async def deliver(replies: list[Outbound]) -> None:
+        shown.extend(replies)
+
+    try:
+        await core.handle(Inbound(user, "command", command="language", locale="en"), deliver)
+        row = await core.storage.find_user("console", "forget-menu")
+        assert row is not None and await core.storage.menu(row.id) is not None  # numbered: stored
+        await core.handle(Inbound(user, "command", command="start"), deliver)
+        if shown[-1].expects != "text" or shown[-1].choices:
+            pytest.skip("the content's first question is not a typed one")
+        assert await core.storage.menu(row.id) is None
     finally:
         await core.stop()

@@ -125,7 +125,10 @@ def mentions(text: str, words: Words) -> bool | None:
     said: bool | None = None
     for clause in _CLAUSE.split(text):
         tokens = fold(clause).split()
+        padded = f" {' '.join(tokens)} "
         for phrase in words.phrases:
+            if phrase and phrase.strip() == phrase and f" {phrase} " not in padded:
+                continue  # not in this clause: no need to look for it at every word
             size = len(phrase.split())
             for i in range(len(tokens) - size + 1):
                 if " ".join(tokens[i:i + size]) != phrase:

@@ -53,3 +53,16 @@ from test_whatsapp import test_a_restart_mid_questionnaire_loses_no_acknowledged
 from test_whatsapp import test_reminders_and_nudges_inside_the_window_free_form_outside_held as test_window  # noqa: E402,E501
 
 __all__ = ["test_restart", "test_window"]
+
+
+async def test_the_same_nudge_held_twice_in_one_second_is_kept_once(core: Core) -> None:
+    """A late refusal's status and the send's own record race to hold the same nudge: it must be sent once."""
+    from bot.adapters.whatsapp.store import Store
+    from bot.types import Outbound
+
+    user = await core.storage.get_or_create_user("whatsapp", "6281234567890", "Budi")
+    store = Store(core.storage)
+    nudge = Outbound("Waktunya posting", key="nudge.post.a", kind="nudge")
+    await store.hold(user.id, nudge, 1000)
+    await store.hold(user.id, nudge, 1000)
+    assert await store.held_count(user.id) == 1

@@ -79,12 +79,13 @@ class Store:
 
     async def hold(self, user_id: int, message: Outbound, at: int) -> None:
         """Keep the message for the user's next message, in place of an older one of the same kind (one held
-        earlier: the parts of one nudge, held at the same `at`, are all kept)."""
-        kind = held_kind(message)
-        await self.storage.write(("DELETE FROM whatsapp_held WHERE user_id = ? AND kind = ? AND held_at < ?",
-                                  (user_id, kind, at)),
+        earlier: the parts of one nudge, held at the same `at`, are all kept) and of the same message held twice
+        (a late refusal's status and the send's record may both hold it)."""
+        kind, text = held_kind(message), Held.of(message).to_json()
+        await self.storage.write(("DELETE FROM whatsapp_held WHERE user_id = ? AND kind = ? "
+                                  "AND (held_at < ? OR message = ?)", (user_id, kind, at, text)),
                                  ("INSERT INTO whatsapp_held (user_id, kind, message, held_at) VALUES (?, ?, ?, ?)",
-                                  (user_id, kind, Held.of(message).to_json(), at)))
+                                  (user_id, kind, text, at)))
 
     async def take_held(self, user_id: int) -> list[Outbound]:
         """The user's held nudges, oldest first, removed as they are taken (a crash before their send loses them

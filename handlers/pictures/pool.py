@@ -1,17 +1,20 @@
 """Drawing away from the event loop: in one drawing thread of the bot (the default), or in a small process pool.
 
 BRANDCOACH_DRAW_WORKERS sets the pool's size (default 0: the drawing thread). Why a thread by default: a plan's
-card and PDF are now ~45 ms of CPU (bench/pictures.py), and a worker process costs far more memory than it saves
-time: at 1,000 confirms at once (bench/pictures.py --chats 1000 --workers 0,1, one loaded run) the bot and its
-worker peaked at 156 + 89 = 244 MB, the bot drawing in its thread at 160 MB (the drawing shares the bot's
-interpreter, modules and heap; a worker has its own, and multiprocessing's resource tracker besides). The cost:
-while a burst is drawn, the drawing shares the GIL with everyone's replies (fontTools and fpdf2 are pure Python;
-Pillow's encoding runs outside it): `--stall` prints how late the event loop runs meanwhile. A deployment with
-memory to spare and bursts to absorb sets BRANDCOACH_DRAW_WORKERS=1 (or more): the pool starts on first use
-(spawned, so it shares nothing with the bot's threads), falls back to the thread where processes cannot be had,
-imports only what drawing needs (no engine, no questionnaire; fpdf2 without numpy and cryptography:
-pdf.fpdf_module), holds ~70-75 MB once it has drawn, and is shut down after IDLE_SECONDS without a drawing (started
-again on the next one: about a second of imports and fonts).
+card and PDF are now ~40 ms of CPU (bench/pictures.py), and a worker process costs far more memory than it saves
+time. bench/pictures.py --chats 100 --workers 1,0 (one run): 100 confirms at once had every card and PDF within
+8.7 s either way, the bot and its worker peaking at 106 + 88 = 194 MB, the bot drawing in its thread at 145 MB;
+at 1,000 confirms (a run on a loaded machine) 156 + 89 = 244 MB against 160 MB. A worker has its own interpreter,
+modules and heap, and multiprocessing's resource tracker besides. The cost: while a burst is drawn, the drawing
+shares the GIL with everyone's replies (fontTools and fpdf2 are pure Python; Pillow's encoding runs outside it):
+with 40 plans drawn at once the event loop ran late by p99 21 ms, max 79 ms (3 and 5 ms with the worker), and the
+plan's text of 100 confirms at once came at p99 2.8 s instead of 1.8 s (`--stall`, `--chats`).
+
+A deployment with memory to spare and bursts to absorb sets BRANDCOACH_DRAW_WORKERS=1 (or more): the pool starts
+on first use (spawned, so it shares nothing with the bot's threads), falls back to the thread where processes
+cannot be had, imports only what drawing needs (no engine, no questionnaire; fpdf2 without numpy and
+cryptography: pdf.fpdf_module), holds ~70-75 MB once it has drawn, and is shut down after IDLE_SECONDS without a
+drawing (started again on the next one: about a second of imports and fonts).
 """
 from __future__ import annotations
 

@@ -47,6 +47,7 @@ class FollowUps:
         self.core = core
         self.sleep = sleep
         self._tasks: set[asyncio.Task[None]] = set()
+        self._of: dict[asyncio.Task[None], tuple[str, str]] = {}  # each task's (platform, user id)
         self._named: dict[str, tuple[asyncio.Task[None], float]] = {}  # name -> (its task, when it started)
 
     def __len__(self) -> int:
@@ -60,11 +61,16 @@ class FollowUps:
             task = asyncio.create_task(self._run(Context(self.core, ctx.inbound, ctx.user), job), name="follow-up",
                                        context=contextvars.Context())
             self._tasks.add(task)
+            self._of[task] = (ctx.user.platform, ctx.user.platform_user_id)
             task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._forget_owner)
             if name:
                 self._named[name] = (task, self._now())
                 task.add_done_callback(functools.partial(self._unname, name))
         ctx.jobs = []
+
+    def _forget_owner(self, task: asyncio.Task[None]) -> None:
+        self._of.pop(task, None)
 
     def under_way(self, name: str) -> bool:
         """Whether the follow-up named `name` is still running here (drawing, or delivering what it said)."""
@@ -119,12 +125,17 @@ class FollowUps:
                 return False
         return False
 
-    async def drain(self, timeout: float | None = None) -> int:
-        """Wait for the running jobs (up to `timeout` seconds); returns how many are still running."""
-        pending = set(self._tasks)
+    def running(self, user: tuple[str, str]) -> int:
+        """How many jobs of `user` ((platform, user id)) are still running."""
+        return sum(1 for task in self._tasks if self._of.get(task) == user and not task.done())
+
+    async def drain(self, timeout: float | None = None, user: tuple[str, str] | None = None) -> int:
+        """Wait for the running jobs (up to `timeout` seconds), or only those of `user` ((platform, user id): a
+        terminal chat shows a plan's pictures before it reads the next line); returns how many are still running."""
+        pending = {task for task in self._tasks if user is None or self._of.get(task) == user}
         if pending:
             await asyncio.wait(pending, timeout=timeout)
-        return sum(not task.done() for task in self._tasks)
+        return sum(not task.done() for task in pending)
 
     async def cancel(self) -> None:
         """Stop every job still running (the process is stopping)."""

@@ -89,6 +89,15 @@ def test_subprocess_piped_reaches_the_plan(tmp_path: Path) -> None:
     assert "Rencana Personal Branding: Sari Musik" in proc.stdout
     assert (tmp_path / "brandcoach-files" / "brandcoach-local-rencana-personal-branding.md").exists()
     assert "Traceback" not in proc.stderr
+    # The plan's card and PDF are written before piped input ends the chat (they were lost), and shown before the
+    # question the plan's turn ends with, never inside its numbered menu.
+    files = sorted(p.suffix for p in (tmp_path / "brandcoach-files").iterdir())
+    assert ".pdf" in files and ".png" in files
+    out = proc.stdout
+    plan_file = out.index(".md\n")
+    pictures = max(out.index(".png\n"), out.index(".pdf\n"))
+    assert "  1. " not in out[plan_file:pictures]
+    assert "  1. " in out[pictures:]
 
 
 def test_restart_mid_questionnaire_resumes_at_the_same_step(tmp_path: Path) -> None:

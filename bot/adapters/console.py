@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import re
 import sys
@@ -16,6 +17,13 @@ from bot.types import Inbound, Outbound, UserRef, command_text, parse_command
 
 if TYPE_CHECKING:
     from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+
+# Seconds the terminal waits, after an answer, for what the answer still has coming (the plan's card and PDF, drawn
+# in a worker: well under a second warm, a few seconds cold) before it reads the next line.
+FOLLOW_UP_WAIT = 30.0
 
 
 def user_prefix(user_id: str) -> str:
@@ -43,6 +51,7 @@ class ConsoleAdapter:
         self.auto_start = auto_start
         self._hinted = False  # the language hint was shown, or is not needed: the chat's language is settled
         self._stop = asyncio.Event()
+        self._held: Outbound | None = None  # a turn's closing question, shown after what the turn still has coming
         core.declare(self.platform, self.capabilities)
 
     # -- inbound -------------------------------------------------------------
@@ -81,6 +90,10 @@ class ConsoleAdapter:
     async def _show(self, messages: list[Outbound]) -> None:
         """The core's delivery of one turn's replies (in the user's turn: numbers typed next read its menu)."""
         await self._settled()
+        last = messages[-1] if messages else None
+        if last is not None and (last.kind == "question" or last.expects) \
+                and self.core.follow_ups.running((self.platform, self.user.user_id)):
+            messages, self._held = messages[:-1], last  # pictures are coming: the question goes after them
         self._write(self.show(messages))
 
     async def _settled(self) -> None:
@@ -137,7 +150,7 @@ class ConsoleAdapter:
 
         threading.Thread(target=pump, name="console-stdin", daemon=True).start()
         if self.auto_start:
-            await self.core.handle(Inbound(self.user, "command", command="start", locale=self.locale), self._show)
+            await self._turn(Inbound(self.user, "command", command="start", locale=self.locale))
         while not self._stop.is_set():
             prompt = self.stdin.isatty() if hasattr(self.stdin, "isatty") else False
             if prompt:
@@ -153,7 +166,19 @@ class ConsoleAdapter:
             line = getter.result()
             if line is None:
                 break
-            await self.core.handle(self.to_inbound(line), self._show)
+            await self._turn(self.to_inbound(line))
+
+    async def _turn(self, inbound: Inbound) -> None:
+        """One typed line answered, and what its answer still has coming (the plan's pictures) shown before the next
+        line is read: one person at one terminal reads in order, the pictures never land inside the next menu, and
+        piped input (`brandcoach chat < answers.txt`) does not end before they are written."""
+        await self.core.handle(inbound, self._show)
+        left = await self.core.follow_ups.drain(FOLLOW_UP_WAIT, user=(self.platform, self.user.user_id))
+        if left:
+            log.warning("the terminal goes on without %d follow-up(s) still running (they print when done)", left)
+        held, self._held = self._held, None
+        if held is not None:
+            self._write(self.show([held]))  # next to where its answer is typed
 
     async def send(self, user_id: str, messages: list[Outbound], skip: int = 0) -> None:
         """Unprompted messages (rendered by the core), each one part (the terminal never fails part-way)."""

@@ -388,6 +388,9 @@ def _one(step: Step, values: list[str], names: dict[str, list[str]], piece: str,
     exact = [v for v in values if short in names[v]]
     if len(exact) == 1:
         return exact[0], False
+    # A risky option (a tactic the reputation guard warns about) is taken only when named: a word that merely
+    # looks like one of its names ('Bali' / 'balas balik') is asked about, never stored as that tactic.
+    values = [v for v in values if v not in step.warn_options]
     prefixed = [v for v in values if len(short) >= 3 and any(n.startswith(short) for n in names[v])]
     if len(prefixed) == 1:
         return prefixed[0], False

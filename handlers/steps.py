@@ -642,7 +642,7 @@ def _sentence(step: Step, values: list[str], names: dict[str, list[str]], text: 
             others.append(value)
     taken = [v for v in order if state[v][0]]
     left = [v for v in order if not state[v][0]]
-    if step.kind == "multi" and said_all and (excepted or not taken):
+    if step.kind == "multi" and said_all and (excepted or not taken and _all_alone(text)):
         taken = [v for v in values if v not in step.exclusive and v not in left]
     if step.kind == "multi" and taken and taken[0] not in step.exclusive:
         taken = [v for v in taken if v not in step.exclusive]  # 'a podcast and a blog, no social media yet'
@@ -653,6 +653,24 @@ def _sentence(step: Step, values: list[str], names: dict[str, list[str]], text: 
     if state[taken[0]][1] == state[taken[1]][1]:
         return None  # 'penyanyi sekaligus pejabat': two in one clause
     return Reading(taken[:1], False, tuple(left), tuple(taken[1:]), tuple(others))
+
+
+def _all_alone(text: str) -> bool:
+    """'semuanya aja kak', 'all of them please', 'saya mau semua': the 'all' word is the selection itself, with
+    only fillers, politeness and 'I want' words around it; 'kue enak buat semua orang medan' names no option."""
+    tokens = [t for t in L.stream(text) if t not in (L.HARD, L.SOFT)]
+    table = {tuple(p.split()): True for p in L.words("all")}
+    around = L.words("fillers") | L.reading("polite") | L.words("sentence") | L.words("yes")
+    i, said = 0, False
+    while i < len(tokens):
+        hit = L.longest(tokens, i, table)
+        if hit is not None:
+            i, said = i + hit[0], True
+            continue
+        if tokens[i] not in around:
+            return False
+        i += 1
+    return said
 
 
 def _read_pieces(step: Step, values: list[str], names: dict[str, list[str]], text: str,

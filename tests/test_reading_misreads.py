@@ -39,3 +39,39 @@ def test_a_risky_option_named_in_full_is_still_taken(core: Core) -> None:
             for label in shown[v]:
                 found = reading(core, step.id, label)
                 assert found is not None and found.picked == [v], (step.id, label, found)
+
+
+MULTI = [s for s in S.all_steps() if s.kind == "multi" and not S.numeric_values(s)]
+
+
+@pytest.mark.parametrize("text", [
+    "kue enak dan halal buat semua org medan", "pengen semua orang tahu produk saya",
+    "konten buat semua kalangan", "I want everyone to know me, all over town", "all day every day I bake",
+    "bisa dinikmati semua umur", "sa jual buat semua warga kampung", "semua org bilang kue sa enak",
+    "gue pengen semua temen2 kenal brand gue", "for all the moms out there",
+])
+def test_all_inside_a_sentence_about_something_else_ticks_nothing(core: Core, text: str) -> None:
+    for step in MULTI:
+        found = reading(core, step.id, text)
+        everything = [v for v in step.options if v not in step.exclusive]
+        assert found is None or found.picked != everything, (step.id, text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "semua", "semuanya", "semuanya aja kak", "all of them", "all of them please", "saya mau semua",
+    "semua nya boleh", "all of them tbh", "everything", "pilih semua aja deh",
+])
+def test_all_as_the_selection_ticks_every_option(core: Core, text: str) -> None:
+    for step in MULTI:
+        found = reading(core, step.id, text)
+        assert found is not None and found.picked == [v for v in step.options if v not in step.exclusive], (step.id, text)
+
+
+def test_all_but_one_ticks_the_rest(core: Core) -> None:
+    for step in MULTI:
+        first = next(v for v in step.options if v not in step.exclusive)
+        label = labels(core, step.id)[first]
+        for word, but in (("semua", "kecuali"), ("all of them", "except"), ("everything", "but not")):
+            found = reading(core, step.id, f"{word} {but} {label[0] if but == 'kecuali' else label[1]}")
+            assert found is not None and first not in found.picked and found.picked, (step.id, word, found)
+            assert set(found.picked) == {v for v in step.options if v not in step.exclusive} - {first}

@@ -303,13 +303,15 @@ async def build_due_nudges(db: str) -> dict[int, tuple[int, int]]:
     return due
 
 
-def nudge_ref(call: Call) -> tuple[int, int] | None:
-    """(nudge id, slot) from a nudge message's snooze buttons (n:<id>:<slot hex>:h)."""
+def nudge_refs(call: Call) -> list[tuple[int, int]]:
+    """(nudge id, slot) of each nudge a message carries, from its snooze buttons (n:<id>:<slot hex>:h): the nudges
+    due together for one user share a message."""
+    out = []
     for _label, data in call.buttons:
         parts = data.split(":")
-        if parts[0] == "n" and len(parts) == 4:
-            return int(parts[1]), int(parts[2], 16)
-    return None
+        if parts[0] == "n" and len(parts) == 4 and parts[3] == "h":
+            out.append((int(parts[1]), int(parts[2], 16)))
+    return out
 
 
 def handled(db: str, due: dict[int, tuple[int, int]]) -> dict[int, tuple[int, int, Any]]:
@@ -342,7 +344,7 @@ async def test_sigkill_telegram_bot_during_nudge_dispatch(tmp_path: Path) -> Non
 
                 async def intercept(call: Call, k: int = k, drop: bool = drop, killed: asyncio.Event = killed,
                                     seen: list[int] = seen, bot: BotProcess = bot) -> bool:
-                    if killed.is_set() or call.method != "sendmessage" or nudge_ref(call) is None:
+                    if killed.is_set() or call.method != "sendmessage" or not nudge_refs(call):
                         return False
                     seen[0] += 1
                     if seen[0] < k:
@@ -371,15 +373,15 @@ async def test_sigkill_telegram_bot_during_nudge_dispatch(tmp_path: Path) -> Non
     finally:
         tg.intercept = None
         await tg.stop()
-    delivered = Counter(ref for c in tg.calls if c.method == "sendmessage" and (ref := nudge_ref(c)) is not None
-                        and c.status == 200)
+    delivered = Counter(ref for c in tg.calls if c.method == "sendmessage" and c.status == 200
+                        for ref in nudge_refs(c))
     assert delivered and max(delivered.values()) == 1, [r for r, n in delivered.items() if n > 1]
     rows = handled(db, due)
     lost = 0
     for nid, (chat, slot) in due.items():
         sent_count, skipped, _ = rows[nid]
         copies = delivered.get((nid, slot), 0)
-        to_chat = [c for c in tg.calls if c.method == "sendmessage" and nudge_ref(c) == (nid, slot)]
+        to_chat = [c for c in tg.calls if c.method == "sendmessage" and (nid, slot) in nudge_refs(c)]
         assert all(c.chat_id == chat for c in to_chat)
         if sent_count == 1:
             assert skipped == 0 and copies == 1, (nid, copies)  # marked sent: delivered exactly once

@@ -15,6 +15,12 @@ still the occurrence it read, claimed by it or by nobody, under its token; other
 alone. So a stale copy can neither claim a nudge another worker holds nor move a sent row back to the occurrence
 just sent.
 
+One delivery per user: the nudges due for one user in a batch are sent together, through one send_to call, so the
+channel shows them as one message with the buttons of each where they fit (bot/compose.py), else as few as it can.
+Each nudge is still claimed, fenced and closed on its own; all of a delivery close together (sent, or delivery
+unknown), are released together (retry later, unreachable), and parts of it that reached the user before a failure
+are recorded on each of them with the delivery's fingerprint, so that the same delivery goes again without them.
+
 Quiet hours: a catch-up or a retry that falls inside them is deferred to their end, and its lateness is then
 measured from that deferred time (sched_at is moved there): it is sent once at the end of the quiet hours,
 however long the downtime before it was.
@@ -69,6 +75,14 @@ class TickStats:
 def fingerprint(message: Outbound) -> int:
     """A short fingerprint of a rendered nudge (what its delivered parts belong to), stable across processes."""
     return zlib.crc32(message.text.encode("utf-8")) & 0x7FFFFFFF
+
+
+def fingerprint_of(messages: list[Outbound]) -> int:
+    """The fingerprint of one delivery's messages (what its delivered parts belong to): a single nudge's is its own
+    `fingerprint` (as recorded before nudges were sent together), several nudges' covers each text in order."""
+    if len(messages) == 1:
+        return fingerprint(messages[0])
+    return zlib.crc32("\x1e".join(m.text for m in messages).encode("utf-8")) & 0x7FFFFFFF
 
 
 def wave_order(rows: list[Due]) -> list[Due]:
@@ -195,20 +209,25 @@ class Dispatcher:
         return await self.store.advance(due, sent_at=sent_at, slot=slot, sched=sched, skipped=skipped)
 
     async def _deliver_all(self, rows: list[Due], stats: TickStats) -> None:
-        queue: asyncio.Queue[Due] = asyncio.Queue()
+        """Deliver a batch: one unit of work per user (their nudges due together go as one delivery), users in wave
+        order (by their earliest nudge)."""
+        queue: asyncio.Queue[list[Due]] = asyncio.Queue()
+        users: dict[tuple[str, str], list[Due]] = {}
         for row in wave_order(rows):
-            queue.put_nowait(row)
+            users.setdefault((row.platform, row.platform_user_id), []).append(row)
+        for group in users.values():
+            queue.put_nowait(group)
 
         async def worker() -> None:
             while not queue.empty() and not self.stopping:
-                due = queue.get_nowait()
+                group = queue.get_nowait()
                 try:
-                    await self.deliver(due, stats)
+                    await self.deliver_together(group, stats)
                 except Exception as exc:  # a bug must not stop the other deliveries
-                    log.exception("nudge %s failed unexpectedly", due.nudge.id)
+                    log.exception("nudges %s failed unexpectedly", [d.nudge.id for d in group])
                     stats.errors.append(repr(exc))
 
-        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(rows)))))
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(users)))))
 
     async def render(self, due: Due) -> Outbound:
         """The nudge's message in the user's language (and register), from their plan."""
@@ -234,9 +253,14 @@ class Dispatcher:
 
     async def deliver(self, due: Due, stats: TickStats) -> None:
         """Claim, send, mark sent; or skip (too late), pause (unreachable), retry later (anything else)."""
+        await self.deliver_together([due], stats)
+
+    async def _ready(self, due: Due, stats: TickStats) -> Outbound | None:
+        """The nudge's message if it is to be sent now; None when it was skipped (too late), deferred (quiet hours)
+        or could not be rendered (retried in an hour)."""
         n = due.nudge
         if not await self._catch_up(due, stats):
-            return
+            return None
         # A catch-up or a retry can fall inside quiet hours even when the schedule did not: wait for their end.
         quiet_end = S.to_ts(S.apply_quiet(self.core.clock.now(), S.zone(due.tz), due.quiet_start, due.quiet_end))
         if quiet_end > self.now():
@@ -244,56 +268,103 @@ class Dispatcher:
             # hours (sched_at moves there too), so downtime or retries before them cannot make it "too late".
             if await self.store.revise(due, due_at=quiet_end, sched_at=quiet_end):
                 stats.deferred += 1
-            return
+            return None
         try:
-            message = await self.render(due)
+            return await self.render(due)
         except Exception as exc:
             log.exception("nudge %s could not be rendered", n.id)
             stats.errors.append(repr(exc))
             if await self.store.revise(due, due_at=self.now() + 3600):
                 stats.retried += 1
+            return None
+
+    async def deliver_together(self, dues: list[Due], stats: TickStats) -> None:
+        """One user's nudges due in this tick (grace window and quiet hours checked for each), sent as one delivery
+        so that the channel shows them as one message with each one's buttons where it can (bot/compose.py).
+
+        A delivery that failed for now after some of its parts reached the user recorded those parts on each of its
+        nudges, with the fingerprint of the whole delivery: those nudges go again together, as they were, and the
+        parts the user has are left out (so no part twice, none lost). When they no longer are what was sent (one was
+        changed or closed meanwhile) they go with the others, whole, as a single nudge whose text changed does."""
+        ready = [(due, message) for due in sorted(dues, key=lambda d: d.nudge.id)
+                 if (message := await self._ready(due, stats)) is not None]
+        resumed: dict[int, list[tuple[Due, Outbound]]] = {}
+        for due, message in ready:
+            if due.nudge.parts_sent and due.nudge.parts_of is not None:
+                resumed.setdefault(due.nudge.parts_of, []).append((due, message))
+        fresh = list(ready)
+        for printed, items in resumed.items():
+            if fingerprint_of([m for _, m in items]) == printed:
+                await self._send(items, stats)
+                taken = {id(due) for due, _ in items}
+                fresh = [(due, message) for due, message in fresh if id(due) not in taken]
+        if not fresh:
             return
-        assert n.due_at is not None
+        if dues[0].platform in self.core.channels:
+            await self._send(fresh, stats)
+            return
+        # A channel that declared nothing it can show gets each message as it is (none combined): one delivery each,
+        # so that a failure holds back no more than its own nudge.
+        for item in fresh:
+            await self._send([item], stats)
+
+    async def _send(self, items: list[tuple[Due, Outbound]], stats: TickStats) -> None:
+        """Claim the nudges, send them in one delivery (one send_to call), close or release them all together."""
+        first = items[0][0]
+        platform, address = first.platform, first.platform_user_id
         # The first send's slot is taken before the claim: a claimed nudge never waits in the limiter, so a crash
         # leaves few claimed-but-unsent nudges. The adapter paces every further attempt (re-sends) itself.
-        await self.core.limiter.acquire(due.platform, due.platform_user_id, NUDGE)
-        if not await self.store.claim(due, self.now()):
-            return  # changed meanwhile, or our reservation ran out and another worker took it over
-        # A send that failed for now after some parts of a long message went out continues after them (same text).
-        printed = fingerprint(message)
-        skip = n.parts_sent if n.parts_of == printed else 0
+        await self.core.limiter.acquire(platform, address, NUDGE)
+        now = self.now()
+        # a nudge changed meanwhile, or our reservation ran out and another worker took it over, is left out
+        claimed = [(due, message) for due, message in items if await self.store.claim(due, now)]
+        if not claimed:
+            return
+        messages = [message for _, message in claimed]
+        # A send that failed for now after some parts went out continues after them (the same delivery).
+        printed = fingerprint_of(messages)
+        skip = min(due.nudge.parts_sent if due.nudge.parts_of == printed else 0 for due, _ in claimed)
         try:
-            with slot_taken(due.platform, due.platform_user_id):
-                await self.core.send_to(due.platform, due.platform_user_id, [message], skip)
+            with slot_taken(platform, address):
+                await self.core.send_to(platform, address, messages, skip)
         except UserUnreachable:
             # The user blocked the bot / closed DMs: reachable=0 parks all their nudges (out of the due index)
             # until they write again.
-            await self.core.unreachable(due.platform, due.platform_user_id)
-            await self.store.release(due, n.due_at)
-            stats.unreachable += 1
+            await self.core.unreachable(platform, address)
+            for due, _ in claimed:
+                assert due.nudge.due_at is not None
+                await self.store.release(due, due.nudge.due_at)
+                stats.unreachable += 1
             return
         except DeliveryUnknown as exc:
-            # The request went out and no answer came back: the user may have it. Never sent again.
-            log.warning("nudge %s to %s: delivery unknown (%s), not sent again", n.id, due.platform, exc)
-            await self._move_on(due, sent_at=None)
-            if message.source:
-                await self.store.log_idea(n.user_id, message.source, self.now())
-            stats.unknown += 1
+            # The request went out and no answer came back: the user may have them. Never sent again.
+            log.warning("nudges %s to %s: delivery unknown (%s), not sent again", [d.nudge.id for d, _ in claimed],
+                        platform, exc)
+            for due, message in claimed:
+                await self._move_on(due, sent_at=None)
+                if message.source:
+                    await self.store.log_idea(due.nudge.user_id, message.source, self.now())
+                stats.unknown += 1
             return
         except RetryLater as exc:
-            self.core.limiter.pause(due.platform, exc.after)
+            self.core.limiter.pause(platform, exc.after)
             parts = (exc.delivered, printed) if exc.delivered > skip else None  # new parts reached the user
-            await self.store.release(due, self.now() + max(1, int(exc.after + 0.999)), parts=parts)
-            stats.retried += 1
+            for due, _ in claimed:
+                await self.store.release(due, self.now() + max(1, int(exc.after + 0.999)), parts=parts)
+                stats.retried += 1
             return
         except Exception as exc:
-            backoff = min(3600, 60 * 2 ** min(n.attempts, 6))
-            log.warning("nudge %s to %s failed (%r): retry in %ss", n.id, due.platform, exc, backoff)
-            await self.store.release(due, self.now() + backoff)
-            stats.retried += 1
+            for due, _ in claimed:
+                backoff = min(3600, 60 * 2 ** min(due.nudge.attempts, 6))
+                log.warning("nudge %s to %s failed (%r): retry in %ss", due.nudge.id, platform, exc, backoff)
+                await self.store.release(due, self.now() + backoff)
+                stats.retried += 1
             return
-        await self._move_on(due, sent_at=self.now())
-        metrics.nudge_sent(self.now() - (n.sched_at or n.due_at))  # lateness after its scheduled time
-        if message.source:
-            await self.store.log_idea(n.user_id, message.source, self.now())
-        stats.sent += 1
+        for due, message in claimed:
+            await self._move_on(due, sent_at=self.now())
+            n = due.nudge
+            assert n.due_at is not None
+            metrics.nudge_sent(self.now() - (n.sched_at or n.due_at))  # lateness after its scheduled time
+            if message.source:
+                await self.store.log_idea(n.user_id, message.source, self.now())
+            stats.sent += 1

@@ -505,6 +505,8 @@ def _yes_or_no(text: str) -> bool | None:
     """A yes or no in the message, or in its first clause ('Sama sekali tidak. Sebagai pejabat publik, ...')."""
     said = L.yes_no(text)
     if said is None:
+        said = L.yes_no(reputation.respell(fold(text)))  # 'gk lah kak': chat spellings written out
+    if said is None:
         first = L.clauses(text)
         said = L.yes_no(" ".join(first[0])) if len(first) > 1 else None
     return said

@@ -75,3 +75,39 @@ def test_all_but_one_ticks_the_rest(core: Core) -> None:
             found = reading(core, step.id, f"{word} {but} {label[0] if but == 'kecuali' else label[1]}")
             assert found is not None and first not in found.picked and found.picked, (step.id, word, found)
             assert set(found.picked) == {v for v in step.options if v not in step.exclusive} - {first}
+
+
+def option_called(step_id: str, name: str) -> str:
+    """The option of a step that content/lexicon.toml's aliases call `name` (tests follow the content)."""
+    found = [v for v, names in L.aliases(step_id).items() if name in names]
+    assert len(found) == 1, (step_id, name, found)
+    return found[0]
+
+
+@pytest.mark.parametrize("text", [
+    "Menanggapi dengan santun", "jawab santai aja, ga baper", "santuy aja kak", "tanggapi dengan kepala dingin",
+    "sa jawab baik baik", "I'd reply politely", "keep calm and respond calmly", "ramah aja kak",
+])
+def test_a_calm_reply_in_everyday_words_is_calm(core: Core, text: str) -> None:
+    found = reading(core, "criticism", text)
+    assert found is not None and found.picked == [option_called("criticism", "tenang")], (text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "Saya tidak akan membalas dengan keras; saya akan menanggapi dengan santun",
+    "gak mau balas keras, mending tanggapi santai",
+    "I won't hit back hard, I'd reply politely",
+    "tidak membalas dengan keras tapi dengan kepala dingin",
+])
+def test_a_negated_clause_and_a_positive_one_are_both_read(core: Core, text: str) -> None:
+    found = reading(core, "criticism", text)
+    assert found is not None and found.picked == [option_called("criticism", "tenang")], (text, found)
+    assert found.left == (option_called("criticism", "keras"),)
+
+
+@pytest.mark.parametrize("text", ["gk lah kak", "ga lah", "ndak lah mas", "engga dong", "tra mau kak", "nope never",
+                                  "gak lah, positif aja"])
+def test_a_chat_no_to_a_yes_no_step_is_its_no_option(core: Core, text: str) -> None:
+    for step_id, (_, no) in ((s.id, L.yes_no_options(s.id)) for s in S.all_steps() if L.yes_no_options(s.id)):
+        found = reading(core, step_id, text)
+        assert found is not None and found.picked == [no], (step_id, text, found)

@@ -1,6 +1,8 @@
 """The brand-planning questionnaire: ask, validate, store, move on; /skip, /back, /edit, summary."""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from bot.actions import Action, action
@@ -419,6 +421,10 @@ async def on_text(ctx: Context) -> None:
         return
     text = ctx.inbound.text
     offered = step.asks_name and _name_offer(flow) is not None
+    if step.kind in ("text", "list") and not step.asks_name:
+        if await _dismissal_turn(ctx, flow, answers, step, text):
+            return
+        text = _past_hedge(text)
     if not offered and await _meta_turn(ctx, flow, answers, step, text):
         return
     if not offered and await _typed_button(ctx, flow, answers, step, text):
@@ -447,7 +453,66 @@ async def on_text(ctx: Context) -> None:
     understood = None
     if step.kind == "list" and V.read_list(S.clean_text(text)).prose:  # read from prose: show what was understood
         understood = ctx.t("list.understood", count=len(value), items=_numbered(value))
-    await store(ctx, flow, answers, step, value, typed=as_typed(text, value), hold_with=understood)
+    await store(ctx, flow, answers, step, value, typed=as_typed(ctx.inbound.text, value), hold_with=understood)
+
+
+_HEDGE_BREAK = re.compile(r"[,;:.!?…]+\s*|\s+[-–—]+\s+")
+
+
+def dismisses(text: str) -> bool:
+    """A message that is only 'never mind', 'no', 'sure', 'whatever' ('gpp kak', 'boleh kak', 'ga usah deh',
+    'terserah', 'nope'): yes, no, keep and skip words with politeness and fillers around them ([words] and
+    [reading].polite in content/lexicon.toml). To a question that asks for text it answers nothing, so it is never
+    stored as the answer ('Pesaing: gpp')."""
+    tokens = [t for clause in L.clauses(text) for t in clause]
+    if not tokens:
+        return False
+    known = _dismissal_words()
+    at = 0
+    while at < len(tokens):
+        size = next((k for k in range(min(4, len(tokens) - at), 0, -1) if " ".join(tokens[at:at + k]) in known), 0)
+        if not size:
+            return False
+        at += size
+    return True
+
+
+@lru_cache(maxsize=1)
+def _dismissal_words() -> frozenset[str]:
+    """The words of dismisses, read as a message is read ('nggak papa' as 'tidak papa')."""
+    lists = L.words("yes") | L.words("no") | L.words("keep") | L.words("skip") | L.reading("polite") \
+        | L.words("fillers")
+    return frozenset(" ".join(t for clause in L.clauses(w) for t in clause) for w in lists) - {""}
+
+
+def _past_hedge(text: str) -> str:
+    """'tra tau, mungkin kades lama' -> 'mungkin kades lama': a 'don't know' or 'never mind' before the real answer
+    is no skip; the answer after it is kept. The text unchanged when nothing but the hedge was said."""
+    rest = text
+    while (m := _HEDGE_BREAK.search(rest)) is not None:
+        head = rest[:m.start()]
+        plain = " ".join(w for w in head.split() if L.fold(w) not in L.reading("also"))  # 'nggak tau juga'
+        if not plain.strip() or not (dismisses(plain) or L.meta_reply(plain) == "skip"):
+            break
+        rest = rest[m.end():]
+    return rest if rest != text and V.has_words(rest) else text
+
+
+async def _dismissal_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
+    """'gpp kak', 'boleh kak', 'terserah' to a question that asks for text: an optional question is skipped (and
+    that is said back), an answered one keeps its answer, a required one is said to be needed; True when handled."""
+    if not dismisses(text):
+        return False
+    if step.id in answers:
+        if L.yes_no(text) is False:
+            return False  # 'ubah', 'ganti' to an answered question: not a keep
+        ctx.say("q.understood", answer=_short(format_answer(ctx, step, answers[step.id])))
+        await advance(ctx, flow, answers, step.id)
+        return True
+    if not step.required:
+        ctx.say("q.understood", answer=ctx.t("common.skipped"))
+    await skip_current(ctx, flow, answers, step)
+    return True
 
 
 def _numbered(items: list[str]) -> str:

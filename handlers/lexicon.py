@@ -37,6 +37,9 @@ SCHEMA = schema.Table({
     "yes_no": schema.Field(schema.MapOf(schema.Field(schema.Table({
         "yes": schema.Field(str, required=True), "no": schema.Field(str, required=True),
     })), key_pattern=_ID)),
+    "becoming": schema.Field(schema.MapOf(schema.Field(schema.Table({
+        "words": _LIST, "options": schema.Field(schema.MapOf(schema.Field(str)), required=True),
+    })), key_pattern=_ID)),
     "others": schema.Field(schema.MapOf(schema.Field(schema.Table({
         "steps": schema.Field(schema.ListOf(str), required=True, pattern=_ID), "names": _LIST,
     })), key_pattern=_ID)),
@@ -121,6 +124,11 @@ def _step_findings(data: dict[str, Any], steps: dict[str, list[str]]) -> list[sc
             continue
         found += [(f"yes_no.{step}.{side}", f"{pair[side]!r} is not an option of step {step!r}")
                   for side in ("yes", "no") if pair[side] not in steps[step]]
+    for step, how in data.get("becoming", {}).items():
+        if unknown_step(f"becoming.{step}", step):
+            continue
+        found += [(f"becoming.{step}.options", f"{o!r} is not an option of step {step!r}")
+                  for pair in how["options"].items() for o in pair if o not in steps[step]]
     for thing, other in data.get("others", {}).items():
         for i, step in enumerate(other["steps"]):
             if unknown_step(f"others.{thing}.steps[{i}]", step):
@@ -207,6 +215,16 @@ def yes_no_options(step_id: str) -> tuple[str, str] | None:
     """(option for yes, option for no) of a choice step that is a yes/no question, else None."""
     found = _data().get("yes_no", {}).get(step_id)
     return (found["yes"], found["no"]) if found else None
+
+
+@lru_cache(maxsize=None)
+def becoming(step_id: str) -> tuple[frozenset[str], dict[str, str]]:
+    """([becoming.<step>]) the folded words that say someone wants to become something ('calon', 'mau jadi'), and
+    {option: the option it is then}: who wants to become an official is a candidate, not an official yet."""
+    found = _data().get("becoming", {}).get(step_id)
+    if not found:
+        return frozenset(), {}
+    return frozenset(fold(w) for w in found["words"]), dict(found["options"])
 
 
 @lru_cache(maxsize=None)

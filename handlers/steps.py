@@ -569,6 +569,8 @@ def _sentence_table(step: Step, values: list[str], names: dict[str, list[str]]) 
             words = tuple(phrase.split())
             if words and (len(words) == 1 or words not in table):
                 table[words] = ({"negation": "neg"}.get(kind, kind), phrase)  # a mark wins a tie ('belum', 'tidak')
+    for phrase in L.becoming(step.id)[0]:
+        table.setdefault(tuple(phrase.split()), ("becoming", phrase))  # 'calon' stays a name where it is one
     return table
 
 
@@ -615,7 +617,7 @@ def _sentence(step: Step, values: list[str], names: dict[str, list[str]], text: 
     [reading].clause words); one right after a clause's last option leaves that clause's options out; 'kecuali'
     carries over a comma followed by another option. On a single-choice step, options named in different clauses
     pick the first (the others are said as not taken); several in one clause are unclear."""
-    events = _events(_sentence_table(step, values, names), text)
+    events = _becoming(step, _events(_sentence_table(step, values, names), text))
     state: dict[str, tuple[bool, int]] = {}  # option -> (taken, clause)
     order: list[str] = []
     others: list[str] = []
@@ -655,6 +657,25 @@ def _sentence(step: Step, values: list[str], names: dict[str, list[str]], text: 
     if state[taken[0]][1] == state[taken[1]][1]:
         return None  # 'penyanyi sekaligus pejabat': two in one clause
     return Reading(taken[:1], False, tuple(left), tuple(taken[1:]), tuple(others))
+
+
+def _becoming(step: Step, events: list[Event]) -> list[Event]:
+    """An option named after a 'becoming' word of its clause ('mau jadi kepala desa', 'calon bupati', 'running for
+    mayor': [becoming.<step>]) is the option it turns into: an official-to-be is a candidate."""
+    turns = L.becoming(step.id)[1]
+    if not turns:
+        return events
+    out: list[Event] = []
+    wants = False
+    for at, kind, value, where in events:
+        if kind in ("hard", "soft"):
+            wants = False
+        elif kind == "becoming" or kind == "opt" and value in turns.values():
+            wants = True
+        if kind == "opt" and wants:
+            value = turns.get(value, value)
+        out.append((at, kind, value, where))
+    return out
 
 
 def _all_alone(text: str) -> bool:

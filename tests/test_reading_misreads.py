@@ -111,3 +111,40 @@ def test_a_chat_no_to_a_yes_no_step_is_its_no_option(core: Core, text: str) -> N
     for step_id, (_, no) in ((s.id, L.yes_no_options(s.id)) for s in S.all_steps() if L.yes_no_options(s.id)):
         found = reading(core, step_id, text)
         assert found is not None and found.picked == [no], (step_id, text, found)
+
+
+BECOMING = [(s.id, *L.becoming(s.id)) for s in S.all_steps() if L.becoming(s.id)[1]]
+
+
+def test_the_content_says_who_becomes_what() -> None:
+    assert BECOMING, "no [becoming.<step>] in content/lexicon.toml: the candidate tests would prove nothing"
+
+
+@pytest.mark.parametrize("lead", ["sa {w} {a}", "Saya {w} {a} tahun depan", "gue pengen banget, {w} {a}"])
+def test_wanting_to_become_an_office_is_the_candidate_option(core: Core, lead: str) -> None:
+    for step_id, words, turns in BECOMING:
+        for now, then in turns.items():
+            for alias in L.aliases(step_id)[now]:
+                for word in sorted(words):
+                    found = reading(core, step_id, lead.format(w=word, a=alias))
+                    assert found is not None and found.picked == [then], (lead, word, alias, found)
+                found = reading(core, step_id, f"saya {alias}")
+                assert found is not None and found.picked == [now], (alias, found)
+
+
+@pytest.mark.parametrize("text", [
+    "sa mau jadi kepala desa, calon kades", "nyalon kades", "mau maju pilkades tahun depan", "saya caleg dprd",
+    "I'm running for mayor", "I want to become a mayor", "calon bupati 2029",
+])
+def test_a_candidate_in_everyday_words(core: Core, text: str) -> None:
+    found = reading(core, "role", text)
+    assert found is not None and found.picked == [option_called("role", "caleg")] and not found.extra, (text, found)
+
+
+@pytest.mark.parametrize("text", [
+    "Saya pensiunan pejabat Pemprov DIY, sekarang ingin menjadi pembicara/narasumber",
+    "saya pembicara publik", "I'm a keynote speaker", "mantan PNS, sekarang jadi narasumber seminar",
+])
+def test_a_speaker_is_the_role_content_gives_speakers(core: Core, text: str) -> None:
+    found = reading(core, "role", text)
+    assert found is not None and found.picked == [option_called("role", "pembicara")], (text, found)

@@ -353,6 +353,8 @@ def _token_hit(typed: str, known: str) -> bool:
         return True
     if typed.isdigit() or known.isdigit():
         return False
+    if len(typed) >= 4 and typed[-1] == typed[-2] and typed[:-1] == known:
+        return True  # 'lakuu', 'bisaa': a last letter typed twice
     if len(typed) >= 3 and known.startswith(typed):
         return True
     if len(typed) >= 4 and known.endswith(typed):
@@ -728,20 +730,24 @@ def closest_options(step: Step, answers: dict[str, Any], text: str, labels: Labe
     typed = fold(text)
     if not typed:
         return []
-    tokens = typed.split()
-    near: dict[tuple[str, str], bool] = {}  # (typed word, word of a name): the same pairs recur across names
+    skip = L.words("fillers") | L.reading("polite") | L.words("sentence")  # 'biar lakuu kak': 'lakuu' is the answer
+    tokens = [t for t in typed.split() if t not in skip] or typed.split()
+    typed = " ".join(tokens)
+    near: dict[tuple[str, str], float] = {}  # (typed word, word of a name): the same pairs recur across names
 
-    def hit(t: str, w: str) -> bool:
+    def hit(t: str, w: str) -> float:
+        """1 for the word, a prefix or a small typo of it; less for a merely similar word ('lakuu' is 'laku'
+        before it is 'kanal')."""
         found = near.get((t, w))
         if found is None:
-            found = near[t, w] = _token_hit(t, w) or _similar(t, w, 0.7)
+            found = near[t, w] = 1.0 if _token_hit(t, w) else 0.75 if _similar(t, w, 0.7) else 0.0
         return found
 
     def score(v: str) -> float:
         best = 0.0
         for name in names[v]:
             words = name.split()
-            overlap = sum(any(hit(t, w) for w in words) for t in tokens) / len(tokens)
+            overlap = sum(max(hit(t, w) for w in words) for t in tokens) / len(tokens)
             best = max(best, overlap)
             whole = SequenceMatcher(None, typed, name)
             if whole.real_quick_ratio() > best and whole.quick_ratio() > best:  # upper bounds of ratio()

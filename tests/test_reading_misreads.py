@@ -9,7 +9,7 @@ import pytest
 from bot.core import Core
 from handlers import lexicon as L
 from handlers import steps as S
-from test_reading import labels, reading
+from test_reading import labels, picked, reading
 
 RISKY = [s for s in S.all_steps() if s.warn_options]
 
@@ -148,3 +148,27 @@ def test_a_candidate_in_everyday_words(core: Core, text: str) -> None:
 def test_a_speaker_is_the_role_content_gives_speakers(core: Core, text: str) -> None:
     found = reading(core, "role", text)
     assert found is not None and found.picked == [option_called("role", "pembicara")], (text, found)
+
+
+@pytest.mark.parametrize(("step_id", "plain", "texts"), [
+    ("cadence", "tiap hari", ["tiap hr kak", "stiap hari sih kak", "setiap hr", "saban hari lah", "tiap hari dong"]),
+    ("response_time", "setengah hari", ["stgh hari aj kak", "stngh hari", "setengah hari aja"]),
+    ("response_time", "next day", ["Sebisa mungkin di hari yang sama", "same day ideally", "hari itu juga kak",
+                                   "di hari yg sama"]),
+])
+def test_chat_abbreviations_of_an_amount_read_as_its_plain_words(core: Core, step_id: str, plain: str,
+                                                                 texts: list[str]) -> None:
+    meant = picked(core, step_id, plain)
+    assert meant, (step_id, plain)
+    for text in texts:
+        assert picked(core, step_id, text) == meant, (step_id, text)
+
+
+@pytest.mark.parametrize(("plain", "text"), [
+    ("laku", "biar lakuu kak"), ("laris", "biar larisss"), ("dikenal", "supaya dikenall"), ("omzet", "pengen omzett naik"),
+])
+def test_a_goal_with_a_doubled_letter_suggests_that_goal_first(core: Core, plain: str, text: str) -> None:
+    step = S.step_by_id("purposes")
+    assert step is not None
+    meant = option_called(step.id, plain)
+    assert S.closest_options(step, {}, text, labels(core, step.id))[:1] == [meant], text

@@ -257,6 +257,7 @@ async def resume(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
     elif flow.step is None or S.step_by_id(flow.step) is None:
         await advance(ctx, flow, answers, None)
     else:
+        await ctx.expect(None)  # the question shown is what the next message answers (not /check's draft)
         ask(ctx, flow, answers)
 
 
@@ -264,6 +265,7 @@ async def reprompt(ctx: Context) -> None:
     """After a side remark (unknown command, sticker...), repeat the current question if one is open."""
     flow, answers = await load(ctx)
     if flow is not None and flow.status == "active" and not confirming(flow):
+        await ctx.expect(None)  # the question shown is what the next message answers (not /check's draft)
         ask(ctx, flow, answers)
 
 
@@ -709,6 +711,8 @@ def _understood(ctx: Context, step: Step, answers: dict[str, Any], reading: S.Re
         parts.append(ctx.t("q.only_one", extra=ctx.t("common.or").join(shown[v] for v in reading.extra)))
     if reading.others:
         parts.append(ctx.t("q.not_an_option", names=", ".join(ctx.t(f"other.{o}") for o in reading.others)))
+    if reading.rounded:
+        parts.append(ctx.t("q.rounded"))
     return " ".join(parts)
 
 
@@ -881,6 +885,7 @@ async def skip_current(ctx: Context, flow: Flow, answers: dict[str, Any], step: 
             ctx.refuse("err.not_optional", text=ctx.t("err.needed_example", example=ctx.t(example)))
         else:
             ctx.refuse("err.not_optional")
+        await ctx.expect(None)  # the question shown is what the next message answers (not /check's draft)
         ask(ctx, flow, answers)
         return
     await store(ctx, flow, answers, step, None)
@@ -923,6 +928,7 @@ async def _go_back(ctx: Context, flow: Flow, answers: dict[str, Any]) -> None:
     prev = S.prev_step(answers, flow.step if flow.status == "active" else None)
     if prev is None:
         ctx.refuse("err.first_step")
+        await ctx.expect(None)  # the question shown is what the next message answers (not /check's draft)
         ask(ctx, flow, answers)
         return
     flow.status, flow.step, flow.draft, flow.return_to = "active", prev.id, _preticked(prev, answers), None

@@ -422,7 +422,7 @@ def amounts(text: str, unit: str) -> list[float]:
     """Amounts with a unit in a message, in `unit` ('per_week', 'minutes' or 'hours'): '3x' -> 3, 'tiga kali
     seminggu' -> 3, '2x sehari' -> 14 (per week); '30 menitan' -> 30, 'setengah jam' -> 30, 'sejam' -> 60, '2 jam-an'
     -> 120 (minutes); 'half a day' -> 12 (hours). A bare number has no unit and is not an amount here."""
-    lowered = re.sub(r"(\d)[,.](\d)", r"\1.\2", text.lower())
+    lowered = re.sub(r"(\d)[,.](\d)", r"\1.\2", _REDUPLICATED.sub(r"\1", text.lower()))  # 'kira2' is no 2
     lowered = _GLUED.sub(r"\1 \2", re.sub(r"[-/]", " ", lowered))
     out: list[float] = []
     for clause in re.split(r"[,;!?\n]+|\.(?!\d)", lowered):

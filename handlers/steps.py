@@ -325,6 +325,7 @@ class Reading:
     left: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
+    rounded: bool = False  # an amount between two options was taken to the nearest ('4x seminggu' -> 3 or 5)
 
 
 def numeric_values(step: Step) -> bool:
@@ -524,21 +525,21 @@ def _negates(folded: str) -> bool:
 
 def _measured(step: Step, values: list[str], text: str) -> Reading | None:
     """An amount with a unit on a step whose options are amounts ('sa bisa 3x', '30 menitan', 'sejam'): the option
-    it is, or the one it rounds to ([measures] in content/lexicon.toml); None without one or with two that differ."""
+    it is, or the nearest one (`rounded`: the reply says so); halfway between two, the one [measures] in
+    content/lexicon.toml rounds to ('45 menit' -> 30 when it rounds down). None without one or with two that differ."""
     how = L.measure(step.id)
     if how is None or not values or not all(v.isdigit() for v in values):
         return None
     unit, rounding = how
     options = sorted(int(v) for v in values)
     picked = set()
+    rounded = False
     for amount in L.amounts(text, unit):
-        if rounding == "down":
-            fits = [o for o in options if o <= amount + 1e-9]
-            picked.add(fits[-1] if fits else options[0])
-        else:
-            fits = [o for o in options if o >= amount - 1e-9]
-            picked.add(fits[0] if fits else options[-1])
-    return Reading([str(picked.pop())], False) if len(picked) == 1 else None
+        side = 1 if rounding == "down" else -1
+        best = min(options, key=lambda o: (round(abs(o - amount), 6), side * o))
+        rounded = rounded or abs(best - amount) > 1e-9
+        picked.add(best)
+    return Reading([str(picked.pop())], False, rounded=rounded) if len(picked) == 1 else None
 
 
 _ENDINGS = ("s", "es", "nya", "ku", "mu", "ing", "ed")

@@ -172,3 +172,50 @@ def test_a_goal_with_a_doubled_letter_suggests_that_goal_first(core: Core, plain
     assert step is not None
     meant = option_called(step.id, plain)
     assert S.closest_options(step, {}, text, labels(core, step.id))[:1] == [meant], text
+
+
+MEASURED = [s for s in S.all_steps() if L.measure(s.id) and S.numeric_values(s)]
+_WRITE = {  # how people write an amount of each unit ({n} a number)
+    "per_week": ["{n}x seminggu", "about {n} times a week", "kira2 {n} kali sepekan", "{n} kali per minggu"],
+    "minutes": ["{n} menit sehari", "{n} min a day", "sekitar {n} menitan", "kurleb {n} mnt"],
+    "hours": ["{n} jam", "within {n} hours", "paling lama {n} jam-an", "{n} hrs max"],
+}
+
+
+def test_amounts_go_to_the_nearest_option_and_ties_the_content_way() -> None:
+    assert MEASURED, "no [measures.<step>] on a step with amounts: nothing to test"
+    for step in MEASURED:
+        unit, rounding = L.measure(step.id) or ("", "")
+        options = sorted(int(v) for v in step.options)
+        for low, high in zip(options, options[1:]):
+            for amount in range(low, high + 1):
+                for form in _WRITE[unit]:
+                    text = form.format(n=amount)
+                    found = S._measured(step, list(step.options), text)
+                    if found is None:
+                        continue  # a phrasing this unit does not read: not this test's business
+                    near = low if amount - low < high - amount else high if high - amount < amount - low else \
+                        low if rounding == "down" else high
+                    assert found.picked == [str(near)], (step.id, text, found)
+                    assert found.rounded == (amount not in options), (step.id, text)
+        assert any(S._measured(step, list(step.options), f.format(n=options[0])) for f in _WRITE[unit]), step.id
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_the_reply_says_when_the_amount_was_not_an_option(core: Core, lang: str) -> None:
+    from test_reading import at
+    from nudge_helpers import say
+
+    for step in MEASURED:
+        unit = (L.measure(step.id) or ("", ""))[0]
+        options = sorted(int(v) for v in step.options)
+        between = next(n for n in range(options[0] + 1, options[-1]) if n not in options)
+        user = await at(core, step.id, f"near-{step.id}-{lang}", lang)
+        out = await say(core, user, _WRITE[unit][0].format(n=between))
+        assert out[0].key == "q.understood", (step.id, out[0].text)
+        assert core.catalog.t(lang, "q.rounded") in out[0].text, (step.id, out[0].text)
+        stored = (await core.storage.answers(user.id))[step.id]
+        assert stored in step.options
+        exact = await at(core, step.id, f"exact-{step.id}-{lang}", lang)
+        out = await say(core, exact, _WRITE[unit][0].format(n=options[0]))
+        assert core.catalog.t(lang, "q.rounded") not in out[0].text, (step.id, out[0].text)

@@ -145,6 +145,8 @@ async def cmd_plan(ctx: Context) -> None:
     elif flow is None or flow.status != "done":
         if flow is None:
             ctx.say("plan.not_started")
+        elif flow.status == "confirm" or (flow.step is None and answers):
+            ctx.say("plan.confirm_first", button=ctx.t("btn.confirm"))  # all answered: the summary waits for a yes
         else:
             total = len(S.applicable(answers))
             n, total = S.progress(answers, flow.step) if flow.step else (total, total)

@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot import schema
 from bot.content import content_doc, load_content
+from handlers import lexicon as L
+from handlers import values as V
 from handlers.lexicon import fold
 from handlers.plan import budget, office
 
@@ -260,7 +262,7 @@ def audience_zone(answers: Mapping[str, Any]) -> tuple[str, str] | None:
     if isinstance(asked, str) and asked.strip():
         zone = place_zone(asked)
         if zone:
-            return zone, asked.strip()
+            return zone, place_shown(asked)
     for text in _texts(answers, PLACE_STEPS[1:]):
         for clause in re.split(r"[,;.()\n]+", text):
             m = _CUES.search(fold(clause))
@@ -268,6 +270,23 @@ def audience_zone(answers: Mapping[str, Any]) -> tuple[str, str] | None:
             if m and zone:
                 return zone, m.group(1).title()
     return None
+
+
+# A place's own sentence ends at a line, a semicolon, or a full stop after a word of five letters or more, or before
+# a lowercase word ("Sikka. banyak yang di kebun"); "Kec. Bola", "Jl. Merdeka" go on.
+_PLACE_END = re.compile(r"\n|;|(?<=[^\W\d_]{5})[.!?](?:\s|$)|[.!?]\s+(?=[a-z])|\s+[-–—]\s+")
+
+
+def place_shown(text: str) -> str:
+    """A typed place as a plan sentence says it ('pukul 19:00 di {place}'): its first sentence, without the
+    prepositions before it ('di Desa Hokor, Kec. Bola, Sikka. banyak yang di kebun' -> 'Desa Hokor, Kec. Bola,
+    Sikka'), so the sentence never reads 'di di ...' nor runs on into what was said after the place."""
+    place = _PLACE_END.split(text.strip(), maxsplit=1)[0].strip(" ,.;:!?-–—")
+    prepositions = {fold(w) for w in L.clean("prepositions")}
+    words = V.clean_value(place).split()  # 'mostly in London', 'iya kak di Kupang'
+    while len(words) > 1 and fold(words[0]) in prepositions:
+        words = V.clean_value(" ".join(words[1:])).split()
+    return " ".join(words) or text.strip()
 
 
 # ---- days ------------------------------------------------------------------------------------------------------

@@ -4,11 +4,13 @@ BRANDCOACH_DRAW_WORKERS sets the pool's size (default 0: the drawing thread). Wh
 card and PDF are now ~40 ms of CPU (bench/pictures.py), and a worker process costs far more memory than it saves
 time. bench/pictures.py --chats 100 --workers 1,0 (one run): 100 confirms at once had every card and PDF within
 8.7 s either way, the bot and its worker peaking at 106 + 88 = 194 MB, the bot drawing in its thread at 145 MB;
-at 1,000 confirms (a run on a loaded machine) 156 + 89 = 244 MB against 160 MB. A worker has its own interpreter,
-modules and heap, and multiprocessing's resource tracker besides. The cost: while a burst is drawn, the drawing
-shares the GIL with everyone's replies (fontTools and fpdf2 are pure Python; Pillow's encoding runs outside it):
-with 40 plans drawn at once the event loop ran late by p99 21 ms, max 79 ms (3 and 5 ms with the worker), and the
-plan's text of 100 confirms at once came at p99 2.8 s instead of 1.8 s (`--stall`, `--chats`).
+at 1,000 confirms (--chats 1000, one run each) 145 + 89 = 234 MB against 185 MB, but the last pictures came after
+96 s with the worker against 165 s in the thread (the drawing then shares one core with the bot's own work). A
+worker has its own interpreter, modules and heap, and multiprocessing's resource tracker besides. The cost:
+while a burst is drawn, the drawing shares the GIL with everyone's replies (fontTools and fpdf2 are pure Python;
+Pillow's encoding runs outside it): with 40 plans drawn at once the event loop ran late by p99 21 ms, max 79 ms
+(3 and 5 ms with the worker), and the plan's text of 100 confirms at once came at p99 2.8 s instead of 1.8 s
+(`--stall`, `--chats`).
 
 A deployment with memory to spare and bursts to absorb sets BRANDCOACH_DRAW_WORKERS=1 (or more): the pool starts
 on first use (spawned, so it shares nothing with the bot's threads), falls back to the thread where processes

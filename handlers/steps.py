@@ -724,6 +724,20 @@ def match_options(step: Step, answers: dict[str, Any], text: str, labels: Labels
     return reading.picked if reading and reading.picked else None
 
 
+def _named(step: Step, values: list[str], names: dict[str, list[str]], text: str) -> list[str]:
+    """The options a sentence names by name, none negated in its clause, in order of mention."""
+    out: list[str] = []
+    neg = False
+    for _, kind, value, _ in _events(_sentence_table(step, values, names), text):
+        if kind in ("hard", "soft"):
+            neg = False
+        elif kind in ("neg", "except"):
+            neg = True
+        elif kind == "opt" and not neg and value not in out:
+            out.append(value)
+    return out
+
+
 def closest_options(step: Step, answers: dict[str, Any], text: str, labels: Labels, limit: int = 3) -> list[str]:
     """The options nearest to an unreadable answer (best first; empty when nothing is near)."""
     values = [v for v, _ in options_for(step, answers)]
@@ -731,6 +745,9 @@ def closest_options(step: Step, answers: dict[str, Any], text: str, labels: Labe
     typed = fold(text)
     if not typed:
         return []
+    named = _named(step, values, names, text)
+    if len(named) > 1:
+        return named[:limit]  # 'I reply kindly or ignore trolls': two named in one clause, so which one?
     skip = L.words("fillers") | L.reading("polite") | L.words("sentence")  # 'biar lakuu kak': 'lakuu' is the answer
     tokens = [t for t in typed.split() if t not in skip] or typed.split()
     typed = " ".join(tokens)

@@ -219,3 +219,18 @@ async def test_the_reply_says_when_the_amount_was_not_an_option(core: Core, lang
         exact = await at(core, step.id, f"exact-{step.id}-{lang}", lang)
         out = await say(core, exact, _WRITE[unit][0].format(n=options[0]))
         assert core.catalog.t(lang, "q.rounded") not in out[0].text, (step.id, out[0].text)
+
+
+@pytest.mark.parametrize(("step_id", "text", "both"), [
+    ("criticism", "I'd never argue, I reply kindly or ignore trolls", ("kindly", "ignore")),
+    ("criticism", "tergantung, bisa aku cuekin atau aku jawab baik baik", ("cuekin", "baik baik")),
+    ("criticism", "sa biasa cuekin ato blokir akunnya", ("cuekin", "blokir")),
+    ("role", "penyanyi sekaligus pejabat", ("penyanyi", "pejabat")),
+])
+def test_two_options_in_one_clause_are_both_offered(core: Core, step_id: str, text: str,
+                                                    both: tuple[str, str]) -> None:
+    step = S.step_by_id(step_id)
+    assert step is not None
+    assert reading(core, step_id, text) is None or not reading(core, step_id, text).picked  # type: ignore[union-attr]
+    offered = S.closest_options(step, {}, text, labels(core, step_id))
+    assert set(offered[:2]) == {option_called(step_id, n) for n in both}, (text, offered)

@@ -22,6 +22,8 @@ from bot import schema
 from bot.schema import placeholders
 from bot.content import load_content
 from handlers import hashtags, reputation
+from handlers import lexicon as L
+from handlers import values as V
 
 Tr = Callable[..., str]
 ANY = "*"
@@ -218,13 +220,26 @@ def _is_quiet(event: str, words: Sequence[str]) -> bool:
     return any(re.search(r"(?<!\w)" + re.escape(w) + r"(?:nya|an|s)?(?!\w)", low) for w in words)
 
 
+def _event(part: str) -> str:
+    """One typed event as a plan sentence names it ('saat {event}'): without a yes or fillers before it ('iya sa
+    datang ke pesta' -> 'datang ke pesta'), an activity in lowercase ('Mengisi pengajian' -> 'mengisi pengajian');
+    a name stays as typed ('Pasar Minggu')."""
+    words = V.clean_value(part.strip(" -•")).split()
+    lead = L.words("yes") | L.words("fillers")
+    while len(words) > 1 and L.fold(words[0]) in lead:
+        words = words[1:]
+    if len(words) > 1 and words[0][:1].isupper() and words[0][1:].islower() and words[1][:1].islower():
+        words[0] = words[0].lower()
+    return " ".join(words)
+
+
 def offline_events(answers: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """The offline answer split into events: (those fit to share, those where nobody promotes: funerals, worship,
     and the role's own: a candidate at a school)."""
     raw = str(answers.get("offline") or "").strip()
     if not raw:
         return [], []
-    parts = [p.strip(" -•") for p in re.split(r"[,;/\n]|\s(?:dan|and|serta|&)\s", raw) if p.strip(" -•")]
+    parts = [e for p in re.split(r"[,;/\n]|\s(?:dan|and|serta|&)\s", raw) if (e := _event(p))]
     words = _quiet_words(answers.get("role"))
     quiet = [p for p in parts if _is_quiet(p, words)]
     return [p for p in parts if p not in quiet], quiet

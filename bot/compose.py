@@ -299,6 +299,17 @@ def _merge(group: list[Outbound]) -> Outbound:
                        (m.source for m in group if m.source), ""))
 
 
+def _one_message(msg: Outbound, how: Presentation, caps: Capabilities, t: Translate) -> Presentation:
+    """Numbered lines instead of buttons or a list for a message whose text is over what a message with buttons holds
+    (`choices_text_max`: the summary before the plan), when text and lines fit one message: one message per turn
+    (a channel paced at one message per few seconds to a user, issue 24), answered by typing a number, which the
+    stored menu reads on any worker and after a restart."""
+    if how not in ("buttons", "list") or not caps.choices_text_max or len(msg.text) <= caps.choices_text_max:
+        return how
+    lines, _ = numbered(msg, t)
+    return "numbered" if len(lines.text) <= caps.max_text else how
+
+
 def combine(replies: Sequence[Outbound], caps: Capabilities, tapped: bool = False) -> list[Outbound]:
     """The replies as few messages as the channel allows, in order (see the module's docstring). `tapped`: the turn
     answers a tap (a refusal then shows as the tap's notice where the channel has notices)."""
@@ -340,7 +351,7 @@ def render(replies: Sequence[Outbound], caps: Capabilities, t: Translate, *, tap
     reads the stored menu), else its choices are numbered too. `pages_at`: the page a question's list was on (by
     its step), to show it again there (a tick on page 2 is seen on page 2)."""
     messages = combine(unedited(replies, caps), caps, tapped)
-    hows = [present(m, caps) for m in messages]
+    hows = [_one_message(m, present(m, caps), caps, t) for m in messages]
     paged = [i for i, (m, how) in enumerate(zip(messages, hows)) if how == "list" and pages(len(m.choices), caps) > 1]
     last_menu = max((i for i, m in enumerate(messages) if m.choices), default=-1)
     if paged and (paged[-1] != last_menu or "numbered" in hows or len(paged) > 1):

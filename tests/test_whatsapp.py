@@ -158,11 +158,10 @@ async def play(chat: Chat, script: list[tuple[str, Any]]) -> None:
             await chat.tap(done, f"d:{step}")
         else:
             await chat.say(",".join(str(number_of(q, chat.t(f"opt.{step}.{o}"))) for o in action[1]))
-        # one message per message or tap; two only where the turn's text is over the 1,024 characters a message
-        # with buttons holds (the summary before the plan): its text, then its ending with the buttons
+        # one message per message or tap, the summary before the plan too (over the 1,024 characters a message with
+        # buttons holds: its choices are numbered lines in it)
         turn = chat.turns[-1]
-        long = len(turn) == 2 and turn[-1].type == "interactive" and sum(len(c.text) for c in turn) > 1024
-        assert len(turn) <= 1 or long, [c.text[:80] for c in turn]
+        assert len(turn) <= 1, [c.text[:80] for c in turn]
 
 
 # -- the webhook -----------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from handlers import lexicon as L
 from handlers import playbook, reputation
+from handlers import values as V
 from handlers.plan import budget, office, posting
 from handlers.plan.rules import holds, present
 from bot.content import load_content
@@ -53,6 +55,7 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
     schedule = schedule or Schedule()
     tactics = risky_tactics(steps, answers)
     out: dict[str, Any] = {"warned": bool(tactics), "tactics": tactics, "held_back": reputation.held_back(answers)}
+    out["replies_self"] = replies_self(answers.get("team_replier"))
     typed = [s for s in steps.values() if s.warn and s.kind in ("text", "list") and present(answers.get(s.id))]
     if typed:  # a way to get noticed that the guard warns about is not listed as the strategy
         out["noticed_risky"] = any(courts_controversy(s, answers.get(s.id)) for s in typed)
@@ -96,6 +99,20 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
                    content_fit=fit.get("fit", fit["posts"]), content_kept=answer_text(labels, fit["kept"], t),
                    content_dropped=answer_text(labels, fit["dropped"], t))
     return out
+
+
+def replies_self(typed: Any) -> bool:
+    """The answer to who replies names the user ('gue sendiri lah', 'saya sendiri', 'me', 'aku'): the plan then
+    says she replies herself, never 'check your team's work'. The words are the team step's 'alone' aliases and the
+    owner words of content/lexicon.toml."""
+    if not isinstance(typed, str):
+        return False
+    words = [w for w in L.fold(V.clean_value(typed)).split() if w not in L.words("fillers") | L.reading("polite")]
+    if not words:
+        return False
+    owners = {L.fold(w) for w in L.clean("owners")}
+    alone = set(L.aliases("team").get("alone", ()))
+    return " ".join(words) in alone or all(w in owners or w in alone for w in words)
 
 
 def _days(days: tuple[int, ...], t: Tr) -> str:

@@ -20,7 +20,8 @@ CALCS = ("minutes", "create", "interact", "reply_count", "reply_times", "reply_a
          "posts", "posts_text", "post_time", "post_zone", "post_why", "posts_custom", "posts_weekdays",
          # handlers/playbook.py: the main purpose's playbook, the role's point 9, offline advice, hashtags per platform
          "playbook_head", "playbook", "playbook_note", "stake", "offline_promo", "offline_open", "offline_quiet",
-         "hashtag_lines", "role_purposes", "offline_split")
+         "hashtag_lines", "role_purposes", "offline_split",
+         "replies_self")  # the one who replies, named in the team_replier answer, is the user ('gue sendiri')
 # Computed lists a `cycle` may walk instead of an answer, with the step whose option labels they show.
 CYCLE_CALCS = {"kept_formats": "formats"}
 # Computed lists an `each` line may walk, with the catalog key each item shows as ("": the item's own text).

@@ -122,7 +122,9 @@ def _topic_lead(tokens: Sequence[_Token], i: int, j: int, item: bool) -> int:
     start = at
     glued = False
     while at < j:
-        k = _match(tokens, at, j, topics)
+        # a topic phrase ends at a colon or comma: 'pilar: Konten saya...' is the topic 'pilar', not 'pilar konten'
+        end = next((x + 1 for x in range(at, j) if tokens[x].brk), j)
+        k = _match(tokens, at, end, topics)
         if k:
             at += k
             if tokens[at - 1].brk:

@@ -176,6 +176,14 @@ def test_real_values_are_left_as_they_are() -> None:
         assert list(V.read_list("\n".join(ITEMS[lang])).items) == ITEMS[lang]
 
 
+def test_a_topic_label_before_a_value_that_starts_with_a_topic_word_goes() -> None:
+    """Found by the property below: 'pilar: Konten saya...' kept its label (the phrase 'pilar konten' was read across
+    the colon)."""
+    for lead in ("pilar: ", "Tema: ", "target: ", "visi saya: "):
+        for value in ("Konten saya harus bermanfaat bagi warga desa", "Target pasar anak muda", "Tema lokal Sikka"):
+            assert V.clean_value(lead + value) == value, lead + value
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.sampled_from(["id", "en"]).flatmap(lambda lang: typed_text(lang, name=False)))
 def test_a_typed_answer_is_stored_as_the_value_meant(pair: tuple[str, str]) -> None:

@@ -224,6 +224,17 @@ def clean_value(text: str, *, name: bool = False) -> str:
     return _strip(text.strip(), strict=name)
 
 
+def without_relative_tail(text: str) -> str:
+    """A who-answer without a clause that repeats the question after it ('Putri saya, Ibu Ratna, yang membalas
+    komentar.' -> 'Putri saya, Ibu Ratna'), so a plan sentence that names the person reads once; the text unchanged
+    when nothing comes before such a clause."""
+    tokens = _tokens(text)
+    for n in range(1, len(tokens)):
+        if tokens[n - 1].brk and text[tokens[n - 1].end - 1] == "," and tokens[n].folded in _RELATIVE:
+            return text[:tokens[n - 1].end].rstrip(_FINAL)
+    return text
+
+
 def has_words(text: str) -> bool:
     """Letters or digits: an emoji-only answer has none."""
     return any(c.isalnum() for c in text)

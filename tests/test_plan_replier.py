@@ -35,3 +35,14 @@ def test_she_replies_herself(replier: str) -> None:
 def test_a_team_member_replies(replier: str) -> None:
     keys = _keys(replier)
     assert "plan.replier_team" in keys and "plan.replier_self" not in keys
+
+
+@pytest.mark.parametrize("typed, named", [
+    ("Putri saya, Ibu Ratna, yang membalas komentar.", "Putri saya, Ibu Ratna"),
+    ("my daughter, who handles the comments", "my daughter"),
+    ("Mas Rudi, yang bales DM sama komen", "Mas Rudi"),
+    ("admin saya yang rajin", "admin saya yang rajin"),
+])
+def test_the_team_line_names_the_person_once(typed: str, named: str) -> None:
+    lines = [line for line in lines_of(_answers(typed), marker) if line.startswith("plan.replier_team|")]
+    assert len(lines) == 1 and f"('team_replier', {named!r})" in lines[0]

@@ -204,6 +204,8 @@ def build_sections(plan: PlanRules, steps: tuple[Step, ...], answers: Mapping[st
     calcs = computed(plan, by_id, answers, t, schedule)
     answers = reputation.usable_answers(answers)  # a pillar that is itself a risky tactic is not scheduled
     values = {s.id: answer_text(s, answers[s.id], t) for s in steps if present(answers.get(s.id))}
+    if isinstance(values.get("team_replier"), str):  # 'Putri saya, Ibu Ratna, yang membalas komentar.'
+        values["team_replier"] = V.without_relative_tail(values["team_replier"])
     seen: set[str] = set()
     sections = []
     for rule in plan.sections:

@@ -497,7 +497,7 @@ def _past_hedge(text: str) -> str:
         if not plain.strip() or not (dismisses(plain) or L.meta_reply(plain) == "skip"):
             break
         rest = rest[m.end():]
-    return rest if rest != text and V.has_words(rest) else text
+    return rest if rest != text and V.clean_value(rest) and not dismisses(rest) else text
 
 
 async def _dismissal_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:

@@ -65,3 +65,24 @@ async def test_a_real_answer_is_stored_whole(core: Core, text: str) -> None:
     await say(core, user, text)
     value = (await core.storage.answers(user.id))[OPTIONAL.id]
     assert value is not None and len(value.split()) >= len(text.split()) - 1
+
+
+ADVICE = ["Mohon saran dari Bapak/Ibu", "minta saran kak", "ada saran?", "any advice?", "kasih ide dong kak",
+          "Mohon sarannya, Pak", "What do you suggest?"]
+
+
+@pytest.mark.parametrize("text", ADVICE)
+async def test_a_request_for_advice_is_never_the_answer(core: Core, text: str) -> None:
+    """'Cara supaya lebih dikenal: Mohon saran dari Bapak/Ibu' was in a plan: a request is no answer."""
+    user = await at(core, OPTIONAL.id, f"advice-{text}", "id")
+    await say(core, user, text)
+    assert (await core.storage.answers(user.id))[OPTIONAL.id] is None
+    user = await at(core, GOAL.id, f"advice-req-{text}", "id")
+    out = await say(core, user, text)
+    assert GOAL.id not in await core.storage.answers(user.id) and "err.not_optional" in keys(out)
+
+
+async def test_an_answer_after_the_word_advice_is_kept(core: Core) -> None:
+    user = await at(core, OPTIONAL.id, "advice-kept", "id")
+    await say(core, user, "saran saya: rajin posting tiap pagi")
+    assert (await core.storage.answers(user.id))[OPTIONAL.id] == "rajin posting tiap pagi"

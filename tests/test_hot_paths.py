@@ -38,22 +38,30 @@ def test_longest_is_the_scan_of_every_phrase(tokens: list[str], phrases: dict[tu
 
 
 def closest_plain(step: S.Step, answers: dict[str, Any], text: str, labels: S.Labels) -> list[str]:
-    """steps.closest_options as it was: every ratio computed."""
+    """steps.closest_options without its shortcuts: every word pair judged again, every ratio computed (the same
+    reading: two options named in one clause are offered as they are; fillers and politeness dropped first; a word,
+    its prefix or a small typo of it counts 1, a merely similar word 0.75)."""
     values = [v for v, _ in S.options_for(step, answers)]
     names = S._names(step, values, labels)
     typed = L.fold(text)
     if not typed:
         return []
-    tokens = typed.split()
+    named = S._named(step, values, names, text)
+    if len(named) > 1:
+        return named[:3]
+    skip = L.words("fillers") | L.reading("polite") | L.words("sentence")
+    tokens = [t for t in typed.split() if t not in skip] or typed.split()
+    typed = " ".join(tokens)
+
+    def hit(t: str, w: str) -> float:
+        return 1.0 if S._token_hit(t, w) else 0.75 if SequenceMatcher(None, t, w).ratio() >= 0.7 else 0.0
 
     def score(v: str) -> float:
         best = 0.0
         for name in names[v]:
-            ratio = SequenceMatcher(None, typed, name).ratio()
             words = name.split()
-            overlap = sum(any(S._token_hit(t, w) or SequenceMatcher(None, t, w).ratio() >= 0.7 for w in words)
-                          for t in tokens) / len(tokens)
-            best = max(best, ratio, overlap)
+            overlap = sum(max(hit(t, w) for w in words) for t in tokens) / len(tokens)
+            best = max(best, overlap, SequenceMatcher(None, typed, name).ratio())
         return best
 
     scored = sorted(((score(v), i, v) for i, v in enumerate(values)), key=lambda x: (-x[0], x[1]))

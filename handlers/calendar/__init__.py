@@ -60,7 +60,7 @@ async def load(ctx: Context) -> tuple[dict[str, Any], CalendarSettings, date]:
     answers = await ctx.storage.answers(ctx.user.id)
     store = NudgeStore(ctx.storage)
     settings = await store.get_settings(ctx.user.id)
-    tz = settings.tz if settings else S.DEFAULT_ZONE
+    tz = settings.tz if settings else M.first_zone(answers)
     reply, days, times = await M.own_schedule(ctx.storage, ctx.user.id)  # the reminders the user set themselves
     series = {"post": (times or [], days or []), **({"respond": (reply, [])} if reply else {})}
     flow = ctx.flow

@@ -335,13 +335,13 @@ def _clear(clock: str, replies: Sequence[str], reply_minutes: int) -> str:
 def decide(answers: Mapping[str, Any], zone: str | None = None, on: date | None = None,
            own_days: Sequence[int] | None = None, own_times: Sequence[str] | None = None,
            plan: Mapping[str, Any] | None = None) -> Posting:
-    """The posting schedule for these answers in the user's zone (default WIB) on the day `on` (for the zones'
-    offsets): the user's own reminder days and times (own_days, own_times) win; otherwise the cadence (fewer when
-    the creating minutes pay for fewer), the audience's routine in the audience's zone, the waking and office
-    hours, and the reply rounds decide it."""
+    """The posting schedule for these answers in the user's zone (none chosen: provisional_zone, else WIB) on the
+    day `on` (for the zones' offsets): the user's own reminder days and times (own_days, own_times) win;
+    otherwise the cadence (fewer when the creating minutes pay for fewer), the audience's routine in the audience's
+    zone, the waking and office hours, and the reply rounds decide it."""
     plan = plan if plan is not None else load_content("plan")
     data, _ = content()
-    zone = zone or DEFAULT_ZONE
+    zone = zone or provisional_zone(answers) or DEFAULT_ZONE
     on = on or REFERENCE_DAY
     posts, asked, days = posts_wanted(answers, plan)
     hours = office.of_answers(answers)
@@ -391,6 +391,15 @@ def decide(answers: Mapping[str, Any], zone: str | None = None, on: date | None 
 # ---- how it reads ----------------------------------------------------------------------------------------------
 
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def provisional_zone(answers: Mapping[str, Any]) -> str | None:
+    """The zone to use while the user has chosen none: that of the Indonesian place the answers name for the
+    audience (a village head's "Desa Hokor, Kec. Bola, Sikka" is WITA), so the plan and the first reminders are not
+    in WIB until the time-zone question is answered. None when no Indonesian place with a known zone is named (a
+    zone abroad says where the audience is, not the user)."""
+    where = audience_zone(answers)
+    return where[0] if where and where[0] in ZONE_NAMES else None
 
 
 def zone_label(zone: str) -> str:

@@ -565,10 +565,12 @@ async def cmd_progress(ctx: Context) -> None:
 
 # -- registration ---------------------------------------------------------------------
 
-def zone_choices(ctx: Context, back: bool = True) -> list[Choice]:
-    """WIB / WITA / WIT buttons, one to type any zone, and optionally back to the reminders menu."""
-    choices = [Choice(A.ZonePick("WIB"), ctx.t("rem.btn_wib")), Choice(A.ZonePick("WITA"), ctx.t("rem.btn_wita")),
-               Choice(A.ZonePick("WIT"), ctx.t("rem.btn_wit")), Choice(A.ZoneType(), ctx.t("rem.btn_type"))]
+def zone_choices(ctx: Context, back: bool = True, first: str | None = None) -> list[Choice]:
+    """WIB / WITA / WIT buttons (the one labelled `first`, a guessed zone, leading), one to type any zone, and
+    optionally back to the reminders menu."""
+    zones = sorted(("WIB", "WITA", "WIT"), key=lambda z: z != first)
+    choices = [Choice(A.ZonePick(z), ctx.t(f"rem.btn_{z.lower()}")) for z in zones]
+    choices.append(Choice(A.ZoneType(), ctx.t("rem.btn_type")))
     return choices + [Choice(A.RemindersMenu(), ctx.t("rem.btn_back"))] if back else choices
 
 
@@ -578,8 +580,13 @@ async def ask_first_zone(ctx: Context, sent: PlanSent) -> bool | None:
     if not sent.confirmed or await _store(ctx).get_settings(ctx.user.id) is not None:
         return None
     await ctx.expect(W.FirstZone())  # a typed place or zone ("jakarta", "aku di Maumere", "Asia/Tokyo") answers it too
-    text = f'{ctx.t("rem.first_zone")}\n{ctx.t("zone.until_chosen", zone=_zone_label(S.DEFAULT_ZONE))}'
-    ctx.say("rem.first_zone", text=text, expects="choice", choices=zone_choices(ctx, back=False))
+    answers = await ctx.storage.answers(ctx.user.id)
+    guess, where = PO.provisional_zone(answers), PO.audience_zone(answers)
+    until = (ctx.t("zone.until_guessed", zone=_zone_label(guess), place=where[1]) if guess and where
+             else ctx.t("zone.until_chosen", zone=_zone_label(S.DEFAULT_ZONE)))
+    text = f'{ctx.t("rem.first_zone")}\n{until}'
+    first = PO.ZONE_NAMES.get(guess) if guess else None
+    ctx.say("rem.first_zone", text=text, expects="choice", choices=zone_choices(ctx, back=False, first=first))
     return True
 
 

@@ -48,9 +48,14 @@ async def posting_of(storage: Storage, user_id: int, answers: dict[str, Any]) ->
     """The user's one posting schedule (handlers/plan/posting.py): their own post reminder days and times, else the
     plan's, in their zone today. The plan, card, calendar and /progress all read this."""
     settings = await NudgeStore(storage).get_settings(user_id)
-    tz = settings.tz if settings else S.DEFAULT_ZONE
+    tz = settings.tz if settings else first_zone(answers)
     _, days, times = await own_schedule(storage, user_id)
     return P.decide(answers, tz, today(storage, tz), days, times)
+
+
+def first_zone(answers: dict[str, Any]) -> str:
+    """The zone a user's settings start with before they choose one: the place the answers name, else WIB."""
+    return P.provisional_zone(answers) or S.DEFAULT_ZONE
 
 
 def today(storage: Storage, tz: str) -> date:
@@ -67,12 +72,12 @@ async def ensure_defaults(storage: Storage, user_id: int, *, refresh: bool = Fal
     store = NudgeStore(storage)
     created = False
     settings = await store.get_settings(user_id)
-    if settings is None:
-        await store.create_settings(user_id, S.DEFAULT_ZONE)
+    answers = await storage.answers(user_id)
+    if settings is None:  # a zone the user chose is kept; until then the one their answers' place is in
+        await store.create_settings(user_id, first_zone(answers))
         settings = await store.get_settings(user_id)
         created = True
     assert settings is not None
-    answers = await storage.answers(user_id)
     now = storage.clock.now()
     existing = {n.kind: n for n in await store.series(user_id)}
     on = today(storage, settings.tz)

@@ -208,13 +208,20 @@ def _statistical(words: list[str]) -> float:
 
 
 _LOAN_PHRASE = re.compile(r"(?<![\w&])(?:" + "|".join(re.escape(p) for p in LOAN_PHRASES) + r")(?![\w&])", re.I)
+_INTRO = frozenset({"i'm", "im", "i", "my", "we're", "our"})  # a first item opening "I'm Maya" introduces someone
 _LIST_SPLIT = re.compile(r"[,;\n•]+|\s-\s")
 
 
 def _is_list(text: str) -> bool:
-    """A list answer ('review produk, tutorial makeup, daily outfit'): short items, no sentence among them."""
+    """A list answer ('review produk, tutorial makeup, daily outfit'): short items, no sentence among them (an item
+    with two words of English sentences, or a first item that opens with "I'm"/"my" after at most a greeting,
+    "Hi! I'm Maya, Maya Yoga Bali", is a sentence: an introduction is no list of loanwords; "me time, self love" is)."""
     items = [i.strip() for i in _LIST_SPLIT.split(text) if i.strip()]
-    return len(items) >= 2 and all(len(i.split()) <= 5 for i in items)
+    if len(items) < 2 or any(len(i.split()) > 5 for i in items):
+        return False
+    words = [[w for w, _ in _split_words(i)] for i in items]
+    opens = bool(words[0]) and any(w in _INTRO for w in words[0][:2])
+    return not opens and all(sum(w in EN_SENTENCE for w in item) < 2 for item in words)
 
 
 def _clear_english(words: list[str], en: float, idn: float) -> bool:

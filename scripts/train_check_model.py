@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from handlers.understand.model import MODEL_FILE, features  # noqa: E402
-from handlers.understand.risk import CAPS, risk_names  # noqa: E402
+from handlers.understand.risk import learned_risk_names  # noqa: E402
 from handlers.understand.text import words  # noqa: E402
 
 TRAIN = ("check_dev.tsv", "check_dev2.tsv", "check_dev3.tsv", "check_dev4.tsv")
@@ -50,7 +50,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "handlers" / "understand" / MODEL_FILE))
     args = ap.parse_args()
     rows = [r for p in args.data.split(",") for r in load(Path(p))]
-    risks = [r for r in risk_names() if r != CAPS]
+    risks = learned_risk_names()
     vec = TfidfVectorizer(analyzer=analyse, min_df=MIN_DF, sublinear_tf=True)
     x = vec.fit_transform([d for _, d in rows])
     coef, intercept = [], []

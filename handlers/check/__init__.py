@@ -37,7 +37,7 @@ def review_text(ctx: Context, r: Review, answers: dict[str, Any]) -> str:
         lines.append(ctx.t(f"check.verdict_{severity}"))
     for f in r.findings:
         lines.append(ctx.t("check.finding", risk=ctx.t(f"check.risk.{f.risk}"), quote=_short(f.quote),
-                           fix=ctx.t(f"check.fix.{f.risk}")))
+                           fix=ctx.t(f"check.fix_for.{f.fix}" if f.fix else f"check.fix.{f.risk}")))
     if severity in ("stop", "rethink"):
         lines.append(ctx.t("check.fame"))
     elif not r.findings:
@@ -147,6 +147,8 @@ def check() -> list[schema.Issue]:
              for k in TEXTS]
     texts += [schema.Text(f"check.{kind}.{name}", f"risks.{name}") for name in doc.data.get("risks", {})
               for kind in ("risk", "fix")]
+    texts += [schema.Text(f"check.fix_for.{fix}", f"risks.{name}.rules") for name, risk in doc.data.get("risks", {}).items()
+              for fix in sorted({rule["fix"] for rule in risk.get("rules", ()) if rule.get("fix")})]
     return out + schema.text_issues(doc, texts, catalog_entries_by_language())
 
 

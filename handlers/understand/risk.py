@@ -51,6 +51,7 @@ class Finding:
     risk: str
     severity: str
     quote: str
+    fix: str = ""      # the rule's own safer way ([[risks.<name>.rules]].fix, a check.fix_for.<fix> text); "": the risk's
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class _Rule:
     all: tuple[str, ...]
     scope: str           # "sentence" | "draft"
     quote: str
+    fix: str = ""        # a safer way for what this rule found ("scarcity"), "": the risk's general one
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def rules() -> Rules:
     concepts = {name: tuple(x for p in phrases for x in parse_phrase(p, groups))
                 for name, phrases in data.get("concepts", {}).items()}
     risks = tuple(_Risk(name, r.get("severity", "rethink"), bool(r.get("education", False)), tuple(r.get("unless", ())),
-                        tuple(_Rule(tuple(rule["all"]), rule.get("scope", "sentence"), rule.get("quote", rule["all"][-1]))
+                        tuple(_Rule(tuple(rule["all"]), rule.get("scope", "sentence"), rule.get("quote", rule["all"][-1]),
+                                          rule.get("fix", ""))
                               for rule in r.get("rules", ())))
                   for name, r in data.get("risks", {}).items())
     neg = shared.get("negation", {})
@@ -196,7 +199,7 @@ def assess(text: str, only: Sequence[str] | None = None, learned: bool = True) -
             live.setdefault(h.concept, []).append(h)
     units = _units(text, ws)
     teaching = "education" in live
-    by_rule: dict[str, Hit] = {}
+    by_rule: dict[str, tuple[Hit, str]] = {}
     for risk in r.risks:
         if (only is not None and risk.name not in only) or (risk.education and teaching):
             continue
@@ -205,7 +208,7 @@ def assess(text: str, only: Sequence[str] | None = None, learned: bool = True) -
         for rule in risk.rules:
             quoted = _fires(rule, live, units, text)
             if quoted is not None:
-                by_rule[risk.name] = quoted
+                by_rule[risk.name] = (quoted, rule.fix)
                 break
     learned_model = _model.model() if learned and r.thresholds is not None else None
     scores = learned_model.scores(ws) if learned_model is not None else {}
@@ -215,14 +218,14 @@ def assess(text: str, only: Sequence[str] | None = None, learned: bool = True) -
             continue
         p = scores.get(risk.name)
         if risk.name in by_rule:
-            quoted = by_rule[risk.name]
+            quoted, fix = by_rule[risk.name]
             if p is not None and r.thresholds is not None and learned_model is not None and p < r.thresholds[0]:
                 # a long harmless caption dilutes one risky sentence: the model's say is the larger of the draft's
                 # and that sentence's
                 a, b = next(((a, b) for a, b in units if a <= quoted.first < b), (0, len(ws)))
                 p = max(p, learned_model.scores(list(ws[a:b])).get(risk.name, p))
             if p is None or r.thresholds is None or p >= r.thresholds[0]:
-                out.append(Finding(risk.name, risk.severity, text[quoted.start:quoted.end].strip()))
+                out.append(Finding(risk.name, risk.severity, text[quoted.start:quoted.end].strip(), fix))
         elif p is not None and r.thresholds is not None and p >= r.thresholds[1] and learned_model is not None \
                 and not (risk.education and teaching) and not any(c in live for c in risk.unless):
             word = learned_model.evidence(ws, risk.name)
@@ -265,6 +268,13 @@ def risk_names() -> list[str]:
     return [r.name for r in rules().risks] + [CAPS]
 
 
+def learned_risk_names() -> list[str]:
+    """The risks the learned model judges: all but the all-caps check and [model].rules_only (a risk with no
+    labelled drafts to learn from yet is judged by its rules alone)."""
+    only = set(load_content("check").get("model", {}).get("rules_only", ()))
+    return [r.name for r in rules().risks if r.name not in only]
+
+
 def severity_of(name: str) -> str:
     r = rules()
     return next((x.severity for x in r.risks if x.name == name), r.caps_severity)
@@ -287,11 +297,13 @@ RISK_SCHEMA = {
             "all": schema.Field(schema.ListOf(str), required=True),
             "scope": schema.Field(str, choices=("sentence", "draft")),
             "quote": schema.Field(str),
+            "fix": schema.Field(str, pattern=_NAME),
         }))),
     })), key_pattern=_NAME), required=True),
     "model": schema.Field(schema.Table({"with_rule": schema.Field(float, required=True, min=0, max=1),
                                         "alone": schema.Field(float, required=True, min=0, max=1),
-                                        "needs": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME))})),
+                                        "needs": schema.Field(schema.MapOf(_WORDS, key_pattern=_NAME)),
+                                        "rules_only": _WORDS})),
     "caps": schema.Field(schema.Table({"min_words": schema.Field(int, min=2),
                                        "min_share": schema.Field(float, min=0, max=1),
                                        "severity": schema.Field(str, choices=SEVERITIES)})),
@@ -316,6 +328,8 @@ def risk_findings(data: dict[str, Any]) -> list[schema.Finding]:
               data.get("model", {}).get("needs", {}).items() for c in cs if c not in concepts]
     found += [(f"model.needs.{risk}", f"{risk!r} is not a risk") for risk in data.get("model", {}).get("needs", {})
               if risk not in data.get("risks", {})]
+    found += [("model.rules_only", f"{r!r} is not a risk") for r in data.get("model", {}).get("rules_only", ())
+              if r not in data.get("risks", {})]
     found += [(f"matching.{key}", f"{c!r} is not a concept") for key in ("never_negated", "units")
               for c in data.get("matching", {}).get(key, ()) if c not in concepts]
     for name, risk in data.get("risks", {}).items():

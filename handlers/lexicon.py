@@ -12,7 +12,8 @@ from bot import schema
 from bot.content import content_doc, load_content
 from handlers.reputation import respell
 
-WORD_LISTS = ("yes", "no", "greetings", "help", "sentence", "fillers", "joiners", "keep", "skip", "improve", "all")
+WORD_LISTS = ("yes", "no", "greetings", "help", "sentence", "name_intros", "titles", "fillers",
+               "joiners", "keep", "skip", "improve", "all")
 READING_LISTS = ("negation", "after", "except", "besides", "also", "clause", "loose", "polite", "not_names", "question")
 INTENTS = ("keep", "skip", "confirm", "back")
 UNIT_LISTS = ("times", "minutes", "hours", "days", "per_day", "per_week", "per_month", "articles")
@@ -567,25 +568,93 @@ def pick_label(text: str, labels: list[str]) -> int | None:
     return None
 
 
-_NAME_INTRO = re.compile(
-    r"^\s*(?:hi|hai|halo|hello|hey)?[\s,!]*(?:i'?m|i am|my name is|name'?s|call me|nama saya|namaku|nama aku|"
-    r"nama gue|panggil aku|panggil saya|saya|aku|gue)\s+(.+)$", re.IGNORECASE)
-_NAME_STOP = re.compile(r"[,.;:!?()\n]|\s(?:a|an|and|the|from|who|dari|dan|yang|seorang|sebagai|mau|ingin|and i|ya|kak|"
-                        r"deh|dong|aja|nih)\b", re.IGNORECASE)
+_NAME_STOPS = frozenset({"a", "an", "and", "the", "from", "who", "dari", "dan", "yang", "seorang", "sebagai", "mau",
+                         "ingin", "ya", "kak", "deh", "dong", "aja", "nih"})  # a name ends before these
+_ENDS = ",.;:!?)"
+_CLAUSE_ENDS = ",;:!?"
+
+
+def is_title(word: str) -> bool:
+    """A title written with a name ('Drs.', 'h', 'M.Si.'), or an initial ('W.'), [words].titles."""
+    core = word.strip(_ENDS + "(")
+    if len(core) == 1 and core.isupper() and word.rstrip(_CLAUSE_ENDS).endswith("."):
+        return True
+    return bool(core) and fold(core) in words("titles")
+
+
+def _ends_clause(word: str) -> bool:
+    """A word followed by punctuation that ends a clause: a comma, '!' or '?', or a full stop that is not a title's."""
+    trail = word[len(word.rstrip(_ENDS)):]
+    return any(c in _CLAUSE_ENDS for c in trail) or ("." in trail and not is_title(word))
+
+
+def _intro_at(tokens: list[str], i: int) -> int:
+    """The number of words of a [words].name_intros phrase starting at tokens[i] ('Nama saya'), 0 for none."""
+    table = _phrase_table(words("name_intros"))
+    folded = [fold(t) for t in tokens]
+    for n in range(min(4, len(tokens) - i), 0, -1):
+        if tuple(folded[i:i + n]) in table and not any(_ends_clause(t) for t in tokens[i:i + n - 1]):
+            return n
+    return 0
+
+
+def _lead(tokens: list[str], i: int, kinds: frozenset[str]) -> int:
+    """The end of a run of `kinds` words from tokens[i] that a clause end closes or a name intro follows
+    ('Selamat siang.', 'Halo kak,', 'Bukan.'); i when there is none ('Pak Budi' keeps its 'Pak')."""
+    j = i
+    while j < len(tokens) and fold(tokens[j]) and all(w in kinds for w in fold(tokens[j]).split()):
+        j += 1
+        if _ends_clause(tokens[j - 1]):
+            return j
+    return j if j > i and j < len(tokens) and _intro_at(tokens, j) else i
 
 
 def name_in(text: str) -> str | None:
-    """'I'm Alex, a travel vlogger' -> 'Alex'; 'nama saya Rina dari toko batik' -> 'Rina'; None without an intro."""
-    found = _NAME_INTRO.match(text.strip())
-    if not found:
+    """The name in an introduction, titles kept as typed: 'I'm Alex, a travel vlogger' -> 'Alex'; 'Selamat siang.
+    Nama saya Drs. H. Bambang Suryono, M.Si.' -> 'Drs. H. Bambang Suryono, M.Si.'; 'nama saya Rina dari toko batik'
+    -> 'Rina'. Greetings before it are dropped ('no_then' reads past a no); None without an intro or a greeting, and
+    for more than three words besides titles. After a greeting without an intro, only capitalised words or a handle
+    are a name ('Halo. Mohon bantuannya' has none)."""
+    tokens = text.split()
+    i, dropped = 0, False
+    while i < len(tokens):
+        j = _lead(tokens, i, words("greetings") | words("fillers"))
+        if j == i:
+            break
+        i, dropped = j, True
+    intro = _intro_at(tokens, i)
+    if not intro and not dropped:
         return None
-    rest = found.group(1)
-    stop = _NAME_STOP.search(" " + rest)
-    name = (" " + rest)[: stop.start()].strip() if stop else rest.strip()
-    tokens = name.split()
-    if not tokens or len(tokens) > 3 or not any(c.isalpha() for c in name):
+    i += intro
+    taken: list[str] = []
+    for k in range(i, len(tokens)):
+        word = tokens[k]
+        if taken and _ends_clause(taken[-1]):
+            if "," not in taken[-1] or not is_title(word):
+                break  # 'Bambang Suryono, M.Si.' keeps the titles after its comma; 'Maya, Maya Yoga' stops
+        if fold(word) in _NAME_STOPS and not is_title(word):
+            break
+        taken.append(word)
+    name = " ".join(taken).rstrip(_CLAUSE_ENDS + ")")
+    if taken and not is_title(taken[-1]):
+        name = name.rstrip(".")
+    own = [w for w in taken if not is_title(w)]
+    if not own or len(own) > 3 or not any(c.isalpha() for c in name):
+        return None
+    if not intro and not all(w[0].isupper() or w[0] == "@" for w in own):
         return None
     return name
+
+
+def no_then(text: str) -> str | None:
+    """What follows a leading no ('Bukan. Nama saya Bambang Suryono' -> 'Nama saya Bambang Suryono',
+    'No, it's Maya' -> "it's Maya"); None when the text does not open with a no, or nothing follows it."""
+    tokens = text.split()
+    j = _lead(tokens, 0, words("no") | words("fillers"))
+    if j == 0 or not any(fold(t) in words("no") for t in tokens[:j]):
+        return None
+    rest = " ".join(tokens[j:])
+    return rest if any(c.isalpha() for c in rest) else None
 
 
 def asks(text: str) -> bool:
@@ -613,7 +682,7 @@ def asks_for_help(text: str) -> bool:
 
 def reads_like_sentence(text: str) -> bool:
     """A short answer that reads like a sentence rather than a name (it is confirmed before it is kept)."""
-    tokens = fold(text).split()
+    tokens = fold(" ".join(w for w in text.split() if not is_title(w))).split()  # 'Drs. H. Bambang, M.Si.' is a name
     if text.strip().endswith("?") or len(tokens) >= 6:
         return True
     return len(tokens) >= 3 and sum(t in words("sentence") for t in tokens) >= 1

@@ -445,8 +445,9 @@ async def on_text(ctx: Context) -> None:
         ctx.refuse(problem.key, **dict(problem.params))
         ask(ctx, flow, answers)
         return
-    if step.asks_name and L.reads_like_sentence(value):
-        name = L.name_in(value) or value  # 'I'm Alex, a travel vlogger': offer 'Alex'
+    introduced = L.name_in(value) if step.asks_name else None  # 'Selamat siang. Drs. H. Bambang, M.Si.'
+    if step.asks_name and (L.reads_like_sentence(value) or introduced not in (None, value)):
+        name = introduced or value  # 'I'm Alex, a travel vlogger': offer 'Alex'
         flow.draft = NameOffer(name)
         await ctx.save_flow(flow)
         ctx.say("name.confirm", name=name, expects="choice",
@@ -744,8 +745,14 @@ def _accepts(step: Step, answers: dict[str, Any], text: str, names: dict[str, li
 
 
 async def _name_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, text: str) -> bool:
-    """Greetings and yes/no at the name question; True when the text was handled (not an answer)."""
+    """Greetings and yes/no at the name question; True when the text was handled (not an answer). A no with a name
+    after it ('Bukan. Nama saya Bambang Suryono', 'No, Maya Lindqvist') takes that name: it answers the offer."""
     if _name_offer(flow) is not None:
+        name = _name_after_no(text)
+        if name is not None:
+            flow.draft = None
+            await store(ctx, flow, answers, step, name, typed=as_typed(text, name))
+            return True
         said = L.yes_no(text)
         if said is not None:
             await _decide_name(ctx, flow, answers, step, said)
@@ -760,6 +767,17 @@ async def _name_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: St
         ask(ctx, flow, answers)
         return True
     return False
+
+
+def _name_after_no(text: str) -> str | None:
+    """The name typed after a no to the offered name, or None. Only a capitalised name (or a handle) counts: 'Bukan,
+    saya ketik ulang' (the button's words) or 'Tidak, salah' is a no, not a name."""
+    rest = L.no_then(text)
+    if rest is None or L.yes_no(rest) is not None:
+        return None
+    name = L.name_in(rest) or (None if L.reads_like_sentence(rest) else V.clean_value(rest, name=True))
+    own = [w for w in (name or "").split() if not L.is_title(w)]
+    return name if own and all(w[0].isupper() or w[0] == "@" for w in own) else None
 
 
 async def _decide_name(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, keep: bool) -> None:

@@ -62,8 +62,10 @@ def minutes_split(answers: dict[str, Any], reply_times: tuple[str, ...] = ()) ->
     minutes = budget.minutes_of(answers, plan)
     if minutes is None:
         return int(cal.get("post_minutes", 30)), 0
-    create = budget.split(minutes, float((plan.get("budget") or {}).get("create_share", 0.6)))[0]
-    return max(int(cal.get("min_minutes", 5)), create), budget.reply_routine(answers, reply_times, plan)[1]
+    windows, per_round = budget.reply_routine(answers, reply_times, plan)
+    share = float((plan.get("budget") or {}).get("create_share", 0.6))
+    create = budget.day_split(minutes, share, len(windows), per_round)[0]  # as the plan's time split says it
+    return max(int(cal.get("min_minutes", 5)), create), per_round
 
 
 def platforms(answers: dict[str, Any]) -> list[str]:

@@ -17,6 +17,16 @@ def split(minutes: int, create_share: float) -> tuple[int, int]:
     return create, minutes - create
 
 
+def day_split(minutes: int, create_share: float, rounds: int, per_round: int) -> tuple[int, int]:
+    """(create, interact) minutes a day as the plan shows them: the interaction minutes are the reply rounds times the
+    minutes each (whole minutes: the division's remainder goes to creating), so "7 rounds of 6 minutes" is never
+    "48 minutes to interact". The plain split without a routine (or a round of under a minute)."""
+    create, interact = split(minutes, create_share)
+    if rounds > 0 and per_round > 0:
+        interact = rounds * per_round
+    return minutes - interact, interact
+
+
 def rounds_allowed(interact: int, min_round: int) -> int:
     """Reply rounds a day the interaction minutes pay for (at least one quick check)."""
     return max(1, interact // max(1, min_round))

@@ -87,6 +87,8 @@ def computed(plan: PlanRules, steps: Mapping[str, Step], answers: Mapping[str, A
         out.update(reply_count=len(windows), reply_times=", ".join(windows), reply_at=playbook.listed(windows, t))
         if "interact" in out:
             out["reply_minutes"] = budget.reply_routine(answers, windows, raw)[1]
+            out["create"], out["interact"] = budget.day_split(out["minutes"], plan.create_share, len(windows),
+                                                              out["reply_minutes"])  # the shown figures add up
     out["focus_keep"] = budget.narrowed(answers, raw) or 0
     # the main purpose's first steps, the role's words, respectful offline advice, hashtags (handlers/playbook.py)
     out.update(playbook.plan_values(answers, t, budget.kept_platforms(answers, raw)))

@@ -274,11 +274,13 @@ def _lines(text: str) -> list[str]:
 
 
 def _sentences(line: str) -> list[str]:
-    """Sentences of a line: a split after . ! ? before a space, never after an abbreviation ('dll.', 'S.Pd.')."""
+    """Sentences of a line: a split after . ! ? before a space, never after an abbreviation ('dll.') or a dotted
+    title ('S.Pd.', 'M.Si.')."""
     out, start = [], 0
     for m in re.finditer(r"[.!?]+(?=\s)", line):
         word = line[:m.start()].rsplit(None, 1)[-1].lower() if line[:m.start()].strip() else ""
-        if m.group() == "." and (word.strip("(\"'") in _ABBREVIATIONS or len(word) == 1):
+        dotted_title = "." in word.strip(".") and L.is_title(word)  # 'M.Si.', 'S.Pd.I.' ([words].titles)
+        if m.group() == "." and (word.strip("(\"'") in _ABBREVIATIONS or len(word) == 1 or dotted_title):
             continue
         out.append(line[start:m.end()])
         start = m.end()

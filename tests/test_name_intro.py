@@ -9,6 +9,8 @@ import pytest
 from bot.content import load_content
 from bot.core import Core
 from handlers import lexicon as L
+from handlers import values as V
+from handlers.understand import text as T
 from nudge_helpers import say
 from test_typed_input import at
 
@@ -81,3 +83,16 @@ async def test_a_plain_no_still_asks_again(core: Core, no: str) -> None:
     await say(core, user, "Selamat siang. Nama saya Drs. H. Bambang Suryono, M.Si.")
     out = await say(core, user, no)
     assert "name.retype" in [m.key for m in out] and "name" not in await core.storage.answers(user.id)
+
+
+@pytest.mark.parametrize("title", [t for t in TITLES if "." in t.strip(".")])
+def test_a_dotted_title_ends_no_sentence(title: str) -> None:
+    text = f"Bapak Budi Santoso, {title}. adalah kepala desa. Beliau ramah."
+    assert [text[a:b].strip() for a, b in T.sentences(text)] == [
+        f"Bapak Budi Santoso, {title}. adalah kepala desa.", "Beliau ramah."]
+    assert len(V._sentences(text)) == 2  # the list reader's splitter too
+
+
+def test_a_plain_title_may_still_end_a_sentence() -> None:
+    text = "Terima kasih, Ibu. Saya guru SD."
+    assert len(T.sentences(text)) == 2 and len(V._sentences(text)) == 2

@@ -21,7 +21,19 @@ _REDUP = re.compile(r"^([^\W\d_]{2,})2$")
 # A full stop after an initial or a title is no sentence end ("dr. Bayu", "Adrian W.", "Jl. Kenanga No. 3").
 _ABBREVIATION = "".join(f"(?<!\\b{a})" for a in ("dr", "jl", "no", "hj", "bpk", "sdr", "mr", "mrs", "ms", "st", "prof",
                                                    "drs", "ir", "kh", "gg", "bu", "pak", "tn", "ny", "dll", "dsb", "vs"))
-_SENTENCE_END = re.compile(r"(?:[!?…]+|(?<!\b[A-Za-z])" + _ABBREVIATION + r"\.+)(?=\s|$|[\"”’')\]])|\n+|\s/\s", re.I)
+
+
+@lru_cache(maxsize=1)
+def _sentence_end() -> re.Pattern[str]:
+    """Where a sentence ends; an academic title's dots end none ('Bambang Suryono, M.Si. adalah ...'): the dotted
+    titles of content/lexicon.toml [words].titles join the abbreviations (titles without a dot inside, 'Ibu', may
+    end a sentence: 'Terima kasih, Ibu.')."""
+    dotted = sorted({t for t in load_content("lexicon")["words"]["titles"] if "." in t.strip(".")}, key=len)
+    titles = "".join(f"(?<!\\b{re.escape(t.strip('.'))})" for t in dotted)
+    return re.compile(r"(?:[!?…]+|(?<!\b[A-Za-z])" + _ABBREVIATION + titles + r"\.+)(?=\s|$|[\"”’')\]])|\n+|\s/\s",
+                      re.I)
+
+
 # Where a clause ends inside a sentence.
 _CLAUSE_END = re.compile(r"[,;:()\"“”«»]|\s[-–—]\s|[\U0001F000-\U0001FAFF\u2600-\u27BF]")  # emoji too
 
@@ -75,7 +87,7 @@ def spell_out(word: str) -> tuple[str, ...]:
 
 def clause_starts(text: str) -> list[int]:
     """Offsets where a new clause begins (sentence ends and clause punctuation)."""
-    return sorted({m.end() for m in _SENTENCE_END.finditer(text)} | {m.end() for m in _CLAUSE_END.finditer(text)})
+    return sorted({m.end() for m in _sentence_end().finditer(text)} | {m.end() for m in _CLAUSE_END.finditer(text)})
 
 
 def words(text: str, breaks: frozenset[str] = frozenset()) -> list[Word]:
@@ -100,7 +112,7 @@ def words(text: str, breaks: frozenset[str] = frozenset()) -> list[Word]:
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text` with a letter in it."""
-    cuts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+    cuts = [0] + [m.end() for m in _sentence_end().finditer(text)] + [len(text)]
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if any(c.isalpha() for c in text[a:b])]
 
 

@@ -646,6 +646,12 @@ def name_in(text: str) -> str | None:
     return name
 
 
+def names_itself(text: str) -> bool:
+    """The text opens with an intro of two words or more ('nama saya', 'my name is', 'panggil saya'): what follows is
+    a name even in lower case, unlike after a lone 'saya' ('saya ketik ulang')."""
+    return _intro_at(text.split(), 0) >= 2
+
+
 def no_then(text: str) -> str | None:
     """What follows a leading no ('Bukan. Nama saya Bambang Suryono' -> 'Nama saya Bambang Suryono',
     'No, it's Maya' -> "it's Maya"); None when the text does not open with a no, or nothing follows it."""

@@ -770,14 +770,16 @@ async def _name_turn(ctx: Context, flow: Flow, answers: dict[str, Any], step: St
 
 
 def _name_after_no(text: str) -> str | None:
-    """The name typed after a no to the offered name, or None. Only a capitalised name (or a handle) counts: 'Bukan,
-    saya ketik ulang' (the button's words) or 'Tidak, salah' is a no, not a name."""
+    """The name typed after a no to the offered name, or None. A capitalised name (or a handle) counts, or any name
+    after 'nama saya' / 'my name is': 'Bukan, saya ketik ulang' (the button's words) or 'Tidak, salah' is a no."""
     rest = L.no_then(text)
     if rest is None or L.yes_no(rest) is not None:
         return None
     name = L.name_in(rest) or (None if L.reads_like_sentence(rest) else V.clean_value(rest, name=True))
     own = [w for w in (name or "").split() if not L.is_title(w)]
-    return name if own and all(w[0].isupper() or w[0] == "@" for w in own) else None
+    if not own or not (L.names_itself(rest) or all(w[0].isupper() or w[0] == "@" for w in own)):
+        return None
+    return name
 
 
 async def _decide_name(ctx: Context, flow: Flow, answers: dict[str, Any], step: Step, keep: bool) -> None:

@@ -67,6 +67,8 @@ async def test_the_offer_is_the_name_and_a_yes_keeps_it_as_typed(core: Core, lan
     ("id", "Nggak, panggil saya Mas Bambang", "Mas Bambang"),
     ("en", "No, it's Maya Lind", "Maya Lind"),
     ("en", "Nope. My name is Maya Lindqvist", "Maya Lindqvist"),
+    ("id", "bukan, nama saya bambang suryono", "bambang suryono"),
+    ("en", "no, my name is maya", "maya"),
 ])
 async def test_a_no_followed_by_a_name_takes_the_name(core: Core, lang: str, no: str, name: str) -> None:
     user = await at(core, "name", f"no-{abs(hash(no))}", lang)
@@ -77,7 +79,7 @@ async def test_a_no_followed_by_a_name_takes_the_name(core: Core, lang: str, no:
     assert (await core.storage.answers(user.id)).get("name") == name
 
 
-@pytest.mark.parametrize("no", ["Bukan", "Bukan, saya ketik ulang", "Tidak, salah", "no"])
+@pytest.mark.parametrize("no", ["Bukan", "Bukan, saya ketik ulang", "bukan, aku ketik ulang", "Tidak, salah", "no"])
 async def test_a_plain_no_still_asks_again(core: Core, no: str) -> None:
     user = await at(core, "name", f"plain-{abs(hash(no))}", "id")
     await say(core, user, "Selamat siang. Nama saya Drs. H. Bambang Suryono, M.Si.")

@@ -173,13 +173,13 @@ def _data() -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def words(name: str) -> frozenset[str]:
     """One word list of [words], folded."""
     return frozenset(fold(w) for w in _data()["words"][name])
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def aliases(step_id: str) -> dict[str, tuple[str, ...]]:
     """{option: folded aliases} for a step (empty when it has none)."""
     raw = _data().get("aliases", {}).get(step_id, {})
@@ -192,33 +192,33 @@ def zones() -> dict[str, str]:
     return {fold(place): zone for place, zone in _data().get("zones", {}).items()}
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def clean(name: str) -> tuple[str, ...]:
     """One list of [clean] (particles, lead_ins, joiners, ...) as written (handlers/values.py matches them)."""
     return tuple(_data()["clean"][name])
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def reading(name: str) -> frozenset[str]:
     """One list of [reading] (negation, except, besides, also, clause, loose, polite), folded."""
     return frozenset(fold(w) for w in _data()["reading"][name])
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def measure(step_id: str) -> tuple[str, str] | None:
     """(unit, rounding) when a step's options are amounts ([measures.<step>]), else None."""
     found = _data().get("measures", {}).get(step_id)
     return (found["unit"], found["round"]) if found else None
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def yes_no_options(step_id: str) -> tuple[str, str] | None:
     """(option for yes, option for no) of a choice step that is a yes/no question, else None."""
     found = _data().get("yes_no", {}).get(step_id)
     return (found["yes"], found["no"]) if found else None
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def becoming(step_id: str) -> tuple[frozenset[str], dict[str, str]]:
     """([becoming.<step>]) the folded words that say someone wants to become something ('calon', 'mau jadi'), and
     {option: the option it is then}: who wants to become an official is a candidate, not an official yet."""
@@ -228,7 +228,7 @@ def becoming(step_id: str) -> tuple[frozenset[str], dict[str, str]]:
     return frozenset(fold(w) for w in found["words"]), dict(found["options"])
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def others(step_id: str) -> dict[str, tuple[str, ...]]:
     """{thing: folded names} people name at a step that are not its options ('wa grup' at the platforms)."""
     return {thing: tuple(fold(n) for n in other["names"]) for thing, other in _data().get("others", {}).items()

@@ -49,7 +49,7 @@ class ListReading:
     prose: bool
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def _set(*names: str) -> frozenset[str]:
     return frozenset(fold(w) for name in names for w in L.clean(name) if fold(w))
 

@@ -112,7 +112,7 @@ def _aliases() -> dict[str, str]:
     return {L.fold(short): L.fold(target) for short, target in _data()["aliases"].items()}
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=256)  # keyed by content names (steps, lists), not by user text: few keys
 def _cues(kind: str) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(L.fold(p).split()) for p in _data()["cues"][kind] if L.fold(p))
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 from bot import schema
 from bot.content import content_doc, load_content
@@ -25,8 +25,9 @@ from handlers import lexicon as L
 from handlers import values as V
 from handlers.lexicon import fold
 from handlers.plan import budget, office
+from handlers.zones import DEFAULT_ZONE
+from handlers.zones import zone as _tz
 
-DEFAULT_ZONE = "Asia/Jakarta"
 CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"
 AUDIENCE_STEPS = ("priority_segment", "segments")  # read for the audience's routine, in this order
 PLACE_STEPS = ("audience_place", "priority_segment", "segments", "needs")  # read for where the audience lives
@@ -171,18 +172,6 @@ schema.register_check("posting", check)
 
 
 # ---- zones and clocks ----------------------------------------------------------------------------------------
-
-
-def _tz(name: str) -> tzinfo:
-    """A tzinfo for an IANA name or 'UTC+HH:MM' (the reminders' stored forms); the default zone otherwise."""
-    m = re.match(r"^UTC([+-])(\d{2}):(\d{2})$", name)
-    if m:
-        delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
-        return timezone(delta if m.group(1) == "+" else -delta)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
 
 
 def _minutes(clock: str) -> int:

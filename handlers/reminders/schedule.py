@@ -6,14 +6,15 @@ import hashlib
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 from handlers import lexicon as L
 from handlers import places as P
+from handlers.zones import DEFAULT_ZONE as DEFAULT_ZONE  # re-exported: S.DEFAULT_ZONE, S.zone
+from handlers.zones import zone as zone
 
 # Indonesian zone abbreviations offered as buttons.
 ZONE_ALIASES: dict[str, str] = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
-DEFAULT_ZONE = "Asia/Jakarta"
 MAX_ZONE_TEXT = 300  # a sentence naming a place ("based in Ubud, my clients are in London") is read; longer is not
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
@@ -73,19 +74,6 @@ def parse_zone(text: str) -> str | None:
         return f"UTC{sign}{hours:02d}:{minutes:02d}"
     name = _iana_lower().get(raw.lower().replace(" ", "_"))
     return name or place_zone(raw)
-
-
-@lru_cache(maxsize=4096)
-def zone(name: str) -> tzinfo:
-    """A tzinfo for a stored zone name (IANA or 'UTC+HH:MM'); unknown names fall back to the default zone."""
-    m = re.match(r"^UTC([+-])(\d{2}):(\d{2})$", name)
-    if m:
-        delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
-        return timezone(delta if m.group(1) == "+" else -delta)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
 
 
 def parse_time(text: str) -> time | None:

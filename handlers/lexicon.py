@@ -63,6 +63,12 @@ def _remembered_fold(text: str) -> str:
     return _fold(text)
 
 
+def fold_uncached(text: str) -> str:
+    """fold() without its memo: for many texts folded once (the gazetteer's 64,000 names), which would fill the memo
+    and push out the words folded at every turn."""
+    return _fold(text)
+
+
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()

@@ -11,7 +11,9 @@ lookup, not at import.
 from __future__ import annotations
 
 import gzip
+import io
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -66,14 +68,22 @@ class Place:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> dict[str, tuple[str, str, int, str]]:
-    """{folded name: (zone, country, population in thousands, kind)} from places.tsv.gz (about 64,000 names)."""
-    raw = resources.files(__package__).joinpath("places.tsv.gz").read_bytes()
+    """{folded name: (zone, country, population in thousands, kind)} from places.tsv.gz (about 64,000 names).
+
+    Held for the process's life, so kept small (~8 MB instead of ~24): the 64,000 names share about 12,700
+    distinct values (one tuple each, its zone and country strings shared too), the file is read line by line
+    instead of decompressed and split whole, and names are folded without lexicon.fold's memo (64,000 place
+    names would fill it and push out the words folded at every turn)."""
     out: dict[str, tuple[str, str, int, str]] = {}
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, zone, country, thousands, kind = line.split("\t")
-        out.setdefault(L.fold(name), (zone, country, int(thousands), kind))
+    values: dict[tuple[str, str, int, str], tuple[str, str, int, str]] = {}  # each distinct value, by itself
+    with resources.files(__package__).joinpath("places.tsv.gz").open("rb") as raw, \
+            io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#") or not line.strip():
+                continue
+            name, zone, country, thousands, kind = line.rstrip("\n").split("\t")
+            value = (sys.intern(zone), sys.intern(country), int(thousands), sys.intern(kind))
+            out.setdefault(L.fold_uncached(name), values.setdefault(value, value))
     return out
 
 

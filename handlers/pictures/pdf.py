@@ -131,13 +131,52 @@ def _fit(word: str, room: float, width_of: Any) -> int:
 # encrypting PDFs): ~19 MB resident in whichever process draws. fpdf2 works as if they were absent, which it
 # supports; they are hidden only while fpdf2 is imported (other code importing them later gets them).
 UNUSED_BY_FPDF = ("numpy", "cryptography")
+# Modules fpdf2 imports unconditionally for what the plan's PDF never does: fontTools' variable-font instancer (fpdf2
+# imports it at module level for variable fonts; DejaVu is static), and with it fontTools.varLib's package code
+# (designspaces, feature, colour and merging builders), of which fontTools.subset needs only two submodules. Each is
+# made importable without running it (`unexecuted`): ~3 MB and 35 modules fewer; it runs on first use.
+UNRUN_BY_FPDF = ("fontTools.varLib", "fontTools.varLib.instancer")
+
+
+def unexecuted(name: str) -> None:
+    """Put module `name` in sys.modules without running its code, which runs in place the first time one of its
+    names is asked for. Its submodules import as usual (a package keeps its __path__): asking for one imports it
+    alone. Nothing changes for its users but when the module's own code runs."""
+    import importlib
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or name in sys.modules:
+        return
+    module = importlib.util.module_from_spec(spec)
+    loader = spec.loader
+
+    def later(attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        path = module.__dict__.get("__path__")
+        if path is not None and importlib.machinery.PathFinder.find_spec(f"{name}.{attr}", path) is not None:
+            return importlib.import_module(f"{name}.{attr}")
+        module.__dict__.pop("__getattr__", None)
+        loader.exec_module(module)
+        return getattr(module, attr)
+
+    module.__dict__["__getattr__"] = later
+    sys.modules[name] = module
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)  # as an import binds it
 
 
 def fpdf_module() -> Any:
-    """fpdf2, imported once without UNUSED_BY_FPDF."""
+    """fpdf2, imported once without UNUSED_BY_FPDF, and without running UNRUN_BY_FPDF until something uses them."""
     import sys
 
     if "fpdf.output" not in sys.modules:
+        for name in UNRUN_BY_FPDF:
+            unexecuted(name)
         hide = [m for m in UNUSED_BY_FPDF if m not in sys.modules]
         for name in hide:
             sys.modules[name] = None  # type: ignore[assignment]  # "import name" raises ImportError

@@ -1,0 +1,73 @@
+"""Drawing's memory (issue 25): what fpdf2 imports but the plan's PDF never runs stays unrun until something uses
+it (handlers/pictures/pdf.py `unexecuted`), and then works as if imported as usual."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from handlers.pictures import pdf as P
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A package `toy_unrun` whose code, when run, records it in `toy_ran`; with a submodule `toy_unrun.part`."""
+    package = tmp_path / "toy_unrun"
+    package.mkdir()
+    (package / "__init__.py").write_text("import toy_ran\ntoy_ran.runs.append('package')\nNAME = 'toy'\n")
+    (package / "part.py").write_text("import toy_ran\ntoy_ran.runs.append('part')\nVALUE = 3\n")
+    (tmp_path / "toy_ran.py").write_text("runs = []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield package
+    for name in [m for m in sys.modules if m.startswith(("toy_unrun", "toy_ran"))]:
+        del sys.modules[name]
+
+
+def test_an_unexecuted_module_runs_when_a_name_of_it_is_asked_for(toy: Path) -> None:
+    import toy_ran
+
+    P.unexecuted("toy_unrun")
+    import toy_unrun
+
+    assert toy_ran.runs == []
+    from toy_unrun import part  # a submodule imports alone
+
+    assert part.VALUE == 3 and toy_ran.runs == ["part"]
+    assert toy_unrun.NAME == "toy" and toy_ran.runs == ["part", "package"]
+    assert toy_unrun.part is part and toy_unrun.NAME == "toy" and toy_ran.runs == ["part", "package"]
+    with pytest.raises(AttributeError):
+        toy_unrun.MISSING  # noqa: B018
+
+
+def test_an_imported_module_is_left_as_it_is(toy: Path) -> None:
+    import toy_ran
+    import toy_unrun
+
+    P.unexecuted("toy_unrun")
+    assert sys.modules["toy_unrun"] is toy_unrun and toy_ran.runs == ["package"]
+
+
+def test_the_pdf_runs_no_variable_font_code_until_asked(tmp_path: Path) -> None:
+    """A PDF drawn without running fontTools' variable-font code (varLib's package, its instancer); asked for
+    afterwards, both work as usual."""
+    code = ("import sys\n"
+            "from types import SimpleNamespace as N\n"
+            "from handlers.pictures import pdf_bytes\n"
+            "assert pdf_bytes('Plan', 'today', [N(title='Pillars', lines=['one', 'two'])]).startswith(b'%PDF')\n"
+            "print(sorted(m for m in ('fontTools.varLib.merger', 'fontTools.designspaceLib',"
+            " 'fontTools.varLib.instancer.solver') if m in sys.modules))\n"
+            "from fontTools.varLib import instancer\n"
+            "import fontTools.varLib\n"
+            "print(callable(instancer.instantiateVariableFont), callable(fontTools.varLib.build),"
+            " 'fontTools.varLib.merger' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-2:] == ["[]", "True True True"]

@@ -58,6 +58,11 @@ def _glued(words: Sequence[str]) -> str:
 def niche(pillar: str) -> list[str]:
     """Short tags from the pillar's own key words: searched phrases first, then two key words side by side, then
     single key words; never the whole pillar when it has three words or more."""
+    return list(_niche(pillar))
+
+
+@lru_cache(maxsize=1024)  # a plan asks for the same pillars once per platform, its card and /check again
+def _niche(pillar: str) -> tuple[str, ...]:
     stop, limit = _stopwords(), max_chars()
     low = pillar.lower()
     words = _WORD.findall(low)
@@ -82,7 +87,7 @@ def niche(pillar: str) -> list[str]:
         if len(r) == 2 and not set(r) & used and (len(words) <= 2 or len(runs) > 1):
             out.append(_glued(r))
     out += [w for r in runs for w in r if w not in used and len(w) >= 3]
-    return _clean(out, limit, whole=_glued(words) if len(words) >= 3 else "")
+    return tuple(_clean(out, limit, whole=_glued(words) if len(words) >= 3 else ""))
 
 
 def _has_phrase(low: str, phrase: str) -> bool:
@@ -99,11 +104,16 @@ def _clean(tags: Iterable[str], limit: int, whole: str = "") -> list[str]:
 
 def broad(pillar: str, lang: str) -> list[str]:
     """The broad tags of the pillar's themes, in the audience's language."""
+    return list(_broad(pillar, lang))
+
+
+@lru_cache(maxsize=1024)
+def _broad(pillar: str, lang: str) -> tuple[str, ...]:
     table = _data().get("themes") or {}
     found = sorted(T.pillar_themes(pillar), key=lambda t: -T.scores(pillar).get(t, 0))
     rounds = [list((table.get(t) or {}).get(lang) or []) for t in found]
-    return _clean((r[i] for i in range(max((len(r) for r in rounds), default=0)) for r in rounds if i < len(r)),
-                  max_chars())
+    return tuple(_clean((r[i] for i in range(max((len(r) for r in rounds), default=0)) for r in rounds if i < len(r)),
+                  max_chars()))
 
 
 def _interleave(groups: Sequence[Sequence[str]]) -> list[str]:

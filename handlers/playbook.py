@@ -239,10 +239,16 @@ def offline_events(answers: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     raw = str(answers.get("offline") or "").strip()
     if not raw:
         return [], []
+    open_, quiet = _offline_events(raw, str(answers.get("role")))
+    return list(open_), list(quiet)
+
+
+@lru_cache(maxsize=1024)  # the plan asks it again for its pictures, the card and the nudges for theirs
+def _offline_events(raw: str, role: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     parts = [e for p in re.split(r"[,;/\n]|\s(?:dan|and|serta|&)\s", raw) if (e := _event(p))]
-    words = _quiet_words(answers.get("role"))
+    words = _quiet_words(role)
     quiet = [p for p in parts if _is_quiet(p, words)]
-    return [p for p in parts if p not in quiet], quiet
+    return tuple(p for p in parts if p not in quiet), tuple(quiet)
 
 
 def listed(items: Sequence[str], t: Tr) -> str:

@@ -12,10 +12,11 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from bot import schema
-from bot.content import load_content
+from bot.content import content_dir, load_content
 from handlers import carry
 from handlers import ideas as I
 from handlers.plan import budget
+from handlers.plan.memo import frozen, memo
 from handlers.reminders.content import Idea
 
 KIND_POST: Literal["post"] = "post"
@@ -123,10 +124,20 @@ def _opening_slot(formats: list[str], mine: list[str]) -> tuple[str, str]:
     return "", ""
 
 
+_CALENDARS = memo("calendar.build", 128)
+
+
 def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: date,
                    days: int | None = None) -> list[Entry]:
     """The calendar's entries from `start` for `days` days (content/calendar.toml's `days` by default), by date
-    and time: a post on each posting day, and each reply round of each day."""
+    and time: a post on each posting day, and each reply round of each day. Remembered per inputs (bounded): the
+    plan's section is built for the plan's text and again for its PDF."""
+    return list(_CALENDARS.get(lambda: (frozen(answers), settings, start, days, content_dir()),
+                               lambda: tuple(_build_calendar(answers, settings, start, days))))
+
+
+def _build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: date,
+                    days: int | None = None) -> list[Entry]:
     days = int(content().get("days", 30)) if days is None else days
     end = start + timedelta(days=days)
     window = int(content().get("days", 30))

@@ -11,6 +11,7 @@ from typing import Any
 from bot import schema
 from bot.content import content_doc, load_content
 from handlers.lexicon import fold
+from handlers.plan.memo import frozen, memo
 
 CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"
 SCHEMA = schema.Table({
@@ -118,10 +119,12 @@ def _has(tokens: Sequence[str], phrases: Sequence[str]) -> bool:
     return any(f" {p} " in padded for p in phrases)
 
 
+@lru_cache(maxsize=4096)
 def mentions(text: str, words: Words) -> bool | None:
     """True when the text says office hours ('pas jam kantor', 'during office hours'), False when it says the
     opposite ('bukan jam kantor', 'not only office hours', 'jam kerja sampai malam'), None when it says neither.
-    A text with both kinds of mention is False: the answers must say office hours without a doubt."""
+    A text with both kinds of mention is False: the answers must say office hours without a doubt. Remembered per
+    text and words (bounded): a plan asks it of every free-text answer some twenty times."""
     said: bool | None = None
     for clause in _CLAUSE.split(text):
         tokens = fold(clause).split()
@@ -176,6 +179,11 @@ def _kinds() -> dict[str, str]:
     return {str(r["id"]): str(r.get("kind", "")) for r in raws if isinstance(r, dict) and "id" in r}
 
 
+_OF_ANSWERS = memo("office.of_answers")
+
+
 def of_answers(answers: Mapping[str, Any]) -> Hours | None:
-    """The office hours the user's stored answers mean (content/questionnaire.toml kinds), else None."""
-    return recognised(answers, _kinds())
+    """The office hours the user's stored answers mean (content/questionnaire.toml kinds), else None. Remembered
+    per answers and content (bounded): the plan, its schedule and the reminders each ask it."""
+    data = content()
+    return _OF_ANSWERS.get(lambda: (frozen(answers), data), lambda: recognised(answers, _kinds(), data))

@@ -20,11 +20,12 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from bot import schema
-from bot.content import content_doc, load_content
+from bot.content import content_dir, content_doc, load_content
 from handlers import lexicon as L
 from handlers import values as V
 from handlers.lexicon import fold
 from handlers.plan import budget, office
+from handlers.plan.memo import frozen, memo
 from handlers.zones import DEFAULT_ZONE
 from handlers.zones import zone as _tz
 
@@ -227,7 +228,13 @@ def routine_of(answers: Mapping[str, Any]) -> Routine:
 
 def place_zone(text: str) -> str | None:
     """The zone of a place as the user names it: a region of content/posting.toml, else a town, province or
-    country (handlers/places, else content/lexicon.toml [zones] and world cities)."""
+    country (handlers/places, else content/lexicon.toml [zones] and world cities). Remembered per text (bounded):
+    a plan asks it of the same audience answers a dozen times."""
+    return _place_zone(text, content_dir())
+
+
+@lru_cache(maxsize=1024)
+def _place_zone(text: str, folder: str | None) -> str | None:
     folded = fold(text)
     regions = {fold(k): v for k, v in (content()[0].get("regions") or {}).items()}
     words = folded.split()
@@ -244,9 +251,17 @@ def place_zone(text: str) -> str | None:
         return S.place_zone(text)
 
 
+_AUDIENCE_ZONE = memo("posting.audience_zone")
+
+
 def audience_zone(answers: Mapping[str, Any]) -> tuple[str, str] | None:
     """(zone, place as typed) where most of the audience lives: the audience_place answer, else a place named after
-    "di"/"in"/"from" in the audience answers ("mahasiswa di Jepang", "clients in London"); None when none is named."""
+    "di"/"in"/"from" in the audience answers ("mahasiswa di Jepang", "clients in London"); None when none is named.
+    Remembered per answers (bounded)."""
+    return _AUDIENCE_ZONE.get(lambda: (frozen(answers), content_dir()), lambda: _audience_zone(answers))
+
+
+def _audience_zone(answers: Mapping[str, Any]) -> tuple[str, str] | None:
     asked = answers.get(PLACE_STEP)
     if isinstance(asked, str) and asked.strip():
         zone = place_zone(asked)
@@ -327,7 +342,22 @@ def decide(answers: Mapping[str, Any], zone: str | None = None, on: date | None 
     """The posting schedule for these answers in the user's zone (none chosen: provisional_zone, else WIB) on the
     day `on` (for the zones' offsets): the user's own reminder days and times (own_days, own_times) win;
     otherwise the cadence (fewer when the creating minutes pay for fewer), the audience's routine in the audience's
-    zone, the waking and office hours, and the reply rounds decide it."""
+    zone, the waking and office hours, and the reply rounds decide it. Remembered per inputs and content (bounded):
+    the plan's text, its calendar, the reminders and the card each decide it."""
+    if plan is not None and plan is not load_content("plan"):  # a caller's own rules: not remembered
+        return _decide(answers, zone, on, own_days, own_times, plan)
+
+    def key() -> Any:
+        return (frozen(answers), zone, frozen(on), frozen(own_days), frozen(own_times), office.content(),
+                content_dir())
+    return _DECIDE.get(key, lambda: _decide(answers, zone, on, own_days, own_times, None))
+
+
+_DECIDE = memo("posting.decide")
+
+
+def _decide(answers: Mapping[str, Any], zone: str | None, on: date | None, own_days: Sequence[int] | None,
+            own_times: Sequence[str] | None, plan: Mapping[str, Any] | None) -> Posting:
     plan = plan if plan is not None else load_content("plan")
     data, _ = content()
     zone = zone or provisional_zone(answers) or DEFAULT_ZONE

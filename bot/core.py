@@ -17,7 +17,7 @@ from bot.context import Context
 from bot.dispatcher import IN_TURN, KeyedSerializer
 from bot.followups import FollowUps
 from bot.i18n import DEFAULT_LANGUAGE, Catalog
-from bot.ratelimit import RateLimiter, unprompted
+from bot.ratelimit import RateLimiter, answering, unprompted
 from bot.router import Router
 from bot.storage import Storage, User
 from bot.throttle import Throttle
@@ -247,7 +247,8 @@ class Core:
             replies = await self._handle(inbound)
             shown = self._shown(inbound, replies)
             if deliver is not None:
-                await deliver(shown)
+                with answering(*key):
+                    await deliver(shown)
             return replies
 
     async def _drain(self, key: tuple[str, str], own: tuple[Inbound, Deliver | None] | None,
@@ -272,7 +273,8 @@ class Core:
                     replies = await self._handle(inbound)
                     shown = self._shown(inbound, replies)
                     if deliver is not None:
-                        await deliver(shown)
+                        with answering(*key):  # the answer to one message of the user's: see answering()
+                            await deliver(shown)
                     if update_id == mine:
                         out = replies
                 if own is not None and not out:

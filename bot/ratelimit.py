@@ -36,6 +36,11 @@ REPLY, NUDGE, FOLLOW_UP = 0, 1, 2
 LANE: ContextVar[int] = ContextVar("send_lane", default=REPLY)
 _TAKEN: ContextVar[tuple[str, str] | None] = ContextVar("slot_taken", default=None)
 _GRANTED: ContextVar[int | None] = ContextVar("shared_slot_granted", default=None)  # the shared slot's id, if any
+# The chat a user's message is being answered in, and how many new messages of that answer are still free of the
+# chat's burst allowance (answering()).
+_ANSWER: ContextVar[tuple[str, str, list[int]] | None] = ContextVar("answering", default=None)
+# A chat the platform answered 'too many requests' for is held to its burst allowance for every message this long.
+STRICT_AFTER_429 = 600.0
 EPS = 1e-6  # waits shorter than this count as none (rounding must not leave a sleeper waking forever)
 
 
@@ -62,6 +67,31 @@ def following_up() -> Iterator[None]:
         yield
     finally:
         LANE.reset(token)
+
+
+@contextmanager
+def answering(platform: str, chat: str, free: int = 1) -> Iterator[None]:
+    """Sends inside this block answer a message the user just sent in `chat`: the first `free` new messages to that
+    chat skip the chat's burst allowance (they still count toward it, the overall rate and a group's allowance).
+
+    Why: the answer to a message is one message at the pace the user writes, which the core's per-user throttle
+    already bounds (bot/throttle.py: a burst, then one a second: what Telegram's FAQ asks of one chat). Holding it
+    to the chat's burst as well made a user who answers quickly wait ~1 s for every third question. What else the
+    bot sends to the chat (a long answer's further parts, nudges, the plan's pictures) keeps the allowance, and a
+    chat the platform refused with a 429 loses the free answer for STRICT_AFTER_429 seconds."""
+    token = _ANSWER.set((platform, chat, [free]))
+    try:
+        yield
+    finally:
+        _ANSWER.reset(token)
+
+
+def _free_answer(platform: str, chat: str, lane: int, message: bool) -> list[int] | None:
+    """The answer's free-message counter when this send may use it (see answering()), else None."""
+    held = _ANSWER.get()
+    if held is None or not message or lane != REPLY or held[0] != platform or held[1] != chat or held[2][0] <= 0:
+        return None
+    return held[2]
 
 
 @contextmanager
@@ -149,6 +179,7 @@ class _Bucket:
         # Per chat and per group: when its last messages went out (only while they still count; see sweep).
         self.chats: dict[str, deque[float]] = {}
         self.groups: dict[str, deque[float]] = {}
+        self.strict: dict[str, float] = {}  # chat -> until when it gets no free answer (a 429 for it)
         self.next_sweep = 0.0
         self.lanes = (asyncio.Lock(), asyncio.Lock(), asyncio.Lock())  # FIFO within a lane
         self.replies_waiting = 0
@@ -170,10 +201,20 @@ class _Bucket:
             wait = max(wait, gap)  # a reply is waiting for the window: it goes first
         return wait
 
-    def chat_wait(self, chat: str, now: float, message: bool) -> float:
+    def answer_free(self, chat: str, now: float) -> bool:
+        """Whether an answer's first message to `chat` may skip the chat's burst (no 429 for it lately)."""
+        until = self.strict.get(chat)
+        if until is None:
+            return True
+        if now >= until:
+            del self.strict[chat]
+            return True
+        return False
+
+    def chat_wait(self, chat: str, now: float, message: bool, free: bool = False) -> float:
         lim = self.limit
         wait = 0.0
-        if message and lim.chat_burst and chat in self.chats:
+        if message and lim.chat_burst and chat in self.chats and not free:
             wait = _wait(self.chats[chat], lim.chat_burst, lim.chat_window, now)
         if lim.group_per_window and chat in self.groups:
             wait = max(wait, _wait(self.groups[chat], lim.group_per_window, lim.group_window, now))
@@ -198,6 +239,8 @@ class _Bucket:
         for records, window in ((self.chats, lim.chat_window), (self.groups, lim.group_window)):
             for chat in [c for c, q in records.items() if not q or now - q[-1] >= window]:
                 del records[chat]
+        for chat in [c for c, until in self.strict.items() if now >= until]:
+            del self.strict[chat]
         self.next_sweep = now + max(lim.chat_window, 1.0)
 
 
@@ -239,6 +282,7 @@ class RateLimiter:
             _TAKEN.set(None)  # its slot was taken before the block (slot_taken); re-sends take new ones
             return
         lane = LANE.get() if lane is None else lane
+        answer = _free_answer(platform, chat, lane, message)
         while True:
             if lane == REPLY:
                 bucket.replies_waiting += 1
@@ -250,8 +294,11 @@ class RateLimiter:
                         if wait <= EPS:
                             break
                         await self.sleep(wait)  # the head of the lane waits; the lane behind it keeps its order
-                    chat_wait = bucket.chat_wait(chat, now, message)
+                    free = answer is not None and bucket.answer_free(chat, now)
+                    chat_wait = bucket.chat_wait(chat, now, message, free)
                     if chat_wait <= EPS:
+                        if free and answer is not None:
+                            answer[0] -= 1
                         bucket.record(platform, chat, now, lane, message)
                         if self.on_grant is not None:
                             self.on_grant(now, platform, chat, lane, message)
@@ -275,11 +322,15 @@ class RateLimiter:
         bucket = self._buckets.get(platform)
         return 0 if bucket is None else len(bucket.chats) + len(bucket.groups)
 
-    def pause(self, platform: str, seconds: float) -> None:
-        """The platform said 'too many requests': nobody sends on it for `seconds`."""
+    def pause(self, platform: str, seconds: float, chat: str | None = None) -> None:
+        """The platform said 'too many requests': nobody sends on it for `seconds`; `chat`, the chat the refused
+        request was for, is held to its burst allowance for every message for STRICT_AFTER_429 seconds."""
         bucket = self._bucket(platform)
         if bucket is not None:
-            bucket.blocked_until = max(bucket.blocked_until, self.monotonic() + max(0.0, seconds))
+            now = self.monotonic()
+            bucket.blocked_until = max(bucket.blocked_until, now + max(0.0, seconds))
+            if chat is not None:
+                bucket.strict[chat] = now + max(0.0, seconds) + STRICT_AFTER_429
 
 
 class SlotSource(Protocol):
@@ -332,6 +383,7 @@ class SharedRateLimiter(RateLimiter):
         nudge = lane == NUDGE
         per_window = max(1, lim.per_window - lim.reserve) if nudge else lim.per_window
         gap = lim.chat_window / lim.chat_burst + SHARED_MARGIN if nudge and message and lim.chat_burst else 0.0
+        answer = _free_answer(platform, chat, lane, message)
         while True:
             if lane == REPLY:
                 bucket.replies_waiting += 1
@@ -341,15 +393,19 @@ class SharedRateLimiter(RateLimiter):
                         now = self.monotonic()
                         wait = bucket.global_wait(now, lane)
                         if wait <= EPS:
-                            chat_wait = bucket.chat_wait(chat, now, message)
+                            free = answer is not None and bucket.answer_free(chat, now)
+                            chat_wait = bucket.chat_wait(chat, now, message, free)
                             if chat_wait > EPS:
                                 break  # this chat's own allowance (as this worker counts it): others go ahead
                             wait, slot, chat_only = await self.slots.take_send(
-                                platform, chat, message, per_window, lim.window, lim.chat_burst if message else 0,
+                                platform, chat, message, per_window, lim.window,
+                                lim.chat_burst if message and not free else 0,
                                 lim.chat_window, gap, lim.group_per_window, lim.group_window,
                                 is_group(platform, chat), FLIGHT)
                             if slot is not None:
                                 now = self.monotonic()
+                                if free and answer is not None:
+                                    answer[0] -= 1
                                 bucket.record(platform, chat, now, lane, message)
                                 if self.on_grant is not None:
                                     self.on_grant(now, platform, chat, lane, message)
@@ -394,9 +450,10 @@ class SharedRateLimiter(RateLimiter):
             logging.getLogger(__name__).warning("sends' ends not recorded (they count as in flight a while)",
                                                 exc_info=True)
 
-    def pause(self, platform: str, seconds: float) -> None:
-        """The platform said 'too many requests': nobody sends on it for `seconds`, in any worker."""
-        super().pause(platform, seconds)
+    def pause(self, platform: str, seconds: float, chat: str | None = None) -> None:
+        """The platform said 'too many requests': nobody sends on it for `seconds`, in any worker (`chat`: as
+        RateLimiter.pause, in this worker)."""
+        super().pause(platform, seconds, chat)
         task = asyncio.ensure_future(self.slots.send_pause(platform, seconds))
         self._pauses.add(task)
         task.add_done_callback(self._pauses.discard)

@@ -250,7 +250,7 @@ class Transport:
             except RetryAfter as exc:
                 wait = _retry_seconds(exc)
                 if self.limiter is not None:
-                    self.limiter.pause("telegram", wait)
+                    self.limiter.pause("telegram", wait, None if chat is None else str(chat))
                 if max_wait is not None and wait > max_wait:
                     raise RetryLater(wait, "telegram flood control") from exc
                 log.info("telegram asked to wait %.0fs", wait)

@@ -14,8 +14,10 @@ PLATFORM = "telegram"
 # Bots FAQ: about 30 messages a second overall; in one chat "avoid more than one message per second" with short
 # bursts tolerated; at most 20 messages a minute in one group. python-telegram-bot's AIORateLimiter paces only the
 # overall rate and groups (not private chats) and halts every request after a 429; here a private chat gets a small
-# burst of new messages (3 in any ~3 s: a long answer in parts goes out at once) and 1/s on average; edits (a tap's
-# answer shown on the tapped message) count toward the overall and group limits only. The windows carry a margin.
+# burst of new messages (3 in any ~3 s: a long answer in parts goes out at once) and 1/s on average, except the first
+# message answering each message of the user's, which goes at the user's pace (bot/ratelimit.py answering(): the
+# per-user throttle bounds it) until Telegram refuses the chat once; edits (a tap's answer shown on the tapped
+# message) count toward the overall and group limits only. The windows carry a margin.
 LIMIT = Limit(30, 1.02, chat_burst=3, chat_window=3.15, group_per_window=20, group_window=61.0, reserve=5)
 # Paid broadcast (TELEGRAM_PAID_BROADCAST=1): nudges up to 1,000/s, paid in Stars; replies are not paid (30/s).
 PAID_LIMIT = replace(LIMIT, per_window=1000, reserve=30, reply_per_window=30)

@@ -142,6 +142,20 @@ class FakeBot:
     async def edit_message_reply_markup(self, chat_id: int, message_id: int, **_: Any) -> SimpleNamespace:
         return await self._do("edit_message_reply_markup", chat_id)
 
+    # The adapter posts texts and edits itself (Transport.post: bot.request.post with the Bot API's fields).
+    base_url = "fake"
+
+    @property
+    def request(self) -> FakeBot:
+        return self
+
+    async def post(self, url: str, request_data: Any) -> SimpleNamespace:
+        params = request_data.parameters
+        if url.endswith("/sendMessage"):
+            return await self.send_message(params["chat_id"], params["text"])
+        assert url.endswith("/editMessageReplyMarkup"), url
+        return await self.edit_message_reply_markup(params["chat_id"], params["message_id"])
+
 
 def telegram(core: Core, bot: FakeBot, waits: list[float]) -> TelegramAdapter:
     adapter = TelegramAdapter(core, Config(telegram_token="1:fake"))

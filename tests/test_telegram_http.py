@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from datetime import timedelta
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,9 +27,11 @@ class Server:
         self.mode = "ok"
 
     async def handle(self, request: web.Request) -> web.Response:
-        form = dict(await request.post())
-        self.seen.append({"method": request.match_info["method"], "ctype": request.content_type,
-                          **{k: (v if isinstance(v, str) else v.file.read()) for k, v in form.items()}})
+        if request.content_type == "application/json":
+            form: dict[str, Any] = dict(await request.json())
+        else:
+            form = {k: (v if isinstance(v, str) else v.file.read()) for k, v in (await request.post()).items()}
+        self.seen.append({"method": request.match_info["method"], "ctype": request.content_type, **form})
         if self.mode == "hang":
             await self.release.wait()
         if self.mode == "429":
@@ -163,3 +167,83 @@ async def test_the_per_chat_processor_frees_the_room_of_every_update_it_handled(
             pass
     await queue.put("update")
     assert await asyncio.wait_for(queue.get(), 1) == "update"  # the room came back after a failure too
+
+
+def _as_sent(call: dict[str, Any]) -> dict[str, Any]:
+    """A recorded call's fields as Telegram reads them: form values JSON-decoded where they are JSON (numbers,
+    nested objects), JSON bodies as they are."""
+    out: dict[str, Any] = {}
+    for key, value in call.items():
+        if key in ("method", "ctype") or not isinstance(value, str) or call["ctype"] == "application/json":
+            out[key] = value
+            continue
+        try:
+            out[key] = json.loads(value)
+        except ValueError:
+            out[key] = value
+    return out
+
+
+async def test_the_adapters_own_calls_carry_the_fields_ptb_sends(server: tuple[Server, str]) -> None:
+    """Replies, edits and answers to taps are posted as JSON built by the adapter (telegram_out.Outbox), not by
+    PTB's Bot methods: Telegram must get the same fields either way (a reply's reply_parameters, the keyboard with
+    its link button, no link preview, HTML), and an error status is still PTB's exception."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+
+    from bot.adapters.telegram_out import Outbox
+    from bot.compose import MoreChoices
+    from bot.core import OpenPrivateChat
+    from bot.types import Choice, Outbound
+
+    srv, url = server
+    bot = await bot_on(url)
+    net = Transport("secret")
+    net.application = SimpleNamespace(bot=bot)  # type: ignore[assignment]
+
+    async def unreachable(_: str) -> None:
+        return None
+    out = Outbox(net, lambda: "b_bot", unreachable)
+    choices = (Choice(MoreChoices(2), "Lagi <3"), Choice(OpenPrivateChat(), "Chat"))
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Lagi <3", callback_data=choices[0].value)],
+                                     [InlineKeyboardButton("Chat", url="https://t.me/b_bot?start=group")]])
+    no_preview = LinkPreviewOptions(is_disabled=True)
+    tapped = Message.de_json({"message_id": 9, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "Soal 1",
+                              "from": {"id": 1, "is_bot": True, "first_name": "B"}}, bot)
+    assert tapped is not None
+    query = SimpleNamespace(id="q-1")
+    ours: list[Any] = [
+        lambda: out.deliver(42, [Outbound("Halo & <b>", choices=choices)], reply_to_message_id=7,
+                            allow_sending_without_reply=True, allow_paid_broadcast=True),
+        lambda: out.deliver(42, [Outbound("Tanpa tombol")]),
+        lambda: out.settle_tapped(tapped, [Outbound("", kind="redraw", choices=choices)]),
+        lambda: out.settle_tapped(tapped, [Outbound("Jawaban: ya", kind="settled")]),
+        lambda: out.settle_tapped(tapped, []),
+        lambda: out.answer_query(query),
+        lambda: out.answer_query(query, "Tombol lama"),
+    ]
+    ptbs: list[Any] = [
+        lambda: bot.send_message(42, "Halo &amp; &lt;b&gt;", parse_mode="HTML", reply_markup=keyboard,
+                                 link_preview_options=no_preview, reply_to_message_id=7,
+                                 allow_sending_without_reply=True, allow_paid_broadcast=True),
+        lambda: bot.send_message(42, "Tanpa tombol", parse_mode="HTML", link_preview_options=no_preview),
+        lambda: bot.edit_message_reply_markup(42, 9, reply_markup=keyboard),
+        lambda: bot.edit_message_text("Soal 1\n\nJawaban: ya", 42, 9, parse_mode="HTML", reply_markup=None,
+                                      link_preview_options=no_preview),
+        lambda: bot.edit_message_reply_markup(42, 9, reply_markup=None),
+        lambda: bot.answer_callback_query("q-1"),
+        lambda: bot.answer_callback_query("q-1", text="Tombol lama"),
+    ]
+    try:
+        for mine, theirs in zip(ours, ptbs, strict=True):
+            await mine()
+            sent = srv.seen[-1]
+            await theirs()
+            expected = srv.seen[-1]
+            assert sent["ctype"] == "application/json"
+            assert {k: v for k, v in sent.items() if k != "ctype"} == \
+                {k: v for k, v in _as_sent(expected).items() if k != "ctype"}
+        srv.mode = "429"
+        with pytest.raises(RetryAfter):
+            await net.post("sendMessage", {"chat_id": 42, "text": "x"})
+    finally:
+        await bot.shutdown()

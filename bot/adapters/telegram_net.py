@@ -17,7 +17,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, T
 from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.adapters.base import RetryLater
-from bot.adapters.telegram_http import NotSent
+from bot.adapters.telegram_http import JsonParams, NotSent
 from bot.dispatcher import KeyedSerializer
 from bot.ratelimit import RateLimiter
 
@@ -212,6 +212,12 @@ class Transport:
         if self.application is None:
             raise RuntimeError("the Telegram adapter is not connected")
         return self.application
+
+    async def post(self, method: str, params: dict[str, Any]) -> Any:
+        """One Bot API call, its parameters already as Telegram reads them, through the bot's own request object
+        (PTB's error mapping, none of its conversions: see telegram_http.JsonParams); Telegram's raw result."""
+        bot = self._app().bot
+        return await bot.request.post(f"{bot.base_url}/{method}", JsonParams(params).as_request_data())
 
     @staticmethod
     def never_arrived(exc: NetworkError) -> bool:

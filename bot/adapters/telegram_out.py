@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
+from telegram import InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
@@ -19,7 +19,7 @@ from bot.capabilities import Capabilities
 from bot.types import Outbound
 
 log = logging.getLogger("bot.adapters.telegram")
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = {"is_disabled": True}  # Bot API LinkPreviewOptions: no link previews under our texts
 PHOTO_MIMES = ("image/png", "image/jpeg")  # sent as photos; any other file as a document
 # What a Telegram chat shows (Bot API): 4096 characters a message; an inline keyboard of up to 100 buttons whose
 # labels wrap (no length the core must keep); toggles redrawn by editing the keyboard; a tap's refusal as the tap's
@@ -36,7 +36,12 @@ class Progress:
 
 
 class Outbox:
-    """Sends the core's replies through the transport; tells `unreachable` about users who blocked the bot."""
+    """Sends the core's replies through the transport; tells `unreachable` about users who blocked the bot.
+
+    Texts, edits and answers to taps are posted with their parameters built here as Telegram reads them
+    (Transport.post: JSON, the same fields PTB would send, its error mapping kept), not through PTB's Bot methods,
+    whose conversion of every parameter and parsing of every result into a Message cost more CPU than the rest of
+    a reply. Files still go through PTB (multipart)."""
 
     def __init__(self, net: Transport, username: Callable[[], str],
                  unreachable: Callable[[str], Awaitable[None]]) -> None:
@@ -44,29 +49,35 @@ class Outbox:
         self.username = username
         self.unreachable = unreachable
 
-    def markup(self, msg: Outbound) -> InlineKeyboardMarkup | None:
-        """The inline keyboard for a message's choices (link buttons open a private chat with the bot)."""
+    def markup(self, msg: Outbound) -> dict[str, Any] | None:
+        """The inline keyboard (Bot API InlineKeyboardMarkup) for a message's choices (link buttons open a private
+        chat with the bot)."""
         rows = F.keyboard_rows(msg.choices, msg.multi)
         if not rows:
             return None
         link = F.deep_link(self.username(), "group")
-        return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=link) if role == "link" else
-                                      InlineKeyboardButton(label, callback_data=data) for label, data, role in row]
-                                     for row in rows])
+        return {"inline_keyboard": [[{"text": label, "url": link} if role == "link" else
+                                     {"text": label, "callback_data": data} for label, data, role in row]
+                                    for row in rows]}
 
-    def parts(self, chat_id: int, msg: Outbound, **extra: Any) -> list[functools.partial[Awaitable[Any]]]:
+    def parts(self, chat_id: int, msg: Outbound, **extra: Any) -> list[Callable[[], Awaitable[Any]]]:
         """One Outbound as Bot API sends: text in chunks under 4096 (keyboard on the last), then its file
         (each posts something new: the transport never repeats one that may have arrived)."""
-        bot = self.net._app().bot
         markup = self.markup(msg)
         chunks = F.split_html(msg.text)
         caption = None
         if msg.file is not None and len(chunks) == 1 and F.utf16_len(chunks[0]) <= F.CAPTION_LIMIT and not markup:
             caption, chunks = chunks[0], []
-        out = [functools.partial(bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML,
-                                 reply_markup=markup if i == len(chunks) - 1 else None,
-                                 link_preview_options=NO_PREVIEW, **extra) for i, chunk in enumerate(chunks)]
+        fields = _json_fields(extra)
+        out: list[Callable[[], Awaitable[Any]]] = []
+        for i, chunk in enumerate(chunks):
+            params: dict[str, Any] = {"chat_id": chat_id, "text": chunk, "parse_mode": ParseMode.HTML.value,
+                                      "link_preview_options": NO_PREVIEW, **fields}
+            if markup is not None and i == len(chunks) - 1:
+                params["reply_markup"] = markup
+            out.append(functools.partial(self.net.post, "sendMessage", params))
         if msg.file is not None:
+            bot = self.net._app().bot
             file = msg.file
             upload = InputFile(file.data, filename=file.name, read_file_handle=False)
             send = bot.send_photo if file.mime in PHOTO_MIMES else bot.send_document  # a picture shows inline
@@ -92,29 +103,34 @@ class Outbox:
 
     async def answer_query(self, query: Any, text: str | None = None) -> None:
         """Always answer a callback query (stops the button's spinner); a notice if given."""
+        params: dict[str, Any] = {"callback_query_id": query.id}
+        if text:
+            params["text"] = text[:200]
         try:
-            await self.net.call(lambda: query.answer(text=text[:200] if text else None), sends=False)
+            await self.net.call(functools.partial(self.net.post, "answerCallbackQuery", params), sends=False)
         except TelegramError:
             log.info("could not answer a callback query", exc_info=True)
 
     async def settle_tapped(self, message: Message, replies: list[Outbound]) -> list[Outbound]:
         """After an accepted tap: redraw its keyboard, or show the answer on it, or drop its buttons."""
-        bot = self.net._app().bot
         chat_id, message_id = message.chat.id, message.message_id
         redraw = next((m for m in replies if m.kind == "redraw"), None)
         settled = next((m for m in replies if m.kind == "settled"), None)
         rest = [m for m in replies if m is not redraw and m is not settled]
+        where: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id}
         if redraw is not None:
-            await self.edit(lambda: bot.edit_message_reply_markup(chat_id, message_id,
-                                                                   reply_markup=self.markup(redraw)), chat_id)
+            markup = self.markup(redraw)
+            await self.edit(functools.partial(self.net.post, "editMessageReplyMarkup",
+                                              {**where, "reply_markup": markup} if markup else where), chat_id)
             return rest
         if settled is not None and message.text is not None:
             text = f"{message.text_html}\n\n{F.to_html(settled.text)}"
             if F.utf16_len(text) <= F.TEXT_LIMIT:
-                await self.edit(lambda: bot.edit_message_text(text, chat_id, message_id, parse_mode=ParseMode.HTML,
-                                                               reply_markup=None, link_preview_options=NO_PREVIEW), chat_id)
+                await self.edit(functools.partial(self.net.post, "editMessageText", {
+                    "text": text, **where, "link_preview_options": NO_PREVIEW, "parse_mode": ParseMode.HTML.value}),
+                    chat_id)
                 return rest
-        await self.edit(lambda: bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None), chat_id)
+        await self.edit(functools.partial(self.net.post, "editMessageReplyMarkup", where), chat_id)
         return rest
 
     async def edit(self, make: Callable[[], Awaitable[Any]], chat_id: int | None = None) -> None:
@@ -125,3 +141,14 @@ class Outbox:
         except BadRequest as exc:
             log.debug("telegram edit skipped: %s", exc)
 
+
+def _json_fields(extra: dict[str, Any]) -> dict[str, Any]:
+    """A send's extra PTB arguments as the Bot API fields PTB makes of them: a reply to a message is
+    `reply_parameters` (PTB 22 turns reply_to_message_id and allow_sending_without_reply into it)."""
+    fields = dict(extra)
+    if "reply_to_message_id" in fields:
+        reply: dict[str, Any] = {"message_id": fields.pop("reply_to_message_id")}
+        if "allow_sending_without_reply" in fields:
+            reply["allow_sending_without_reply"] = fields.pop("allow_sending_without_reply")
+        fields["reply_parameters"] = reply
+    return fields

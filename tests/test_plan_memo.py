@@ -1,5 +1,5 @@
-"""The plan's memos (handlers/plan/memo.py and the per-text caches): a plan is the same with them as without, they
-stay bounded, and a changed answer is a changed plan, never a remembered one."""
+"""The plan's memos (handlers/plan/memo.py, the per-text caches, the plan kept for its pictures): a plan is the same
+with them as without, they stay bounded, and a changed answer is a changed plan, never a remembered one."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,7 +14,7 @@ from bot.i18n import Catalog
 from conftest import PERSONA_EN, PERSONA_ID
 from handlers import hashtags, playbook
 from handlers.calendar import build_calendar, calendar_settings
-from handlers.plan import Schedule, Section, build_plan
+from handlers.plan import JustSent, Schedule, Section, build_plan
 from handlers.plan import memo as M
 from handlers.plan import office, posting
 
@@ -136,3 +136,20 @@ def test_own_rules_are_not_remembered() -> None:
     assert len(posting._DECIDE) == 0
     posting.decide(answers)
     assert len(posting._DECIDE) == 1
+
+
+def test_the_pictures_take_the_plan_just_sent_once_for_the_same_answers() -> None:
+    answers = A.plan_answers(PERSONA_ID, "id")
+    sections = [Section("Judul", ["satu", "dua"])]
+    kept = JustSent(2)
+    kept.keep(1, answers, "id", "T", sections)
+    assert kept.take(1, answers, "id") == ("T", sections)
+    assert kept.take(1, answers, "id") is None  # taken once: a second drawing builds its own
+    kept.keep(1, answers, "id", "T", sections)
+    assert kept.take(1, dict(answers, pillars=["lain"]), "id") is None  # changed meanwhile: built again
+    kept.keep(1, answers, "id", "T", sections)
+    assert kept.take(1, answers, "en") is None  # another language
+    for user in (1, 2, 3):
+        kept.keep(user, answers, "id", f"T{user}", sections)
+    assert len(kept) == 2 and kept.take(1, answers, "id") is None  # bounded: the oldest went
+    assert kept.take(3, answers, "id") == ("T3", sections)

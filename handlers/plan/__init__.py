@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -21,6 +22,7 @@ from handlers.events import PlanConfirmed
 from handlers.pictures import plan_pictures
 from handlers.plan import budget
 from handlers.plan.build import Schedule, Section, Tr, build_sections
+from handlers.plan.memo import frozen
 from handlers.plan.render import render_markdown, render_text
 from handlers.plan.spec import PlanRules, parse_rules
 
@@ -92,22 +94,69 @@ async def stored_schedule(ctx: Context) -> Schedule | None:
 
 
 async def built_plan(ctx: Context, answers: dict[str, Any]) -> tuple[str, list[Section]]:
-    """The plan's title and sections (the rules' and other features' hooks')."""
-    sections = build_plan(answers, ctx.t, await stored_schedule(ctx))
+    """The plan's title and sections (the rules' and other features' hooks'), letting other users' replies go
+    out between the parts (building is CPU on the event loop)."""
+    schedule = await stored_schedule(ctx)
+    sections = build_plan(answers, ctx.t, schedule)
+    await asyncio.sleep(0)
     sections += await ctx.core.router.gather(SECTIONS, ctx, answers)
     return ctx.t("plan.title", name=answers.get("name", "")), sections
 
 
+class JustSent:
+    """The plans whose text was just sent, for their pictures when the drawing's turn comes right away (the common
+    case: building a plan again costs as much CPU on the event loop as the first time). Bounded: a burst of 1,000
+    confirms keeps the last few plans, and a drawing that waits its turn builds its plan again then (what it shows
+    may then follow answers changed meanwhile). Taken once: the entry goes when its pictures take it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[int, tuple[Any, str, str, list[Section]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def keep(self, user_id: int, answers: dict[str, Any], tag: str, title: str, sections: list[Section]) -> None:
+        try:
+            key = frozen(answers)
+        except TypeError:
+            return
+        with self._lock:
+            self._items[user_id] = (key, tag, title, sections)
+            self._items.move_to_end(user_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def take(self, user_id: int, answers: dict[str, Any], tag: str) -> tuple[str, list[Section]] | None:
+        """The plan sent to this user for exactly these answers in this language, else None (build it again)."""
+        with self._lock:
+            entry = self._items.pop(user_id, None)
+        if entry is None or entry[1] != tag:
+            return None
+        try:
+            same = entry[0] == frozen(answers)
+        except TypeError:
+            return None
+        return (entry[2], entry[3]) if same else None
+
+
+JUST_SENT = JustSent(16)
+
+
 async def plan_for_pictures(ctx: Context) -> tuple[dict[str, Any], str, list[Section]] | None:
-    """What the plan's pictures show, built again when their drawing's turn comes: a drawing waiting for its turn
-    holds no plan (1,000 confirms at once would otherwise keep 1,000 plans in memory). The card shows the answers
-    the plan keeps. None when the user has no plan any more (deleted or reset meanwhile): nothing is drawn."""
+    """What the plan's pictures show: the plan whose text was just sent to this user, when it is still held
+    (JustSent) and the answers are the same; else built again when their drawing's turn comes: a drawing waiting
+    for its turn holds no plan (1,000 confirms at once would otherwise keep 1,000 plans in memory). The card shows
+    the answers the plan keeps. None when the user has no plan any more (deleted or reset meanwhile): nothing is
+    drawn."""
     flow = await ctx.storage.get_flow(ctx.user.id)
     if flow is None or (flow.status != "done" and not flow.planned_at):
         return None
     ctx.flow = flow  # sections that date from the plan (the calendar's weeks) count from its date, as in the text
     answers = await ctx.storage.answers(ctx.user.id)
-    title, sections = await built_plan(ctx, answers)
+    sent = JUST_SENT.take(ctx.user.id, answers, ctx.tag)
+    title, sections = sent if sent is not None else await built_plan(ctx, answers)
     return budget.kept_answers(answers), title, sections
 
 
@@ -127,7 +176,9 @@ async def send_plan(ctx: Context, answers: dict[str, Any], confirmed: bool = Fal
     async with building_turn():
         title, sections = await built_plan(ctx, answers)
         md = render_markdown(title, sections).encode("utf-8")
+        await asyncio.sleep(0)
         text = render_text(title, sections)
+    JUST_SENT.keep(ctx.user.id, answers, ctx.tag, title, sections)
     coming = plan_pictures(ctx, plan_for_pictures)
     ctx.say("plan.title", text=text)
     ctx.say("plan.file_caption", text=f"{ctx.t('plan.file_caption')}\n\n{coming}",

@@ -12,8 +12,8 @@ no two users' answers are the same, but their other texts are, as in bench/e2e.p
 2. A burst (`--burst N` confirms at once): the longest single callback the loop ran (one synchronous stretch: no
    other user's reply goes out meanwhile), in wall time and in the loop thread's own CPU (the wall time also
    holds the waits for the GIL while the drawing thread draws), and that CPU less the garbage collections that
-   ran inside it (a collection runs in whichever callback allocates; the longest one is printed on its own), how
-   many callbacks took over 5 and 10 ms of that CPU,
+   ran inside it (a collection runs in whichever callback or thread allocates; the longest on the loop and in the
+   drawing thread are printed on their own), how many callbacks took over 5 and 10 ms of that CPU,
    the lateness of a 1 ms ticker (p99, max), and the wall time until every text and every picture was done.
    Wall-clock figures are noisy on a shared machine.
 
@@ -80,6 +80,9 @@ def child(seq: int, burst: int) -> dict[str, float]:
         core = Core(Storage(os.path.join(folder, "bench.sqlite3")), throttle=False)
         core.add_adapter(Null())
         await core.start()
+        if os.environ.get("CONFIRM_BENCH_GC_FREEZE"):  # what the bot would do once started (--gc-freeze)
+            gc.collect()
+            gc.freeze()
         try:
             return await measure(core)
         finally:
@@ -127,7 +130,8 @@ async def burst_of(core: Any, users: list[Any], inbound: Any, tap: str) -> dict[
 
     loop_thread = threading.get_ident()
     longest = {"wall": 0.0, "cpu": 0.0, "own": 0.0}  # own: the loop thread's CPU less the collections in it
-    collected = {"total": 0.0, "longest": 0.0, "started": 0.0}  # garbage collections on the loop's thread
+    collected = {"total": 0.0, "longest": 0.0, "started": 0.0,  # garbage collections on the loop's thread
+                 "other": 0.0, "other_started": 0.0}  # and in another (the drawing thread)
     owns: list[float] = []
     real_run = events.Handle._run
 
@@ -143,8 +147,12 @@ async def burst_of(core: Any, users: list[Any], inbound: Any, tap: str) -> dict[
         owns.append(own)
 
     def on_gc(phase: str, info: dict[str, int]) -> None:
-        if threading.get_ident() != loop_thread:
-            return  # the drawing thread's (it holds the GIL meanwhile: in the wall times only)
+        if threading.get_ident() != loop_thread:  # the drawing thread's: it holds the GIL meanwhile (wall times)
+            if phase == "start":
+                collected["other_started"] = time.perf_counter()
+            else:
+                collected["other"] = max(collected["other"], time.perf_counter() - collected["other_started"])
+            return
         if phase == "start":
             collected["started"] = time.perf_counter()
         else:
@@ -180,12 +188,14 @@ async def burst_of(core: Any, users: list[Any], inbound: Any, tap: str) -> dict[
     late.sort()
     return {"stall": longest["wall"] * 1000, "stall_cpu": longest["cpu"] * 1000, "stall_own": longest["own"] * 1000,
             "over5": sum(x > 0.005 for x in owns), "over10": sum(x > 0.010 for x in owns),
-            "gc": collected["longest"] * 1000, "late99": late[int(len(late) * 0.99)], "late_max": late[-1],
+            "gc": collected["longest"] * 1000, "gc_other": collected["other"] * 1000,
+            "late99": late[int(len(late) * 0.99)], "late_max": late[-1],
             "texts": texts, "wall": wall, "burst_cpu": cpu * 1000 / len(users)}
 
 
-def in_child(tree: Path, seq: int, burst: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(tree), "BRANDCOACH_DRAW_WORKERS": "0"}
+def in_child(tree: Path, seq: int, burst: int, freeze: bool = False) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(tree), "BRANDCOACH_DRAW_WORKERS": "0",
+           **({"CONFIRM_BENCH_GC_FREEZE": "1"} if freeze else {})}
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "confirm.py"), "--child", "--seq", str(seq),
                           "--burst", str(burst)], env=env, cwd=tree, capture_output=True, text=True)
     if out.returncode:
@@ -212,6 +222,7 @@ LABELS = {  # key: (what, unit)
     "over5": ("burst: loop callbacks over 5 ms of CPU less GC", ""),
     "over10": ("burst: loop callbacks over 10 ms of CPU less GC", ""),
     "gc": ("burst: longest garbage collection on the loop", "ms"),
+    "gc_other": ("burst: longest GC in the drawing thread", "ms"),
     "late99": ("burst: 1 ms ticker late, p99", "ms"),
     "late_max": ("burst: 1 ms ticker late, max", "ms"),
     "texts": ("burst: all texts sent (wall)", "s"),
@@ -226,21 +237,24 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=60, help="confirms at once (the loop's longest stall)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each tree, alternating (medians)")
     parser.add_argument("--against", help="a git ref whose code is measured the same way, in the same run")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once the core has started (both "
+                        "trees): the objects made at startup are never scanned again by the garbage collector")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.seq, args.burst)))
         return
     print(f"confirm bench: python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; "
-          f"{args.seq} confirms one at a time, {args.burst} at once; {args.rounds} round(s) each, medians")
+          f"{args.seq} confirms one at a time, {args.burst} at once; {args.rounds} round(s) each, medians"
+          + ("; gc.freeze() after startup" if args.gc_freeze else ""))
     with tempfile.TemporaryDirectory(prefix="confirm-bench-") as tmp:
         old_tree = export(args.against, tmp) if args.against else None
         ours: list[dict[str, float]] = []
         theirs: list[dict[str, float]] = []
         for _ in range(args.rounds):  # alternating, so that load from others falls on both
             if old_tree is not None:
-                theirs.append(in_child(old_tree, args.seq, args.burst))
-            ours.append(in_child(ROOT, args.seq, args.burst))
+                theirs.append(in_child(old_tree, args.seq, args.burst, args.gc_freeze))
+            ours.append(in_child(ROOT, args.seq, args.burst, args.gc_freeze))
 
     def med(runs: list[dict[str, float]], key: str) -> float:
         return statistics.median(r[key] for r in runs)

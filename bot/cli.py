@@ -10,10 +10,10 @@ import signal
 import sys
 from importlib import metadata
 
-from bot import __version__, channels, redact
+from bot import __version__, channels, gcpolicy, redact
+from bot.backends import is_postgres, open_storage
 from bot.config import Config, from_env
 from bot.core import Core
-from bot.backends import is_postgres, open_storage
 from bot.ratelimit import limiter_for, shared_slots
 
 log = logging.getLogger("brandcoach")
@@ -116,6 +116,7 @@ async def run_platforms(config: Config, console: bool = False) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
+        gcpolicy.settle()  # start-up's objects out of the garbage collector's walks (bot/gcpolicy.py)
         starting = asyncio.ensure_future(app.start())  # a signal during the start-up retries stops them too
         await asyncio.wait({stopping, starting}, return_when=asyncio.FIRST_COMPLETED)
         if not starting.done():

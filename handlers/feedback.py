@@ -14,6 +14,7 @@ from typing import Any
 from bot import schema
 from bot.actions import Action, action
 from bot.content import content_doc, load_content
+from bot.gcpolicy import lasting
 from handlers.plan import budget
 from handlers.understand.morph import forms
 from handlers.understand.text import words as understand_words
@@ -156,6 +157,7 @@ class Rules:
     stop: frozenset[str]
 
 
+@lasting
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     data = load_content("feedback")

@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 
 from bot import schema
 from bot.content import content_doc, load_content
+from bot.gcpolicy import lasting
 from handlers.reputation import respell
 
 WORD_LISTS = ("yes", "no", "greetings", "help", "sentence", "name_intros", "titles", "fillers",
@@ -320,6 +321,7 @@ def _drop() -> frozenset[str]:
     return reading("polite") | words("fillers")
 
 
+@lasting
 @lru_cache(maxsize=1)
 def _meta_tables() -> tuple[dict[str, set[tuple[str, ...]]], dict[tuple[str, ...], str]]:
     """({intent: plain whole clauses}, {plain phrase: intent}) from [meta]."""

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.content import load_content
+from bot.gcpolicy import lasting
 from handlers import hashtags
 from handlers.reminders import content as NC
 from handlers.reputation import usable_answers
@@ -61,6 +62,7 @@ class _Extras:
     withheld_by: frozenset[str]
 
 
+@lasting
 @lru_cache(maxsize=1)
 def _extras() -> _Extras:
     data = load_content("check")

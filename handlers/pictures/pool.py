@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import gc
 import logging
 import multiprocessing
 import os
@@ -146,9 +147,16 @@ def trimmed(fn: Callable[..., T], *args: Any) -> T:
     try:
         return fn(*args)
     finally:
+        if fn not in _drawn_once:  # its first call imported the drawing libraries: they live as long as we do
+            _drawn_once.add(fn)
+            gc.collect(0)
+            gc.freeze()  # out of the garbage collector's walks (bot/gcpolicy.py says why)
         trim = _malloc_trim()
         if trim is not None:
             trim(0)
+
+
+_drawn_once: set[Callable[..., Any]] = set()
 
 
 _trim: Any = False

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from bot.gcpolicy import lasting
 from handlers.understand.text import Word, words
 
 MODEL_FILE = "risk_model.tsv.gz"
@@ -104,6 +105,7 @@ def parse(lines: list[str]) -> Model:
     return Model(risks, index, idf, weights, intercept)
 
 
+@lasting
 @lru_cache(maxsize=1)
 def model() -> Model | None:
     """The shipped model, read once; None when the package has none (the rules then judge alone)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import schema
 from bot.content import content_doc, load_content
+from bot.gcpolicy import lasting
 from handlers.understand import model as _model
 from handlers.understand.match import Hit, Matcher, parse_phrase
 from handlers.understand.text import Word, sentences, words
@@ -91,6 +92,7 @@ def _concepts_used(risks: Sequence[_Risk]) -> set[str]:
     return {c for r in risks for rule in r.rules for c in rule.all} | {c for r in risks for c in r.unless}
 
 
+@lasting
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     """content/check.toml compiled (once per process)."""

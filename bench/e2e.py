@@ -286,6 +286,8 @@ async def one_run(bot: str, chats: int, think: tuple[float, float] | None, limit
             ids = [10_000 + i for i in range(chats)]
             if think:  # users come and go: both phases overlap, the CPU is the whole run's
                 await asyncio.gather(*(driver.chat(c, deadline) for c in ids))
+                while bot == "ours" and driver.confirmed and time.perf_counter() < deadline:
+                    await asyncio.sleep(0.05)  # the pictures follow the plan's text
                 await asyncio.sleep(0.05)
                 cpu = confirm_cpu = cpu_seconds(proc.pid) - cpu0
                 harness = time.process_time() - harness0

@@ -3,6 +3,7 @@ calls may be repeated."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,7 @@ from telegram.error import NetworkError, TimedOut
 
 from bot.adapters.telegram_http import NotSent
 from bot.adapters.telegram_net import Transport
+from bot.types import Outbound
 from fake_telegram import FakeTelegram
 from test_telegram import UID_ID, Chat, running
 
@@ -117,3 +120,27 @@ async def test_whether_a_call_may_be_repeated_is_declared_by_its_caller_not_read
 
     tries.clear()
     assert await net.call(refused, sends=True) == "posted" and tries == ["refused", "refused"]
+
+
+async def test_a_polled_update_is_recorded_as_telegram_sent_it(tg: FakeTelegram, db_path: str) -> None:
+    """The inbox records a polled update as the JSON Telegram sent (a field PTB does not know included), and a
+    worker that reads the record back replies in the update's chat (TelegramAdapter.replier)."""
+    async with running(tg, db_path) as run:
+        chat = Chat(tg, run.core, UID_ID, "id")
+        recorded: list[str] = []
+        accept_many = run.core.accept_many
+
+        async def recording(updates: list[tuple[Any, str]]) -> list[bool]:
+            recorded.extend(envelope for _, envelope in updates)
+            return await accept_many(updates)
+        run.core.accept_many = recording  # type: ignore[method-assign]
+        mark = tg.mark()
+        sent = {"message": {**tg._incoming(chat.user, text="halo"), "x_new_field": {"from": "a newer Bot API"}}}
+        update_id = await tg.push(sent)
+        await chat.reply(lambda _: True, mark)
+        assert [json.loads(r) for r in recorded] == [{"update_id": update_id, **sent}]
+        deliver = run.adapter.replier(recorded[0])
+        assert deliver is not None
+        mark = tg.mark()
+        await deliver([Outbound("dari pekerja lain")])
+        assert (await chat.reply(lambda text: "dari pekerja lain" in text, mark)).chat_id == UID_ID

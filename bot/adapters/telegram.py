@@ -127,7 +127,8 @@ class TelegramAdapter:
                     return
                 log.info("polling Telegram (this worker was elected to)")
                 self._polling = asyncio.ensure_future(
-                    Poller(application, self.poll_timeout, on_error=self._on_polling_error).run(self._stop))
+                    Poller(application, self.poll_timeout, self.requests[1],
+                           on_error=self._on_polling_error).run(self._stop))
                 await self._polling
                 return
 
@@ -228,7 +229,7 @@ class TelegramAdapter:
         self._accepted[update.update_id] = future
         return future
 
-    def _accept_soon(self, update: Update) -> None:
+    def _accept_soon(self, update: Update, raw: dict[str, Any] | None = None) -> None:
         """Polling: an update was fetched; it is recorded with the rest of its getUpdates answer in one commit, and
         batches commit one after another, so a chat's later update is never in the inbox before an earlier one
         (a worker could otherwise handle a Done before the tick above it). The next getUpdates (which confirms them
@@ -238,7 +239,8 @@ class TelegramAdapter:
             return
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._accepted[update.update_id] = future
-        self._batch.append((parsed[0], json.dumps(update.to_dict(), ensure_ascii=False), future))
+        record = raw if raw is not None else update.to_dict()  # the JSON Telegram sent, when the poller has it
+        self._batch.append((parsed[0], json.dumps(record, ensure_ascii=False), future))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.ensure_future(self._flush_accepts())
 

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, BaseUpdateProcessor
+from telegram.request import BaseRequest
 
 from bot.adapters.base import RetryLater
 from bot.adapters.telegram_http import JsonParams, NotSent
@@ -51,15 +52,16 @@ class FetchQueue(asyncio.Queue):  # type: ignore[type-arg]
     the poller puts (it starts recording the update in the inbox; the webhook records before it puts)."""
 
     def __init__(self, in_flight: int = IN_FLIGHT, queued: int = QUEUED,
-                 accept: Callable[[Update], None] | None = None) -> None:
+                 accept: Callable[[Update, dict[str, Any] | None], None] | None = None) -> None:
         super().__init__(maxsize=queued)
         self.slots = asyncio.Semaphore(in_flight)
         self.accept = accept
         self.accepted_here: set[int] = set()  # update ids the webhook already recorded (not to be started again)
 
-    async def put(self, item: Any) -> None:
+    async def put(self, item: Any, raw: dict[str, Any] | None = None) -> None:
+        """Queue an update (`raw`: the JSON object Telegram sent for it, when the poller has it)."""
         if self.accept is not None and isinstance(item, Update) and item.update_id not in self.accepted_here:
-            self.accept(item)
+            self.accept(item, raw)
         self.accepted_here.discard(getattr(item, "update_id", None))  # type: ignore[arg-type]
         await super().put(item)
 
@@ -120,10 +122,11 @@ class Poller:
     and the inbox drops the copies)."""
 
     def __init__(self, application: Application, timeout: float,  # type: ignore[type-arg]
-                 allowed: Sequence[str] = ALLOWED_UPDATES,
+                 request: BaseRequest, allowed: Sequence[str] = ALLOWED_UPDATES,
                  on_error: Callable[[TelegramError], None] | None = None) -> None:
         self.application = application
         self.timeout = timeout
+        self.request = request  # the bot's getUpdates request object
         self.allowed = list(allowed)
         self.on_error = on_error
         self.offset: int | None = None  # the update id after the last one queued: the next getUpdates confirms it
@@ -158,11 +161,24 @@ class Poller:
         await self._confirm()
 
     async def _fetch(self) -> bool:
-        updates = await self.application.bot.get_updates(offset=self.offset, timeout=self.timeout,
-                                                         allowed_updates=self.allowed)
+        """One getUpdates, its updates queued with the JSON Telegram sent for each (the inbox records that, rather
+        than a re-encoding of PTB's objects: see TelegramAdapter._accept_soon). Posted as JsonParams through the
+        getUpdates request object, as PTB's get_updates would (its read timeout plus the long-polling wait)."""
+        bot = self.application.bot
+        wait = int(self.timeout) if float(self.timeout).is_integer() else self.timeout  # the Bot API's integer
+        params: dict[str, Any] = {"timeout": wait, "allowed_updates": self.allowed}
+        if self.offset is not None:
+            params["offset"] = self.offset
+        raw = await self.request.post(f"{bot.base_url}/getUpdates", JsonParams(params).as_request_data(),
+                                      read_timeout=(self.request.read_timeout or 0) + self.timeout)
         self.unconfirmed = False  # Telegram answered: everything before `offset` is confirmed
-        for update in updates:
-            await self.application.update_queue.put(update)
+        queue = self.application.update_queue
+        for item in raw if isinstance(raw, list) else []:
+            update = Update.de_json(item, bot)
+            if isinstance(queue, FetchQueue):
+                await queue.put(update, item)
+            else:
+                await queue.put(update)
             self.offset, self.unconfirmed = update.update_id + 1, True
         return True
 

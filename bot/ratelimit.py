@@ -78,7 +78,9 @@ def answering(platform: str, chat: str, free: int = 1) -> Iterator[None]:
     already bounds (bot/throttle.py: a burst, then one a second: what Telegram's FAQ asks of one chat). Holding it
     to the chat's burst as well made a user who answers quickly wait ~1 s for every third question. What else the
     bot sends to the chat (a long answer's further parts, nudges, the plan's pictures) keeps the allowance, and a
-    chat the platform refused with a 429 loses the free answer for STRICT_AFTER_429 seconds."""
+    chat the platform refused with a 429 loses the free answer for STRICT_AFTER_429 seconds. Only on a platform whose
+    per-chat rule is advice (Limit.answers_at_users_pace: Telegram's FAQ), not one that refuses (WhatsApp's pair
+    rate, one message every ~6 s to a user)."""
     token = _ANSWER.set((platform, chat, [free]))
     try:
         yield
@@ -202,7 +204,10 @@ class _Bucket:
         return wait
 
     def answer_free(self, chat: str, now: float) -> bool:
-        """Whether an answer's first message to `chat` may skip the chat's burst (no 429 for it lately)."""
+        """Whether an answer's first message to `chat` may skip the chat's burst: the platform's per-chat rule is
+        advice (Limit.answers_at_users_pace) and it refused this chat no request lately."""
+        if not self.limit.answers_at_users_pace:
+            return False
         until = self.strict.get(chat)
         if until is None:
             return True
@@ -294,7 +299,7 @@ class RateLimiter:
                         if wait <= EPS:
                             break
                         await self.sleep(wait)  # the head of the lane waits; the lane behind it keeps its order
-                    free = answer is not None and bucket.answer_free(chat, now)
+                    free = answer is not None and bucket.answer_free(chat, now)  # see answering()
                     chat_wait = bucket.chat_wait(chat, now, message, free)
                     if chat_wait <= EPS:
                         if free and answer is not None:
@@ -393,7 +398,7 @@ class SharedRateLimiter(RateLimiter):
                         now = self.monotonic()
                         wait = bucket.global_wait(now, lane)
                         if wait <= EPS:
-                            free = answer is not None and bucket.answer_free(chat, now)
+                            free = answer is not None and bucket.answer_free(chat, now)  # see answering()
                             chat_wait = bucket.chat_wait(chat, now, message, free)
                             if chat_wait > EPS:
                                 break  # this chat's own allowance (as this worker counts it): others go ahead

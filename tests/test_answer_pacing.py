@@ -137,3 +137,14 @@ async def test_a_quick_user_through_the_real_adapter_is_never_held(tg: FakeTeleg
     sent = [t for t, chat in limiter.messages if chat == "6100"]
     assert len(sent) >= len(lines) > TG.chat_burst
     assert limiter.time.now < TG.chat_window - 0.5  # without answering(), the 4th answer waited ~3 s
+
+
+async def test_whatsapps_pair_rate_holds_for_answers_too() -> None:
+    """WhatsApp refuses more than about one message every 6 s to a user (131056): its rule is not advice."""
+    limiter = Logged()
+    wa = LIMITS["whatsapp"]
+    assert wa.chat_burst and not wa.answers_at_users_pace
+    for _ in range(wa.chat_burst + 1):
+        with answering("whatsapp", "6281234"):
+            await limiter.acquire("whatsapp", "6281234", REPLY)
+    assert limiter.time.now >= wa.chat_window - 0.5

@@ -18,7 +18,8 @@ PLATFORM = "telegram"
 # message answering each message of the user's, which goes at the user's pace (bot/ratelimit.py answering(): the
 # per-user throttle bounds it) until Telegram refuses the chat once; edits (a tap's answer shown on the tapped
 # message) count toward the overall and group limits only. The windows carry a margin.
-LIMIT = Limit(30, 1.02, chat_burst=3, chat_window=3.15, group_per_window=20, group_window=61.0, reserve=5)
+LIMIT = Limit(30, 1.02, chat_burst=3, chat_window=3.15, group_per_window=20, group_window=61.0, reserve=5,
+              answers_at_users_pace=True)
 # Paid broadcast (TELEGRAM_PAID_BROADCAST=1): nudges up to 1,000/s, paid in Stars; replies are not paid (30/s).
 PAID_LIMIT = replace(LIMIT, per_window=1000, reserve=30, reply_per_window=30)
 # Bot tokens: 123456789:AA... (the bot's id, a colon, 35 characters).

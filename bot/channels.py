@@ -46,7 +46,7 @@ class Limit:
     reserve: int = 0            # slots of every window that nudges leave to replies
     reply_per_window: int = 0   # replies alone (0: per_window); paid broadcast pays for nudges only
     # The first message answering each message of the user's skips chat_burst (bot/ratelimit.py answering()):
-    # where the platform's per-chat rule is advice (Telegram), not where it refuses (WhatsApp's pair rate).
+    # where the platform's per-chat rule is advice with bursts tolerated, not where it refuses (a pair rate).
     answers_at_users_pace: bool = False
 
 

@@ -75,12 +75,12 @@ def answering(platform: str, chat: str, free: int = 1) -> Iterator[None]:
     chat skip the chat's burst allowance (they still count toward it, the overall rate and a group's allowance).
 
     Why: the answer to a message is one message at the pace the user writes, which the core's per-user throttle
-    already bounds (bot/throttle.py: a burst, then one a second: what Telegram's FAQ asks of one chat). Holding it
+    already bounds (bot/throttle.py: a burst, then one a second: what a platform's advice for one chat asks). Holding it
     to the chat's burst as well made a user who answers quickly wait ~1 s for every third question. What else the
     bot sends to the chat (a long answer's further parts, nudges, the plan's pictures) keeps the allowance, and a
     chat the platform refused with a 429 loses the free answer for STRICT_AFTER_429 seconds. Only on a platform whose
-    per-chat rule is advice (Limit.answers_at_users_pace: Telegram's FAQ), not one that refuses (WhatsApp's pair
-    rate, one message every ~6 s to a user)."""
+    per-chat rule is advice (Limit.answers_at_users_pace), not one that refuses (a pair rate of one message every
+    few seconds to a user)."""
     token = _ANSWER.set((platform, chat, [free]))
     try:
         yield

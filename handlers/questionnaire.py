@@ -361,11 +361,14 @@ def _suggest(ctx: Context, step: Step, tip: F.Tip) -> None:
 
 def _new_tactics(step: Step, value: Any, previous: Any, answers: dict[str, Any]) -> list[str]:
     """Risky tactics this answer plans that no other answer (nor its previous version) was warned about."""
+    planned = S.tactics_in(step, value)
+    if not planned:  # most answers plan none: the other answers need not be read
+        return []
     seen = set(S.tactics_in(step, previous))
     for other in S.all_steps():
         if other.id != step.id:
             seen.update(S.tactics_in(other, answers.get(other.id)))
-    return [t for t in S.tactics_in(step, value) if t not in seen]
+    return [t for t in planned if t not in seen]
 
 
 def _warn(ctx: Context, tactics: list[str], answers: dict[str, Any], step: Step) -> None:

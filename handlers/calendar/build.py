@@ -124,7 +124,7 @@ def _opening_slot(formats: list[str], mine: list[str]) -> tuple[str, str]:
     return "", ""
 
 
-_CALENDARS = memo("calendar.build", 128)
+_CALENDARS = memo("calendar.build", 32)
 
 
 def build_calendar(answers: dict[str, Any], settings: CalendarSettings, start: date,

@@ -87,7 +87,7 @@ class Memo(Generic[T]):
 MEMOS: dict[str, Memo[Any]] = {}  # by name: tests clear and inspect them
 
 
-def memo(name: str, size: int = 256) -> Memo[Any]:
+def memo(name: str, size: int = 64) -> Memo[Any]:
     """A new bounded memo, named in MEMOS."""
     MEMOS[name] = found = Memo[Any](name, size)
     return found

@@ -25,7 +25,8 @@ before the confirmation, a process pool for the drawing, PostgreSQL. One shape o
 answers take other rules' paths, and users whose every text differs find less in the caches keyed by a text.
 
 Run: python bench/confirm.py [--seq 20] [--burst 60] [--rounds 2] [--against REV]   (prints figures; never
-pass/fail). CONFIRM_BENCH_WHICH=1 prints each new longest callback of the burst (what it was) on stderr.
+pass/fail). CONFIRM_BENCH_WHICH=1 prints each new longest callback of the burst on stderr: its handle, and where
+its task waits once the callback is over (the stretch ran up to there).
 """
 from __future__ import annotations
 
@@ -141,7 +142,12 @@ async def burst_of(core: Any, users: list[Any], inbound: Any, tap: str) -> dict[
         wall, cpu = time.perf_counter() - start, time.thread_time() - cpu
         own = cpu - (collected["total"] - gc_before)
         if own > longest["own"] and os.environ.get("CONFIRM_BENCH_WHICH"):
-            print(f"longest so far: {own * 1000:.1f} ms CPU in {handle!r}", file=sys.stderr)
+            task = getattr(getattr(handle, "_callback", None), "__self__", None)
+            where, coro = [], task.get_coro() if isinstance(task, asyncio.Task) else None
+            while coro is not None and getattr(coro, "cr_frame", None) is not None:  # where it waits now
+                where.append(f"{coro.cr_frame.f_code.co_filename}:{coro.cr_frame.f_lineno}")
+                coro = coro.cr_await
+            print(f"longest so far: {own * 1000:.1f} ms CPU in {handle!r}, now at {where}", file=sys.stderr)
         for name, value in (("wall", wall), ("cpu", cpu), ("own", own)):
             longest[name] = max(longest[name], value)
         owns.append(own)
@@ -200,6 +206,8 @@ def in_child(tree: Path, seq: int, burst: int, freeze: bool = False) -> dict[str
                           "--burst", str(burst)], env=env, cwd=tree, capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(out.stderr[-3000:])
+    if os.environ.get("CONFIRM_BENCH_WHICH"):
+        print(f"{tree}:\n{out.stderr}", file=sys.stderr)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

@@ -18,7 +18,8 @@ no two users' answers are the same, but their other texts are, as in bench/e2e.p
    Wall-clock figures are noisy on a shared machine.
 
 With `--against REV` the same runs on that commit's code (exported with `git archive` into a temp dir, in its own
-process), alternating with this tree's, `--rounds` times each (medians), and the ratio old/new is printed.
+process), alternating with this tree's, `--rounds` times each (medians), and the ratio old/new is printed; REV
+may also be a directory holding a tree (e.g. today's code with one change taken out, to measure that change alone).
 
 Leaves out: HTTP and the platform (bench/e2e.py), message rendering in the adapter, the questionnaire's answers
 before the confirmation, a process pool for the drawing, PostgreSQL. One shape of answers (bench/e2e.py's); other
@@ -244,7 +245,8 @@ def main() -> None:
     parser.add_argument("--seq", type=int, default=20, help="confirms one at a time (CPU per confirm)")
     parser.add_argument("--burst", type=int, default=60, help="confirms at once (the loop's longest stall)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each tree, alternating (medians)")
-    parser.add_argument("--against", help="a git ref whose code is measured the same way, in the same run")
+    parser.add_argument("--against", help="a git ref whose code is measured the same way, in the same run (or a "
+                        "directory holding a tree: e.g. this one with some change taken out)")
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once the core has started (both "
                         "trees): the objects made at startup are never scanned again by the garbage collector")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -256,7 +258,8 @@ def main() -> None:
           f"{args.seq} confirms one at a time, {args.burst} at once; {args.rounds} round(s) each, medians"
           + ("; gc.freeze() after startup" if args.gc_freeze else ""))
     with tempfile.TemporaryDirectory(prefix="confirm-bench-") as tmp:
-        old_tree = export(args.against, tmp) if args.against else None
+        old_tree = None if not args.against else Path(args.against) if Path(args.against).is_dir() \
+            else export(args.against, tmp)
         ours: list[dict[str, float]] = []
         theirs: list[dict[str, float]] = []
         for _ in range(args.rounds):  # alternating, so that load from others falls on both

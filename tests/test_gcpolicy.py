@@ -60,3 +60,13 @@ def test_a_drawings_first_call_freezes_what_it_loaded() -> None:
     assert not walked(loaded[0])
     assert pool.trimmed(draw) == 2
     assert walked(loaded[1])  # only the first drawing of each kind freezes
+
+
+def test_the_gazetteer_is_read_when_the_features_load() -> None:
+    """Before users come: the first plan reading it held the event loop ~0.3 s (bench/confirm.py)."""
+    from bot.features import load_features
+    from handlers import places
+
+    places.gazetteer.cache_clear()
+    load_features()
+    assert places.gazetteer.cache_info().currsize == 1

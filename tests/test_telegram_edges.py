@@ -144,3 +144,21 @@ async def test_a_polled_update_is_recorded_as_telegram_sent_it(tg: FakeTelegram,
         mark = tg.mark()
         await deliver([Outbound("dari pekerja lain")])
         assert (await chat.reply(lambda text: "dari pekerja lain" in text, mark)).chat_id == UID_ID
+
+
+async def test_an_update_ptb_cannot_read_is_skipped_not_repeated_for_ever(tg: FakeTelegram, db_path: str,
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """A malformed update (an entity without its offset) once held back every later update, each getUpdates
+    answered with it again; and PTB logged it whole, the user's text included."""
+    caplog.set_level(logging.INFO)
+    async with running(tg, db_path) as run:
+        chat = Chat(tg, run.core, UID_ID, "id")
+        mark = tg.mark()
+        bad = tg._incoming(chat.user, text="nomor saya +6281234567890")
+        bad["entities"] = [{"type": "bold"}]  # PTB's Update.de_json raises on this
+        await tg.push({"message": bad})
+        await chat.tg.say(chat.user, "/start")
+        await asyncio.wait_for(chat.reply(lambda _: True, mark), 15)  # the update after it is answered
+    logged = " ".join(r.getMessage() + str(r.exc_text or "") for r in caplog.records)
+    assert "could not be read: skipped" in logged
+    assert "6281234567890" not in logged and "nomor saya" not in logged

@@ -174,7 +174,17 @@ class Poller:
         self.unconfirmed = False  # Telegram answered: everything before `offset` is confirmed
         queue = self.application.update_queue
         for item in raw if isinstance(raw, list) else []:
-            update = Update.de_json(item, bot)
+            update_id = item.get("update_id") if isinstance(item, dict) else None
+            try:
+                update = Update.de_json(item, bot)
+            except Exception:  # an update PTB cannot read must not hold back every update after it, for good
+                update = None
+            if update is None or not isinstance(update_id, int):
+                log.warning("telegram update %s could not be read: skipped", update_id if isinstance(update_id, int)
+                            else "without an id")  # its id only: its text and sender stay out of the log
+                if isinstance(update_id, int):
+                    self.offset, self.unconfirmed = update_id + 1, True
+                continue
             if isinstance(queue, FetchQueue):
                 await queue.put(update, item)
             else:
@@ -183,11 +193,15 @@ class Poller:
         return True
 
     async def _confirm(self) -> None:
+        """The last getUpdates: it tells Telegram every update before `offset` arrived. Posted as JSON and its
+        answer not read (PTB reading it would log any update it cannot read whole, text and sender included)."""
         if not self.unconfirmed:
             return
+        bot = self.application.bot
+        params = {"offset": self.offset, "timeout": 0, "allowed_updates": self.allowed, "limit": 1}
         try:
             async with asyncio.timeout(CONFIRM_WAIT):
-                await self.application.bot.get_updates(offset=self.offset, timeout=0, allowed_updates=self.allowed)
+                await self.request.post(f"{bot.base_url}/getUpdates", JsonParams(params).as_request_data())
             self.unconfirmed = False
         except (TelegramError, TimeoutError) as exc:
             log.warning("could not confirm the last updates to Telegram (%s): they come again at the next start "

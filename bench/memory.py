@@ -11,8 +11,9 @@ are answered, and once every picture is drawn), and --trace names the biggest al
 Findings (2026-12-07, 1,000 chats):
 - bench/e2e.py --chats 1000 --bots ours --deadline 300 --code <export>, the two exports run one after the other
   on a busy machine (other processes ~1 core): 811b98e (before this round) peak RSS 188 MB, questionnaire phase
-  107 MB; 712a03a (the gazetteer and fpdf2 changes below) 162 MB, questionnaire phase 95 MB. The same tree gave
-  144-164 MB in other runs: the confirm phase's peak depends on how many confirms are in flight at once.
+  107 MB; 712a03a (the gazetteer and fpdf2 changes below) 162 MB, questionnaire phase 95 MB. The working tree
+  (with other work in progress) gave 144 MB (the gazetteer change alone) and 164 MB (both) in two other runs: the
+  confirm phase's peak varies by 20 MB from run to run.
 - the core with every feature and its content: ~13 MB over the interpreter; 1,000 users' questionnaires add
   ~6 MB more (47 -> 53 MB): the storage's row caches (bounded, CACHE_USERS=2,000) and the text memos (bounded).
   tracemalloc over 1,000 users: 12 MB of Python objects, most of it the understanding layer's compiled phrases
@@ -21,14 +22,17 @@ Findings (2026-12-07, 1,000 chats):
   distinct values shared, the file streamed, names folded without lexicon.fold's memo. A dict keyed by name stays:
   the keys (~3.7 MB of str) and the table (~1.9 MB) are most of it; a sorted array or a trie would save ~5 MB at
   the cost of every n-gram's O(1) lookup.
-- 1,000 confirms at once, in process (--chats 1000 --confirms): RSS 53.7 MB after the questionnaires, 145.8 MB
-  at the peak (+92 MB), when every confirm had been answered (12 s) and the pictures were still being drawn;
-  117 MB once all were (53 s). tracemalloc at that moment (--trace): ~28 MB of it is the 1,000 plans' texts
-  (~22 KB each as a str) and Markdown files (~6 KB) held until sent, ~4 MB the 1,000 picture follow-ups waiting
-  their turn (tasks, contexts, closures), ~10 MB the modules imported for drawing, ~7.5 MB the gazetteer; the
-  rest is drawing. bench/e2e.py's confirm phase added +53 to +81 MB over its questionnaire phase in four runs.
-- one-off loads after the bot's imports (this script): the gazetteer +7.7 MB; the first card +11.9 MB (peak
-  +18.6), the first PDF +25.9 MB (peak +21.8), the next card and PDF +0.1 MB (peak +4.6).
+- 1,000 confirms at once, in process (--chats 1000 --confirms; each commit exported with `git archive` and run one
+  after the other): 811b98e 53.9 MB after the questionnaires, peak 134.1 MB (+80); 712a03a 53.9 -> 118.9 MB (+65)
+  while the confirms are answered and the first pictures drawn, 116.5 MB once every picture was (53 s). Of the
+  +65: the gazetteer ~7.6 MB, drawing's modules, fonts and buffers ~45 MB (below), the rest the confirms and the
+  picture follow-ups waiting their turn (~4 KB each: tasks, contexts, closures). (This driver first kept every
+  confirm's replies until the last was answered, as asyncio.gather keeps results: +28 MB of plan texts, ~22 KB
+  each as a str, and Markdown files, which an adapter drops once sent.) bench/e2e.py's real bot adds more in its
+  confirm phase (+53 to +81 MB over its questionnaire phase in four runs), not broken down here.
+- one-off loads after the bot's imports (this script), 811b98e -> 712a03a: the gazetteer +25.8 MB (peak +29.1)
+  -> +7.6 MB (peak +7.6); the first card +7.4 -> +10.7 MB (it reuses what the old gazetteer's reading freed), the
+  first PDF +27.5 -> +25.9 MB (peak +22.5 -> +22.0), the next card and PDF ~0 (peak +4.5 -> +4.2).
 - the channel library: python-telegram-bot ~30 MB, discord.py ~31 MB, pywa ~20 MB; only the channel in use is
   imported (bot/adapters/*_settings.py import their library in build()); prometheus_client (~10 MB) only with
   the metrics port (bot/metrics.py imports it lazily).
@@ -42,6 +46,10 @@ Findings (2026-12-07, 1,000 chats):
   and leaves ~3 MB resident (fragmented heap). A module once imported is not given back to the OS, so "freeing it
   after a burst" gains nothing in process; drawing in the worker process, which can exit, is what keeps it out of
   the bot.
+- tried and left: the small faces precomputed (as a disk cache would give) left the peak of 1,000 confirms at
+  once unchanged (within 1 MB), and covered() precomputed the peak of 3 plans drawn in process: their transients
+  are reused by later allocations; fpdf2 imported without uharfbuzz gained 1.2 MB in the 1,000 confirms, but
+  shaping right-to-left text needs it (a declared dependency).
 - caches that had maxsize=None (handlers/lexicon.py, values.py, places) are keyed by content names, not by user
   text: bounded now (256) without a measurable change; tests/test_cache_bounds.py keeps per-text caches bounded.
 
@@ -140,8 +148,9 @@ async def confirms(core, n, trace):
         before = tracemalloc.take_snapshot()
     threading.Thread(target=sample, daemon=True).start()
     t0 = time.perf_counter()
-    await asyncio.gather(*(core.handle(B.to_inbound(UserRef('bench', str(i), f'u{i}'), B.SCRIPT[-1]))
-                           for i in range(n)))
+    async def confirm(i):  # the replies dropped once made, as an adapter drops them once sent
+        await core.handle(B.to_inbound(UserRef('bench', str(i), f'u{i}'), B.SCRIPT[-1]))
+    await asyncio.gather(*(confirm(i) for i in range(n)))
     answered = rss()
     if trace:
         top = tracemalloc.take_snapshot().compare_to(before, 'traceback')[:8]

@@ -38,7 +38,11 @@ _TAKEN: ContextVar[tuple[str, str] | None] = ContextVar("slot_taken", default=No
 _GRANTED: ContextVar[int | None] = ContextVar("shared_slot_granted", default=None)  # the shared slot's id, if any
 # The chat a user's message is being answered in, and how many new messages of that answer are still free of the
 # chat's burst allowance (answering()).
-_ANSWER: ContextVar[tuple[str, str, list[int]] | None] = ContextVar("answering", default=None)
+_ANSWER: ContextVar[tuple[str, str, list[int], asyncio.Task[Any] | None] | None] = ContextVar("answering",
+                                                                                          default=None)
+# Free answers stop once a chat's window holds this many times its burst (a batch of forwarded messages, an inbox
+# swept after a restart): a short burst at the user's pace, never a flood at the bot's.
+ANSWER_CEILING = 3
 # A chat the platform answered 'too many requests' for is held to its burst allowance for every message this long.
 STRICT_AFTER_429 = 600.0
 EPS = 1e-6  # waits shorter than this count as none (rounding must not leave a sleeper waking forever)
@@ -81,19 +85,27 @@ def answering(platform: str, chat: str, free: int = 1) -> Iterator[None]:
     chat the platform refused with a 429 loses the free answer for STRICT_AFTER_429 seconds. Only on a platform whose
     per-chat rule is advice (Limit.answers_at_users_pace), not one that refuses (a pair rate of one message every
     few seconds to a user)."""
-    token = _ANSWER.set((platform, chat, [free]))
+    token = _ANSWER.set((platform, chat, [free], _task()))
     try:
         yield
     finally:
         _ANSWER.reset(token)
 
 
+def _task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no running loop
+        return None
+
+
 def _free_answer(platform: str, chat: str, lane: int, message: bool) -> list[int] | None:
-    """The answer's free-message counter when this send may use it (see answering()), else None."""
+    """The answer's free-message counter when this send may use it (see answering()), else None. Only the task
+    that answers: a task started inside the block inherits the context, not the answer."""
     held = _ANSWER.get()
     if held is None or not message or lane != REPLY or held[0] != platform or held[1] != chat or held[2][0] <= 0:
         return None
-    return held[2]
+    return held[2] if held[3] is _task() else None
 
 
 @contextmanager
@@ -206,8 +218,14 @@ class _Bucket:
     def answer_free(self, chat: str, now: float) -> bool:
         """Whether an answer's first message to `chat` may skip the chat's burst: the platform's per-chat rule is
         advice (Limit.answers_at_users_pace) and it refused this chat no request lately."""
-        if not self.limit.answers_at_users_pace:
+        lim = self.limit
+        if not lim.answers_at_users_pace:
             return False
+        recent = self.chats.get(chat)
+        if recent is not None and len(recent) >= lim.chat_burst * ANSWER_CEILING:
+            _wait(recent, 0, lim.chat_window, now)  # drops what left the window
+            if len(recent) >= lim.chat_burst * ANSWER_CEILING:
+                return False
         until = self.strict.get(chat)
         if until is None:
             return True

@@ -9,7 +9,8 @@ import asyncio
 from typing import Any
 
 from bot.clock import FakeClock
-from bot.ratelimit import FOLLOW_UP, LIMITS, NUDGE, REPLY, STRICT_AFTER_429, SharedRateLimiter, VirtualTime, answering
+from bot.ratelimit import (ANSWER_CEILING, FOLLOW_UP, LIMITS, NUDGE, REPLY, STRICT_AFTER_429, SharedRateLimiter,
+                           VirtualTime, answering)
 from fake_telegram import FakeTelegram
 from test_delivery import Logged, bot, most_in_any_window
 
@@ -27,10 +28,13 @@ async def answer(limiter: Logged, chat: str, messages: int = 1, edits: int = 0) 
 
 async def test_a_user_who_answers_quickly_gets_every_answer_at_once() -> None:
     limiter = Logged()
-    for _ in range(TG.chat_burst * 4):  # far more answers than the chat's burst, one per message of the user's
+    start = limiter.time.now
+    for _ in range(TG.chat_burst * 10):  # far more answers than the chat's burst, a message every 0.5 s
+        limiter.time.now += 0.5
         await answer(limiter, "5001", edits=1)
-    assert limiter.time.now < 1.0  # only the overall spread between requests, never the chat's allowance
-    assert len(limiter.messages) == TG.chat_burst * 4
+    spread = limiter.time.now - start - 0.5 * TG.chat_burst * 10
+    assert spread < 1.0  # only the overall spread between requests, never the chat's allowance
+    assert len(limiter.messages) == TG.chat_burst * 10
 
 
 async def test_without_a_message_to_answer_the_chat_keeps_its_allowance() -> None:
@@ -148,3 +152,29 @@ async def test_whatsapps_pair_rate_holds_for_answers_too() -> None:
         with answering("whatsapp", "6281234"):
             await limiter.acquire("whatsapp", "6281234", REPLY)
     assert limiter.time.now >= wa.chat_window - 0.5
+
+
+async def test_a_batch_of_messages_is_answered_in_a_short_burst_not_a_flood() -> None:
+    """40 forwarded messages (what the per-user throttle lets through at once), or an inbox swept after a restart:
+    the free answers stop at a ceiling; the rest keep the chat's allowance."""
+    limiter = Logged()
+    for _ in range(40):
+        await answer(limiter, "5001")
+    times = [t for t, chat in limiter.messages if chat == "5001"]
+    assert len(times) == 40
+    assert most_in_any_window(times, TG.chat_window) <= TG.chat_burst * ANSWER_CEILING
+    assert limiter.time.now >= TG.chat_window  # the rest waited
+
+
+async def test_a_task_started_inside_an_answer_does_not_take_its_free_message() -> None:
+    limiter = Logged()
+    for _ in range(TG.chat_burst):
+        await limiter.acquire("telegram", "5001", REPLY)
+    with answering("telegram", "5001"):
+        side = asyncio.create_task(limiter.acquire("telegram", "5001", REPLY))  # inherits the context
+        await side
+    assert limiter.time.now >= TG.chat_window - 0.2  # it waited for the allowance: the answer was not its own
+    start = limiter.time.now
+    with answering("telegram", "5001"):
+        await limiter.acquire("telegram", "5001", REPLY)
+    assert limiter.time.now - start < 0.1  # the answer itself still has its free message

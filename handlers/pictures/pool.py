@@ -147,8 +147,9 @@ def trimmed(fn: Callable[..., T], *args: Any) -> T:
     try:
         return fn(*args)
     finally:
-        if fn not in _drawn_once:  # its first call imported the drawing libraries: they live as long as we do
-            _drawn_once.add(fn)
+        kind = (getattr(fn, "__module__", None), getattr(fn, "__qualname__", None))
+        if kind not in _drawn_once:  # its first call imported the drawing libraries: they live as long as we do
+            _drawn_once.add(kind)
             gc.collect(0)
             gc.freeze()  # out of the garbage collector's walks (bot/gcpolicy.py says why)
         trim = _malloc_trim()
@@ -156,7 +157,7 @@ def trimmed(fn: Callable[..., T], *args: Any) -> T:
             trim(0)
 
 
-_drawn_once: set[Callable[..., Any]] = set()
+_drawn_once: set[tuple[str | None, str | None]] = set()  # each kind of drawing once (a lambda is one kind)
 
 
 _trim: Any = False

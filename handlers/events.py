@@ -15,3 +15,8 @@ class PlanConfirmed(Event):
 @dataclass(frozen=True)
 class AnswersReset(Event):
     """The user's answers were erased by /reset (privacy): what speaks from the plan holds until a new one."""
+
+
+@dataclass(frozen=True)
+class UserDeleted(Event):
+    """The user's data was deleted by /delete (privacy): whatever a feature holds of them in memory goes too."""

@@ -11,7 +11,7 @@ from bot.state import Confirmation, awaits
 from bot.types import Choice, OutFile
 from handlers import lexicon as L
 from handlers import questionnaire as Q
-from handlers.events import AnswersReset
+from handlers.events import AnswersReset, UserDeleted
 
 ACTIONS = ("reset", "delete")
 
@@ -89,6 +89,7 @@ async def _decide(ctx: Context, what: str, yes: bool) -> None:
         ctx.say("privacy.deleted")
         await ctx.storage.delete_user(ctx.user.id)
         ctx.flow = None
+        await ctx.emit(UserDeleted())
         return
     await ctx.storage.clear_answers(ctx.user.id)
     await ctx.emit(AnswersReset())
@@ -109,5 +110,5 @@ FEATURE = Feature(
     commands=(Command("reset", cmd_reset), Command("export", cmd_export), Command("delete", cmd_delete)),
     actions={ConfirmDanger: on_confirm, CancelDanger: on_confirm},
     awaits={Confirm: Awaited(on_typed, language_evidence=False)},  # a typed yes or no is an option word
-    publishes=(AnswersReset,),
+    publishes=(AnswersReset, UserDeleted),
 )

@@ -138,3 +138,25 @@ def test_user_prefixes_never_overlap() -> None:
     assert len(set(prefixes)) == len(ids)
     for p in prefixes:
         assert "/" not in p and all(not q.startswith(p) for q in prefixes if q != p)
+
+
+async def test_delete_and_reset_forget_the_plan_held_for_the_pictures(tmp_path: Path) -> None:
+    """The plan just sent is held in memory for its pictures (handlers/plan JustSent): /delete and /reset drop it
+    at once, not after 16 more plans."""
+    from handlers.plan import JUST_SENT
+
+    db = str(tmp_path / "p.sqlite3")
+    clock = FakeClock()
+    core = Core(Storage(db, clock=clock), clock=clock)
+    await core.start()
+    try:
+        for command in ("/reset", "/delete"):
+            await chat(core, ["/start"], tmp_path / "files")
+            user = await core.storage.find_user(ConsoleAdapter.platform, "local")
+            assert user is not None
+            JUST_SENT.keep(user.id, {"name": "Sari"}, "id", "Rencana", [])
+            assert user.id in JUST_SENT._items
+            await chat(core, [command, "1"], tmp_path / "files")
+            assert user.id not in JUST_SENT._items, command
+    finally:
+        await core.stop()

@@ -19,7 +19,7 @@ from bot.router import Router
 from bot.types import OutFile
 from handlers import places
 from handlers import steps as S
-from handlers.events import PlanConfirmed
+from handlers.events import AnswersReset, PlanConfirmed, UserDeleted
 from handlers.pictures import plan_pictures
 from handlers.plan import budget
 from handlers.plan.build import Schedule, Section, Tr, build_sections
@@ -129,6 +129,11 @@ class JustSent:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
+    def drop(self, user_id: int) -> None:
+        """Forget what is held for the user (their answers were reset or deleted)."""
+        with self._lock:
+            self._items.pop(user_id, None)
+
     def take(self, user_id: int, answers: dict[str, Any], tag: str) -> tuple[str, list[Section]] | None:
         """The plan sent to this user for exactly these answers in this language, else None (build it again)."""
         with self._lock:
@@ -207,6 +212,11 @@ async def cmd_plan(ctx: Context) -> None:
     await send_plan(ctx, answers)
 
 
+async def on_forget(ctx: Context, event: AnswersReset | UserDeleted) -> None:
+    """The user's answers were reset or their data deleted: the plan held for their pictures goes too."""
+    JUST_SENT.drop(ctx.user.id)
+
+
 async def on_plan_confirmed(ctx: Context, event: PlanConfirmed) -> None:
     """The questionnaire's answers were confirmed: send the plan."""
     await send_plan(ctx, await ctx.storage.answers(ctx.user.id), confirmed=True)
@@ -221,4 +231,5 @@ def _check_rules(router: Router) -> None:
 
 # Group 10: on a confirmation the plan is sent before the features that set things up from it (reminders, 20).
 FEATURE = Feature("plan", group=10, commands=(Command("plan", cmd_plan),),
-                  subscribes={PlanConfirmed: on_plan_confirmed}, points=(SECTIONS, FOLLOW_UP), setup=_check_rules)
+                  subscribes={PlanConfirmed: on_plan_confirmed, AnswersReset: on_forget, UserDeleted: on_forget},
+                  points=(SECTIONS, FOLLOW_UP), setup=_check_rules)

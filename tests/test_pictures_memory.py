@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +72,44 @@ def test_the_pdf_runs_no_variable_font_code_until_asked(tmp_path: Path) -> None:
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-2:] == ["[]", "True True True"]
+
+
+def test_the_card_faces_draw_a_plan_exactly_as_the_whole_faces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The card's faces are cut to the characters plans use (fonts.card_faces: ~20 sizes of the whole faces cost
+    ~15 MB resident), keeping outlines, hinting and kerning: the same card, pixel for pixel."""
+    import contextlib
+    import io
+
+    from PIL import Image, ImageChops
+
+    import answers as A
+    from bot.i18n import Catalog
+    from conftest import PERSONA_ID
+    from handlers.pictures import card as C
+    from handlers.pictures import fonts as F
+
+    catalog = Catalog()
+    facts = C.card_facts(A.plan_answers(PERSONA_ID, "id"), lambda key, **kw: catalog.t("id", key, **kw))
+    cut = C.render_card(facts).png
+
+    @contextlib.contextmanager
+    def whole(texts: Any) -> Any:
+        token = F._WHOLE.set(True)
+        try:
+            yield
+        finally:
+            F._WHOLE.reset(token)
+
+    monkeypatch.setattr(C, "faces_for", whole)
+    full = C.render_card(facts).png
+    a, b = (Image.open(io.BytesIO(png)).convert("RGB") for png in (cut, full))
+    assert ImageChops.difference(a, b).getbbox() is None
+
+
+def test_a_text_the_card_faces_lack_is_drawn_with_the_whole_faces() -> None:
+    from handlers.pictures import fonts as F
+
+    with F.faces_for(["Budi Santoso", "Rp 1.500.000 – “jujur”"]):
+        assert not isinstance(F.pil_font(30).path, str)  # the cut face, read from bytes
+    with F.faces_for(["Сергей Иванов"]):
+        assert F.pil_font(30).path == str(F.REGULAR)  # Cyrillic: the whole face

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from handlers.pictures.fonts import safe
+from handlers.pictures.fonts import faces_for, safe
 from handlers.pictures.layout import Canvas, Fit, Picture, fit
 
 if TYPE_CHECKING:
@@ -276,10 +276,28 @@ def _band(facts: CardFacts) -> tuple[float, Callable[[Canvas], None]]:
     return bottom, draw
 
 
+def _texts(facts: CardFacts) -> list[str]:
+    """Every text the card may draw from its facts."""
+    out: list[str] = []
+    for value in vars(facts).values():
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, tuple):
+            out.extend(str(v) for v in value)
+        elif isinstance(value, Mapping):
+            out.extend(str(v) for v in value.values())
+    return out
+
+
 def render_card(facts: CardFacts) -> Picture:
     """The card as a PNG. Every field wraps at word boundaries inside its box; a long answer is set smaller, then
     summarised (its first sentence or clause), never cut inside a word; the body's type is as large as the card
     holds, and the space left is shared between its blocks."""
+    with faces_for(_texts(facts)):
+        return _render_card(facts)
+
+
+def _render_card(facts: CardFacts) -> Picture:
     band_bottom, band = _band(facts)
     top, room = band_bottom + 44, FOOTER_TOP - 24 - (band_bottom + 44)
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,10 +50,64 @@ def safe(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-@lru_cache(maxsize=256)
+# Whether the pictures drawn here need the whole faces (their text holds a character the card faces lack).
+_WHOLE: ContextVar[bool] = ContextVar("whole_faces", default=False)
+
+
+@contextmanager
+def faces_for(texts: Iterable[str]) -> Iterator[None]:
+    """Draw inside this block with the card faces (`card_faces`) when every character of `texts` is in them, else
+    with the whole faces."""
+    from handlers.pictures.pdf import small_chars
+
+    kept = small_chars()
+    token = _WHOLE.set(any(ord(c) not in kept for text in texts for c in text if c not in "\n\t"))
+    try:
+        yield
+    finally:
+        _WHOLE.reset(token)
+
+
+@lru_cache(maxsize=1)
+def card_faces() -> dict[bool, bytes]:
+    """Both faces (key: bold) cut once per process to the characters plans are written in (pdf.small_chars),
+    keeping their outlines, hinting and layout tables, so a text within them is drawn exactly as with the whole
+    faces. Why: Pillow reads a face per size, and the card uses ~20 sizes; whole, they cost ~15 MB resident (each
+    maps the 700 KB file and touches most of it), cut ~0.1 MB."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from handlers.pictures.pdf import small_chars
+
+    out = {}
+    for bold, path in ((False, REGULAR), (True, BOLD)):
+        font = TTFont(str(path), lazy=True, recalcTimestamp=False)
+        options = subset.Options(notdef_outline=True, recommended_glyphs=True, hinting=True, layout_features=["*"],
+                                 name_IDs=["*"], glyph_names=True, legacy_kern=True)
+        options.drop_tables += ["FFTM"]  # FontForge's timestamps: nothing draws them (and fontTools warns)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(small_chars()))
+        subsetter.subset(font)
+        data = io.BytesIO()
+        font.save(data)
+        out[bold] = data.getvalue()
+    return out
+
+
 def pil_font(size: int, bold: bool = False) -> FreeTypeFont:
     """The face at a pixel size, made once per process (Pillow fonts are immutable; the card's layout tries a few
-    dozen sizes)."""
+    dozen sizes): the card faces, or the whole ones inside faces_for() for a text they cannot draw."""
+    return _pil_font(size, bold, _WHOLE.get())
+
+
+@lru_cache(maxsize=256)
+def _pil_font(size: int, bold: bool, whole: bool) -> FreeTypeFont:
+    import io
+
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(BOLD if bold else REGULAR), size)
+    if whole:
+        return ImageFont.truetype(str(BOLD if bold else REGULAR), size)
+    return ImageFont.truetype(io.BytesIO(card_faces()[bold]), size)

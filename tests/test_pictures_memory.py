@@ -113,3 +113,39 @@ def test_a_text_the_card_faces_lack_is_drawn_with_the_whole_faces() -> None:
         assert not isinstance(F.pil_font(30).path, str)  # the cut face, read from bytes
     with F.faces_for(["Сергей Иванов"]):
         assert F.pil_font(30).path == str(F.REGULAR)  # Cyrillic: the whole face
+
+
+def test_a_module_left_unrun_runs_once_when_two_threads_ask_at_once(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """pdf.unexecuted: the second thread waits for the first one's run of the module's code (it found neither the
+    name nor the hook while the code ran, and got AttributeError: review finding)."""
+    import threading
+    import types
+
+    gate = types.SimpleNamespace(entered=threading.Event(), release=threading.Event(), runs=0)
+    monkeypatch.setitem(sys.modules, "bc_gate", gate)  # type: ignore[arg-type]
+    (tmp_path / "bc_unrun.py").write_text(
+        "import bc_gate\nbc_gate.runs += 1\nbc_gate.entered.set()\nbc_gate.release.wait(10)\nFIRST = 1\nSECOND = 2\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "bc_unrun", raising=False)
+    P.unexecuted("bc_unrun")
+    module = sys.modules["bc_unrun"]
+    got: dict[str, Any] = {}
+
+    def ask(name: str) -> None:
+        try:
+            got[name] = getattr(module, name)
+        except Exception as exc:  # noqa: BLE001  # what the test looks for
+            got[name] = exc
+
+    first = threading.Thread(target=ask, args=("FIRST",))
+    first.start()
+    assert gate.entered.wait(10)  # the first thread is running the module's code
+    second = threading.Thread(target=ask, args=("SECOND",))
+    second.start()
+    second.join(1)  # it asks while the first still runs the code (it waits for it now; it used to fail at once)
+    gate.release.set()
+    first.join(10)
+    second.join(10)
+    assert got == {"FIRST": 1, "SECOND": 2} and gate.runs == 1
+    sys.modules.pop("bc_unrun", None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import io
 import logging
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,6 +153,8 @@ def unexecuted(name: str) -> None:
         return
     module = importlib.util.module_from_spec(spec)
     loader = spec.loader
+    running = threading.RLock()  # two threads asking at once: one runs the code, the other waits for it
+    state = {"done": False, "running": False}
 
     def later(attr: str) -> Any:
         if attr.startswith("__"):
@@ -159,9 +162,23 @@ def unexecuted(name: str) -> None:
         path = module.__dict__.get("__path__")
         if path is not None and importlib.machinery.PathFinder.find_spec(f"{name}.{attr}", path) is not None:
             return importlib.import_module(f"{name}.{attr}")
-        module.__dict__.pop("__getattr__", None)
-        loader.exec_module(module)
-        return getattr(module, attr)
+        with running:
+            if not state["done"] and not state["running"]:  # (running: this thread asked again while running it)
+                state["running"] = True
+                try:
+                    loader.exec_module(module)
+                except BaseException:
+                    if sys.modules.get(name) is module:  # as a failed import: gone, so the next one fails alike
+                        del sys.modules[name]
+                    raise
+                finally:
+                    state["running"] = False
+                state["done"] = True
+                module.__dict__.pop("__getattr__", None)
+        try:
+            return module.__dict__[attr]
+        except KeyError:
+            raise AttributeError(f"module {name!r} has no attribute {attr!r}") from None
 
     module.__dict__["__getattr__"] = later
     sys.modules[name] = module

@@ -68,32 +68,39 @@ def faces_for(texts: Iterable[str]) -> Iterator[None]:
         _WHOLE.reset(token)
 
 
+def cut_face(path: Path, unicodes: Iterable[int], whole_design: bool) -> bytes:
+    """The face at `path` cut to `unicodes` (fontTools). `whole_design`: its hinting and layout tables kept, so a text
+    within it is drawn exactly as with the whole face (the card, by Pillow); else without them (the PDF's: fpdf2
+    drops them anyway, and PDF viewers need no hints)."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), lazy=True, recalcTimestamp=False)
+    options = subset.Options(notdef_outline=True, recommended_glyphs=True, hinting=whole_design,
+                             layout_features=["*"] if whole_design else [], name_IDs=["*"], glyph_names=True,
+                             legacy_kern=whole_design)
+    options.drop_tables += ["FFTM"]  # FontForge's timestamps: nothing draws them (and fontTools warns)
+    if not whole_design:
+        options.drop_tables += ["GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "kern"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(unicodes))
+    subsetter.subset(font)
+    data = io.BytesIO()
+    font.save(data)
+    return data.getvalue()
+
+
 @lru_cache(maxsize=1)
 def card_faces() -> dict[bool, bytes]:
     """Both faces (key: bold) cut once per process to the characters plans are written in (pdf.small_chars),
     keeping their outlines, hinting and layout tables, so a text within them is drawn exactly as with the whole
     faces. Why: Pillow reads a face per size, and the card uses ~20 sizes; whole, they cost ~15 MB resident (each
     maps the 700 KB file and touches most of it), cut ~0.1 MB."""
-    import io
-
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
     from handlers.pictures.pdf import small_chars
 
-    out = {}
-    for bold, path in ((False, REGULAR), (True, BOLD)):
-        font = TTFont(str(path), lazy=True, recalcTimestamp=False)
-        options = subset.Options(notdef_outline=True, recommended_glyphs=True, hinting=True, layout_features=["*"],
-                                 name_IDs=["*"], glyph_names=True, legacy_kern=True)
-        options.drop_tables += ["FFTM"]  # FontForge's timestamps: nothing draws them (and fontTools warns)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=sorted(small_chars()))
-        subsetter.subset(font)
-        data = io.BytesIO()
-        font.save(data)
-        out[bold] = data.getvalue()
-    return out
+    return {bold: cut_face(path, small_chars(), whole_design=True) for bold, path in ((False, REGULAR), (True, BOLD))}
 
 
 def pil_font(size: int, bold: bool = False) -> FreeTypeFont:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from handlers.pictures.fonts import BOLD, REGULAR, covered, safe
+from handlers.pictures.fonts import BOLD, REGULAR, covered, cut_face, safe
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 2
@@ -275,22 +275,7 @@ def small_faces() -> dict[str, bytes]:
     """Each face cut once per process (fontTools, ~55 ms a face) to `small_chars`, without hinting or layout
     tables (fpdf2 drops those anyway; PDF viewers do not need hints): ~40 KB instead of ~700 KB, which fpdf2 then
     subsets per document in a few milliseconds."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    out = {}
-    for style, path in (("", REGULAR), ("B", BOLD)):
-        font = TTFont(str(path), lazy=True, recalcTimestamp=False)
-        options = subset.Options(notdef_outline=True, recommended_glyphs=True, hinting=False, layout_features=[],
-                                 name_IDs=["*"], glyph_names=True)
-        options.drop_tables += ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "kern"]
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=sorted(small_chars()))
-        subsetter.subset(font)
-        data = io.BytesIO()
-        font.save(data)
-        out[style] = data.getvalue()
-    return out
+    return {style: cut_face(path, small_chars(), whole_design=False) for style, path in (("", REGULAR), ("B", BOLD))}
 
 
 @lru_cache(maxsize=4)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PIL.ImageFont import FreeTypeFont
@@ -30,6 +30,36 @@ def covered() -> frozenset[int]:
 
     maps = [set(TTFont(str(path), lazy=True).getBestCmap()) for path in (REGULAR, BOLD)]
     return frozenset(maps[0] & maps[1])
+
+
+# What plans are written in: Latin letters with their accents, punctuation, currency signs, and every character of
+# the catalogs and the content (read once per process). A document with any other character (Arabic, Hebrew,
+# Greek...) uses the whole faces, as before. Every glyph more costs each PDF a little (fontTools reads the cut face
+# again per document), so the ranges stay narrow.
+SMALL_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x2010, 0x2044), (0x20AC, 0x20AC))
+
+
+def _written_chars() -> set[int]:
+    """Every character in the catalogs' and the content's files (their comments too: a few more glyphs at most)."""
+    from importlib import resources
+
+    from bot.i18n import locales_dir
+
+    folders: list[Any] = [resources.files("content"), resources.files("locales")]
+    if locales_dir():
+        folders.append(Path(str(locales_dir())))
+    chars: set[int] = set()
+    for folder in folders:
+        for file in Path(str(folder)).rglob("*.toml"):
+            chars.update(ord(c) for c in file.read_text(encoding="utf-8"))
+    return chars
+
+
+@lru_cache(maxsize=1)
+def small_chars() -> frozenset[int]:
+    """The characters the small faces hold: SMALL_RANGES and the catalogs' characters that both faces draw."""
+    wanted = {c for lo, hi in SMALL_RANGES for c in range(lo, hi + 1)} | _written_chars()
+    return frozenset(wanted & covered())
 
 
 def safe(text: str) -> str:
@@ -58,8 +88,6 @@ _WHOLE: ContextVar[bool] = ContextVar("whole_faces", default=False)
 def faces_for(texts: Iterable[str]) -> Iterator[None]:
     """Draw inside this block with the card faces (`card_faces`) when every character of `texts` is in them, else
     with the whole faces."""
-    from handlers.pictures.pdf import small_chars
-
     kept = small_chars()
     token = _WHOLE.set(any(ord(c) not in kept for text in texts for c in text if c not in "\n\t"))
     try:
@@ -94,12 +122,10 @@ def cut_face(path: Path, unicodes: Iterable[int], whole_design: bool) -> bytes:
 
 @lru_cache(maxsize=1)
 def card_faces() -> dict[bool, bytes]:
-    """Both faces (key: bold) cut once per process to the characters plans are written in (pdf.small_chars),
+    """Both faces (key: bold) cut once per process to the characters plans are written in (small_chars),
     keeping their outlines, hinting and layout tables, so a text within them is drawn exactly as with the whole
     faces. Why: Pillow reads a face per size, and the card uses ~20 sizes; whole, they cost ~15 MB resident (each
     maps the 700 KB file and touches most of it), cut ~0.1 MB."""
-    from handlers.pictures.pdf import small_chars
-
     return {bold: cut_face(path, small_chars(), whole_design=True) for bold, path in ((False, REGULAR), (True, BOLD))}
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from handlers.pictures.fonts import BOLD, REGULAR, covered, cut_face, safe
+from handlers.pictures.fonts import BOLD, REGULAR, cut_face, safe, small_chars
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 2
@@ -238,36 +238,6 @@ def add_fonts(pdf: Any, small: bool = True) -> None:
             log.warning("fpdf2's font object changed: parsing the fonts for each PDF", exc_info=True)
             pdf.fonts.pop(key, None)
             pdf.add_font(FAMILY, style, str(path))
-
-
-# What plans are written in: Latin letters with their accents, punctuation, currency signs, and every character of
-# the catalogs and the content (read once per process). A document with any other character (Arabic, Hebrew,
-# Greek...) uses the whole faces, as before. Every glyph more costs each PDF a little (fontTools reads the cut face
-# again per document), so the ranges stay narrow.
-SMALL_RANGES = ((0x20, 0x7E), (0xA0, 0x17F), (0x2010, 0x2044), (0x20AC, 0x20AC))
-
-
-def _written_chars() -> set[int]:
-    """Every character in the catalogs' and the content's files (their comments too: a few more glyphs at most)."""
-    from importlib import resources
-
-    from bot.i18n import locales_dir
-
-    folders: list[Any] = [resources.files("content"), resources.files("locales")]
-    if locales_dir():
-        folders.append(Path(str(locales_dir())))
-    chars: set[int] = set()
-    for folder in folders:
-        for file in Path(str(folder)).rglob("*.toml"):
-            chars.update(ord(c) for c in file.read_text(encoding="utf-8"))
-    return chars
-
-
-@lru_cache(maxsize=1)
-def small_chars() -> frozenset[int]:
-    """The characters the small faces hold: SMALL_RANGES and the catalogs' characters that both faces draw."""
-    wanted = {c for lo, hi in SMALL_RANGES for c in range(lo, hi + 1)} | _written_chars()
-    return frozenset(wanted & covered())
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,18 @@ from bot.clock import FakeClock
 from bot.core import Core
 from bot.backends import open_storage
 from bot.types import Inbound, Outbound, UserRef
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_python(code: str, cwd: Path) -> list[str]:
+    """The lines `code` prints when run by a fresh interpreter on this checkout (what it imports, nothing else of
+    the test process has); the test fails if it exits with an error."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
 
 # Two users' answers to the questions the tests look at; every other step gets a generated valid answer
 # (tests/answers.py), so adding or removing a question in content/ does not break the scripts.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import fresh_python
 from handlers.pictures import pool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,8 +79,4 @@ def test_a_worker_imports_only_what_drawing_needs(tmp_path: Path) -> None:
             "assert pdf_bytes('Plan', 'today', [N(title='Pillars', lines=['one', 'two'])]).startswith(b'%PDF')\n"
             "print(sorted(m for m in ('bot.context', 'bot.dispatcher', 'handlers.steps', 'handlers.plan',"
             " 'numpy', 'cryptography') if sys.modules.get(m) is not None))")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert fresh_python(code, tmp_path)[-1] == "[]"

@@ -17,7 +17,7 @@ import answers as A
 from bot.core import Core
 from bot.i18n import Catalog
 from bot.types import Inbound, Outbound, UserRef
-from conftest import PERSONA_EN, PERSONA_ID
+from conftest import PERSONA_EN, PERSONA_ID, fresh_python
 from handlers.pictures import card_file, chart_file
 from handlers.pictures.card import HEIGHT, WIDTH, card_facts, render_card
 from handlers.pictures.chart import chart_weeks, render_chart, weeks_back
@@ -432,11 +432,7 @@ async def test_render_command_writes_the_three_files(core: Core, db_path: str, t
 def test_help_loads_no_imaging_library(tmp_path: Path) -> None:
     code = ("import sys\nfrom bot import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('PIL', 'fpdf', 'fontTools', 'handlers.pictures.card') if m in sys.modules))")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert fresh_python(code, tmp_path)[-1] == "[]"
 
 
 async def test_a_plan_deleted_while_its_drawing_waits_is_not_drawn(core: Core,

@@ -2,8 +2,6 @@
 it (handlers/pictures/pdf.py `unexecuted`), and then works as if imported as usual."""
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from conftest import fresh_python
 from handlers.pictures import pdf as P
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,11 +66,7 @@ def test_the_pdf_runs_no_variable_font_code_until_asked(tmp_path: Path) -> None:
             "import fontTools.varLib\n"
             "print(callable(instancer.instantiateVariableFont), callable(fontTools.varLib.build),"
             " 'fontTools.varLib.merger' in sys.modules)\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-2:] == ["[]", "True True True"]
+    assert fresh_python(code, tmp_path)[-2:] == ["[]", "True True True"]
 
 
 def test_the_card_faces_draw_a_plan_exactly_as_the_whole_faces(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,6 +74,15 @@ async def running(graph: FakeGraph, db: str, clock: FakeClock, timeout: float = 
         await core.stop()
 
 
+def post_template(graph: FakeGraph, db: str, clock: FakeClock) -> contextlib.AbstractAsyncContextManager[Running]:
+    """`running` with nudges outside the 24 hours sent as templates, and the post reminder's template (bc_post_v2,
+    in Indonesian) approved at the fake Meta."""
+    graph.templates.add(("bc_post_v2", "id_ID"))
+    return running(graph, db, clock, whatsapp_outside_window="template",
+                   whatsapp_templates=(("brandcoach_post_reminder", "bc_post_v2"),),
+                   whatsapp_template_languages=(("id", "id_ID"),))
+
+
 class Chat:
     """One WhatsApp user; every action waits until the bot has answered it (no timing)."""
 
@@ -311,10 +320,7 @@ async def test_reminders_and_nudges_inside_the_window_free_form_outside_held(gra
 
 async def test_outside_the_window_a_nudge_goes_as_its_approved_template(graph: FakeGraph, db_path: str,
                                                                        clock: FakeClock) -> None:
-    async with running(graph, db_path, clock, whatsapp_outside_window="template",
-                       whatsapp_templates=(("brandcoach_post_reminder", "bc_post_v2"),),
-                       whatsapp_template_languages=(("id", "id_ID"),)) as run:
-        graph.templates.add(("bc_post_v2", "id_ID"))
+    async with post_template(graph, db_path, clock) as run:
         chat = Chat(graph, run, WA_ID, "id")
         user, nudge = await _planned(run, chat)
         await _tick_at(run, clock, nudge.due_at)  # inside the window: free-form

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from test_whatsapp import WA_ID, Chat, _next_due, _tick_at, running
+from test_whatsapp import WA_ID, Chat, _next_due, _tick_at, post_template, running
 
 from bot.adapters.whatsapp import render as R
 from bot.i18n import Catalog
@@ -178,10 +178,7 @@ async def test_a_template_takes_a_name_with_line_breaks_and_runs_of_spaces(fake:
     from nudge_helpers import done_user, only
 
     graph = fake
-    async with running(graph, db_path, clock, whatsapp_outside_window="template",
-                       whatsapp_templates=(("brandcoach_post_reminder", "bc_post_v2"),),
-                       whatsapp_template_languages=(("id", "id_ID"),)) as run:
-        graph.templates.add(("bc_post_v2", "id_ID"))
+    async with post_template(graph, db_path, clock) as run:
         graph.template_params[("bc_post_v2", "id_ID")] = 1
         chat = Chat(graph, run, WA_ID, "id")
         await chat.say("/start")
@@ -234,10 +231,7 @@ def _nudge_in_two_parts() -> list[Outbound]:
 async def test_a_nudge_in_two_parts_outside_the_window_goes_as_one_template(fake: Any, db_path: str,
                                                                            clock: Any) -> None:
     graph = fake
-    async with running(graph, db_path, clock, whatsapp_outside_window="template",
-                       whatsapp_templates=(("brandcoach_post_reminder", "bc_post_v2"),),
-                       whatsapp_template_languages=(("id", "id_ID"),)) as run:
-        graph.templates.add(("bc_post_v2", "id_ID"))
+    async with post_template(graph, db_path, clock) as run:
         chat = Chat(graph, run, WA_ID, "id")
         await chat.say("/start")
         clock.advance(hours=25)
@@ -413,10 +407,7 @@ async def test_a_template_meta_does_not_deliver_131049_is_held_for_the_users_nex
     from nudge_helpers import done_user, only
 
     graph = fake
-    async with running(graph, db_path, clock, whatsapp_outside_window="template",
-                       whatsapp_templates=(("brandcoach_post_reminder", "bc_post_v2"),),
-                       whatsapp_template_languages=(("id", "id_ID"),)) as run:
-        graph.templates.add(("bc_post_v2", "id_ID"))
+    async with post_template(graph, db_path, clock) as run:
         chat = Chat(graph, run, WA_ID, "id")
         await chat.say("/start")
         user = await done_user(run.core, WA_ID, platform="whatsapp", answers={"name": "Budi"})

@@ -24,6 +24,13 @@ def settle() -> None:
     gc.freeze()
 
 
+def freeze_now() -> None:
+    """Everything alive now out of the collector's sight, the youngest garbage collected first (cheap, and less of
+    it frozen): right after long-lived data was built or a library imported."""
+    gc.collect(0)
+    gc.freeze()
+
+
 def lasting(build: Callable[[], T]) -> Callable[[], T]:
     """A builder of data kept for the life of the process (put it outside its `lru_cache(maxsize=1)`): after its
     first call, everything alive is frozen (see the module's docstring); later calls cost a flag test."""
@@ -35,8 +42,7 @@ def lasting(build: Callable[[], T]) -> Callable[[], T]:
         out = build()
         if not done:
             done = True
-            gc.collect(0)  # the youngest garbage first: cheap, and less of it frozen
-            gc.freeze()
+            freeze_now()
         return out
 
     for name in ("cache_clear", "cache_info"):  # an lru_cache's controls stay reachable (tests clear caches)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import gc
 import logging
 import multiprocessing
 import os
@@ -30,6 +29,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from bot import gcpolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -150,8 +151,7 @@ def trimmed(fn: Callable[..., T], *args: Any) -> T:
         kind = (getattr(fn, "__module__", None), getattr(fn, "__qualname__", None))
         if kind not in _drawn_once:  # its first call imported the drawing libraries: they live as long as we do
             _drawn_once.add(kind)
-            gc.collect(0)
-            gc.freeze()  # out of the garbage collector's walks (bot/gcpolicy.py says why)
+            gcpolicy.freeze_now()  # out of the garbage collector's walks (bot/gcpolicy.py says why)
         trim = _malloc_trim()
         if trim is not None:
             trim(0)

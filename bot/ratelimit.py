@@ -222,7 +222,7 @@ class _Bucket:
         if not lim.answers_at_users_pace:
             return False
         recent = self.chats.get(chat)
-        if recent is not None and len(recent) >= lim.chat_burst * ANSWER_CEILING:
+        if recent is not None:
             _wait(recent, 0, lim.chat_window, now)  # drops what left the window
             if len(recent) >= lim.chat_burst * ANSWER_CEILING:
                 return False

@@ -226,13 +226,7 @@ class _Bucket:
             _wait(recent, 0, lim.chat_window, now)  # drops what left the window
             if len(recent) >= lim.chat_burst * ANSWER_CEILING:
                 return False
-        until = self.strict.get(chat)
-        if until is None:
-            return True
-        if now >= until:
-            del self.strict[chat]
-            return True
-        return False
+        return self.strict.get(chat, now) <= now  # a chat's 429 mark, once passed, goes at the next sweep
 
     def chat_wait(self, chat: str, now: float, message: bool, free: bool = False) -> float:
         lim = self.limit

@@ -172,21 +172,21 @@ class Poller:
         params: dict[str, Any] = {"timeout": wait, "allowed_updates": self.allowed}
         if self.offset is not None:
             params["offset"] = self.offset
-        raw = await self.request.post(f"{bot.base_url}/getUpdates", JsonParams(params).as_request_data(),
-                                      read_timeout=(self.request.read_timeout or 0) + self.timeout)
+        raw = await self._get_updates(params, read_timeout=(self.request.read_timeout or 0) + self.timeout)
         self.unconfirmed = False  # Telegram answered: everything before `offset` is confirmed
         queue = self.application.update_queue
         for item in raw if isinstance(raw, list) else []:
-            update_id = item.get("update_id") if isinstance(item, dict) else None
             try:
                 update = Update.de_json(item, bot)
             except Exception:  # an update PTB cannot read must not hold back every update after it, for good
                 update = None
-            if update is None or not isinstance(update_id, int):
-                log.warning("telegram update %s could not be read: skipped", update_id if isinstance(update_id, int)
-                            else "without an id")  # its id only: its text and sender stay out of the log
-                if isinstance(update_id, int):
-                    self.offset, self.unconfirmed = update_id + 1, True
+            if update is None:
+                update_id = item.get("update_id") if isinstance(item, dict) else None
+                known = update_id if isinstance(update_id, int) else None
+                log.warning("telegram update %s could not be read: skipped",  # its id only: not its text or sender
+                            "without an id" if known is None else known)
+                if known is not None:
+                    self.offset, self.unconfirmed = known + 1, True
                 continue
             if isinstance(queue, FetchQueue):
                 await queue.put(update, item)
@@ -195,16 +195,21 @@ class Poller:
             self.offset, self.unconfirmed = update.update_id + 1, True
         return True
 
+    async def _get_updates(self, params: dict[str, Any], **timeouts: Any) -> Any:
+        """getUpdates posted as JSON through the getUpdates request object (`timeouts` as BaseRequest.post takes
+        them); its answer's `result` as Telegram sent it (PTB maps an error status to its exceptions)."""
+        url = f"{self.application.bot.base_url}/getUpdates"
+        return await self.request.post(url, JsonParams(params).as_request_data(), **timeouts)
+
     async def _confirm(self) -> None:
         """The last getUpdates: it tells Telegram every update before `offset` arrived. Posted as JSON and its
         answer not read (PTB reading it would log any update it cannot read whole, text and sender included)."""
         if not self.unconfirmed:
             return
-        bot = self.application.bot
         params = {"offset": self.offset, "timeout": 0, "allowed_updates": self.allowed, "limit": 1}
         try:
             async with asyncio.timeout(CONFIRM_WAIT):
-                await self.request.post(f"{bot.base_url}/getUpdates", JsonParams(params).as_request_data())
+                await self._get_updates(params)
             self.unconfirmed = False
         except (TelegramError, TimeoutError) as exc:
             log.warning("could not confirm the last updates to Telegram (%s): they come again at the next start "

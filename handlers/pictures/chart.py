@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from handlers.pictures.fonts import faces_for, pil_font, safe
+from handlers.pictures.fonts import pil_font, safe
 from handlers.pictures.layout import Canvas, Picture, fit, width_of
 
 Tr = Callable[..., str]
@@ -52,12 +52,8 @@ def chart_weeks(checkins: Sequence[Mapping[str, object]], weeks: Sequence[str]) 
 
 
 def render_chart(weeks: Sequence[Week], target: int | None, streak: int, t: Tr) -> Picture:
-    """The chart as a PNG: bars per week (green when the target was met), a dashed target line, reply dots."""
-    with faces_for([repr(list(weeks))]):  # its other texts are the catalogs', which the card faces hold
-        return _render_chart(weeks, target, streak, t)
-
-
-def _render_chart(weeks: Sequence[Week], target: int | None, streak: int, t: Tr) -> Picture:
+    """The chart as a PNG: bars per week (green when the target was met), a dashed target line, reply dots. Drawn
+    with the cut faces (fonts.pil_font): its texts are the catalogs' and week numbers, which they hold."""
     c = Canvas(WIDTH, HEIGHT, PAPER)
     inner = WIDTH - 2 * MARGIN
     c.draw.rectangle((0, 0, WIDTH, 210), fill=BAND)

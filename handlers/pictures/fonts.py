@@ -80,6 +80,11 @@ def safe(text: str) -> str:
     return "\n".join(lines).strip()
 
 
+def within_small(texts: Iterable[str]) -> bool:
+    """Whether every character of `texts` (line breaks aside) is one the cut faces hold (small_chars)."""
+    return {ord(c) for text in texts for c in text} <= small_chars() | {0x0A}
+
+
 # Whether the pictures drawn here need the whole faces (their text holds a character the card faces lack).
 _WHOLE: ContextVar[bool] = ContextVar("whole_faces", default=False)
 
@@ -88,8 +93,7 @@ _WHOLE: ContextVar[bool] = ContextVar("whole_faces", default=False)
 def faces_for(texts: Iterable[str]) -> Iterator[None]:
     """Draw inside this block with the card faces (`card_faces`) when every character of `texts` is in them, else
     with the whole faces."""
-    kept = small_chars()
-    token = _WHOLE.set(any(ord(c) not in kept for text in texts for c in text if c not in "\n\t"))
+    token = _WHOLE.set(not within_small(texts))
     try:
         yield
     finally:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from handlers.pictures.fonts import BOLD, REGULAR, cut_face, safe, small_chars
+from handlers.pictures.fonts import BOLD, REGULAR, cut_face, safe, small_chars, within_small
 
 log = logging.getLogger(__name__)
 MAX_PAGES = 2
@@ -323,7 +323,7 @@ def render_pdf_pages(title: str, subtitle: str, sections: Sequence[SectionLike],
     clean = [_Section(safe(s.title), [safe(line) for line in s.lines]) for s in sections]
     if small is None:
         texts = [title, subtitle, footer, "•·/0123456789", *(t for s in clean for t in (s.title, *s.lines))]
-        small = {ord(c) for text in texts for c in text} <= small_chars() | {0x0A}
+        small = within_small(texts)
     for size in SIZES:  # laid out at each size until it fits; only the one kept is written (fonts subset) out
         pdf = _document(title, subtitle, clean, size, footer, small)
         if pdf.page_no() <= MAX_PAGES:
